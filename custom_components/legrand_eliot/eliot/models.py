@@ -1,0 +1,699 @@
+"""Typed models of the Works with Legrand answers, parsed tolerantly from untrusted JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .const import (
+    DEVICE_KIND_ALIASES,
+    STATUS_LIST_KINDS,
+    TOKEN_ENDPOINT,
+    DeviceKind,
+    LoadState,
+    ThermostatFunction,
+    ThermostatMode,
+)
+from .exceptions import EliotError, EliotResponseError
+from .parsing import (
+    ParseError,
+    dig,
+    enum_value,
+    integer,
+    mapping,
+    optional_boolean,
+    optional_integer,
+    optional_number,
+    optional_sequence,
+    optional_text,
+    optional_timestamp,
+    sequence,
+    text,
+    timestamp,
+)
+
+# Push payloads name plants `bs_cloud_<uuid>` where the API itself uses the bare uuid.
+_PLANT_PREFIX = "bs_cloud_"
+_WATT_UNITS = {"watt", "watts", "w"}
+_KILOWATT_UNITS = {"kilowatt", "kilowatts", "kw"}
+# Clients fall back to one hour when the login answer gives no lifetime.
+_DEFAULT_TOKEN_LIFETIME = 3600.0
+
+
+def guarded[**P, T](
+    endpoint: str, parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a parser; every failure becomes `EliotResponseError` naming the endpoint."""
+    try:
+        return parse(*args, **kwargs)
+    except EliotError:
+        raise
+    except ParseError as err:
+        raise EliotResponseError(
+            f"Unexpected answer: {err}", endpoint=endpoint
+        ) from err
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ) as err:
+        # The text of a foreign exception may quote the payload: only its type is kept.
+        raise EliotResponseError(
+            f"Unexpected answer ({type(err).__name__})", endpoint=endpoint
+        ) from err
+
+
+def bare_plant_id(value: str) -> str:
+    """Strip the `bs_cloud_` prefix push payloads put before plant ids."""
+    return value.removeprefix(_PLANT_PREFIX)
+
+
+def device_kind(raw: str | None) -> DeviceKind:
+    """Map a topology `device` value to a kind; unknown values give `DeviceKind.UNKNOWN`."""
+    if raw is None:
+        return DeviceKind.UNKNOWN
+    key = raw.strip().lower()
+    try:
+        return DeviceKind(key)
+    except ValueError:
+        return DEVICE_KIND_ALIASES.get(key, DeviceKind.UNKNOWN)
+
+
+def _sender_module_id(data: Mapping[str, Any]) -> str | None:
+    """Return the module id of a status element (`sender.plant.module.id`, or a plain `id`)."""
+    raw = dig(data, "sender", "plant", "module", "id")
+    if raw is None:
+        raw = data.get("id")
+    return optional_text(raw, "module id")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plant:
+    """A home: for Home + Control its gateway, for Smarther the thermostats' installation."""
+
+    id: str
+    name: str | None = None
+    country: str | None = None
+    plant_type: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Plant:
+        """Build a plant from one element of a plants list."""
+        obj = mapping(data, "plant")
+        return cls(
+            id=text(obj.get("id"), "plant id"),
+            name=optional_text(obj.get("name"), "plant name"),
+            country=optional_text(obj.get("country"), "plant country"),
+            plant_type=optional_text(obj.get("type"), "plant type"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Module:
+    """A device of a plant as the topology describes it (no state)."""
+
+    id: str
+    name: str | None
+    device: DeviceKind
+    # The raw `device` value, so a device of an unknown kind is kept rather than dropped.
+    device_type: str | None
+    hw_type: str | None = None
+    appliance_type: str | None = None
+    ambient_id: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, ambient_id: str | None = None) -> Module:
+        """Build a module from a topology entry."""
+        obj = mapping(data, "module")
+        raw_device = optional_text(obj.get("device"), "module device")
+        return cls(
+            id=text(obj.get("id"), "module id"),
+            name=optional_text(obj.get("name"), "module name"),
+            device=device_kind(raw_device),
+            device_type=raw_device,
+            hw_type=optional_text(obj.get("hw_type"), "module hw_type"),
+            appliance_type=optional_text(obj.get("type"), "module type"),
+            ambient_id=ambient_id,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ambient:
+    """A room of a plant and the ids of the modules in it."""
+
+    id: str
+    name: str | None
+    ambient_type: str | None
+    module_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Topology:
+    """The rooms and devices of one plant; `modules` holds every module once, rooms or not."""
+
+    plant_id: str
+    name: str | None
+    ambients: tuple[Ambient, ...]
+    modules: tuple[Module, ...]
+
+    def module(self, module_id: str) -> Module | None:
+        """Return the module with this id, if the plant has one."""
+        return next((module for module in self.modules if module.id == module_id), None)
+
+    @classmethod
+    def from_dict(cls, data: Any, plant_id: str) -> Topology:
+        """Build a topology from a `{"plant": {...}}` answer of either API."""
+        plant = mapping(mapping(data, "topology").get("plant"), "topology plant")
+        modules: dict[str, Module] = {}
+        ambients: list[Ambient] = []
+        for raw_ambient in optional_sequence(plant.get("ambients"), "ambients"):
+            ambient = mapping(raw_ambient, "ambient")
+            ambient_id = text(ambient.get("id"), "ambient id")
+            members = [
+                Module.from_dict(raw, ambient_id)
+                for raw in optional_sequence(ambient.get("modules"), "ambient modules")
+            ]
+            for module in members:
+                modules.setdefault(module.id, module)
+            ambients.append(
+                Ambient(
+                    id=ambient_id,
+                    name=optional_text(ambient.get("name"), "ambient name"),
+                    ambient_type=optional_text(ambient.get("type"), "ambient type"),
+                    module_ids=tuple(module.id for module in members),
+                )
+            )
+        # Modules outside any room (remotes, thermostats) come in the plant's own list.
+        for raw in optional_sequence(plant.get("modules"), "plant modules"):
+            module = Module.from_dict(raw)
+            modules.setdefault(module.id, module)
+        return cls(
+            plant_id=optional_text(plant.get("id"), "plant id") or plant_id,
+            name=optional_text(plant.get("name"), "plant name"),
+            ambients=tuple(ambients),
+            modules=tuple(modules.values()),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measure:
+    """One reading: a value, its unit and when it was taken."""
+
+    value: float
+    unit: str | None = None
+    timestamp: datetime | None = None
+
+    @classmethod
+    def first_of(cls, data: Any, what: str) -> Measure | None:
+        """Return the first reading of a `{"measures": [...]}` object, if it has one."""
+        if data is None:
+            return None
+        readings = optional_sequence(
+            mapping(data, what).get("measures"), f"{what} measures"
+        )
+        for raw in readings:
+            reading = mapping(raw, f"{what} measure")
+            value = optional_number(reading.get("value"), f"{what} value")
+            if value is not None:
+                return cls(
+                    value=value,
+                    unit=optional_text(reading.get("unit"), f"{what} unit"),
+                    timestamp=optional_timestamp(
+                        reading.get("timeStamp"), f"{what} time"
+                    ),
+                )
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModuleState:
+    """The state of one Home + Control module; `reachable` is false when it did not answer."""
+
+    module_id: str
+    kind: DeviceKind
+    reachable: bool
+    on: bool | None = None
+    level: int | None = None
+    step: int | None = None
+    power: float | None = None
+    battery: str | None = None
+    firmware: str | None = None
+    consumptions: tuple[Measure, ...] = ()
+
+    @classmethod
+    def unreachable(
+        cls, module_id: str, kind: DeviceKind = DeviceKind.UNKNOWN
+    ) -> ModuleState:
+        """Return the state of a module that is missing from the status lists."""
+        return cls(module_id=module_id, kind=kind, reachable=False)
+
+    @classmethod
+    def from_dict(
+        cls, data: Any, kind: DeviceKind, module_id: str | None = None
+    ) -> ModuleState:
+        """Build a state from one element of a status list."""
+        obj = mapping(data, "module status")
+        found_id = _sender_module_id(obj) or module_id
+        if found_id is None:
+            raise ParseError("module status has no module id")
+        consumptions = tuple(
+            measure
+            for raw in optional_sequence(obj.get("consumptions"), "consumptions")
+            if (measure := _consumption(raw)) is not None
+        )
+        reachable = optional_boolean(obj.get("reachable"), "reachable")
+        return cls(
+            module_id=found_id,
+            kind=kind,
+            reachable=True if reachable is None else reachable,
+            on=_on_off(obj.get("status")),
+            level=_level(obj.get("level")),
+            step=optional_integer(obj.get("step"), "step"),
+            power=_power(consumptions),
+            battery=_lower_text(obj.get("battery"), "battery"),
+            firmware=optional_text(obj.get("fw"), "firmware"),
+            consumptions=consumptions,
+        )
+
+
+def _consumption(data: Any) -> Measure | None:
+    """Return one consumption reading, or None when it carries no value."""
+    obj = mapping(data, "consumption")
+    value = optional_number(obj.get("value"), "consumption value")
+    if value is None:
+        return None
+    return Measure(
+        value=value,
+        unit=optional_text(obj.get("unit"), "consumption unit"),
+        timestamp=optional_timestamp(obj.get("timestamp"), "consumption time"),
+    )
+
+
+def _power(consumptions: tuple[Measure, ...]) -> float | None:
+    """Return the instantaneous power in watts from the first reading in a power unit."""
+    for measure in consumptions:
+        unit = (measure.unit or "watt").lower()
+        if unit in _WATT_UNITS:
+            return measure.value
+        if unit in _KILOWATT_UNITS:
+            return measure.value * 1000
+    return None
+
+
+def _on_off(value: Any) -> bool | None:
+    """Read `"on"`/`"off"` (any case) or a boolean; anything else is unknown."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return {"on": True, "off": False}.get(value.strip().lower())
+    if value is None:
+        return None
+    raise ParseError("status is not on or off")
+
+
+def _level(value: Any) -> int | None:
+    """Read a 0-100 level; numbers as strings and fractions are accepted, -1 means moving."""
+    level = optional_number(value, "level")
+    if level is None:
+        return None
+    if not -1 <= level <= 100:
+        raise ParseError("level is out of range")
+    return round(level)
+
+
+def _lower_text(value: Any, what: str) -> str | None:
+    """Read an optional vocabulary word in lower case."""
+    result = optional_text(value, what)
+    return None if result is None else result.lower()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlantStatus:
+    """The states of every module of a Home + Control plant that answered."""
+
+    plant_id: str
+    modules: Mapping[str, ModuleState] = field(default_factory=dict)
+
+    def state(
+        self, module_id: str, kind: DeviceKind = DeviceKind.UNKNOWN
+    ) -> ModuleState:
+        """Return a module's state; a module missing from the lists is unreachable."""
+        return self.modules.get(module_id) or ModuleState.unreachable(module_id, kind)
+
+    @classmethod
+    def from_dict(cls, data: Any, plant_id: str) -> PlantStatus:
+        """Build the plant status from a `{"modules": {"plugs": [...], ...}}` answer."""
+        lists = mapping(mapping(data, "plant status").get("modules"), "status modules")
+        states: dict[str, ModuleState] = {}
+        for key, elements in lists.items():
+            kind = STATUS_LIST_KINDS.get(str(key).lower(), DeviceKind.UNKNOWN)
+            for raw in optional_sequence(elements, f"{key} status list"):
+                state = ModuleState.from_dict(raw, kind)
+                states[state.module_id] = state
+        return cls(plant_id=plant_id, modules=states)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scene:
+    """A scene of a Home + Control plant."""
+
+    id: str
+    name: str | None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Scene:
+        """Build a scene from one element of the scenes list."""
+        obj = mapping(data, "scene")
+        scene_id = _sender_module_id(obj)
+        if scene_id is None:
+            raise ParseError("scene has no id")
+        return cls(id=scene_id, name=optional_text(obj.get("name"), "scene name"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivationTime:
+    """When a timed mode ends (and for a boost, when it started); naive times are plant-local."""
+
+    start: datetime | None
+    end: datetime | None
+
+    @classmethod
+    def parse(cls, value: Any) -> ActivationTime | None:
+        """Parse `end`, `start/end` or an empty value (forever)."""
+        raw = optional_text(value, "activationTime")
+        if raw is None:
+            return None
+        start_text, slash, end_text = raw.partition("/")
+        if not slash:
+            return cls(start=None, end=timestamp(start_text, "activationTime"))
+        return cls(
+            start=optional_timestamp(start_text.strip(), "activationTime start"),
+            end=optional_timestamp(end_text.strip(), "activationTime end"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThermostatStatus:
+    """The state of one Smarther thermostat, from its status answer or a push event."""
+
+    plant_id: str
+    module_id: str
+    function: ThermostatFunction
+    mode: ThermostatMode
+    set_point: float | None = None
+    set_point_unit: str | None = None
+    programs: tuple[int, ...] = ()
+    activation_time: ActivationTime | None = None
+    temperature: Measure | None = None
+    humidity: Measure | None = None
+    load_state: LoadState | None = None
+    temperature_format: str | None = None
+    online: bool | None = None
+    time: datetime | None = None
+
+    @property
+    def program(self) -> int | None:
+        """Return the number of the active program (the API sends at most one)."""
+        return self.programs[0] if self.programs else None
+
+    @classmethod
+    def from_dict(
+        cls, data: Any, plant_id: str | None = None, module_id: str | None = None
+    ) -> ThermostatStatus:
+        """Build a status from one element of a `chronothermostats` list."""
+        obj = mapping(data, "chronothermostat")
+        sender_plant = optional_text(
+            dig(obj, "sender", "plant", "id"), "sender plant id"
+        )
+        sender_module = optional_text(
+            dig(obj, "sender", "plant", "module", "id"), "sender module id"
+        )
+        found_plant = bare_plant_id(sender_plant) if sender_plant else plant_id
+        found_module = sender_module or module_id
+        if found_plant is None or found_module is None:
+            raise ParseError("chronothermostat names no plant or module")
+        set_point = obj.get("setPoint")
+        set_point_obj = None if set_point is None else mapping(set_point, "setPoint")
+        raw_function = obj.get("function")
+        raw_load = obj.get("loadState")
+        return cls(
+            plant_id=found_plant,
+            module_id=found_module,
+            function=ThermostatFunction.UNKNOWN
+            if raw_function in (None, "")
+            else enum_value(
+                ThermostatFunction, raw_function, "function", ThermostatFunction.UNKNOWN
+            ),
+            mode=enum_value(
+                ThermostatMode, obj.get("mode"), "mode", ThermostatMode.UNKNOWN
+            ),
+            set_point=None
+            if set_point_obj is None
+            else optional_number(set_point_obj.get("value"), "setPoint value"),
+            set_point_unit=None
+            if set_point_obj is None
+            else optional_text(set_point_obj.get("unit"), "setPoint unit"),
+            programs=tuple(
+                integer(mapping(raw, "program").get("number"), "program number")
+                for raw in optional_sequence(obj.get("programs"), "programs")
+            ),
+            activation_time=ActivationTime.parse(obj.get("activationTime")),
+            temperature=Measure.first_of(obj.get("thermometer"), "thermometer"),
+            humidity=Measure.first_of(obj.get("hygrometer"), "hygrometer"),
+            load_state=None
+            if raw_load in (None, "")
+            else enum_value(LoadState, raw_load, "loadState", LoadState.UNKNOWN),
+            temperature_format=_upper_text(
+                obj.get("temperatureFormat"), "temperatureFormat"
+            ),
+            online=optional_boolean(obj.get("online"), "online"),
+            time=optional_timestamp(obj.get("time"), "time"),
+        )
+
+
+def _upper_text(value: Any, what: str) -> str | None:
+    """Read an optional unit letter in upper case."""
+    result = optional_text(value, what)
+    return None if result is None else result.upper()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThermostatMeasures:
+    """The latest temperature and humidity readings of a thermostat."""
+
+    temperature: Measure | None
+    humidity: Measure | None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ThermostatMeasures:
+        """Build the readings from a measures answer (bare, or inside `chronothermostats`)."""
+        obj = mapping(data, "measures")
+        if "chronothermostats" in obj:
+            obj = mapping(
+                _first(obj.get("chronothermostats"), "chronothermostats"), "measures"
+            )
+        return cls(
+            temperature=Measure.first_of(obj.get("thermometer"), "thermometer"),
+            humidity=Measure.first_of(obj.get("hygrometer"), "hygrometer"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Program:
+    """A weekly program of a thermostat; number 0 is the default program."""
+
+    number: int
+    name: str | None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Program:
+        """Build a program from one element of a program list."""
+        obj = mapping(data, "program")
+        return cls(
+            number=integer(obj.get("number"), "program number"),
+            name=optional_text(obj.get("name"), "program name"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscription:
+    """A push (C2C) subscription of a Smarther plant."""
+
+    plant_id: str
+    subscription_id: str
+    # The webhook URL embeds a secret id: kept out of reprs and logs.
+    endpoint_url: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Subscription:
+        """Build a subscription from one element of the subscriptions list."""
+        obj = {
+            str(key).lower(): value
+            for key, value in mapping(data, "subscription").items()
+        }
+        return cls(
+            plant_id=bare_plant_id(text(obj.get("plantid"), "subscription plantId")),
+            subscription_id=text(obj.get("subscriptionid"), "subscriptionId"),
+            endpoint_url=optional_text(
+                obj.get("endpointurl"), "subscription EndPointUrl"
+            ),
+        )
+
+
+def _first(value: Any, what: str) -> Any:
+    """Return the first element of a non-empty list."""
+    items = sequence(value, what)
+    if not items:
+        raise ParseError(f"{what} is empty")
+    return items[0]
+
+
+def _plants_list(data: Any) -> list[Plant]:
+    """Parse the plants of `{"plants": [...]}` or of a bare list."""
+    raw = data.get("plants") if isinstance(data, Mapping) else data
+    return [Plant.from_dict(item) for item in sequence(raw, "plants")]
+
+
+def _module_state(data: Any, module_id: str, kind: DeviceKind) -> ModuleState:
+    """Find the module's element in a one-module status answer."""
+    for key, elements in mapping(data, "module status").items():
+        found_kind = STATUS_LIST_KINDS.get(str(key).lower(), kind)
+        for raw in sequence(elements, f"{key} status list"):
+            state = ModuleState.from_dict(raw, found_kind, module_id)
+            if state.module_id == module_id:
+                return state
+    return ModuleState.unreachable(module_id, kind)
+
+
+def _scenes(data: Any) -> list[Scene]:
+    """Parse the scenes of a `{"scenes": [...]}` answer."""
+    raw = optional_sequence(mapping(data, "scenes").get("scenes"), "scenes")
+    return [Scene.from_dict(item) for item in raw]
+
+
+def _thermostat_status(data: Any, plant_id: str, module_id: str) -> ThermostatStatus:
+    """Parse the first chronothermostat of a status answer."""
+    raw = _first(mapping(data, "status").get("chronothermostats"), "chronothermostats")
+    return ThermostatStatus.from_dict(raw, plant_id, module_id)
+
+
+def _programs(data: Any) -> list[Program]:
+    """Parse the programs of a program list, bare or inside `chronothermostats`."""
+    obj = mapping(data, "program list")
+    if "chronothermostats" in obj:
+        chronos = sequence(obj.get("chronothermostats"), "chronothermostats")
+        if not chronos:
+            return []
+        obj = mapping(chronos[0], "chronothermostat")
+    return [
+        Program.from_dict(raw)
+        for raw in optional_sequence(obj.get("programs"), "programs")
+    ]
+
+
+def _subscriptions(data: Any) -> list[Subscription]:
+    """Parse a bare subscriptions array or one wrapped in `{"subscriptions": [...]}`."""
+    raw = data.get("subscriptions") if isinstance(data, Mapping) else data
+    return [Subscription.from_dict(item) for item in sequence(raw, "subscriptions")]
+
+
+def _subscription_id(data: Any) -> str:
+    """Read the id of a new subscription."""
+    return text(mapping(data, "subscription").get("subscriptionId"), "subscriptionId")
+
+
+def _token_response(data: Any, now: float) -> dict[str, Any]:
+    """Fill `expires_in` and `expires_on` of a token response from each other."""
+    token = dict(mapping(data, "token response"))
+    text(token.get("access_token"), "access_token")
+    expires_in = optional_number(token.get("expires_in"), "expires_in")
+    expires_on = optional_number(token.get("expires_on"), "expires_on")
+    if expires_in is None:
+        expires_in = (
+            _DEFAULT_TOKEN_LIFETIME
+            if expires_on is None
+            else max(0.0, expires_on - now)
+        )
+    if expires_on is None:
+        expires_on = now + expires_in
+    token["expires_in"] = int(expires_in)
+    token["expires_on"] = int(expires_on)
+    return token
+
+
+def parse_plants(data: Any, endpoint: str) -> list[Plant]:
+    """Parse a plants answer of either API; no body (204) means no plants."""
+    if data is None:
+        return []
+    return guarded(endpoint, _plants_list, data)
+
+
+def parse_topology(data: Any, plant_id: str, endpoint: str) -> Topology:
+    """Parse a topology answer of either API."""
+    return guarded(endpoint, Topology.from_dict, data, plant_id)
+
+
+def parse_plant_status(data: Any, plant_id: str, endpoint: str) -> PlantStatus:
+    """Parse the whole-plant status of a Home + Control plant."""
+    return guarded(endpoint, PlantStatus.from_dict, data, plant_id)
+
+
+def parse_module_status(
+    data: Any, module_id: str, kind: DeviceKind, endpoint: str
+) -> ModuleState:
+    """Parse a one-module status (`{"plugs": [{...}]}`); no element for it means unreachable."""
+    return guarded(endpoint, _module_state, data, module_id, kind)
+
+
+def parse_scenes(data: Any, endpoint: str) -> list[Scene]:
+    """Parse the scenes of a Home + Control plant; no body means no scenes."""
+    if data is None:
+        return []
+    return guarded(endpoint, _scenes, data)
+
+
+def parse_thermostat_status(
+    data: Any, plant_id: str, module_id: str, endpoint: str
+) -> ThermostatStatus:
+    """Parse a thermostat status answer (`{"chronothermostats": [{...}]}`)."""
+    return guarded(endpoint, _thermostat_status, data, plant_id, module_id)
+
+
+def parse_measures(data: Any, endpoint: str) -> ThermostatMeasures:
+    """Parse a thermostat measures answer."""
+    return guarded(endpoint, ThermostatMeasures.from_dict, data)
+
+
+def parse_programs(data: Any, endpoint: str) -> list[Program]:
+    """Parse a program list; no body means no programs."""
+    if data is None:
+        return []
+    return guarded(endpoint, _programs, data)
+
+
+def parse_subscriptions(data: Any, endpoint: str) -> list[Subscription]:
+    """Parse the subscriptions list; no body (204) means none."""
+    if data is None:
+        return []
+    return guarded(endpoint, _subscriptions, data)
+
+
+def parse_subscription_id(data: Any, endpoint: str) -> str:
+    """Parse the answer to a new subscription (`{"subscriptionId": "..."}`)."""
+    return guarded(endpoint, _subscription_id, data)
+
+
+def parse_token_response(data: Any, now: float) -> dict[str, Any]:
+    """
+    Return a token response with both `expires_in` and `expires_on` (epoch s) filled.
+
+    Legrand's login has sent either field over the years; Home Assistant needs `expires_in`.
+    Without either, the usual one hour lifetime is assumed.
+    """
+    return guarded(TOKEN_ENDPOINT, _token_response, data, now)
