@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
 
 
 @pytest.fixture(autouse=True)
@@ -13,9 +11,3 @@ def auto_enable_custom_integrations(
 ) -> None:
     """Let Home Assistant load the integration from custom_components/ in every test."""
     return
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshot assertions that understand Home Assistant's states and registry entries."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)

@@ -2,19 +2,118 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import Platform
+from aiohttp import ClientError
+from homeassistant.const import CONF_ACCESS_TOKEN, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+)
+from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .cloud import api_base_url
+from .const import (
+    CONF_DAILY_BUDGET,
+    CONF_SUBSCRIPTION_KEY,
+    DEFAULT_DAILY_BUDGET,
+    DOMAIN,
+)
+from .coordinator import (
+    LegrandEliotConfigEntry,
+    LegrandEliotCoordinator,
+    LegrandEliotRuntimeData,
+    budget_store_key,
+)
+from .eliot import EliotClient, QuotaBudget
 
 PLATFORMS: list[Platform] = []
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def async_setup_entry(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry
+) -> bool:
     """Set up Legrand Eliot from a config entry."""
+    try:
+        implementation = (
+            await config_entry_oauth2_flow.async_get_config_entry_implementation(
+                hass, entry
+            )
+        )
+    except config_entry_oauth2_flow.ImplementationUnavailableError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="oauth_implementation_unavailable",
+        ) from err
+    session = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
+    try:
+        await session.async_ensure_token_valid()
+    except OAuth2TokenRequestReauthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="auth_failed"
+        ) from err
+    except (OAuth2TokenRequestBaseError, ClientError) as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="token_refresh_failed"
+        ) from err
+
+    async def access_token() -> str:
+        """Return a valid access token, refreshed by Home Assistant when it nears expiry."""
+        await session.async_ensure_token_valid()
+        return str(session.token[CONF_ACCESS_TOKEN])
+
+    async def refreshed_access_token() -> str:
+        """Refresh the token now: the gateway refused the current one before its expiry."""
+        token = await session.implementation.async_refresh_token(session.token)
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, "token": token}
+        )
+        return str(token[CONF_ACCESS_TOKEN])
+
+    client = EliotClient(
+        session=async_get_clientsession(hass),
+        token_callback=access_token,
+        refresh_callback=refreshed_access_token,
+        subscription_key=entry.data[CONF_SUBSCRIPTION_KEY],
+        base_url=api_base_url(entry.data),
+        budget=QuotaBudget(
+            daily_limit=entry.options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET),
+            time_zone=dt_util.get_default_time_zone(),
+        ),
+    )
+    coordinator = LegrandEliotCoordinator(hass, entry, client)
+    await coordinator.async_restore_budget()
+    entry.async_on_unload(coordinator.async_save_budget_now)
+    await coordinator.async_config_entry_first_refresh()
+
+    entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def _async_options_updated(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry
+) -> None:
+    """Apply a new daily budget by reloading the entry."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry
+) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry
+) -> None:
+    """Forget the stored call budget of a removed entry."""
+    await Store[dict[str, object]](
+        hass, 1, budget_store_key(entry.entry_id)
+    ).async_remove()

@@ -1,0 +1,448 @@
+"""The quota-aware coordinator: one schedule for every plant and thermostat of an account."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+import time
+from typing import Any, Concatenate
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+)
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .eliot import EliotClient, QuotaBudget
+from .eliot.exceptions import (
+    EliotAppPasswordExpiredError,
+    EliotAuthError,
+    EliotError,
+    EliotNotFoundError,
+    EliotQuotaExceededError,
+    EliotTermsExpiredError,
+)
+from .eliot.models import (
+    Module,
+    ModuleState,
+    Plant,
+    PlantStatus,
+    Program,
+    Scene,
+    ThermostatStatus,
+    Topology,
+)
+from .helpers import error_translation, format_resume_time
+from .repairs import (
+    ISSUE_APP_PASSWORD_EXPIRED,
+    ISSUE_HOME_CONTROL_RETIRED,
+    ISSUE_INVALID_SUBSCRIPTION_KEY,
+    ISSUE_QUOTA_EXHAUSTED,
+    ISSUE_TERMS_EXPIRED,
+    clear_issue,
+    raise_issue,
+)
+
+# Topology, scenes, programs and the plants lists change rarely: read them twice a day.
+TOPOLOGY_INTERVAL = timedelta(hours=12)
+STORAGE_VERSION = 1
+# Saving the budget a few seconds late batches the writes of one refresh into one.
+STORAGE_SAVE_DELAY = 5
+
+
+def budget_store_key(entry_id: str) -> str:
+    """Return the storage key under which an entry's call budget is kept."""
+    return f"{DOMAIN}.{entry_id}.quota"
+
+
+type LegrandEliotConfigEntry = ConfigEntry[LegrandEliotRuntimeData]
+
+
+@dataclass(slots=True)
+class LegrandEliotRuntimeData:
+    """What a loaded entry keeps: the client and the coordinator."""
+
+    client: EliotClient
+    coordinator: LegrandEliotCoordinator
+
+
+@dataclass(slots=True)
+class HomeControlPlant:
+    """A Home + Control plant: its rooms and devices, their last states, its scenes."""
+
+    plant: Plant
+    topology: Topology
+    scenes: list[Scene] = field(default_factory=list)
+    status: PlantStatus | None = None
+    # False while the gateway does not answer: all of its modules are unavailable then.
+    available: bool = False
+
+
+@dataclass(slots=True)
+class SmartherPlant:
+    """A Smarther plant: its thermostats, their last statuses and programs."""
+
+    plant: Plant
+    topology: Topology
+    thermostats: dict[str, ThermostatStatus] = field(default_factory=dict)
+    programs: dict[str, list[Program]] = field(default_factory=dict)
+    # Thermostats whose last poll failed (offline gateway, app password...): unavailable.
+    unavailable: set[str] = field(default_factory=set)
+    # When each thermostat's state was last confirmed by the cloud (monotonic seconds).
+    updated: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class EliotData:
+    """The account as Home Assistant last saw it."""
+
+    home_control: dict[str, HomeControlPlant] = field(default_factory=dict)
+    smarther: dict[str, SmartherPlant] = field(default_factory=dict)
+
+    def home_control_module(
+        self, module_id: str
+    ) -> tuple[HomeControlPlant, Module, ModuleState] | None:
+        """Return a Home + Control module, its plant and its state (unreachable if unknown)."""
+        for plant in self.home_control.values():
+            if (module := plant.topology.module(module_id)) is not None:
+                state = (
+                    plant.status.state(module_id, module.device)
+                    if plant.status is not None and plant.available
+                    else ModuleState.unreachable(module_id, module.device)
+                )
+                return plant, module, state
+        return None
+
+    def thermostat(self, module_id: str) -> tuple[SmartherPlant, Module] | None:
+        """Return a thermostat's plant and module."""
+        for plant in self.smarther.values():
+            if (module := plant.topology.module(module_id)) is not None:
+                return plant, module
+        return None
+
+
+def _account_errors[**P, T](
+    func: Callable[Concatenate[LegrandEliotCoordinator, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[LegrandEliotCoordinator, P], Coroutine[Any, Any, T]]:
+    """Map errors that concern the whole account to what the coordinator must raise."""
+
+    async def wrapper(
+        coordinator: LegrandEliotCoordinator, /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        try:
+            return await func(coordinator, *args, **kwargs)
+        except OAuth2TokenRequestReauthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except OAuth2TokenRequestBaseError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="token_refresh_failed"
+            ) from err
+        except EliotAuthError as err:
+            if err.invalid_subscription_key:
+                raise_issue(
+                    coordinator.hass,
+                    coordinator.config_entry,
+                    ISSUE_INVALID_SUBSCRIPTION_KEY,
+                )
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_subscription_key",
+                ) from err
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except EliotError as err:
+            key, placeholders = error_translation(err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed"
+                if key == "communication_error"
+                else key,
+                translation_placeholders=placeholders,
+            ) from err
+
+    return wrapper
+
+
+class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
+    """Poll the account within its daily call budget."""
+
+    config_entry: LegrandEliotConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config_entry: LegrandEliotConfigEntry,
+        client: EliotClient,
+    ) -> None:
+        """Keep the client and the budget store; the first refresh reads the topology."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=DOMAIN,
+            update_interval=timedelta(minutes=5),
+        )
+        self.client = client
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, budget_store_key(config_entry.entry_id)
+        )
+        self._topology_read_at: float | None = None
+        self._topology_wanted: set[str] = set()
+        self._unavailable_logged: set[str] = set()
+        self.last_errors: dict[str, str] = {}
+
+    @property
+    def budget(self) -> QuotaBudget:
+        """Return the call budget the client charges."""
+        return self.client.budget
+
+    async def async_restore_budget(self) -> None:
+        """Restore what was spent today, so a restart does not forget it."""
+        if (stored := await self._store.async_load()) is not None:
+            self.budget.restore(stored)
+
+    def save_budget(self) -> None:
+        """Persist the budget soon (batched with other changes of the same moment)."""
+        self._store.async_delay_save(self.budget.snapshot, STORAGE_SAVE_DELAY)
+
+    async def async_save_budget_now(self) -> None:
+        """Persist the budget at once (on unload)."""
+        await self._store.async_save(self.budget.snapshot())
+
+    @_account_errors
+    async def _async_update_data(self) -> EliotData:
+        """Refresh within the budget; a quota pause keeps the last known data."""
+        data = self.data if self.data is not None else EliotData()
+        try:
+            if self.budget.is_paused:
+                raise self._quota_error()
+            if self._topology_due():
+                data = await self._async_read_topology(data)
+            await self._async_poll(data)
+        except EliotQuotaExceededError as err:
+            self._pause_for_quota(err)
+            if self.data is None:
+                raise
+            return data
+        finally:
+            self.save_budget()
+        clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
+        self.update_interval = self.budget.refresh_interval(
+            self.calls_per_refresh(data)
+        )
+        return data
+
+    def _quota_error(self) -> EliotQuotaExceededError:
+        """Build the error that stands for the pause the budget is in."""
+        assert self.budget.paused_until is not None
+        return EliotQuotaExceededError(resume_at=self.budget.paused_until)
+
+    def _pause_for_quota(self, err: EliotQuotaExceededError) -> None:
+        """Stop polling until the quota is back, and tell the user why through a repair issue."""
+        raise_issue(
+            self.hass,
+            self.config_entry,
+            ISSUE_QUOTA_EXHAUSTED,
+            {"resume_time": format_resume_time(err)},
+        )
+        wait = err.resume_at - dt_util.utcnow()
+        self.update_interval = max(wait, timedelta(seconds=60))
+        LOGGER.warning(
+            "Legrand API quota used up; no call until %s", err.resume_at.isoformat()
+        )
+
+    def calls_per_refresh(self, data: EliotData) -> int:
+        """Return how many calls one scheduled refresh makes."""
+        thermostats = sum(
+            len(plant.topology.modules) for plant in data.smarther.values()
+        )
+        return max(1, len(data.home_control) + thermostats)
+
+    def _topology_due(self) -> bool:
+        """Return whether the plants and their topology should be read again."""
+        return (
+            self._topology_read_at is None
+            or bool(self._topology_wanted)
+            or time.monotonic() - self._topology_read_at
+            >= TOPOLOGY_INTERVAL.total_seconds()
+        )
+
+    async def _async_read_topology(self, old: EliotData) -> EliotData:
+        """Read both plants lists, each plant's topology, scenes and programs."""
+        data = EliotData()
+        try:
+            hc_plants = await self.client.hc_plants()
+        except EliotNotFoundError:
+            # Legrand moved Home + Control to Netatmo: this account's H+C API is gone.
+            raise_issue(
+                self.hass,
+                self.config_entry,
+                ISSUE_HOME_CONTROL_RETIRED,
+                severity=ir.IssueSeverity.WARNING,
+            )
+            hc_plants = []
+        else:
+            clear_issue(self.hass, self.config_entry, ISSUE_HOME_CONTROL_RETIRED)
+        for plant in hc_plants:
+            data.home_control[plant.id] = await self._async_home_control_topology(
+                plant, old.home_control.get(plant.id)
+            )
+        smarther_plants = await self._async_smarther_call(
+            "plants", self.client.smarther_plants
+        )
+        for plant in smarther_plants or []:
+            data.smarther[plant.id] = await self._async_smarther_topology(
+                plant, old.smarther.get(plant.id)
+            )
+        self._topology_read_at = time.monotonic()
+        self._topology_wanted.clear()
+        return data
+
+    async def _async_home_control_topology(
+        self, plant: Plant, old: HomeControlPlant | None
+    ) -> HomeControlPlant:
+        """Read a Home + Control plant's topology and scenes; keep the old ones on failure."""
+        try:
+            topology = await self.client.hc_topology(plant.id)
+            scenes = await self.client.hc_scenes(plant.id)
+        except EliotQuotaExceededError:
+            raise
+        except EliotError as err:
+            self._plant_failed(plant.id, plant.name, err)
+            if old is not None:
+                return HomeControlPlant(
+                    plant, old.topology, old.scenes, old.status, False
+                )
+            return HomeControlPlant(
+                plant,
+                Topology(plant_id=plant.id, name=plant.name, ambients=(), modules=()),
+            )
+        return HomeControlPlant(
+            plant,
+            topology,
+            scenes,
+            old.status if old else None,
+            old.available if old else False,
+        )
+
+    async def _async_smarther_topology(
+        self, plant: Plant, old: SmartherPlant | None
+    ) -> SmartherPlant:
+        """Read a Smarther plant's thermostats and their programs."""
+        result = SmartherPlant(
+            plant,
+            old.topology
+            if old
+            else Topology(plant_id=plant.id, name=plant.name, ambients=(), modules=()),
+        )
+        if old is not None:
+            result.thermostats = old.thermostats
+            result.programs = old.programs
+            result.updated = old.updated
+        topology = await self._async_smarther_call(
+            plant.id, self.client.smarther_topology, plant.id
+        )
+        if topology is None:
+            return result
+        result.topology = topology
+        for module in topology.modules:
+            programs = await self._async_smarther_call(
+                module.id, self.client.program_list, plant.id, module.id
+            )
+            if programs is not None:
+                result.programs[module.id] = programs
+        return result
+
+    async def _async_smarther_call[**P, T](
+        self,
+        what: str,
+        call: Callable[P, Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T | None:
+        """Make a Smarther call; app password and terms problems become repair issues."""
+        try:
+            result = await call(*args, **kwargs)
+        except EliotAppPasswordExpiredError:
+            raise_issue(self.hass, self.config_entry, ISSUE_APP_PASSWORD_EXPIRED)
+            self._log_unavailable(what, "the Thermostat app password expired")
+            return None
+        except EliotTermsExpiredError:
+            raise_issue(self.hass, self.config_entry, ISSUE_TERMS_EXPIRED)
+            self._log_unavailable(
+                what, "the Thermostat app terms must be accepted again"
+            )
+            return None
+        except EliotQuotaExceededError, EliotAuthError:
+            raise
+        except EliotError as err:
+            self.last_errors[what] = str(err)
+            self._log_unavailable(what, str(err))
+            return None
+        clear_issue(self.hass, self.config_entry, ISSUE_APP_PASSWORD_EXPIRED)
+        clear_issue(self.hass, self.config_entry, ISSUE_TERMS_EXPIRED)
+        return result
+
+    async def _async_poll(self, data: EliotData) -> None:
+        """Read each Home + Control plant's status and each thermostat's status."""
+        for hc_plant in data.home_control.values():
+            try:
+                status = await self.client.hc_plant_status(hc_plant.plant.id)
+            except EliotQuotaExceededError, EliotAuthError:
+                raise
+            except EliotError as err:
+                self._plant_failed(hc_plant.plant.id, hc_plant.plant.name, err)
+                hc_plant.available = False
+                continue
+            hc_plant.status = status
+            hc_plant.available = True
+            self._log_recovered(hc_plant.plant.id)
+            topology = hc_plant.topology
+            if any(topology.module(module_id) is None for module_id in status.modules):
+                # A device the topology does not know yet: read the topology next time.
+                self._topology_wanted.add(hc_plant.plant.id)
+        for plant in data.smarther.values():
+            for module in plant.topology.modules:
+                thermostat = await self._async_smarther_call(
+                    module.id,
+                    self.client.thermostat_status,
+                    plant.plant.id,
+                    module.id,
+                )
+                if thermostat is None:
+                    plant.unavailable.add(module.id)
+                    continue
+                plant.thermostats[module.id] = thermostat
+                plant.unavailable.discard(module.id)
+                plant.updated[module.id] = time.monotonic()
+                self._log_recovered(module.id)
+
+    def _plant_failed(self, plant_id: str, name: str | None, err: EliotError) -> None:
+        """Record and log (once) why a plant is unavailable."""
+        self.last_errors[plant_id] = str(err)
+        self._log_unavailable(name or plant_id, str(err), key=plant_id)
+
+    def _log_unavailable(self, what: str, why: str, key: str | None = None) -> None:
+        """Log that something became unavailable, once until it recovers."""
+        key = key or what
+        if key not in self._unavailable_logged:
+            self._unavailable_logged.add(key)
+            LOGGER.info("%s is unavailable: %s", what, why)
+
+    def _log_recovered(self, key: str) -> None:
+        """Log once that something is available again."""
+        if key in self._unavailable_logged:
+            self._unavailable_logged.discard(key)
+            self.last_errors.pop(key, None)
+            LOGGER.info("%s is available again", key)

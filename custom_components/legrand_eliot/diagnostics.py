@@ -1,0 +1,161 @@
+"""Diagnostics: the account's topology, states, quota and schedule, with secrets and ids hidden."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from enum import Enum
+import hashlib
+import re
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
+
+from .const import CONF_SUBSCRIPTION_KEY, DOMAIN
+from .coordinator import EliotData, LegrandEliotConfigEntry
+
+TO_REDACT = {
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "client_secret",
+    CONF_SUBSCRIPTION_KEY,
+    "endpoint_url",
+    "unique_id",
+}
+# Keys whose values identify a home or a device: replaced by a stable short hash.
+ID_KEYS = {"id", "plant_id", "module_id", "ambient_id", "subscription_id", "module_ids"}
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _hash(value: str) -> str:
+    """Return a short stable stand-in for an id, so ids still match across the dump."""
+    return "id-" + hashlib.sha256(value.encode()).hexdigest()[:10]
+
+
+def _plain(value: Any, key: str | None = None) -> Any:
+    """Turn models into JSON-friendly data, hashing ids and hiding e-mail addresses."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(item, key) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        if key in ID_KEYS:
+            return _hash(value)
+        return EMAIL.sub("**REDACTED**", value)
+    return value
+
+
+def _account(data: EliotData | None) -> dict[str, Any]:
+    """Describe every plant with its topology and last states."""
+    if data is None:
+        return {}
+    return {
+        "home_control": [
+            _plain(
+                {
+                    "plant": plant.plant,
+                    "available": plant.available,
+                    "topology": plant.topology,
+                    "scenes": plant.scenes,
+                    "status": plant.status,
+                }
+            )
+            for plant in data.home_control.values()
+        ],
+        "smarther": [
+            _plain(
+                {
+                    "plant": plant.plant,
+                    "topology": plant.topology,
+                    "thermostats": list(plant.thermostats.values()),
+                    "programs": {_hash(k): v for k, v in plant.programs.items()},
+                    "unavailable": sorted(
+                        _hash(module_id) for module_id in plant.unavailable
+                    ),
+                }
+            )
+            for plant in data.smarther.values()
+        ],
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics for a config entry."""
+    coordinator = entry.runtime_data.coordinator
+    budget = coordinator.budget
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "quota": {
+            **budget.snapshot(),
+            "calls_left": budget.calls_left,
+            "paused": budget.is_paused,
+        },
+        "schedule": {
+            "update_interval_seconds": (
+                coordinator.update_interval.total_seconds()
+                if coordinator.update_interval
+                else None
+            ),
+            "calls_per_refresh": (
+                coordinator.calls_per_refresh(coordinator.data)
+                if coordinator.data
+                else None
+            ),
+            "last_update_success": coordinator.last_update_success,
+        },
+        "last_errors": {
+            _hash(key): _plain(error) for key, error in coordinator.last_errors.items()
+        },
+        "account": _account(coordinator.data),
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry, device: DeviceEntry
+) -> dict[str, Any]:
+    """Return diagnostics for one device: its module and its last state."""
+    data = entry.runtime_data.coordinator.data
+    module_ids = [ident for domain, ident in device.identifiers if domain == DOMAIN]
+    result: dict[str, Any] = {"modules": []}
+    for module_id in module_ids:
+        if (found := data.home_control_module(module_id)) is not None:
+            plant, module, state = found
+            result["modules"].append(
+                _plain(
+                    {
+                        "plant": plant.plant,
+                        "module": module,
+                        "state": state,
+                        "available": plant.available,
+                    }
+                )
+            )
+        elif (thermostat := data.thermostat(module_id)) is not None:
+            smarther, module = thermostat
+            result["modules"].append(
+                _plain(
+                    {
+                        "plant": smarther.plant,
+                        "module": module,
+                        "state": smarther.thermostats.get(module_id),
+                        "programs": smarther.programs.get(module_id, []),
+                        "available": module_id not in smarther.unavailable,
+                    }
+                )
+            )
+    return result

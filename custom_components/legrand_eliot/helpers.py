@@ -1,0 +1,95 @@
+"""Map the client's errors to Home Assistant's: one table for entity actions and updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .eliot.exceptions import (
+    EliotAppPasswordExpiredError,
+    EliotAuthError,
+    EliotBadRequestError,
+    EliotDisplayBusyError,
+    EliotError,
+    EliotForbiddenError,
+    EliotInvalidValueError,
+    EliotNotAcceptableError,
+    EliotNotFoundError,
+    EliotQuotaExceededError,
+    EliotResponseError,
+    EliotTermsExpiredError,
+)
+
+
+def format_resume_time(err: EliotQuotaExceededError) -> str:
+    """Return the moment calls resume, in Home Assistant's time zone, as the user reads it."""
+    local = dt_util.as_local(err.resume_at)
+    if local.date() == dt_util.now().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def error_translation(
+    err: EliotError, device: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """Return the translation key and placeholders that explain a client error to the user."""
+    if isinstance(err, EliotQuotaExceededError):
+        return "quota_exhausted", {"resume_time": format_resume_time(err)}
+    if isinstance(err, EliotAuthError):
+        if err.invalid_subscription_key:
+            return "invalid_subscription_key", {}
+        return "auth_failed", {}
+    if isinstance(err, EliotForbiddenError):
+        return "forbidden", {"scope": err.scope or "?"}
+    if isinstance(err, EliotNotFoundError):
+        return "not_found", {"device": device or "The device"}
+    if isinstance(err, EliotInvalidValueError):
+        return "invalid_value", {"value": str(err.detail)}
+    if isinstance(err, (EliotBadRequestError, EliotNotAcceptableError)):
+        return "bad_request", {"endpoint": err.endpoint or "?"}
+    if isinstance(err, EliotDisplayBusyError):
+        return "display_busy", {}
+    if isinstance(err, EliotAppPasswordExpiredError):
+        return "app_password_expired", {}
+    if isinstance(err, EliotTermsExpiredError):
+        return "terms_expired", {}
+    if isinstance(err, EliotResponseError):
+        return "malformed_response", {"error": str(err)}
+    return "communication_error", {"error": str(err)}
+
+
+def translated_error(err: EliotError, device: str | None = None) -> HomeAssistantError:
+    """Build the Home Assistant error an action raises for a client error."""
+    key, placeholders = error_translation(err, device)
+    # A refused value is the caller's to fix; everything else is the cloud's or the account's.
+    error_type = (
+        ServiceValidationError
+        if isinstance(err, EliotInvalidValueError)
+        else HomeAssistantError
+    )
+    return error_type(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+def eliot_command[EntityT: Any, **P](
+    func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]],
+) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
+    """Turn the client's errors raised by an entity action into translated Home Assistant errors."""
+
+    async def handler(self: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            await func(self, *args, **kwargs)
+        except EliotError as err:
+            name = getattr(self, "device_name", None)
+            raise translated_error(
+                err, name if isinstance(name, str) else None
+            ) from err
+
+    return handler

@@ -1,0 +1,443 @@
+"""Tests for linking a Legrand account: the subscription key, OAuth2, reauth, reconfigure, options."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.legrand_eliot.const import (
+    CONF_CLOUD_URL,
+    CONF_DAILY_BUDGET,
+    CONF_SUBSCRIPTION_KEY,
+    DOMAIN,
+    ENV_CLOUD_URL,
+)
+
+from .login import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    LOGIN_URL,
+    SUBJECT,
+    id_token,
+    mock_login_server,
+)
+
+API = "https://api.developer.legrand.com"
+HC_PLANTS = f"{API}/hc/api/v1.0/plants"
+SMARTHER_PLANTS = f"{API}/smarther/v2.0/plants"
+REDIRECT = "https://example.com/auth/external/callback"
+KEY = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+async def credentials(hass: HomeAssistant) -> None:
+    """Register the application credentials a user enters once."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_setup() -> Any:
+    """Keep the entry from loading: these tests are about the flow."""
+    with patch(
+        "custom_components.legrand_eliot.async_setup_entry", return_value=True
+    ) as mock:
+        yield mock
+
+
+def token_response(**extra: Any) -> dict[str, Any]:
+    """Return what the login server answers to a code exchange."""
+    return {
+        "access_token": "access-token-value",
+        "refresh_token": "refresh-token-value",
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "expires_on": 4102444800,
+        "id_token": id_token(),
+        **extra,
+    }
+
+
+def mock_cloud(
+    aioclient_mock: AiohttpClientMocker,
+    *,
+    token: dict[str, Any] | None = None,
+    hc_status: int = 200,
+    smarther_status: int = 200,
+    hc_plants: list[dict[str, Any]] | None = None,
+    smarther_plants: list[dict[str, Any]] | None = None,
+    error: dict[str, Any] | None = None,
+) -> None:
+    """Answer the token exchange, the login keys and both plants lists."""
+    aioclient_mock.post(f"{LOGIN_URL}/token", json=token or token_response())
+    mock_login_server(aioclient_mock)
+    hc = {
+        "plants": [{"id": "hc-1", "name": "Maison"}] if hc_plants is None else hc_plants
+    }
+    aioclient_mock.get(
+        HC_PLANTS, status=hc_status, json=error if hc_status >= 400 else hc
+    )
+    if smarther_status == 204:
+        aioclient_mock.get(SMARTHER_PLANTS, status=204)
+    else:
+        sm = {
+            "plants": [{"id": "sm-1", "name": "Casa"}]
+            if smarther_plants is None
+            else smarther_plants
+        }
+        aioclient_mock.get(
+            SMARTHER_PLANTS,
+            status=smarther_status,
+            json=error if smarther_status >= 400 else sm,
+        )
+
+
+async def start_and_sign_in(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    result: dict[str, Any],
+) -> dict[str, Any]:
+    """Follow the external step as the browser would and return the flow's next result."""
+    state = config_entry_oauth2_flow._encode_jwt(
+        hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert result["url"] == (
+        f"{LOGIN_URL}/authorize?response_type=code&client_id={CLIENT_ID}"
+        f"&redirect_uri={REDIRECT}&state={state}"
+    )
+    client = await hass_client_no_auth()
+    response = await client.get(f"/auth/external/callback?code=abcd&state={state}")
+    assert response.status == 200
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+async def start_user_flow(hass: HomeAssistant, key: str = KEY) -> dict[str, Any]:
+    """Open the flow and enter the subscription key."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SUBSCRIPTION_KEY: key}
+    )
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_full_flow(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Key, sign-in, test call: the entry carries the token, the key and the account id."""
+    mock_cloud(aioclient_mock)
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.unique_id == SUBJECT
+    assert entry.data[CONF_SUBSCRIPTION_KEY] == KEY
+    assert entry.data["token"]["access_token"] == "access-token-value"
+    assert CONF_CLOUD_URL not in entry.data
+    # The test call used the new token and the key on both plants endpoints.
+    plants_calls = [
+        call for call in aioclient_mock.mock_calls if "plants" in str(call[1])
+    ]
+    assert len(plants_calls) == 2
+    for _method, _url, _data, headers in plants_calls:
+        assert headers["Authorization"] == "Bearer access-token-value"
+        assert headers["Ocp-Apim-Subscription-Key"] == KEY
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_invalid_key_asks_again_without_new_sign_in(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A refused key shows the key form again; a good key then creates the entry."""
+    mock_cloud(
+        aioclient_mock,
+        hc_status=401,
+        error={
+            "statusCode": 401,
+            "message": "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
+        },
+    )
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass, "wrong")
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "check"
+    assert result["errors"] == {"base": "invalid_subscription_key"}
+
+    aioclient_mock.clear_requests()
+    mock_cloud(aioclient_mock)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SUBSCRIPTION_KEY: KEY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].data[CONF_SUBSCRIPTION_KEY] == KEY
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_cloud_down(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """An unreachable cloud is reported on the key form, so the user can retry."""
+    mock_cloud(
+        aioclient_mock,
+        hc_status=500,
+        error={"statusCode": 500, "message": "Internal error"},
+    )
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_no_plants(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """An account with no plant in either API is not set up."""
+    mock_cloud(aioclient_mock, hc_plants=[], smarther_status=204)
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_plants"
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_home_control_retired_smarther_only(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A 404 on the Home + Control plants list still lets a Smarther account in."""
+    mock_cloud(
+        aioclient_mock,
+        hc_status=404,
+        error={"statusCode": 404, "message": "Resource not found"},
+    )
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ({"id_token": id_token(aud="another-app")}, "invalid_id_token"),
+        ({"id_token": "eyJhbGciOiJub25lIn0.e30."}, "invalid_id_token"),
+        ({"id_token": None}, "missing_id_token"),
+    ],
+    ids=["wrong-audience", "unsigned", "missing"],
+)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_bad_id_token_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    token: dict[str, Any],
+    reason: str,
+) -> None:
+    """An id_token that is not for this app, not signed, or absent aborts with a clear reason."""
+    mock_cloud(aioclient_mock, token=token_response(**token))
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_forged_id_token_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """An id_token signed by another key is refused."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    mock_cloud(aioclient_mock, token=token_response(id_token=id_token(forger)))
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "invalid_id_token"
+
+
+def make_entry(hass: HomeAssistant, **data: Any) -> MockConfigEntry:
+    """Add a linked entry of the test account."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Legrand Eliot",
+        unique_id=SUBJECT,
+        data={
+            "auth_implementation": DOMAIN,
+            "token": {
+                "access_token": "old-access",
+                "refresh_token": "old-refresh",
+                "expires_at": 4102444800,
+                "expires_in": 3600,
+            },
+            CONF_SUBSCRIPTION_KEY: KEY,
+            **data,
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_duplicate_account_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The same Legrand account cannot be added twice."""
+    make_entry(hass)
+    mock_cloud(aioclient_mock)
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_reauth(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Signing in again with the same account stores the new token."""
+    entry = make_entry(hass)
+    mock_cloud(aioclient_mock)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await start_and_sign_in(hass, hass_client_no_auth, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"]["access_token"] == "access-token-value"
+    assert entry.data[CONF_SUBSCRIPTION_KEY] == KEY
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_reauth_wrong_account(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Signing in with another account during reauth is refused and changes nothing."""
+    entry = make_entry(hass)
+    mock_cloud(
+        aioclient_mock, token=token_response(id_token=id_token(sub="someone-else"))
+    )
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await start_and_sign_in(hass, hass_client_no_auth, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert entry.data["token"]["access_token"] == "old-access"
+
+
+async def test_reconfigure_tests_the_new_key(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A new key is tested with the entry's token; refused keys are not saved."""
+    entry = make_entry(hass)
+    aioclient_mock.get(
+        HC_PLANTS,
+        status=401,
+        json={
+            "statusCode": 401,
+            "message": "Access denied due to invalid subscription key.",
+        },
+    )
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SUBSCRIPTION_KEY: "bad-key"}
+    )
+    assert result["errors"] == {"base": "invalid_subscription_key"}
+    assert entry.data[CONF_SUBSCRIPTION_KEY] == KEY
+
+    aioclient_mock.clear_requests()
+    mock_cloud(aioclient_mock)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SUBSCRIPTION_KEY: "f" * 32}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_SUBSCRIPTION_KEY] == "f" * 32
+    assert aioclient_mock.mock_calls[-1][3]["Ocp-Apim-Subscription-Key"] == "f" * 32
+
+
+async def test_options_daily_budget(hass: HomeAssistant) -> None:
+    """The daily budget is the only option."""
+    entry = make_entry(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_DAILY_BUDGET: 2000}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_DAILY_BUDGET: 2000}
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_simulated_cloud_is_recorded(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the development override, login and API go to that URL and the entry records it."""
+    sim = "http://127.0.0.1:8765"
+    monkeypatch.setenv(ENV_CLOUD_URL, sim + "/")
+    aioclient_mock.post(f"{sim}/token", json=token_response())
+    mock_login_server(aioclient_mock, base=sim)
+    aioclient_mock.get(f"{sim}/hc/api/v1.0/plants", json={"plants": [{"id": "p"}]})
+    aioclient_mock.get(f"{sim}/smarther/v2.0/plants", status=204)
+
+    result = await start_user_flow(hass)
+    state = config_entry_oauth2_flow._encode_jwt(
+        hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    )
+    assert result["url"].startswith(f"{sim}/authorize?")
+    client = await hass_client_no_auth()
+    await client.get(f"/auth/external/callback?code=abcd&state={state}")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].data[CONF_CLOUD_URL] == sim
