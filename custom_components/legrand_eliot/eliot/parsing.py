@@ -116,7 +116,9 @@ def optional_boolean(value: Any, what: str) -> bool | None:
 
 def enum_value[E: StrEnum](enum: type[E], value: Any, what: str, unknown: E) -> E:
     """Return the enum member for a value in any letter case, `unknown` for an unknown value."""
-    raw = text(value, what).lower()
+    if not isinstance(value, str) or not value.strip():
+        raise ParseError(f"{what} is missing or not text")
+    raw = value.strip().lower()
     try:
         return enum(raw)
     except ValueError:

@@ -1,0 +1,375 @@
+"""Every error answer of the reference's table becomes the right exception."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from custom_components.legrand_eliot.eliot import (
+    EliotAppPasswordExpiredError,
+    EliotAuthError,
+    EliotBadRequestError,
+    EliotClient,
+    EliotConflictError,
+    EliotConnectionError,
+    EliotDisplayBusyError,
+    EliotError,
+    EliotForbiddenError,
+    EliotInvalidSubscriptionKeyError,
+    EliotInvalidValueError,
+    EliotNotAcceptableError,
+    EliotNotFoundError,
+    EliotQuotaExceededError,
+    EliotResponseError,
+    EliotServerError,
+    EliotTermsExpiredError,
+    EliotTimeoutError,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
+
+from .conftest import BASE_URL, NOON
+
+PLANT = "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
+MODULE = "9a8b7c6d-1111-2222-3333-444455556666"
+STATUS_ROUTE = (
+    "/smarther/v2.0/chronothermostat/thermoregulation/addressLocation/plants/{plantId}"
+    "/modules/parameter/id/value/{moduleId}"
+)
+STATUS_URL = BASE_URL + STATUS_ROUTE.format(plantId=PLANT, moduleId=MODULE)
+
+
+def apim(status: int, message: str) -> dict[str, Any]:
+    """Return the gateway's error body."""
+    return {"statusCode": status, "message": message}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (
+            400,
+            {
+                "errors": [
+                    {
+                        "userMessage": "Invalid arguments",
+                        "internalMessage": "bad id",
+                        "code": 0,
+                    }
+                ]
+            },
+            EliotBadRequestError,
+        ),
+        (404, apim(404, "Resource not found"), EliotNotFoundError),
+        (406, apim(406, "Request not acceptable"), EliotNotAcceptableError),
+        (408, apim(408, "Request timeout"), EliotTimeoutError),
+        (409, apim(409, "Conflict"), EliotConflictError),
+        (430, apim(430, "Wrong input parameters"), EliotInvalidValueError),
+        (
+            469,
+            apim(469, "Official application password expired"),
+            EliotAppPasswordExpiredError,
+        ),
+        (
+            470,
+            apim(470, "Official application terms and conditions expired"),
+            EliotTermsExpiredError,
+        ),
+        (486, apim(486, "Busy visual user interface"), EliotDisplayBusyError),
+        (500, apim(500, "Internal error"), EliotServerError),
+        (502, None, EliotServerError),
+        (503, "Service Unavailable", EliotServerError),
+        (418, apim(418, "I'm a teapot"), EliotResponseError),
+        (302, None, EliotResponseError),
+    ],
+)
+async def test_status_maps_to_exception(
+    client: EliotClient,
+    aioclient: AiohttpClientMocker,
+    status: int,
+    body: Any,
+    error: type[EliotError],
+) -> None:
+    """A poll fails at once with the exception of its status, naming the route and status."""
+    if isinstance(body, str):
+        aioclient.get(STATUS_URL, status=status, text=body)
+    else:
+        aioclient.get(STATUS_URL, status=status, json=body)
+
+    with pytest.raises(error) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert type(caught.value) is error
+    assert caught.value.status == status
+    assert caught.value.endpoint == f"GET {STATUS_ROUTE}"
+    assert f"GET {STATUS_ROUTE}" in str(caught.value)
+    assert PLANT not in str(caught.value)
+    # A poll is never retried: the next refresh is its retry.
+    assert aioclient.call_count == 1
+
+
+async def test_error_message_of_each_body_shape_is_kept(
+    client: EliotClient, aioclient: AiohttpClientMocker
+) -> None:
+    """The backend's own explanation reaches the exception message."""
+    aioclient.get(
+        STATUS_URL,
+        status=400,
+        json={
+            "errors": [
+                {
+                    "userMessage": "Invalid arguments",
+                    "internalMessage": "moduleId unknown",
+                }
+            ]
+        },
+    )
+
+    with pytest.raises(EliotBadRequestError, match="moduleId unknown"):
+        await client.thermostat_status(PLANT, MODULE)
+
+
+async def test_an_html_error_page_is_not_quoted(
+    client: EliotClient, aioclient: AiohttpClientMocker
+) -> None:
+    """A proxy's HTML page gives the default message, not markup."""
+    aioclient.get(STATUS_URL, status=502, text="<html><body>Bad gateway</body></html>")
+
+    with pytest.raises(EliotServerError) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert "<html>" not in str(caught.value)
+    assert caught.value.detail == EliotServerError.default_message
+
+
+async def test_forbidden_names_the_scope(
+    client: EliotClient, aioclient: AiohttpClientMocker
+) -> None:
+    """A 403 that is not about the quota is a missing permission, with the endpoint's scope."""
+    aioclient.get(STATUS_URL, status=403, json=apim(403, "Operation forbidden"))
+    aioclient.post(STATUS_URL, status=403, json=apim(403, "Missing scope plug.write"))
+
+    with pytest.raises(EliotForbiddenError) as read:
+        await client.thermostat_status(PLANT, MODULE)
+    with pytest.raises(EliotForbiddenError) as write:
+        await client.set_protection(PLANT, MODULE, function="heating")
+
+    assert read.value.scope == "comfort.read"
+    # The scope named by the gateway wins over the one the client expects.
+    assert write.value.scope == "plug.write"
+    assert not client.budget.is_paused
+
+
+async def test_unknown_scope_is_none(
+    client: EliotClient, aioclient: AiohttpClientMocker
+) -> None:
+    """Without a documented scope and none in the message, the scope stays unknown."""
+    aioclient.get(
+        f"{BASE_URL}/hc/api/v1.0/plants", status=403, json=apim(403, "Forbidden")
+    )
+
+    with pytest.raises(EliotForbiddenError) as caught:
+        await client.hc_plants()
+
+    assert caught.value.scope is None
+
+
+async def test_invalid_subscription_key(
+    client: EliotClient, aioclient: AiohttpClientMocker, tokens: Any
+) -> None:
+    """A refused subscription key is its own auth error; a new token would not help."""
+    aioclient.get(
+        STATUS_URL,
+        status=401,
+        json=apim(
+            401,
+            "Access denied due to invalid subscription key. Make sure to provide a valid key "
+            "for an active subscription.",
+        ),
+    )
+
+    with pytest.raises(EliotInvalidSubscriptionKeyError) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert caught.value.invalid_subscription_key is True
+    assert isinstance(caught.value, EliotAuthError)
+    assert tokens.refreshed == 0
+    assert aioclient.call_count == 1
+
+
+async def test_malformed_json_is_a_response_error(
+    client: EliotClient, aioclient: AiohttpClientMocker
+) -> None:
+    """A 200 that is not JSON raises the response error with the endpoint."""
+    aioclient.get(STATUS_URL, status=200, text="{not json")
+
+    with pytest.raises(EliotResponseError) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert caught.value.endpoint == f"GET {STATUS_ROUTE}"
+    assert caught.value.status == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"chronothermostats": []},
+        {"chronothermostats": [{"mode": 12}]},
+        {"chronothermostats": [{"mode": "manual", "setPoint": {"value": "warm"}}]},
+        {"chronothermostats": [{"mode": "boost", "activationTime": "soon"}]},
+        [],
+        None,
+    ],
+)
+async def test_unexpected_shapes_are_response_errors(
+    client: EliotClient, aioclient: AiohttpClientMocker, body: Any
+) -> None:
+    """JSON of the wrong shape names the endpoint instead of raising KeyError or TypeError."""
+    if body is None:
+        aioclient.get(STATUS_URL, status=200)
+    else:
+        aioclient.get(STATUS_URL, status=200, json=body)
+
+    with pytest.raises(EliotResponseError) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert caught.value.endpoint == f"GET {STATUS_ROUTE}"
+
+
+@pytest.mark.parametrize(
+    ("exc", "error"),
+    [
+        (aiohttp.ClientConnectionError("reset by peer"), EliotConnectionError),
+        (aiohttp.ServerDisconnectedError(), EliotConnectionError),
+        (aiohttp.ClientPayloadError("truncated"), EliotConnectionError),
+        (TimeoutError(), EliotTimeoutError),
+    ],
+)
+async def test_network_failures(
+    client: EliotClient,
+    aioclient: AiohttpClientMocker,
+    exc: Exception,
+    error: type[EliotError],
+) -> None:
+    """Network failures become connection errors; no raw aiohttp error escapes."""
+    aioclient.get(STATUS_URL, exc=exc)
+
+    with pytest.raises(error) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert caught.value.status is None
+    assert caught.value.endpoint == f"GET {STATUS_ROUTE}"
+    assert client.budget.calls_used == 1
+
+
+async def test_client_side_timeout(
+    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
+) -> None:
+    """A gateway that never answers hits the client's own timeout."""
+
+    async def never(method: str, url: Any, data: Any) -> AiohttpClientMockResponse:
+        await asyncio.sleep(3600)
+        raise AssertionError
+
+    aioclient.get(STATUS_URL, side_effect=never)
+    client = make_client(request_timeout=0.01)
+
+    with pytest.raises(EliotTimeoutError):
+        await client.thermostat_status(PLANT, MODULE)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "message", "resume_after", "daily"),
+    [
+        # The gateway's countdown is the reset moment.
+        (
+            403,
+            {},
+            "Out of call volume quota. Quota will be replenished in 02:13:45.",
+            timedelta(hours=2, minutes=13, seconds=45),
+            True,
+        ),
+        (
+            403,
+            {"Retry-After": "60"},
+            "Out of call volume quota. Quota will be replenished in 1.02:00:00.",
+            timedelta(days=1, hours=2),
+            True,
+        ),
+        # Without a countdown, Retry-After tells the moment.
+        (
+            403,
+            {"Retry-After": "3600"},
+            "Out of call volume quota.",
+            timedelta(hours=1),
+            True,
+        ),
+        # Without either, the daily quota comes back at the local midnight reset (12 h away).
+        (403, {}, "Out of call volume quota.", timedelta(hours=12), True),
+        (
+            429,
+            {"Retry-After": "17"},
+            "Rate limit is exceeded. Try again in 17 seconds.",
+            timedelta(seconds=17),
+            False,
+        ),
+        (
+            429,
+            {},
+            "Rate limit is exceeded. Try again in 30 seconds.",
+            timedelta(seconds=30),
+            False,
+        ),
+        (429, {}, "Too many requests", timedelta(seconds=60), False),
+        (
+            429,
+            {"Retry-After": "Wed, 25 Nov 2026 12:05:00 GMT"},
+            "Rate limit is exceeded.",
+            timedelta(minutes=5),
+            False,
+        ),
+        (
+            429,
+            {},
+            "Out of call volume quota. Quota will be replenished in 00:30:00.",
+            timedelta(minutes=30),
+            True,
+        ),
+    ],
+)
+async def test_quota_answers_pause_all_calls(
+    client: EliotClient,
+    aioclient: AiohttpClientMocker,
+    status: int,
+    headers: dict[str, str],
+    message: str,
+    resume_after: timedelta,
+    daily: bool,
+) -> None:
+    """403-quota and 429 carry the resume moment, are never retried, and stop later calls."""
+    aioclient.post(
+        STATUS_URL, status=status, json=apim(status, message), headers=headers
+    )
+    aioclient.get(STATUS_URL, json={"chronothermostats": [{"mode": "off"}]})
+
+    with pytest.raises(EliotQuotaExceededError) as caught:
+        await client.set_off(PLANT, MODULE, function="heating")
+
+    assert caught.value.resume_at == NOON + resume_after
+    assert caught.value.daily is daily
+    assert caught.value.status == status
+    assert aioclient.call_count == 1
+    # While paused, nothing leaves: the error is raised locally, with no status.
+    with pytest.raises(EliotQuotaExceededError) as local:
+        await client.thermostat_status(PLANT, MODULE)
+    assert local.value.status is None
+    assert local.value.resume_at == NOON + resume_after
+    assert aioclient.call_count == 1
+    assert client.budget.calls_used == (500 if daily else 1)

@@ -1,0 +1,286 @@
+"""Bounded retries, the 401 refresh, pacing and serialisation of requests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import pytest
+
+from custom_components.legrand_eliot.eliot import (
+    EliotAuthError,
+    EliotClient,
+    EliotConnectionError,
+    EliotDisplayBusyError,
+    EliotServerError,
+    EliotTimeoutError,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
+
+from .conftest import (
+    ACCESS_TOKEN,
+    BASE_URL,
+    FRESH_TOKEN,
+    RecordingSleep,
+    Tokens,
+    queue_answers,
+)
+
+PLANT = "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
+MODULE = "9a8b7c6d-1111-2222-3333-444455556666"
+STATUS_URL = (
+    f"{BASE_URL}/smarther/v2.0/chronothermostat/thermoregulation/addressLocation"
+    f"/plants/{PLANT}/modules/parameter/id/value/{MODULE}"
+)
+HC_PLANTS = f"{BASE_URL}/hc/api/v1.0/plants"
+OK_STATUS = {"chronothermostats": [{"function": "heating", "mode": "off"}]}
+
+
+def busy() -> dict[str, Any]:
+    """Return a 486 answer."""
+    return {
+        "status": 486,
+        "json": {"statusCode": 486, "message": "Busy visual user interface"},
+    }
+
+
+def failure(status: int) -> dict[str, Any]:
+    """Return an error answer with the gateway's body."""
+    return {"status": status, "json": {"statusCode": status, "message": "failure"}}
+
+
+async def test_command_retries_a_server_error_with_backoff(
+    client: EliotClient, aioclient: AiohttpClientMocker, sleeps: RecordingSleep
+) -> None:
+    """A 500 then a 200: the command succeeds after one wait, and both calls are charged."""
+    queue_answers(aioclient, "post", STATUS_URL, [failure(500), {"status": 200}])
+
+    await client.set_protection(PLANT, MODULE, function="heating")
+
+    assert aioclient.call_count == 2
+    assert sleeps.delays == [2.0]
+    assert client.budget.calls_used == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (failure(503), EliotServerError),
+        (failure(408), EliotTimeoutError),
+        ({"exc": aiohttp.ClientConnectionError()}, EliotConnectionError),
+    ],
+)
+async def test_command_retries_are_bounded(
+    client: EliotClient,
+    aioclient: AiohttpClientMocker,
+    sleeps: RecordingSleep,
+    answer: dict[str, Any],
+    error: type[Exception],
+) -> None:
+    """Transient failures are retried twice with a growing delay, then raised."""
+    queue_answers(aioclient, "post", STATUS_URL, [answer])
+
+    with pytest.raises(error):
+        await client.set_protection(PLANT, MODULE, function="heating")
+
+    assert aioclient.call_count == 3
+    assert sleeps.delays == [2.0, 4.0]
+    assert client.budget.calls_used == 3
+
+
+async def test_polls_fail_fast(
+    client: EliotClient, aioclient: AiohttpClientMocker, sleeps: RecordingSleep
+) -> None:
+    """A poll is not retried: the next refresh is its retry."""
+    queue_answers(aioclient, "get", STATUS_URL, [failure(500), {"json": OK_STATUS}])
+
+    with pytest.raises(EliotServerError):
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert aioclient.call_count == 1
+    assert sleeps.delays == []
+
+
+async def test_busy_display_is_retried_after_ten_seconds(
+    client: EliotClient, aioclient: AiohttpClientMocker, sleeps: RecordingSleep
+) -> None:
+    """486 twice, then accepted: two waits of about 10 s."""
+    queue_answers(aioclient, "post", STATUS_URL, [busy(), busy(), {"status": 200}])
+
+    await client.set_manual(PLANT, MODULE, function="heating", set_point=21)
+
+    assert aioclient.call_count == 3
+    assert sleeps.delays == [10.0, 10.0]
+
+
+async def test_busy_display_gives_up(
+    client: EliotClient, aioclient: AiohttpClientMocker, sleeps: RecordingSleep
+) -> None:
+    """A display that stays busy raises after three retries."""
+    queue_answers(aioclient, "post", STATUS_URL, [busy()])
+
+    with pytest.raises(EliotDisplayBusyError):
+        await client.set_manual(PLANT, MODULE, function="heating", set_point=21)
+
+    assert aioclient.call_count == 4
+    assert sleeps.delays == [10.0, 10.0, 10.0]
+    assert client.budget.calls_used == 4
+
+
+async def test_a_busy_retry_does_not_block_other_calls(
+    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
+) -> None:
+    """While a command waits out a busy display, a poll goes through."""
+    queue_answers(aioclient, "post", STATUS_URL, [busy(), {"status": 200}])
+    aioclient.get(HC_PLANTS, json={"plants": []})
+    polled: list[Any] = []
+
+    async def poll_during_the_wait(delay: float) -> None:
+        async with asyncio.timeout(5):
+            polled.append(await client.hc_plants())
+
+    client = make_client(sleep=poll_during_the_wait)
+
+    await client.set_manual(PLANT, MODULE, function="heating", set_point=21)
+
+    assert polled == [[]]
+    assert [call[0] for call in aioclient.mock_calls] == ["POST", "GET", "POST"]
+
+
+async def test_401_refreshes_the_token_once(
+    client: EliotClient, aioclient: AiohttpClientMocker, tokens: Tokens
+) -> None:
+    """After a 401 the token is refreshed through the callback and the call is sent again."""
+    queue_answers(
+        aioclient,
+        "get",
+        STATUS_URL,
+        [
+            {
+                "status": 401,
+                "json": {"statusCode": 401, "message": "Access token is expired"},
+            },
+            {"json": OK_STATUS},
+        ],
+    )
+
+    status = await client.thermostat_status(PLANT, MODULE)
+
+    assert status.module_id == MODULE
+    assert tokens.refreshed == 1
+    assert [call[3]["Authorization"] for call in aioclient.mock_calls] == [
+        f"Bearer {ACCESS_TOKEN}",
+        f"Bearer {FRESH_TOKEN}",
+    ]
+    assert client.budget.calls_used == 2
+
+
+async def test_a_second_401_is_an_auth_error(
+    client: EliotClient, aioclient: AiohttpClientMocker, tokens: Tokens
+) -> None:
+    """A token refused even after a refresh raises the auth error."""
+    queue_answers(aioclient, "get", STATUS_URL, [failure(401)])
+
+    with pytest.raises(EliotAuthError) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert caught.value.invalid_subscription_key is False
+    assert tokens.refreshed == 1
+    assert aioclient.call_count == 2
+
+
+async def test_401_without_a_refresh_callback_is_not_retried(
+    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
+) -> None:
+    """Without a way to force a refresh, the same token would be refused again."""
+    client = make_client(refresh_callback=None)
+    aioclient.get(
+        STATUS_URL, status=401, json={"statusCode": 401, "message": "Unauthorized"}
+    )
+
+    with pytest.raises(EliotAuthError):
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert aioclient.call_count == 1
+
+
+async def test_token_callback_errors_pass_through_unchanged(
+    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
+) -> None:
+    """The caller's own token errors reach it as they are, and nothing is sent."""
+
+    class ReauthNeeded(Exception):
+        """The caller's own error type."""
+
+    async def dead_token() -> str:
+        raise ReauthNeeded
+
+    client = make_client(token_callback=dead_token)
+
+    with pytest.raises(ReauthNeeded):
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert aioclient.call_count == 0
+    assert client.budget.calls_used == 0
+
+
+async def test_an_empty_token_is_an_auth_error(
+    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
+) -> None:
+    """A token callback that returns nothing raises the auth error without sending."""
+
+    async def no_token() -> str:
+        return ""
+
+    client = make_client(token_callback=no_token, refresh_callback=None)
+
+    with pytest.raises(EliotAuthError):
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert aioclient.call_count == 0
+
+
+async def test_requests_are_spaced(
+    make_client: Callable[..., EliotClient],
+    aioclient: AiohttpClientMocker,
+    sleeps: RecordingSleep,
+) -> None:
+    """The second request waits for the minimum spacing; the first does not."""
+    client = make_client(min_spacing=1000)
+    aioclient.get(HC_PLANTS, json={"plants": []})
+
+    await client.hc_plants()
+    assert sleeps.delays == []
+    await client.hc_plants()
+
+    assert len(sleeps.delays) == 1
+    assert 0 < sleeps.delays[0] <= 1000
+
+
+async def test_requests_are_serialised(
+    client: EliotClient, aioclient: AiohttpClientMocker
+) -> None:
+    """Concurrent calls of one client never overlap on the wire."""
+    in_flight = 0
+    most = 0
+
+    async def slow(method: str, url: Any, data: Any) -> AiohttpClientMockResponse:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        in_flight -= 1
+        return AiohttpClientMockResponse(method=method, url=url, json={"plants": []})
+
+    aioclient.get(HC_PLANTS, side_effect=slow)
+
+    await asyncio.gather(*(client.hc_plants() for _ in range(4)))
+
+    assert aioclient.call_count == 4
+    assert most == 1
