@@ -11,12 +11,14 @@ from typing import Any
 
 from aiohttp import ClientSession
 import pytest
-
-from custom_components.legrand_eliot.eliot import EliotClient, QuotaBudget
-from pytest_homeassistant_custom_component.test_util.aiohttp import (
+from pytest_homeassistant_custom_component.test_util.aiohttp import (  # type: ignore[import-untyped]
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
+
+from custom_components.legrand_eliot.eliot import EliotClient, QuotaBudget
+
+__all__ = ["AiohttpClientMockResponse", "AiohttpClientMocker"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE_URL = "https://api.developer.legrand.com"

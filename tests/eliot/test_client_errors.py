@@ -30,12 +30,8 @@ from custom_components.legrand_eliot.eliot import (
     EliotTermsExpiredError,
     EliotTimeoutError,
 )
-from pytest_homeassistant_custom_component.test_util.aiohttp import (
-    AiohttpClientMocker,
-    AiohttpClientMockResponse,
-)
 
-from .conftest import BASE_URL, NOON
+from .conftest import BASE_URL, NOON, AiohttpClientMocker, AiohttpClientMockResponse
 
 PLANT = "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
 MODULE = "9a8b7c6d-1111-2222-3333-444455556666"

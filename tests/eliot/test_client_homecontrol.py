@@ -11,9 +11,14 @@ from custom_components.legrand_eliot.eliot import (
     EliotClient,
     EliotInvalidValueError,
 )
-from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from .conftest import ACCESS_TOKEN, BASE_URL, SUBSCRIPTION_KEY, load_fixture
+from .conftest import (
+    ACCESS_TOKEN,
+    BASE_URL,
+    SUBSCRIPTION_KEY,
+    AiohttpClientMocker,
+    load_fixture,
+)
 
 PLANT = "000000005d1e3bc135983300abcdef01"
 PLUG = "000070ee503ed5d462756200plug0001"

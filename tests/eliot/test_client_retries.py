@@ -17,15 +17,13 @@ from custom_components.legrand_eliot.eliot import (
     EliotServerError,
     EliotTimeoutError,
 )
-from pytest_homeassistant_custom_component.test_util.aiohttp import (
-    AiohttpClientMocker,
-    AiohttpClientMockResponse,
-)
 
 from .conftest import (
     ACCESS_TOKEN,
     BASE_URL,
     FRESH_TOKEN,
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
     RecordingSleep,
     Tokens,
     queue_answers,
@@ -214,15 +212,15 @@ async def test_token_callback_errors_pass_through_unchanged(
 ) -> None:
     """The caller's own token errors reach it as they are, and nothing is sent."""
 
-    class ReauthNeeded(Exception):
+    class ReauthNeededError(Exception):
         """The caller's own error type."""
 
     async def dead_token() -> str:
-        raise ReauthNeeded
+        raise ReauthNeededError
 
     client = make_client(token_callback=dead_token)
 
-    with pytest.raises(ReauthNeeded):
+    with pytest.raises(ReauthNeededError):
         await client.thermostat_status(PLANT, MODULE)
 
     assert aioclient.call_count == 0

@@ -17,9 +17,14 @@ from custom_components.legrand_eliot.eliot import (
     ThermostatFunction,
     ThermostatMode,
 )
-from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from .conftest import ACCESS_TOKEN, BASE_URL, SUBSCRIPTION_KEY, load_fixture
+from .conftest import (
+    ACCESS_TOKEN,
+    BASE_URL,
+    SUBSCRIPTION_KEY,
+    AiohttpClientMocker,
+    load_fixture,
+)
 
 PLANT = "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
 MODULE = "9a8b7c6d-1111-2222-3333-444455556666"
