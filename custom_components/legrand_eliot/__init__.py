@@ -11,7 +11,7 @@ from homeassistant.exceptions import (
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestReauthError,
 )
-from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -117,3 +117,15 @@ async def async_remove_entry(
     await Store[dict[str, object]](
         hass, 1, budget_store_key(entry.entry_id)
     ).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry, device_entry: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a device only once the account no longer has it."""
+    known = entry.runtime_data.coordinator.data.device_ids()
+    return not any(
+        identifier in known
+        for domain, identifier in device_entry.identifiers
+        if domain == DOMAIN
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 import time
 from typing import Any, Concatenate
@@ -15,7 +15,7 @@ from homeassistant.exceptions import (
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestReauthError,
 )
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -120,6 +120,17 @@ class EliotData:
                 )
                 return plant, module, state
         return None
+
+    def device_ids(self) -> set[str]:
+        """Return the ids of every plant and module of the account."""
+        ids: set[str] = set()
+        for hc_plant in self.home_control.values():
+            ids.add(hc_plant.plant.id)
+            ids.update(module.id for module in hc_plant.topology.modules)
+        for smarther_plant in self.smarther.values():
+            ids.add(smarther_plant.plant.id)
+            ids.update(module.id for module in smarther_plant.topology.modules)
+        return ids
 
     def thermostat(self, module_id: str) -> tuple[SmartherPlant, Module] | None:
         """Return a thermostat's plant and module."""
@@ -229,6 +240,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 raise self._quota_error()
             if self._topology_due():
                 data = await self._async_read_topology(data)
+                self._remove_stale_devices(data)
             await self._async_poll(data)
         except EliotQuotaExceededError as err:
             self._pause_for_quota(err)
@@ -427,6 +439,49 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 plant.unavailable.discard(module.id)
                 plant.updated[module.id] = time.monotonic()
                 self._log_recovered(module.id)
+
+    def _remove_stale_devices(self, data: EliotData) -> None:
+        """Remove devices whose module left the account (seen in a fresh topology)."""
+        known = data.device_ids()
+        registry = dr.async_get(self.hass)
+        for device in dr.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
+        ):
+            ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+            if ids and not ids & known:
+                LOGGER.debug("Removing device %s: it left the account", device.name)
+                registry.async_update_device(
+                    device.id, remove_config_entry_id=self.config_entry.entry_id
+                )
+
+    def apply_module_state(self, module_id: str, **changes: Any) -> None:
+        """Show a command's effect at once, until the next poll confirms it."""
+        if (
+            self.data is None
+            or (found := self.data.home_control_module(module_id)) is None
+        ):
+            return
+        plant, _module, state = found
+        if plant.status is None:
+            return
+        plant.status = replace(
+            plant.status,
+            modules={**plant.status.modules, module_id: replace(state, **changes)},
+        )
+        self.async_update_listeners()
+
+    def apply_thermostat(self, status: ThermostatStatus) -> None:
+        """Store a thermostat's new status (after a command, or from push) and tell entities."""
+        if (
+            self.data is None
+            or (found := self.data.thermostat(status.module_id)) is None
+        ):
+            return
+        plant, _module = found
+        plant.thermostats[status.module_id] = status
+        plant.unavailable.discard(status.module_id)
+        plant.updated[status.module_id] = time.monotonic()
+        self.async_update_listeners()
 
     def _plant_failed(self, plant_id: str, name: str | None, err: EliotError) -> None:
         """Record and log (once) why a plant is unavailable."""
