@@ -1,0 +1,125 @@
+"""Injected failures: the next N matching requests fail with a status, hang, break or disconnect."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+KINDS = ("status", "timeout", "malformed", "disconnect")
+TARGETS = ("gateway", "token")
+
+
+@dataclass(kw_only=True)
+class Fault:
+    """One injected failure and how many more requests it will hit."""
+
+    kind: str = "status"
+    status: int = 500
+    remaining: int = 1
+    match: str | None = None
+    delay: float = 0.0
+    target: str = "gateway"
+    message: str | None = None
+    retry_after: int | None = None
+
+    def matches(self, path: str, target: str) -> bool:
+        """Return whether a request to this path is one the fault is waiting for."""
+        return (
+            self.remaining > 0
+            and self.target == target
+            and (self.match is None or self.match in path)
+        )
+
+
+def parse_fault(data: Mapping[str, Any]) -> Fault:
+    """Build a fault from the control API's body; a bad field raises ValueError."""
+    allowed = {
+        "kind",
+        "status",
+        "count",
+        "match",
+        "delay",
+        "target",
+        "message",
+        "retry_after",
+    }
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"unknown fault fields {sorted(unknown)}")
+    kind = data.get("kind", "status")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}")
+    target = data.get("target", "gateway")
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {list(TARGETS)}")
+    status = data.get("status", 500)
+    if (
+        isinstance(status, bool)
+        or not isinstance(status, int)
+        or not 400 <= status <= 599
+    ):
+        raise ValueError("status must be an HTTP error status from 400 to 599")
+    count = data.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError("count must be a positive integer")
+    match = data.get("match")
+    if match is not None and (not isinstance(match, str) or not match):
+        raise ValueError("match must be a non-empty string")
+    delay = data.get("delay", 0.0)
+    if (
+        isinstance(delay, bool)
+        or not isinstance(delay, (int, float))
+        or not 0 <= delay <= 3600
+    ):
+        raise ValueError("delay must be a number of seconds from 0 to 3600")
+    message = data.get("message")
+    if message is not None and not isinstance(message, str):
+        raise ValueError("message must be a string")
+    retry_after = data.get("retry_after")
+    if retry_after is not None and (
+        isinstance(retry_after, bool)
+        or not isinstance(retry_after, int)
+        or retry_after < 0
+    ):
+        raise ValueError("retry_after must be a whole number of seconds")
+    return Fault(
+        kind=kind,
+        status=status,
+        remaining=count,
+        match=match,
+        delay=float(delay),
+        target=target,
+        message=message,
+        retry_after=retry_after,
+    )
+
+
+class FaultQueue:
+    """The injected failures waiting for their requests, in the order they were added."""
+
+    def __init__(self) -> None:
+        """Start with no fault."""
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        """Queue a fault."""
+        self._faults.append(fault)
+
+    def clear(self) -> None:
+        """Drop every pending fault."""
+        self._faults.clear()
+
+    def take(self, path: str, target: str) -> Fault | None:
+        """Return the first fault matching a request and count it as spent once."""
+        for fault in self._faults:
+            if fault.matches(path, target):
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Return the pending faults, for the control API."""
+        return [asdict(fault) for fault in self._faults]
