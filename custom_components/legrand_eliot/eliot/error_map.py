@@ -35,6 +35,8 @@ _REPLENISHED = re.compile(
 # "Rate limit is exceeded. Try again in 12 seconds."
 _TRY_AGAIN = re.compile(r"try\s+again\s+in\s+(\d+)\s+second", re.IGNORECASE)
 _SCOPE = re.compile(r"\b([a-z]+\.(?:read|write))\b")
+# Any JSON Web Token, including one the client never saw (a token refreshed elsewhere).
+_JWT = re.compile(r"eyJ[\w-]+\.[\w.-]*")
 _MAX_MESSAGE = 200
 _REDACTED = "**REDACTED**"
 
@@ -80,6 +82,7 @@ def redact(message: str | None, secrets: Iterable[str]) -> str | None:
     for secret in secrets:
         if secret and len(secret) >= 4:
             message = message.replace(secret, _REDACTED)
+    message = _JWT.sub(_REDACTED, message)
     message = " ".join(message.split())
     if len(message) > _MAX_MESSAGE:
         message = f"{message[:_MAX_MESSAGE]}..."

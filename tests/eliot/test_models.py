@@ -1,0 +1,371 @@
+"""Tolerant parsing where the API varies, strict where nothing sensible can be done."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from custom_components.legrand_eliot.eliot import (
+    ActivationTime,
+    DeviceKind,
+    EliotResponseError,
+    LoadState,
+    ThermostatFunction,
+    ThermostatMode,
+    parse_token_response,
+)
+from custom_components.legrand_eliot.eliot.models import (
+    parse_module_status,
+    parse_plant_status,
+    parse_plants,
+    parse_programs,
+    parse_scenes,
+    parse_subscriptions,
+    parse_thermostat_status,
+    parse_topology,
+)
+
+from .conftest import load_fixture
+
+ENDPOINT = "GET /test/{plantId}"
+
+
+def thermostat(**fields: Any) -> dict[str, Any]:
+    """Return a status answer with one thermostat of the given fields."""
+    base: dict[str, Any] = {"function": "HEATING", "mode": "AUTOMATIC"}
+    return {"chronothermostats": [{**base, **fields}]}
+
+
+def status(**fields: Any) -> Any:
+    """Parse a one-thermostat status answer."""
+    return parse_thermostat_status(thermostat(**fields), "plant", "module", ENDPOINT)
+
+
+@pytest.mark.parametrize(
+    ("raw", "start", "end"),
+    [
+        ("2019-11-17T02:00:47Z", None, datetime(2019, 11, 17, 2, 0, 47, tzinfo=UTC)),
+        ("2019-02-20T23:30:00", None, datetime(2019, 2, 20, 23, 30)),
+        (
+            "2021-02-27T22:49:32+02:00",
+            None,
+            datetime(2021, 2, 27, 22, 49, 32, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        (
+            "2025-11-21T10:00:00/2025-11-21T11:00:00",
+            datetime(2025, 11, 21, 10, 0),
+            datetime(2025, 11, 21, 11, 0),
+        ),
+        (
+            "2025-1-5T9:00:00Z/2025-1-5T9:30:00Z",
+            datetime(2025, 1, 5, 9, 0, tzinfo=UTC),
+            datetime(2025, 1, 5, 9, 30, tzinfo=UTC),
+        ),
+        (
+            "2018-01-25T22:12:19.4556811Z",
+            None,
+            datetime(2018, 1, 25, 22, 12, 19, 455681, tzinfo=UTC),
+        ),
+        ("2025-11-21T10:00", None, datetime(2025, 11, 21, 10, 0)),
+    ],
+)
+def test_activation_time_formats(
+    raw: str, start: datetime | None, end: datetime
+) -> None:
+    """Every format the reference lists: zoned, zone-less, with seconds or not, and ranges."""
+    parsed = status(mode="BOOST", activationTime=raw).activation_time
+
+    assert parsed == ActivationTime(start=start, end=end)
+
+
+@pytest.mark.parametrize("raw", ["", None])
+def test_no_activation_time_is_forever(raw: Any) -> None:
+    """An empty or missing activation time means the mode has no end."""
+    assert status(mode="MANUAL", activationTime=raw).activation_time is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "tomorrow",
+        "2025-13-01T10:00:00",
+        "2025-11-21T25:00:00",
+        "2025-11-21T10:00:00+99:00",
+        5,
+    ],
+)
+def test_bad_activation_time_names_the_endpoint(raw: Any) -> None:
+    """A time that cannot be read raises the response error, not ValueError."""
+    with pytest.raises(EliotResponseError, match="activationTime") as caught:
+        status(activationTime=raw)
+
+    assert caught.value.endpoint == ENDPOINT
+
+
+@pytest.mark.parametrize(
+    ("fields", "function", "mode", "load"),
+    [
+        (
+            {"function": "heating", "mode": "manual", "loadState": "active"},
+            "heating",
+            "manual",
+            "active",
+        ),
+        (
+            {"function": "Cooling", "mode": "Boost", "loadState": "Inactive"},
+            "cooling",
+            "boost",
+            "inactive",
+        ),
+        (
+            {"function": "DRYING", "mode": "ECO", "loadState": "SLEEPING"},
+            "unknown",
+            "unknown",
+            "unknown",
+        ),
+    ],
+)
+def test_enums_in_any_case_and_unknown_values(
+    fields: dict[str, str], function: str, mode: str, load: str
+) -> None:
+    """Enum words are read in any case; an unknown word is kept as unknown, not an error."""
+    parsed = status(**fields)
+
+    assert parsed.function is ThermostatFunction(function)
+    assert parsed.mode is ThermostatMode(mode)
+    assert parsed.load_state is LoadState(load)
+
+
+def test_missing_mode_is_an_error() -> None:
+    """Without a mode nothing sensible can be shown."""
+    with pytest.raises(EliotResponseError, match="mode"):
+        parse_thermostat_status(
+            {"chronothermostats": [{"function": "heating"}]}, "p", "m", ENDPOINT
+        )
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(1, 1), ("3", 3), ("0", 0), (2.0, 2)])
+def test_program_number_int_or_string(raw: Any, expected: int) -> None:
+    """Status answers send the program as an int, push events as a string."""
+    assert status(programs=[{"number": raw}]).program == expected
+
+
+@pytest.mark.parametrize("raw", ["one", 1.5, None, True])
+def test_bad_program_number(raw: Any) -> None:
+    """A program number that is not a whole number is a response error."""
+    with pytest.raises(EliotResponseError):
+        status(programs=[{"number": raw}])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("18.00000", 18.0), (21.5, 21.5), ("7,5", 7.5), (20, 20.0)]
+)
+def test_set_point_numbers_as_strings(raw: Any, expected: float) -> None:
+    """Set points arrive as strings with five decimals, or as numbers."""
+    assert status(setPoint={"value": raw, "unit": "C"}).set_point == expected
+
+
+@pytest.mark.parametrize("raw", ["NaN", "inf", "warm", [], {}])
+def test_bad_set_point(raw: Any) -> None:
+    """A set point that is not a finite number is a response error."""
+    with pytest.raises(EliotResponseError):
+        status(setPoint={"value": raw, "unit": "C"})
+
+
+def test_status_without_optional_fields() -> None:
+    """A bare status keeps its mode and leaves the rest unknown."""
+    parsed = parse_thermostat_status(
+        {"chronothermostats": [{"mode": "OFF"}]}, "plant", "module", ENDPOINT
+    )
+
+    assert (parsed.plant_id, parsed.module_id) == ("plant", "module")
+    assert parsed.function is ThermostatFunction.UNKNOWN
+    assert parsed.mode is ThermostatMode.OFF
+    assert (parsed.set_point, parsed.temperature, parsed.humidity, parsed.program) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert parsed.load_state is None
+    assert parsed.online is None
+
+
+def test_online_and_empty_measures() -> None:
+    """Online is read as a boolean; empty measure lists give no reading."""
+    parsed = status(
+        online="false",
+        thermometer={"measures": []},
+        hygrometer={"measures": [{"value": ""}]},
+    )
+
+    assert parsed.online is False
+    assert parsed.temperature is None
+    assert parsed.humidity is None
+
+
+def test_topology_modules_without_rooms_and_duplicates() -> None:
+    """A module listed in a room and at the top level appears once, with its room."""
+    data = {
+        "plant": {
+            "ambients": [{"id": "a1", "modules": [{"id": "m1", "device": "Light"}]}],
+            "modules": [
+                {"id": "m1", "device": "light"},
+                {"id": "m2", "device": "Energy_Meter"},
+            ],
+        }
+    }
+
+    topology = parse_topology(data, "plant-from-request", ENDPOINT)
+
+    assert topology.plant_id == "plant-from-request"
+    assert [(m.id, m.device, m.ambient_id) for m in topology.modules] == [
+        ("m1", DeviceKind.LIGHT, "a1"),
+        ("m2", DeviceKind.ENERGYMETER, None),
+    ]
+    assert topology.module("m3") is None
+
+
+def test_plant_status_tolerates_unknown_lists_and_string_numbers() -> None:
+    """A status list the client does not know is kept; numbers may be strings."""
+    data = {
+        "modules": {
+            "gateways": [
+                {
+                    "reachable": "true",
+                    "fw": "3.1.2",
+                    "sender": {"plant": {"module": {"id": "g1"}}},
+                }
+            ],
+            "automations": [{"level": "45.4", "id": "s1"}],
+            "plugs": [
+                {
+                    "status": "ON",
+                    "consumptions": [{"unit": "kW", "value": "1.2"}],
+                    "id": "p1",
+                }
+            ],
+            "heaters": None,
+        }
+    }
+
+    parsed = parse_plant_status(data, "plant", ENDPOINT)
+
+    assert parsed.state("g1").kind is DeviceKind.UNKNOWN
+    assert parsed.state("g1").firmware == "3.1.2"
+    assert parsed.state("s1").level == 45
+    assert parsed.state("s1").reachable is True
+    assert parsed.state("p1").on is True
+    assert parsed.state("p1").power == 1200.0
+
+
+def test_power_ignores_other_units() -> None:
+    """Only a reading in a power unit becomes the power."""
+    data = {"plugs": [{"id": "p1", "consumptions": [{"unit": "Wh", "value": 500}]}]}
+
+    assert parse_module_status(data, "p1", DeviceKind.PLUG, ENDPOINT).power is None
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        ({"modules": []}, "status modules"),
+        ({"modules": {"plugs": [{"status": "on"}]}}, "module id"),
+        ({"modules": {"plugs": [{"id": "p", "level": 250}]}}, "level"),
+        ({"modules": {"plugs": [{"id": "p", "status": 1}]}}, "status"),
+        ({"modules": {"plugs": [{"id": "p", "reachable": "maybe"}]}}, "reachable"),
+    ],
+)
+def test_plant_status_errors_say_what(data: Any, what: str) -> None:
+    """The response error says which field could not be read."""
+    with pytest.raises(EliotResponseError, match=what):
+        parse_plant_status(data, "plant", ENDPOINT)
+
+
+def test_plants_bare_list_and_204() -> None:
+    """Plants may come wrapped or bare; no body is no plants."""
+    assert [
+        plant.id for plant in parse_plants([{"id": 17, "type": "home"}], ENDPOINT)
+    ] == ["17"]
+    assert parse_plants(None, ENDPOINT) == []
+    with pytest.raises(EliotResponseError):
+        parse_plants({"plants": [{"name": "no id"}]}, ENDPOINT)
+
+
+def test_scenes_and_programs_edge_cases() -> None:
+    """Scenes name themselves by sender or id; program lists may be empty or bare."""
+    assert [
+        scene.id for scene in parse_scenes({"scenes": [{"id": "s1"}]}, ENDPOINT)
+    ] == ["s1"]
+    assert parse_scenes({}, ENDPOINT) == []
+    assert parse_programs({"chronothermostats": []}, ENDPOINT) == []
+    assert [
+        p.number for p in parse_programs({"programs": [{"number": "3"}]}, ENDPOINT)
+    ] == [3]
+    with pytest.raises(EliotResponseError):
+        parse_scenes({"scenes": [{"name": "no id"}]}, ENDPOINT)
+
+
+def test_subscriptions_keys_in_any_case() -> None:
+    """Subscription keys are matched without regard to case; push plant ids lose their prefix."""
+    parsed = parse_subscriptions(
+        {
+            "subscriptions": [
+                {
+                    "PlantId": "bs_cloud_p1",
+                    "SubscriptionId": "s1",
+                    "endPointUrl": "https://x/y",
+                }
+            ]
+        },
+        ENDPOINT,
+    )
+
+    assert [(s.plant_id, s.subscription_id, s.endpoint_url) for s in parsed] == [
+        ("p1", "s1", "https://x/y")
+    ]
+
+
+def test_token_response_fills_both_expiries() -> None:
+    """Either expiry field gives the other one; neither gives one hour."""
+    now = 1_700_000_000.0
+
+    only_on = parse_token_response(
+        {"access_token": "a", "expires_on": "1700003600"}, now
+    )
+    only_in = parse_token_response({"access_token": "a", "expires_in": 1800}, now)
+    neither = parse_token_response({"access_token": "a", "refresh_token": "r"}, now)
+
+    assert (only_on["expires_in"], only_on["expires_on"]) == (3600, 1_700_003_600)
+    assert (only_in["expires_in"], only_in["expires_on"]) == (1800, 1_700_001_800)
+    assert (neither["expires_in"], neither["refresh_token"]) == (3600, "r")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"access_token": ""},
+        {"access_token": "secret-token", "expires_in": "soon"},
+        [],
+    ],
+)
+def test_bad_token_response(data: Any) -> None:
+    """A token answer without a token, or with a nonsense lifetime, is a response error."""
+    with pytest.raises(EliotResponseError) as caught:
+        parse_token_response(data, 0)
+
+    assert caught.value.endpoint == "POST /token"
+    assert "secret-token" not in str(caught.value)
+
+
+def test_fixture_status_round_trip() -> None:
+    """The reference's own status sample parses completely."""
+    parsed = parse_thermostat_status(
+        load_fixture("thermostat_status.json"), "x", "y", ENDPOINT
+    )
+
+    assert parsed.plant_id == "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
+    assert parsed.time == datetime(2021, 2, 27, 20, 49, 32, tzinfo=UTC)

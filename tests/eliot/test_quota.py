@@ -1,0 +1,235 @@
+"""The daily budget: counting, resets, pauses, persistence and the refresh interval."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from custom_components.legrand_eliot.eliot import EliotInvalidValueError, QuotaBudget
+
+from .conftest import NOON, FakeClock
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def spent(budget: QuotaBudget, calls: int) -> QuotaBudget:
+    """Charge a number of calls and return the budget."""
+    budget.charge(calls)
+    return budget
+
+
+def test_interval_spreads_what_is_left_over_the_rest_of_the_day(
+    clock: FakeClock,
+) -> None:
+    """500/day, 3 calls per refresh, 20 % reserve, at 12:00 with 250 used."""
+    budget = spent(QuotaBudget(clock=clock), 250)
+
+    # 12 h = 43 200 s remain until midnight. The reserve is 20 % of 500 scaled to the half day
+    # left: 0.2 * 500 * 0.5 = 50 calls. Spendable: 500 - 250 - 50 = 200 calls, that is
+    # 200 / 3 refreshes over 43 200 s: one every 43 200 * 3 / 200 = 648 s.
+    assert budget.refresh_interval(3, 0.2) == timedelta(seconds=648)
+
+
+def test_interval_late_in_the_day(clock: FakeClock) -> None:
+    """At 18:00 with 450 used the reserve shrinks with the day."""
+    clock.moment = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    budget = spent(QuotaBudget(clock=clock), 450)
+
+    # 6 h = 21 600 s left; reserve 0.2 * 500 * 0.25 = 25; spendable 50 - 25 = 25 calls,
+    # 25 / 3 refreshes: one every 21 600 * 3 / 25 = 2592 s.
+    assert budget.refresh_interval(3) == timedelta(seconds=2592)
+
+
+def test_interval_never_below_a_minute(clock: FakeClock) -> None:
+    """A large partner budget still polls at most once a minute."""
+    budget = QuotaBudget(daily_limit=1_000_000, clock=clock)
+
+    assert budget.refresh_interval(3) == timedelta(seconds=60)
+
+
+def test_interval_with_nothing_left_waits_for_the_reset(clock: FakeClock) -> None:
+    """With only the reserve left, the next refresh is at the reset."""
+    budget = spent(QuotaBudget(clock=clock), 460)
+
+    # Left 40, reserve 50: nothing to spend before midnight, 12 h away.
+    assert budget.refresh_interval(3) == timedelta(hours=12)
+
+
+def test_interval_while_paused_is_the_pause(clock: FakeClock) -> None:
+    """A paused budget asks to come back when calls resume."""
+    budget = QuotaBudget(clock=clock)
+    budget.pause(NOON + timedelta(minutes=10), daily=False)
+
+    assert budget.refresh_interval(3) == timedelta(minutes=10)
+
+
+def test_interval_accepts_a_moment(clock: FakeClock) -> None:
+    """The formula can be asked about another moment of the same day."""
+    budget = QuotaBudget(clock=clock)
+
+    # At 06:00 with nothing used, 18 h = 64 800 s remain; reserve 0.2 * 500 * 0.75 = 75;
+    # spendable 425; 64 800 * 2 / 425 = 304.9 s, rounded up to 305 s.
+    moment = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    assert budget.refresh_interval(2, now=moment) == timedelta(seconds=305)
+
+
+@pytest.mark.parametrize(("calls", "reserve"), [(-1, 0.2), (3, 1.0), (3, -0.1)])
+def test_interval_refuses_nonsense(
+    clock: FakeClock, calls: int, reserve: float
+) -> None:
+    """Negative calls or a reserve outside [0, 1) are a clear error."""
+    with pytest.raises(EliotInvalidValueError):
+        QuotaBudget(clock=clock).refresh_interval(calls, reserve)
+
+
+def test_no_calls_per_refresh(clock: FakeClock) -> None:
+    """A refresh that costs nothing may run every minute."""
+    assert QuotaBudget(clock=clock).refresh_interval(0) == timedelta(seconds=60)
+
+
+@pytest.mark.parametrize("limit", [0, -5, 2.5, True, "500"])
+def test_limit_must_be_a_positive_whole_number(clock: FakeClock, limit: Any) -> None:
+    """A nonsense limit is refused when the budget is built."""
+    with pytest.raises(EliotInvalidValueError):
+        QuotaBudget(daily_limit=limit, clock=clock)
+
+
+def test_count_resets_at_local_midnight(clock: FakeClock) -> None:
+    """In Paris the day ends at 23:00 UTC in winter; the count starts again after it."""
+    budget = spent(QuotaBudget(time_zone=PARIS, clock=clock), 120)
+
+    assert budget.reset_at == datetime(2026, 11, 26, 0, 0, tzinfo=PARIS)
+    clock.moment = datetime(2026, 11, 25, 22, 59, tzinfo=UTC)
+    assert (budget.calls_used, budget.calls_left) == (120, 380)
+    clock.moment = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    assert (budget.calls_used, budget.calls_left) == (0, 500)
+    assert budget.reset_at == datetime(2026, 11, 27, 0, 0, tzinfo=PARIS)
+
+
+def test_reset_on_a_daylight_saving_day(clock: FakeClock) -> None:
+    """The day the clocks go back has 25 hours; the reset stays at local midnight."""
+    clock.moment = datetime(2026, 10, 25, 12, 0, tzinfo=UTC)
+    budget = QuotaBudget(time_zone=PARIS, clock=clock)
+
+    assert budget.reset_at == datetime(2026, 10, 26, 0, 0, tzinfo=PARIS)
+    assert budget.reset_at.astimezone(UTC) == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)
+
+
+def test_daily_pause_corrects_the_reset_moment(clock: FakeClock) -> None:
+    """The gateway's countdown becomes the reset moment, kept day after day."""
+    budget = spent(QuotaBudget(clock=clock), 10)
+
+    budget.pause(NOON + timedelta(hours=13), daily=True)
+
+    assert budget.is_paused
+    assert budget.paused_daily
+    assert budget.calls_left == 0
+    assert budget.reset_at == datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+    clock.moment = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+    assert budget.calls_left == 500
+    assert budget.paused_until is None
+    assert budget.reset_at == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+
+
+def test_long_pause_does_not_move_the_reset(clock: FakeClock) -> None:
+    """A block longer than a day is a pause, not a new reset time."""
+    budget = QuotaBudget(clock=clock)
+
+    budget.pause(NOON + timedelta(days=2), daily=True)
+
+    assert budget.reset_at == datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+    assert budget.paused_until == NOON + timedelta(days=2)
+
+
+def test_rate_limit_pause_keeps_the_count(clock: FakeClock) -> None:
+    """A short rate limit pauses calls but leaves the day's count alone."""
+    budget = spent(QuotaBudget(clock=clock), 7)
+
+    budget.pause(NOON + timedelta(seconds=30), daily=False)
+    budget.pause(NOON + timedelta(seconds=10), daily=False)
+
+    assert budget.paused_until == NOON + timedelta(seconds=30)
+    assert budget.calls_used == 7
+    assert not budget.paused_daily
+    clock.advance(seconds=30)
+    assert not budget.is_paused
+
+
+def test_a_pause_in_the_past_is_ignored(clock: FakeClock) -> None:
+    """A resume moment already gone changes nothing."""
+    budget = QuotaBudget(clock=clock)
+
+    budget.pause(NOON - timedelta(seconds=1), daily=True)
+
+    assert not budget.is_paused
+    assert budget.calls_left == 500
+
+
+def test_snapshot_survives_json_and_a_restart(clock: FakeClock) -> None:
+    """A restored snapshot remembers the count, the learned reset and a pause."""
+    budget = spent(QuotaBudget(time_zone=PARIS, clock=clock), 42)
+    budget.pause(NOON + timedelta(hours=1), daily=False)
+
+    stored = json.loads(json.dumps(budget.snapshot()))
+    restored = QuotaBudget(time_zone=PARIS, clock=clock)
+
+    assert restored.restore(stored) is True
+    assert restored.calls_used == 42
+    assert restored.reset_at == budget.reset_at
+    assert restored.paused_until == NOON + timedelta(hours=1)
+
+
+def test_snapshot_of_a_past_day_keeps_only_the_reset_time(clock: FakeClock) -> None:
+    """After a restart on a later day the count starts from zero."""
+    budget = spent(QuotaBudget(clock=clock), 300)
+    budget.pause(NOON + timedelta(hours=13), daily=True)
+    stored = budget.snapshot()
+
+    clock.moment = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    restored = QuotaBudget(clock=clock)
+    assert restored.restore(stored) is True
+
+    assert restored.calls_used == 0
+    assert not restored.is_paused
+    # The learned 01:00 reset is kept.
+    assert restored.reset_at == datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {},
+        {"used": "many", "reset_at": "2026-11-26T00:00:00+00:00"},
+        {"used": -1, "reset_at": "2026-11-26T00:00:00+00:00"},
+        {"used": 3, "reset_at": "tomorrow"},
+        {"used": 3, "reset_at": "2026-11-26T00:00:00"},
+        {"used": 3, "reset_at": 12},
+        {"used": 3, "reset_at": "2026-11-26T00:00:00+00:00", "paused_until": "later"},
+        {"used": True, "reset_at": "2026-11-26T00:00:00+00:00"},
+    ],
+)
+def test_damaged_snapshots_are_ignored(
+    clock: FakeClock, stored: dict[str, Any]
+) -> None:
+    """A damaged snapshot is refused without an exception and without changing anything."""
+    budget = spent(QuotaBudget(clock=clock), 5)
+
+    assert budget.restore(stored) is False
+    assert budget.calls_used == 5
+
+
+def test_restore_does_not_accept_a_non_mapping(clock: FakeClock) -> None:
+    """Storage that holds a list instead of an object is ignored."""
+    assert QuotaBudget(clock=clock).restore([1, 2, 3]) is False  # type: ignore[arg-type]
+
+
+def test_naive_clock_is_read_as_utc() -> None:
+    """A clock without a zone is taken as UTC rather than crashing comparisons."""
+    budget = QuotaBudget(clock=lambda: datetime(2026, 11, 25, 12, 0))
+
+    assert budget.now() == NOON
+    assert budget.reset_at == datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
