@@ -1,8 +1,34 @@
-"""Fixtures shared by the integration's tests."""
+"""Fixtures shared by the integration's tests: Home Assistant against the simulated cloud."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Generator
+from functools import partial
+import time
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient, TestServer
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.legrand_eliot.const import (
+    CONF_CLOUD_URL,
+    CONF_SUBSCRIPTION_KEY,
+    DOMAIN,
+    ENV_CLOUD_URL,
+)
+from custom_components.legrand_eliot.eliot import EliotClient
+from simulator import CLOUD, SimulatedCloud, create_app
+
+# Loggers whose records may legitimately carry stored data: the test harness's own storage mock.
+HARNESS_LOGGERS = ("pytest_homeassistant_custom_component",)
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +37,94 @@ def auto_enable_custom_integrations(
 ) -> None:
     """Let Home Assistant load the integration from custom_components/ in every test."""
     return
+
+
+@pytest.fixture(autouse=True)
+def no_request_spacing() -> Generator[None]:
+    """Send the client's requests back to back: pacing is the client's own tested behaviour."""
+    with patch(
+        "custom_components.legrand_eliot.EliotClient",
+        partial(EliotClient, min_spacing=0),
+    ):
+        yield
+
+
+@pytest.fixture
+def scenario() -> str | dict[str, Any]:
+    """Return the scenario the simulated cloud starts with (override in a test module)."""
+    return "demo"
+
+
+@pytest.fixture
+async def cloud_server(
+    hass: HomeAssistant, socket_enabled: None, scenario: str | dict[str, Any]
+) -> AsyncGenerator[TestServer]:
+    """Run the simulated cloud on a local port (sockets on 127.0.0.1 only) for the test."""
+    server = TestServer(create_app(scenario), host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def cloud(cloud_server: TestServer) -> SimulatedCloud:
+    """Return the simulated cloud's state, for direct checks."""
+    return cloud_server.app[CLOUD]
+
+
+@pytest.fixture
+def cloud_url(cloud_server: TestServer) -> str:
+    """Return the simulated cloud's base URL."""
+    return str(cloud_server.make_url("")).rstrip("/")
+
+
+@pytest.fixture
+async def sim(cloud_server: TestServer) -> AsyncGenerator[TestClient]:
+    """Return an HTTP client for the simulated cloud's control API (/_sim/...)."""
+    client = TestClient(cloud_server)
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def credentials(
+    hass: HomeAssistant,
+    cloud: SimulatedCloud,
+    cloud_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Register the simulated app's credentials and point the login at the simulated cloud."""
+    monkeypatch.setenv(ENV_CLOUD_URL, cloud_url)
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(cloud.client_id, cloud.client_secret), DOMAIN
+    )
+
+
+@pytest.fixture
+def config_entry(cloud: SimulatedCloud, cloud_url: str) -> MockConfigEntry:
+    """Return an entry linked to the scenario's first user, as the config flow creates it."""
+    token = cloud.issue_tokens()
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Legrand Eliot",
+        unique_id=cloud.user().subject,
+        data={
+            "auth_implementation": DOMAIN,
+            "token": {**token, "expires_at": time.time() + int(token["expires_in"])},
+            CONF_SUBSCRIPTION_KEY: cloud.subscription_key,
+            CONF_CLOUD_URL: cloud_url,
+        },
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, credentials: None, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the integration against the simulated cloud and return its entry."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry
