@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from functools import partial
+import re
 import time
 from typing import Any
 from unittest.mock import patch
@@ -27,8 +28,10 @@ from custom_components.legrand_eliot.const import (
 from custom_components.legrand_eliot.eliot import EliotClient
 from simulator import CLOUD, SimulatedCloud, create_app
 
-# Loggers whose records may legitimately carry stored data: the test harness's own storage mock.
-HARNESS_LOGGERS = ("pytest_homeassistant_custom_component",)
+JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
+# Loggers outside the product whose records may carry test data: the harness's storage mock,
+# and the test web servers' access logs (Home Assistant's OAuth callback has its own signed state).
+HARNESS_LOGGERS = ("pytest_homeassistant_custom_component", "aiohttp.access")
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +40,35 @@ def auto_enable_custom_integrations(
 ) -> None:
     """Let Home Assistant load the integration from custom_components/ in every test."""
     return
+
+
+@pytest.fixture
+def secrets() -> set[str]:
+    """Collect the secrets of a test: none of them may ever reach a log record."""
+    return set()
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture, secrets: set[str]
+) -> Generator[None]:
+    """Fail any test whose log records carry a token, the client secret or the key."""
+    # Asked for before the test so that the simulated cloud is torn down after this check.
+    cloud: SimulatedCloud | None = (
+        request.getfixturevalue("cloud") if "cloud" in request.fixturenames else None
+    )
+    yield
+    if cloud is not None:
+        secrets.update(cloud.tokens.access, cloud.tokens.refresh)
+        secrets.update((cloud.client_secret, *cloud.app_registration.subscription_keys))
+    for when in ("setup", "call", "teardown"):
+        for record in caplog.get_records(when):
+            if record.name.startswith(HARNESS_LOGGERS):
+                continue
+            text = record.getMessage() + (record.exc_text or "")
+            assert not JWT.search(text), f"a token in the log: {record.name}"
+            for secret in secrets:
+                assert secret not in text, f"a secret in the log: {record.name}"
 
 
 @pytest.fixture(autouse=True)
@@ -56,11 +88,21 @@ def scenario() -> str | dict[str, Any]:
 
 
 @pytest.fixture
+def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
+    """Return the simulated cloud's options (override in a test module or test)."""
+    # The daily quota resets at midnight where Home Assistant is, as the budget assumes.
+    return {"quota_timezone": hass.config.time_zone}
+
+
+@pytest.fixture
 async def cloud_server(
-    hass: HomeAssistant, socket_enabled: None, scenario: str | dict[str, Any]
+    hass: HomeAssistant,
+    socket_enabled: None,
+    scenario: str | dict[str, Any],
+    cloud_options: dict[str, Any],
 ) -> AsyncGenerator[TestServer]:
     """Run the simulated cloud on a local port (sockets on 127.0.0.1 only) for the test."""
-    server = TestServer(create_app(scenario), host="127.0.0.1")
+    server = TestServer(create_app(scenario, **cloud_options), host="127.0.0.1")
     await server.start_server()
     yield server
     await server.close()

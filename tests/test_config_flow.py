@@ -53,6 +53,15 @@ async def credentials(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture(autouse=True)
+def known_secrets(secrets: set[str]) -> None:
+    """Let the log check look for this module's tokens, key and client secret."""
+    secrets.update(
+        {"access-token-value", "refresh-token-value", "old-access", "old-refresh", KEY}
+    )
+    secrets.add(CLIENT_SECRET)
+
+
+@pytest.fixture(autouse=True)
 def no_setup() -> Any:
     """Keep the entry from loading: these tests are about the flow."""
     with patch(
