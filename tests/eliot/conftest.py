@@ -58,15 +58,16 @@ class FakeClock:
 class RecordingSleep:
     """An instant sleep that records the delays asked for and moves the fake clock."""
 
-    def __init__(self, clock: FakeClock) -> None:
-        """Record into an empty list."""
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        """Record into an empty list; move `clock` by each delay when there is one."""
         self.clock = clock
         self.delays: list[float] = []
 
     async def __call__(self, delay: float) -> None:
         """Record the delay, advance the fake clock, and yield to the loop once."""
         self.delays.append(delay)
-        self.clock.advance(seconds=delay)
+        if self.clock is not None:
+            self.clock.advance(seconds=delay)
         await asyncio.sleep(0)
 
 

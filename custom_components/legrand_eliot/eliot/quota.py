@@ -100,7 +100,11 @@ class QuotaBudget:
         if daily:
             self.used = max(self.used, self.daily_limit)
             if until - now <= _DAY:
-                self.reset_at = until.astimezone(self.time_zone)
+                # Whole seconds, rounded up: never a reset a moment before the gateway's own.
+                whole = until.replace(microsecond=0)
+                if whole < until:
+                    whole += timedelta(seconds=1)
+                self.reset_at = whole.astimezone(self.time_zone)
         _LOGGER.debug("Calls paused until %s", self.paused_until)
 
     def refresh_interval(
