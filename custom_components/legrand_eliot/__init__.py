@@ -91,16 +91,18 @@ async def async_setup_entry(
     await coordinator.async_config_entry_first_refresh()
 
     entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def _async_options_updated(
+async def _async_entry_updated(
     hass: HomeAssistant, entry: LegrandEliotConfigEntry
 ) -> None:
-    """Apply a new daily budget by reloading the entry."""
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+    """Apply a new daily budget at once; token updates need nothing more."""
+    entry.runtime_data.coordinator.set_daily_limit(
+        entry.options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET)
+    )
 
 
 async def async_unload_entry(

@@ -1,0 +1,200 @@
+"""Tests for the quota-aware schedule: a day within the budget, commands, restarts, quota pauses."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+from simulator import SimulatedCloud
+from simulator.generate import generate_scenario
+
+# A quarter past midnight where Home Assistant is, so that a "day" is one quota day.
+DAY_START = "2026-11-25 00:15:00"
+
+
+def coordinator_of(entry: MockConfigEntry) -> LegrandEliotCoordinator:
+    """Return the coordinator of a loaded entry, polling as it does when entities listen."""
+    coordinator = entry.runtime_data.coordinator
+    entry.async_on_unload(coordinator.async_add_listener(lambda: None))
+    return coordinator
+
+
+def used_by_user(cloud: SimulatedCloud) -> int:
+    """Return the calls the simulated gateway counted today for the scenario's user."""
+    return int(cloud.counters["quota"][cloud.user().email]["used"])
+
+
+async def next_refresh(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: LegrandEliotCoordinator,
+) -> None:
+    """Let time run to the coordinator's next scheduled refresh."""
+    assert coordinator.update_interval is not None
+    freezer.tick(coordinator.update_interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+class TestSimulatedDay:
+    """A day of an account with 2 Home + Control plants and 3 thermostats."""
+
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        """Return an account of 2 Home + Control plants and one plant of 3 thermostats."""
+        return generate_scenario(2, 4, thermostat_plants=1, thermostats=3)
+
+    @pytest.fixture(autouse=True)
+    def start_of_day(self, hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+        """Start just after local midnight."""
+        start = datetime.fromisoformat(DAY_START).replace(
+            tzinfo=dt_util.get_default_time_zone()
+        )
+        freezer.move_to(start)
+
+    async def test_day_stays_within_budget(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        init_integration: MockConfigEntry,
+        cloud: SimulatedCloud,
+    ) -> None:
+        """Polling all day spends the budget evenly, never more, and keeps a reserve for commands.
+
+        The reserve is a fifth of the budget scaled to the part of the day that is left: at any
+        moment the calls left must cover it (give or take the refresh in progress).
+        """
+        coordinator = coordinator_of(init_integration)
+        per_refresh = coordinator.calls_per_refresh(coordinator.data)
+        assert per_refresh == 5
+        end = dt_util.start_of_local_day() + timedelta(days=1) - timedelta(minutes=1)
+        refreshes = 0
+        while dt_util.now() + coordinator.update_interval < end:
+            await next_refresh(hass, freezer, coordinator)
+            refreshes += 1
+            left_of_day = (end - dt_util.now()) / timedelta(days=1)
+            assert (
+                coordinator.budget.calls_left >= 0.2 * 500 * left_of_day - per_refresh
+            )
+        spent = used_by_user(cloud)
+        # The local count agrees with the gateway's: every physical request was charged.
+        assert coordinator.budget.calls_used == spent
+        assert spent <= 500
+        # The budget is really used, not hoarded: about 90 refreshes of 5 calls.
+        assert spent >= 0.9 * 500
+        assert refreshes >= 80
+        # No quota answer ever came back.
+        assert not ir.async_get(hass).async_get_issue(
+            DOMAIN, f"quota_exhausted_{init_integration.entry_id}"
+        )
+
+    async def test_commands_eat_into_the_reserve(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        init_integration: MockConfigEntry,
+        cloud: SimulatedCloud,
+    ) -> None:
+        """Many commands leave fewer calls for polling: the interval grows."""
+        coordinator = coordinator_of(init_integration)
+        await next_refresh(hass, freezer, coordinator)
+        before = coordinator.update_interval
+        assert before is not None
+        plant = next(iter(coordinator.data.home_control.values()))
+        plug = next(m for m in plant.topology.modules if m.device == "plug")
+        client = init_integration.runtime_data.client
+        for index in range(150):
+            # Spaced as the client spaces them in use, under the gateway's burst limit.
+            freezer.tick(timedelta(seconds=0.5))
+            await client.switch(plant.plant.id, plug.id, plug.device, on=index % 2 == 0)
+        await next_refresh(hass, freezer, coordinator)
+        after = coordinator.update_interval
+        assert after is not None
+        assert after > before * 1.3
+        assert coordinator.budget.calls_used == used_by_user(cloud)
+
+
+async def test_restart_keeps_what_was_spent(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: SimulatedCloud
+) -> None:
+    """Reloading the entry (as a restart does) restores today's count from storage."""
+    spent = coordinator_of(init_integration).budget.calls_used
+    assert spent > 0
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    restored = coordinator_of(init_integration).budget
+    # What was spent before, plus the new first refresh: nothing was forgotten.
+    assert restored.calls_used == used_by_user(cloud)
+    assert restored.calls_used > spent
+
+
+class TestQuotaExhausted:
+    """The gateway's daily quota runs out during the day."""
+
+    @pytest.fixture
+    def cloud_options(self, hass: HomeAssistant) -> dict[str, Any]:
+        """Give the account a quota that a few refreshes use up."""
+        return {"quota_timezone": hass.config.time_zone, "quota_limit": 30}
+
+    @pytest.fixture(autouse=True)
+    def mid_day(self, freezer: FrozenDateTimeFactory) -> None:
+        """Start at noon where Home Assistant is."""
+        freezer.move_to(
+            datetime.fromisoformat("2026-11-25 12:00:00").replace(
+                tzinfo=dt_util.get_default_time_zone()
+            )
+        )
+
+    async def test_pause_until_replenished_then_resume(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        init_integration: MockConfigEntry,
+        cloud: SimulatedCloud,
+    ) -> None:
+        """A quota 403 stops every call until the replenish time, then polling resumes alone."""
+        coordinator = coordinator_of(init_integration)
+        issue_id = f"quota_exhausted_{init_integration.entry_id}"
+        issues = ir.async_get(hass)
+        for _ in range(20):
+            await next_refresh(hass, freezer, coordinator)
+            if issues.async_get_issue(DOMAIN, issue_id):
+                break
+        issue = issues.async_get_issue(DOMAIN, issue_id)
+        assert issue is not None
+        tomorrow = dt_util.now().date() + timedelta(days=1)
+        assert issue.translation_placeholders == {"resume_time": f"{tomorrow} 00:00"}
+        assert coordinator.budget.is_paused
+        # The entry stays loaded and the devices keep their last known state.
+        assert init_integration.state is ConfigEntryState.LOADED
+        assert coordinator.data.home_control
+
+        total = cloud.counters["total"]
+        # Hours pass, with refreshes due all the while: not one request leaves.
+        for _ in range(6):
+            freezer.tick(timedelta(hours=1))
+            async_fire_time_changed(hass)
+            await hass.async_block_till_done(wait_background_tasks=True)
+        assert cloud.counters["total"] == total
+
+        # Past midnight the quota is back: polling resumes by itself and the issue goes away.
+        freezer.move_to(dt_util.start_of_local_day() + timedelta(days=1, minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        await next_refresh(hass, freezer, coordinator)
+        assert cloud.counters["total"] > total
+        assert not coordinator.budget.is_paused
+        assert issues.async_get_issue(DOMAIN, issue_id) is None
