@@ -17,6 +17,7 @@ from custom_components.legrand_eliot.eliot import (
     parse_token_response,
 )
 from custom_components.legrand_eliot.eliot.models import (
+    guarded,
     parse_module_status,
     parse_plant_status,
     parse_plants,
@@ -369,3 +370,15 @@ def test_fixture_status_round_trip() -> None:
 
     assert parsed.plant_id == "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
     assert parsed.time == datetime(2021, 2, 27, 20, 49, 32, tzinfo=UTC)
+
+
+def test_a_foreign_parse_failure_does_not_quote_the_payload() -> None:
+    """An unexpected exception inside a parser becomes the response error, naming only its type."""
+
+    def broken(data: dict[str, str]) -> str:
+        return data["secret-value"]
+
+    with pytest.raises(EliotResponseError, match=r"\(KeyError\)") as caught:
+        guarded(ENDPOINT, broken, {})
+
+    assert "secret-value" not in str(caught.value)
