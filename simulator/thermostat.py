@@ -96,6 +96,8 @@ class Thermostat:
     def evolve(self, now: datetime, zone: tzinfo) -> None:
         """Catch up with the clock: expire timed modes, move the temperature, switch the load."""
         if now <= self.updated_at:
+            # A clock set back in time restarts the history from there, state unchanged.
+            self.updated_at = now
             return
         moment = self.updated_at
         if now - moment > MAX_CATCH_UP:
@@ -125,14 +127,27 @@ class Thermostat:
         self.decide_load(at, zone)
 
     def _drift(self, span: timedelta) -> None:
-        """Move the room temperature over a span: toward the outside, plus the load if it runs."""
+        """Move the room temperature over a span, solving the heat balance exactly.
+
+        The room loses heat toward the outside in proportion to the difference, and the load
+        adds a constant rate; the exact solution makes split spans add up to the whole span.
+        """
         minutes = span.total_seconds() / 60.0
-        outside = self.physics.outside(self.function)
-        keep = math.exp(-self.physics.leak_per_hour * minutes / 60.0)
-        temperature = outside + (self.temperature - outside) * keep
+        leak = self.physics.leak_per_hour / 60.0
+        load = 0.0
         if self.load_active:
-            direction = 1.0 if self.function == "heating" else -1.0
-            temperature += direction * self.physics.load_rate * minutes
+            load = (
+                self.physics.load_rate
+                if self.function == "heating"
+                else -self.physics.load_rate
+            )
+        if leak <= 0:
+            temperature = self.temperature + load * minutes
+        else:
+            balance = self.physics.outside(self.function) + load / leak
+            temperature = balance + (self.temperature - balance) * math.exp(
+                -leak * minutes
+            )
         self.temperature = min(max(temperature, -20.0), 60.0)
 
     def decide_load(self, at: datetime, zone: tzinfo) -> None:

@@ -50,4 +50,5 @@ async def client(make_client: MakeClient) -> TestClient[Any, Any]:
 @pytest.fixture
 def sim_cloud(client: TestClient[Any, Any]) -> SimulatedCloud:
     """Return the simulated cloud behind the demo client (named apart from the root "cloud")."""
-    return client.app[CLOUD]
+    cloud: SimulatedCloud = client.app[CLOUD]
+    return cloud

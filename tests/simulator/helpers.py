@@ -30,7 +30,7 @@ def hc_module(name: str) -> str:
     modules = list(plant["modules"])
     for ambient in plant["ambients"]:
         modules.extend(ambient["modules"])
-    return next(m["id"] for m in modules if m["name"] == name)
+    return str(next(m["id"] for m in modules if m["name"] == name))
 
 
 def hc_module_path(segment: str, module_id: str, plant_id: str = HC_PLANT) -> str:
