@@ -1,0 +1,279 @@
+"""scripts/develop: the simulator and Home Assistant start, the demo credentials work, Ctrl-C stops both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+import contextlib
+from dataclasses import dataclass
+import json
+import os
+from pathlib import Path
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVELOP = ROOT / "scripts" / "develop"
+# The first start of Home Assistant in an empty folder creates its storage: allow for a slow machine.
+START_TIMEOUT = 180.0
+STOP_TIMEOUT = 60.0
+
+pytestmark = [
+    pytest.mark.skipif(
+        not (ROOT / "simulator" / "__main__.py").is_file(),
+        reason="scripts/develop runs the simulator's command line, simulator/__main__.py, not in this checkout yet",
+    ),
+    pytest.mark.usefixtures("socket_enabled"),
+]
+
+
+@dataclass
+class Develop:
+    """A running scripts/develop and what it was given."""
+
+    process: subprocess.Popen[bytes]
+    output: Path
+    config: Path
+    ha_port: int
+    sim_port: int
+
+    @property
+    def sim_url(self) -> str:
+        """Return the simulator's base URL."""
+        return f"http://127.0.0.1:{self.sim_port}"
+
+    def text(self) -> str:
+        """Return everything the script printed so far."""
+        return self.output.read_text(encoding="utf-8", errors="replace")
+
+    def wait_until(self, what: str, check: Callable[[], bool]) -> None:
+        """Wait until check() is true while the script runs; fail with its output otherwise."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while not check():
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"scripts/develop exited ({self.process.returncode}) before {what}:\n{self.text()}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(f"no {what} within {START_TIMEOUT} s:\n{self.text()}")
+            time.sleep(0.5)
+
+    def wait_ready(self) -> None:
+        """Wait until both servers answer and the instructions are printed."""
+        self.wait_until(
+            "simulator", lambda: _get(f"{self.sim_url}/_sim/clock")[0] == 200
+        )
+        self.wait_until(
+            "Home Assistant",
+            lambda: _get(f"http://127.0.0.1:{self.ha_port}/manifest.json")[0] == 200,
+        )
+        self.wait_until("instructions", lambda: "Ctrl-C stops both" in self.text())
+
+    def stop(self, sig: signal.Signals) -> int:
+        """Send a signal to the script and return its exit code."""
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pytest.fail(
+                f"scripts/develop still runs {STOP_TIMEOUT} s after {sig.name}:\n{self.text()}"
+            )
+
+
+def _free_ports(count: int) -> list[int]:
+    """Return distinct ports that nothing listens on right now."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _get(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    json_body: dict[str, str] | None = None,
+) -> tuple[int | None, bytes]:
+    """GET a URL on this machine, or POST a form or JSON; the status is None when nothing answers."""
+    headers = dict(headers or {})
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form).encode()
+    elif json_body is not None:
+        body = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+    except OSError:
+        return None, b""
+
+
+def _listening(port: int) -> bool:
+    """Return whether something accepts connections on this port of 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _processes_with(*words: str) -> list[int]:
+    """Return the ids of processes whose command line holds all these words, in order."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        text = [part.decode(errors="replace") for part in argv]
+        if any(text[i : i + len(words)] == list(words) for i in range(len(text))):
+            found.append(int(cmdline.parent.name))
+    return found
+
+
+def _home_assistant_pid(config: Path) -> int | None:
+    """Return the process id Home Assistant recorded in its configuration folder's lock file."""
+    try:
+        return int(json.loads((config / ".ha_run.lock").read_text())["pid"])
+    except OSError, ValueError, KeyError:
+        return None
+
+
+@pytest.fixture
+def develop(tmp_path: Path) -> Iterator[Develop]:
+    """Start scripts/develop on free ports with an empty configuration folder; stop it after the test."""
+    ha_port, sim_port = _free_ports(2)
+    config = tmp_path / "config"
+    output = tmp_path / "develop.out"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"LEGRAND_ELIOT_CLOUD_URL", "SETUP_PORT"}
+    }
+    env |= {
+        "HA_PORT": str(ha_port),
+        "SIM_PORT": str(sim_port),
+        "HA_CONFIG_DIR": str(config),
+    }
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(DEVELOP)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    running = Develop(process, output, config, ha_port, sim_port)
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        # Whatever went wrong, leave no server of this test running.
+        leftovers = _processes_with("-m", "simulator", "--port", str(sim_port))
+        if (pid := _home_assistant_pid(config)) is not None:
+            leftovers.append(pid)
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _printed_credentials(text: str) -> dict[str, str]:
+    """Return the demo credentials the instructions name."""
+    found = {}
+    for name in ("client id", "client secret", "subscription key"):
+        match = re.search(rf"^\s*{name}\s+(\S+)\s*$", text, re.MULTILINE)
+        assert match, f"the instructions do not name the {name}:\n{text}"
+        found[name] = match.group(1)
+    return found
+
+
+def test_develop_runs_both_and_stops_cleanly_on_ctrl_c(develop: Develop) -> None:
+    """Both servers answer, the printed credentials work, the integration is linked, Ctrl-C stops all."""
+    develop.wait_ready()
+    text = develop.text()
+    assert f"http://localhost:{develop.ha_port}" in text
+    assert "Devices & services" in text
+    assert "Legrand Eliot" in text
+    assert str(develop.config / "home-assistant.log") in text
+
+    # The printed credentials are the ones the running simulator accepts.
+    credentials = _printed_credentials(text)
+    client_id = credentials["client id"]
+    status, _ = _get(
+        f"{develop.sim_url}/{urllib.parse.quote(client_id)}/.well-known/openid-configuration"
+    )
+    assert status == 200
+    status, body = _get(f"{develop.sim_url}/_sim/token", json_body={})
+    assert status == 200
+    status, body = _get(
+        f"{develop.sim_url}/token",
+        form={
+            "grant_type": "refresh_token",
+            "refresh_token": json.loads(body)["refresh_token"],
+            "client_id": client_id,
+            "client_secret": credentials["client secret"],
+        },
+    )
+    assert status == 200, body
+    status, body = _get(
+        f"{develop.sim_url}/hc/api/v1.0/plants",
+        headers={
+            "Authorization": f"Bearer {json.loads(body)['access_token']}",
+            "Ocp-Apim-Subscription-Key": credentials["subscription key"],
+        },
+    )
+    assert status == 200, body
+
+    # Home Assistant loads the integration from the checkout and talks to the simulator.
+    link = develop.config / "custom_components" / "legrand_eliot"
+    assert link.is_symlink()
+    assert link.resolve() == ROOT / "custom_components" / "legrand_eliot"
+    pid = _home_assistant_pid(develop.config)
+    assert pid is not None
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    assert f"LEGRAND_ELIOT_CLOUD_URL={develop.sim_url}".encode() in environ
+
+    assert develop.stop(signal.SIGINT) == 0, develop.text()
+    assert "Stopped" in develop.text()
+    assert not _listening(develop.ha_port)
+    assert not _listening(develop.sim_port)
+    assert not Path(f"/proc/{pid}").exists()
+
+
+def test_develop_stops_home_assistant_when_the_simulator_dies(develop: Develop) -> None:
+    """When the simulator ends by itself, Home Assistant is stopped and the script fails clearly."""
+    develop.wait_ready()
+    simulators = _processes_with("-m", "simulator", "--port", str(develop.sim_port))
+    assert len(simulators) == 1
+    os.kill(simulators[0], signal.SIGKILL)
+
+    try:
+        code = develop.process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(
+            f"scripts/develop still runs after the simulator died:\n{develop.text()}"
+        )
+    assert code != 0
+    assert "the simulator stopped unexpectedly" in develop.text()
+    assert not _listening(develop.ha_port)
