@@ -73,11 +73,9 @@ def no_secret_in_logs(
 
 @pytest.fixture(autouse=True)
 def no_request_spacing() -> Generator[None]:
-    """Send the client's requests back to back: pacing is the client's own tested behaviour."""
-    with patch(
-        "custom_components.legrand_eliot.EliotClient",
-        partial(EliotClient, min_spacing=0),
-    ):
+    """Send requests back to back and retry at once: the client's own tests cover the waits."""
+    client = partial(EliotClient, min_spacing=0, retry_backoff=0, busy_retry_delay=0)
+    with patch("custom_components.legrand_eliot.EliotClient", client):
         yield
 
 

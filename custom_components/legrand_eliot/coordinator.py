@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 import time
 from typing import Any, Concatenate
 
@@ -212,6 +212,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._topology_wanted: set[str] = set()
         self._unavailable_logged: set[str] = set()
         self.last_errors: dict[str, str] = {}
+        self._pause_logged: datetime | None = None
 
     @property
     def budget(self) -> QuotaBudget:
@@ -269,21 +270,28 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     def _quota_error(self) -> EliotQuotaExceededError:
         """Build the error that stands for the pause the budget is in."""
         assert self.budget.paused_until is not None
-        return EliotQuotaExceededError(resume_at=self.budget.paused_until)
+        return EliotQuotaExceededError(
+            resume_at=self.budget.paused_until, daily=self.budget.paused_daily
+        )
 
     def _pause_for_quota(self, err: EliotQuotaExceededError) -> None:
-        """Stop polling until the quota is back, and tell the user why through a repair issue."""
-        raise_issue(
-            self.hass,
-            self.config_entry,
-            ISSUE_QUOTA_EXHAUSTED,
-            {"resume_time": format_resume_time(err)},
-        )
+        """Stop polling until calls may resume; a lost day's quota is told as a repair issue."""
+        if err.daily:
+            raise_issue(
+                self.hass,
+                self.config_entry,
+                ISSUE_QUOTA_EXHAUSTED,
+                {"resume_time": format_resume_time(err)},
+            )
         wait = err.resume_at - dt_util.utcnow()
         self.update_interval = max(wait, timedelta(seconds=60))
-        LOGGER.warning(
-            "Legrand API quota used up; no call until %s", err.resume_at.isoformat()
-        )
+        if self._pause_logged != err.resume_at:
+            self._pause_logged = err.resume_at
+            LOGGER.warning(
+                "Legrand API %s; no call until %s",
+                "daily quota used up" if err.daily else "rate limit reached",
+                err.resume_at.isoformat(),
+            )
 
     def calls_per_refresh(self, data: EliotData) -> int:
         """Return how many calls one scheduled refresh makes."""

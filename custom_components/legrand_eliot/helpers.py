@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any, Concatenate
+from functools import wraps
+from typing import Any, cast
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -78,12 +79,13 @@ def translated_error(err: EliotError, device: str | None = None) -> HomeAssistan
     )
 
 
-def eliot_command[EntityT: Any, **P](
-    func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]],
-) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
+def eliot_command[FuncT: Callable[..., Coroutine[Any, Any, None]]](
+    func: FuncT,
+) -> FuncT:
     """Turn the client's errors raised by an entity action into translated Home Assistant errors."""
 
-    async def handler(self: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
+    @wraps(func)
+    async def handler(self: Any, *args: Any, **kwargs: Any) -> None:
         try:
             await func(self, *args, **kwargs)
         except EliotError as err:
@@ -92,4 +94,4 @@ def eliot_command[EntityT: Any, **P](
                 err, name if isinstance(name, str) else None
             ) from err
 
-    return handler
+    return cast("FuncT", handler)
