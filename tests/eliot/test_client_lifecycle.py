@@ -90,3 +90,12 @@ async def test_injected_session_stays_open(server: TestServer) -> None:
 
         assert not session.closed
         assert client.session is session
+
+
+@pytest.mark.parametrize(
+    "key", ["", "key with spaces", "key\r\nX-Injected: 1", None, 42]
+)
+def test_subscription_key_must_fit_a_header(key: object) -> None:
+    """A key that is empty or would break the header is refused at once."""
+    with pytest.raises(EliotInvalidValueError):
+        EliotClient(token_callback=token, subscription_key=key)  # type: ignore[arg-type]

@@ -227,13 +227,14 @@ async def test_token_callback_errors_pass_through_unchanged(
     assert client.budget.calls_used == 0
 
 
-async def test_an_empty_token_is_an_auth_error(
-    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
+@pytest.mark.parametrize("bad", ["", "two words", "line\r\nX-Injected: 1", None])
+async def test_an_unusable_token_is_an_auth_error(
+    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker, bad: Any
 ) -> None:
-    """A token callback that returns nothing raises the auth error without sending."""
+    """A token callback that returns nothing usable raises the auth error without sending."""
 
     async def no_token() -> str:
-        return ""
+        return bad  # type: ignore[no-any-return]
 
     client = make_client(token_callback=no_token, refresh_callback=None)
 

@@ -149,10 +149,14 @@ class EliotClient:
     _recent_tokens: list[str] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        """Refuse a base URL that is not an absolute http(s) URL."""
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        """Refuse a base URL or a subscription key that could never work."""
+        parts = urlsplit(self.base_url) if isinstance(self.base_url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             raise EliotInvalidValueError("The base URL must be an absolute http(s) URL")
+        if not _header_safe(self.subscription_key):
+            raise EliotInvalidValueError(
+                "The subscription key must be a non-empty word"
+            )
         self.base_url = self.base_url.rstrip("/")
 
     async def __aenter__(self) -> Self:
@@ -533,14 +537,25 @@ class EliotClient:
 
     def _remember_token(self, token: str) -> None:
         """Keep the last two tokens so they can be blanked out of error messages."""
-        if not isinstance(token, str) or not token:
-            raise EliotAuthError("The token callback returned no token")
+        if not _header_safe(token):
+            raise EliotAuthError("The token callback returned no usable token")
         if token not in self._recent_tokens:
             self._recent_tokens = [*self._recent_tokens[-1:], token]
 
     def _secrets(self) -> list[str]:
         """Return every secret that must never appear in a message."""
         return [self.subscription_key, *self._recent_tokens]
+
+
+def _header_safe(value: object) -> bool:
+    """Return whether a credential is a non-empty string that fits in a header as it is."""
+    return (
+        isinstance(value, str)
+        and bool(value)
+        and value.isascii()
+        and value.isprintable()
+        and not any(char.isspace() for char in value)
+    )
 
 
 def _module_route(kind: DeviceKind) -> str:
