@@ -39,6 +39,7 @@ from custom_components.legrand_eliot.eliot import (
     ThermostatFunction,
     ThermostatMode,
     parse_push_events,
+    parse_token_response,
 )
 from simulator import CLOUD, create_app
 
@@ -621,3 +622,87 @@ async def test_injected_rate_limit_is_never_retried(sim: Sim) -> None:
 
     assert sim.sleeps.delays == []
     assert sim.client.budget.is_paused
+
+
+# Variants the reference leaves open, as the simulator's options offer them
+
+
+@pytest.mark.parametrize(
+    "sim_options",
+    [
+        {"activation_time_format": style}
+        for style in ("utc", "local", "offset", "range")
+    ],
+    indirect=True,
+)
+async def test_every_activation_time_style(sim: Sim) -> None:
+    """Whichever way the end of a timed mode is written, the client reads the same moment."""
+    plant, module = await sim.thermostat("Soggiorno")
+    until = (sim.time() + timedelta(hours=3)).replace(microsecond=0)
+
+    await sim.client.set_off(plant, module, function="heating", until=until)
+    status = await sim.client.thermostat_status(plant, module)
+
+    assert status.activation_time is not None
+    end = status.activation_time.end
+    assert end is not None
+    # A zone-less time is the plant's local time.
+    aware = end if end.tzinfo is not None else end.replace(tzinfo=ROME)
+    assert aware == until
+
+
+@pytest.mark.parametrize("sim_options", [{"hc_unreachable": "missing"}], indirect=True)
+async def test_unreachable_modules_missing_from_the_status(sim: Sim) -> None:
+    """A module absent from the status lists is reported unreachable."""
+    plant, plug = await sim.hc_module("Prise TV")
+    await sim.control("POST", f"/modules/{plug.id}/physical", {"reachable": False})
+
+    status = await sim.client.hc_plant_status(plant)
+
+    assert plug.id not in status.modules
+    assert status.state(plug.id, DeviceKind.PLUG).reachable is False
+
+
+@pytest.mark.parametrize(
+    "sim_options", [{"thermostat_device": "Chronothermostat"}], indirect=True
+)
+async def test_thermostat_device_name_in_another_case(sim: Sim) -> None:
+    """The thermostats' device word is recognised in any letter case."""
+    plant = (await sim.client.smarther_plants())[0].id
+
+    topology = await sim.client.smarther_topology(plant)
+
+    assert {module.device for module in topology.modules} == {
+        DeviceKind.CHRONOTHERMOSTAT
+    }
+
+
+@pytest.mark.parametrize("sim_options", [{"smarther_error_shape": "hc"}], indirect=True)
+async def test_smarther_errors_in_the_home_control_shape(sim: Sim) -> None:
+    """A Smarther error with the Home + Control body still gives its message and class."""
+    plant, module = await sim.thermostat("Camera")
+    await sim.fault(status=430, count=1, match=module, message="setPoint out of range")
+
+    with pytest.raises(EliotInvalidValueError, match="setPoint out of range"):
+        await sim.client.set_manual(plant, module, function="cooling", set_point=24)
+
+
+@pytest.mark.parametrize(
+    "sim_options",
+    [
+        {"token_fields": "both"},
+        {"token_fields": "expires_in"},
+        {"token_fields": "expires_on"},
+        {"token_fields": "expires_on", "expires_on_type": "str"},
+    ],
+    indirect=True,
+)
+async def test_token_responses_of_every_variant(sim: Sim) -> None:
+    """Whatever lifetime fields the login sends, both come out, about an hour away."""
+    answer = await sim.control("POST", "/token", {})
+    now = sim.time().timestamp()
+
+    token = parse_token_response(answer, now)
+
+    assert 3500 <= token["expires_in"] <= 3600
+    assert abs(token["expires_on"] - (now + token["expires_in"])) <= 2
