@@ -28,6 +28,8 @@ TO_REDACT = {
 }
 # Keys whose values identify a home or a device: replaced by a stable short hash.
 ID_KEYS = {"id", "plant_id", "module_id", "ambient_id", "subscription_id", "module_ids"}
+# Keys whose values are mappings from an id to data.
+ID_KEYED = {"modules"}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -41,9 +43,15 @@ def _plain(value: Any, key: str | None = None) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         value = asdict(value)
     if isinstance(value, dict):
-        return {str(k): _plain(v, str(k)) for k, v in value.items()}
+        # Mappings keyed by module id (a plant status) hash their keys like any other id.
+        hash_keys = key in ID_KEYED
+        return {
+            (_hash(str(k)) if hash_keys else str(k)): _plain(v, str(k))
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(item, key) for item in value]
+        # A list of ids is hashed item by item; a list of objects is not an id mapping.
+        return [_plain(item, key if isinstance(item, str) else None) for item in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
