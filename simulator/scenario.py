@@ -187,7 +187,7 @@ def hc_plant(data: Mapping[str, Any], owner: str, where: str) -> HcPlant:
                 f"{a_where}.modules[{m_index}]",
             )
             module.ambient_id = ambient.id
-            plant.add_module(module)
+            _add_unique(plant, module, where)
     for m_index, module_raw in enumerate(
         _list(data.get("modules", []), f"{where}.modules")
     ):
@@ -196,7 +196,7 @@ def hc_plant(data: Mapping[str, Any], owner: str, where: str) -> HcPlant:
             f"{where}.modules[{m_index}]",
         )
         module.ambient_id = None
-        plant.add_module(module)
+        _add_unique(plant, module, where)
     for s_index, scene_raw in enumerate(
         _list(data.get("scenes", []), f"{where}.scenes")
     ):
@@ -219,6 +219,13 @@ def hc_plant(data: Mapping[str, Any], owner: str, where: str) -> HcPlant:
             )
         )
     return plant
+
+
+def _add_unique(plant: HcPlant, module: HcModule, where: str) -> None:
+    """Add a module to a plant, refusing an id the plant already has."""
+    if module.id in plant.modules:
+        raise ScenarioError(f"{where}: duplicate module id {module.id}")
+    plant.add_module(module)
 
 
 def hc_module(data: Mapping[str, Any], where: str) -> HcModule:
