@@ -14,6 +14,7 @@ from custom_components.legrand_eliot.eliot import (
     EliotConflictError,
     EliotInvalidValueError,
     LoadState,
+    QuotaBudget,
     ThermostatFunction,
     ThermostatMode,
 )
@@ -23,6 +24,7 @@ from .conftest import (
     BASE_URL,
     SUBSCRIPTION_KEY,
     AiohttpClientMocker,
+    FakeClock,
     load_fixture,
 )
 
@@ -220,6 +222,24 @@ async def test_thermostat_commands(
     await getattr(client, call)(PLANT, MODULE, **kwargs)
 
     assert sent(aioclient) == ("POST", THERMOSTAT, body)
+
+
+async def test_end_times_follow_the_budget_zone_by_default(
+    make_client: Callable[..., EliotClient],
+    aioclient: AiohttpClientMocker,
+    clock: FakeClock,
+) -> None:
+    """Without a zone of its own, the client writes thermostat times in the budget's zone."""
+    client = make_client(budget=QuotaBudget(time_zone=ROME, clock=clock))
+    aioclient.post(THERMOSTAT, status=200)
+
+    await client.set_boost(PLANT, MODULE, function="heating", minutes=30)
+
+    # The fake clock's 12:00 UTC is 13:00 in Rome.
+    assert (
+        sent(aioclient)[2]["activationTime"]
+        == "2026-11-25T13:00:00/2026-11-25T13:30:00"
+    )
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 import json
 import logging
 from types import TracebackType
@@ -133,8 +133,9 @@ class EliotClient:
     refresh_callback: TokenCallback | None = field(default=None, repr=False)
     base_url: str = DEFAULT_BASE_URL
     budget: QuotaBudget = field(default_factory=QuotaBudget)
-    # Thermostat end times are written in the plant's local time, without a zone.
-    time_zone: tzinfo = UTC
+    # Thermostat end times are written in the plant's local time, without a zone; by default
+    # the budget's zone, which the caller sets to the home's own.
+    time_zone: tzinfo | None = None
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     min_spacing: float = DEFAULT_MIN_SPACING
     command_retries: int = COMMAND_RETRIES
@@ -158,6 +159,8 @@ class EliotClient:
                 "The subscription key must be a non-empty word"
             )
         self.base_url = self.base_url.rstrip("/")
+        if self.time_zone is None:
+            self.time_zone = self.budget.time_zone
 
     async def __aenter__(self) -> Self:
         """Enter an `async with` block."""
@@ -178,6 +181,11 @@ class EliotClient:
             await self.session.close()
             self.session = None
             self._own_session = False
+
+    @property
+    def _zone(self) -> tzinfo:
+        """Return the zone thermostat times are written in."""
+        return self.time_zone or self.budget.time_zone
 
     # Home + Control v1.0
 
@@ -305,7 +313,7 @@ class EliotClient:
         until: datetime | None = None,
     ) -> None:
         """Hold a set point (°C) forever, or until a moment."""
-        body = manual_body(function, set_point, until, self.time_zone)
+        body = manual_body(function, set_point, until, self._zone)
         await self._set_thermostat(plant_id, module_id, body)
 
     async def set_boost(
@@ -317,7 +325,7 @@ class EliotClient:
         minutes: int,
     ) -> None:
         """Heat or cool at full power for 30, 60 or 90 minutes from now."""
-        body = boost_body(function, minutes, self.budget.now(), self.time_zone)
+        body = boost_body(function, minutes, self.budget.now(), self._zone)
         await self._set_thermostat(plant_id, module_id, body)
 
     async def set_off(
@@ -329,7 +337,7 @@ class EliotClient:
         until: datetime | None = None,
     ) -> None:
         """Turn the thermostat off, forever or until a moment."""
-        body = off_body(function, until, self.time_zone)
+        body = off_body(function, until, self._zone)
         await self._set_thermostat(plant_id, module_id, body)
 
     async def set_protection(
