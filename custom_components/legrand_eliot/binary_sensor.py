@@ -1,0 +1,168 @@
+"""Binary sensors: gateway connected, module reachable, thermostat load running."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import override
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import LOGGER
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
+from .eliot import DeviceKind, LoadState
+from .entity import (
+    HomeControlEntity,
+    ModuleEntityDescription,
+    PlantEntity,
+    ThermostatEntity,
+    ThermostatEntityDescription,
+    async_add_entities_when_seen,
+    module_candidates,
+    thermostat_candidates,
+)
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModuleBinarySensorEntityDescription(
+    BinarySensorEntityDescription, ModuleEntityDescription
+):
+    """A binary sensor of a Home + Control module."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThermostatBinarySensorEntityDescription(
+    BinarySensorEntityDescription, ThermostatEntityDescription
+):
+    """A binary sensor of a thermostat."""
+
+
+# Lights, plugs and shutters show an unreachable module as unavailable; modules with nothing
+# to switch get their reachability as an entity of its own (for some, the only one).
+REACHABLE = ModuleBinarySensorEntityDescription(
+    key="reachable",
+    translation_key="reachable",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    kinds=(
+        DeviceKind.REMOTE,
+        DeviceKind.HEATER,
+        DeviceKind.ENERGYMETER,
+        DeviceKind.UNKNOWN,
+    ),
+)
+GATEWAY = BinarySensorEntityDescription(
+    key="gateway",
+    translation_key="gateway",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+THERMOSTAT_BINARY_SENSORS: tuple[ThermostatBinarySensorEntityDescription, ...] = (
+    ThermostatBinarySensorEntityDescription(
+        key="load",
+        translation_key="load",
+        device_class=BinarySensorDeviceClass.RUNNING,
+    ),
+)
+
+
+def _reachable_sensor(
+    coordinator: LegrandEliotCoordinator,
+    module_id: str,
+    description: ModuleBinarySensorEntityDescription,
+) -> ReachableSensor:
+    """Build a module's reachable sensor; a device of an unknown kind is logged once."""
+    found = coordinator.data.home_control_module(module_id)
+    if found is not None and found[1].device is DeviceKind.UNKNOWN:
+        LOGGER.debug(
+            "Module %s has the unsupported device type %s (hw_type %s)",
+            module_id,
+            found[1].device_type,
+            found[1].hw_type,
+        )
+    return ReachableSensor(coordinator, module_id, description)
+
+
+def _candidates(
+    coordinator: LegrandEliotCoordinator,
+) -> Iterator[tuple[str, Callable[[], Entity]]]:
+    """Yield every binary sensor the account's plants, modules and thermostats call for."""
+    for plant_id in coordinator.data.home_control:
+        yield (
+            f"{plant_id}_{GATEWAY.key}",
+            partial(GatewaySensor, coordinator, plant_id, plant_id, GATEWAY),
+        )
+    yield from module_candidates(coordinator, (REACHABLE,), _reachable_sensor)
+    yield from thermostat_candidates(
+        coordinator, THERMOSTAT_BINARY_SENSORS, ThermostatLoadSensor
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LegrandEliotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors of every plant, module and thermostat, now and when one appears."""
+    async_add_entities_when_seen(entry, async_add_entities, _candidates)
+
+
+class GatewaySensor(PlantEntity, BinarySensorEntity):
+    """Whether a Home + Control gateway answered the last poll."""
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        """Return whether the gateway is connected."""
+        plant = self.plant
+        return plant is not None and plant.available
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the plant is still part of the account."""
+        return super().available and self.plant is not None
+
+
+class ReachableSensor(HomeControlEntity, BinarySensorEntity):
+    """Whether a module answered its gateway; known while the gateway itself answers."""
+
+    entity_description: ModuleBinarySensorEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the gateway answered, so the module's reachability is known."""
+        return self.coordinator.last_update_success and self.plant_available
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        """Return whether the module is reachable."""
+        return self.module_state.reachable
+
+
+class ThermostatLoadSensor(ThermostatEntity, BinarySensorEntity):
+    """Whether the thermostat's relay drives the boiler or the cooler right now."""
+
+    entity_description: ThermostatBinarySensorEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return whether the load is running."""
+        status = self.status
+        if status is None or status.load_state in (None, LoadState.UNKNOWN):
+            return None
+        return status.load_state is LoadState.ACTIVE

@@ -1,0 +1,435 @@
+"""Smarther chronothermostats as climate entities, with their timed modes as entity actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, override
+
+from homeassistant.components.climate import ClimateEntity, ClimateEntityDescription
+from homeassistant.components.climate.const import (
+    ClimateEntityFeature,
+    HVACAction,
+    HVACMode,
+)
+from homeassistant.const import ATTR_TEMPERATURE, UnitOfTemperature
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, entity_platform
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+import probatio as vol
+
+from .const import DOMAIN
+from .coordinator import LegrandEliotConfigEntry
+from .eliot import BoostDuration, LoadState, ThermostatFunction, ThermostatMode
+from .eliot.models import ActivationTime
+from .entity import (
+    ThermostatEntity,
+    ThermostatEntityDescription,
+    async_add_entities_when_seen,
+    celsius,
+    function_of,
+    thermostat_candidates,
+)
+from .helpers import eliot_command
+
+PARALLEL_UPDATES = 1
+
+# The set point range of the API's set-status schema (°C).
+MIN_TEMPERATURE = 3.0
+MAX_TEMPERATURE = 40.0
+# The API takes set points with one decimal, and maintained clients offer 0.1 °C steps.
+TEMPERATURE_STEP = 0.1
+# Holding "the current temperature" needs a value when the thermostat reported none.
+FALLBACK_SET_POINT = 20.0
+
+PRESET_BOOST = "boost"
+PRESET_PROTECTION = "protection"
+# The boost preset is the shortest one; the boost action offers the others.
+PRESET_BOOST_MINUTES = BoostDuration.MINUTES_30
+
+SERVICE_BOOST = "boost"
+SERVICE_SET_TEMPERATURE_UNTIL = "set_temperature_until"
+SERVICE_TURN_OFF_UNTIL = "turn_off_until"
+SERVICE_SET_PROGRAM = "set_program"
+ATTR_DURATION = "duration"
+ATTR_END_TIME = "end_time"
+ATTR_PROGRAM = "program"
+
+_END = {
+    vol.Exclusive(ATTR_END_TIME, "end"): cv.datetime,
+    vol.Exclusive(ATTR_DURATION, "end"): cv.positive_time_period,
+}
+BOOST_SCHEMA = cv.make_entity_service_schema(
+    {
+        vol.Required(ATTR_DURATION): vol.All(
+            vol.Coerce(int), vol.In([int(minutes) for minutes in BoostDuration])
+        )
+    }
+)
+SET_TEMPERATURE_UNTIL_SCHEMA = vol.All(
+    cv.make_entity_service_schema(
+        {
+            vol.Required(ATTR_TEMPERATURE): vol.All(
+                vol.Coerce(float),
+                vol.Range(min=MIN_TEMPERATURE, max=MAX_TEMPERATURE),
+            ),
+            **_END,
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_END_TIME, ATTR_DURATION),
+)
+TURN_OFF_UNTIL_SCHEMA = vol.All(
+    cv.make_entity_service_schema(_END),
+    cv.has_at_least_one_key(ATTR_END_TIME, ATTR_DURATION),
+)
+SET_PROGRAM_SCHEMA = cv.make_entity_service_schema(
+    {vol.Required(ATTR_PROGRAM): cv.string}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EliotClimateEntityDescription(
+    ClimateEntityDescription, ThermostatEntityDescription
+):
+    """The climate entity of a thermostat."""
+
+
+CLIMATES: tuple[EliotClimateEntityDescription, ...] = (
+    EliotClimateEntityDescription(
+        key="thermostat", name=None, translation_key="thermostat"
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LegrandEliotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a climate entity for every thermostat, and the thermostat actions."""
+    async_add_entities_when_seen(
+        entry,
+        async_add_entities,
+        lambda coordinator: thermostat_candidates(coordinator, CLIMATES, EliotClimate),
+    )
+    platform = entity_platform.async_get_current_platform()
+    platform.async_register_entity_service(SERVICE_BOOST, BOOST_SCHEMA, "async_boost")
+    platform.async_register_entity_service(
+        SERVICE_SET_TEMPERATURE_UNTIL,
+        SET_TEMPERATURE_UNTIL_SCHEMA,
+        "async_set_temperature_until",
+    )
+    platform.async_register_entity_service(
+        SERVICE_TURN_OFF_UNTIL, TURN_OFF_UNTIL_SCHEMA, "async_turn_off_until"
+    )
+    platform.async_register_entity_service(
+        SERVICE_SET_PROGRAM, SET_PROGRAM_SCHEMA, "async_set_program"
+    )
+
+
+def end_of(end_time: datetime | None, duration: timedelta | None) -> datetime:
+    """Return when a timed mode ends, in Home Assistant's time zone; it must lie ahead."""
+    now = dt_util.now()
+    if duration is not None:
+        return now + duration
+    assert end_time is not None
+    # A time without a zone is the house's wall-clock time.
+    end = dt_util.as_local(end_time)
+    if end <= now:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="end_time_in_past",
+            translation_placeholders={"end_time": end.strftime("%Y-%m-%d %H:%M")},
+        )
+    return end
+
+
+def plant_local(moment: datetime) -> datetime:
+    """
+    Return a moment as the thermostat's wall-clock time, without a zone.
+
+    The thermostat reads end times in the house's local time, and the house is where Home
+    Assistant runs, so its time zone is used.
+    """
+    return dt_util.as_local(moment).replace(tzinfo=None)
+
+
+class EliotClimate(ThermostatEntity, ClimateEntity):
+    """A chronothermostat: a weekly program, a held set point, boost, off or protection."""
+
+    entity_description: EliotClimateEntityDescription
+    _attr_temperature_unit = UnitOfTemperature.CELSIUS
+    _attr_min_temp = MIN_TEMPERATURE
+    _attr_max_temp = MAX_TEMPERATURE
+    _attr_target_temperature_step = TEMPERATURE_STEP
+    _attr_supported_features = (
+        ClimateEntityFeature.TARGET_TEMPERATURE
+        | ClimateEntityFeature.PRESET_MODE
+        | ClimateEntityFeature.TURN_ON
+        | ClimateEntityFeature.TURN_OFF
+    )
+
+    @property
+    def _manual_mode(self) -> HVACMode:
+        """Return the mode a held set point shows as: heat or cool, by the function."""
+        if function_of(self.status) is ThermostatFunction.COOLING:
+            return HVACMode.COOL
+        return HVACMode.HEAT
+
+    @property
+    @override
+    def hvac_modes(self) -> list[HVACMode]:
+        """Return the modes: the program, a held set point, off."""
+        return [HVACMode.AUTO, self._manual_mode, HVACMode.OFF]
+
+    @property
+    @override
+    def hvac_mode(self) -> HVACMode | None:
+        """Return the mode from the thermostat's own one."""
+        if (status := self.status) is None:
+            return None
+        match status.mode:
+            case ThermostatMode.AUTOMATIC:
+                return HVACMode.AUTO
+            case ThermostatMode.MANUAL | ThermostatMode.BOOST:
+                return self._manual_mode
+            case ThermostatMode.OFF | ThermostatMode.PROTECTION:
+                return HVACMode.OFF
+        return None
+
+    @property
+    @override
+    def hvac_action(self) -> HVACAction | None:
+        """Return what the load does: a running load heats or cools, else idle or off."""
+        if (status := self.status) is None:
+            return None
+        if status.load_state is LoadState.ACTIVE:
+            if function_of(status) is ThermostatFunction.COOLING:
+                return HVACAction.COOLING
+            return HVACAction.HEATING
+        if status.mode in (ThermostatMode.OFF, ThermostatMode.PROTECTION):
+            return HVACAction.OFF
+        if status.load_state is LoadState.INACTIVE:
+            return HVACAction.IDLE
+        return None
+
+    @property
+    @override
+    def current_temperature(self) -> float | None:
+        """Return the room temperature."""
+        return None if self.status is None else celsius(self.status.temperature)
+
+    @property
+    @override
+    def current_humidity(self) -> float | None:
+        """Return the room humidity."""
+        status = self.status
+        return (
+            None if status is None or status.humidity is None else status.humidity.value
+        )
+
+    @property
+    @override
+    def target_temperature(self) -> float | None:
+        """Return the set point the thermostat regulates to now."""
+        return None if self.status is None else self.status.set_point
+
+    @property
+    @override
+    def preset_modes(self) -> list[str]:
+        """Return boost, protection and the weekly programs by name."""
+        reserved = {PRESET_BOOST, PRESET_PROTECTION}
+        return [
+            PRESET_BOOST,
+            PRESET_PROTECTION,
+            *(label for label in self.program_labels if label not in reserved),
+        ]
+
+    @property
+    @override
+    def preset_mode(self) -> str | None:
+        """Return boost, protection, or the name of the program being followed."""
+        if (status := self.status) is None:
+            return None
+        match status.mode:
+            case ThermostatMode.BOOST:
+                return PRESET_BOOST
+            case ThermostatMode.PROTECTION:
+                return PRESET_PROTECTION
+            case ThermostatMode.AUTOMATIC:
+                return self.program_label(status.program)
+        return None
+
+    def _apply(self, **changes: Any) -> None:
+        """Show a command's effect at once; the next poll or push confirms it."""
+        if (status := self.status) is not None:
+            self.coordinator.apply_thermostat(replace(status, **changes))
+
+    def _program_to_follow(self) -> int:
+        """Return the program "auto" resumes: the current one, else the first one."""
+        status = self.status
+        if status is not None and status.program is not None:
+            return status.program
+        return next(iter(self.program_labels.values()), 0)
+
+    async def _automatic(self, program: int) -> None:
+        """Follow a weekly program."""
+        function = function_of(self.status)
+        await self.client.set_automatic(
+            self.plant_id, self.module_id, function=function, program=program
+        )
+        self._apply(
+            function=function,
+            mode=ThermostatMode.AUTOMATIC,
+            programs=(program,),
+            activation_time=None,
+        )
+
+    async def _manual(
+        self,
+        set_point: float,
+        function: ThermostatFunction,
+        end: datetime | None = None,
+    ) -> None:
+        """Hold a set point, forever or until a moment."""
+        await self.client.set_manual(
+            self.plant_id,
+            self.module_id,
+            function=function,
+            set_point=set_point,
+            until=None if end is None else plant_local(end),
+        )
+        self._apply(
+            function=function,
+            mode=ThermostatMode.MANUAL,
+            set_point=set_point,
+            activation_time=None
+            if end is None
+            else ActivationTime(start=None, end=end),
+        )
+
+    async def _off(self, end: datetime | None = None) -> None:
+        """Turn the thermostat off, forever or until a moment."""
+        function = function_of(self.status)
+        await self.client.set_off(
+            self.plant_id,
+            self.module_id,
+            function=function,
+            until=None if end is None else plant_local(end),
+        )
+        self._apply(
+            mode=ThermostatMode.OFF,
+            load_state=LoadState.INACTIVE,
+            activation_time=None
+            if end is None
+            else ActivationTime(start=None, end=end),
+        )
+
+    async def _boost(self, minutes: int) -> None:
+        """Run the load at full power for 30, 60 or 90 minutes."""
+        function = function_of(self.status)
+        await self.client.set_boost(
+            self.plant_id, self.module_id, function=function, minutes=minutes
+        )
+        now = dt_util.now()
+        self._apply(
+            mode=ThermostatMode.BOOST,
+            load_state=LoadState.ACTIVE,
+            activation_time=ActivationTime(
+                start=now, end=now + timedelta(minutes=minutes)
+            ),
+        )
+
+    def _program_number(self, label: str) -> int:
+        """Return the number of a program named by the user."""
+        labels = self.program_labels
+        if label not in labels:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_program",
+                translation_placeholders={
+                    "program": label,
+                    "programs": ", ".join(labels),
+                },
+            )
+        return labels[label]
+
+    @eliot_command
+    @override
+    async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
+        """Follow the program, hold the current set point, or turn off."""
+        if hvac_mode == HVACMode.AUTO:
+            await self._automatic(self._program_to_follow())
+        elif hvac_mode == HVACMode.OFF:
+            await self._off()
+        else:
+            set_point = self.target_temperature or FALLBACK_SET_POINT
+            function = (
+                ThermostatFunction.COOLING
+                if hvac_mode == HVACMode.COOL
+                else ThermostatFunction.HEATING
+            )
+            await self._manual(set_point, function)
+
+    @eliot_command
+    @override
+    async def async_set_temperature(self, **kwargs: Any) -> None:
+        """Hold a set point until the next change."""
+        await self._manual(float(kwargs[ATTR_TEMPERATURE]), function_of(self.status))
+
+    @eliot_command
+    @override
+    async def async_set_preset_mode(self, preset_mode: str) -> None:
+        """Start a 30-minute boost, protection, or follow a program by name."""
+        if preset_mode == PRESET_BOOST:
+            await self._boost(PRESET_BOOST_MINUTES)
+        elif preset_mode == PRESET_PROTECTION:
+            function = function_of(self.status)
+            await self.client.set_protection(
+                self.plant_id, self.module_id, function=function
+            )
+            self._apply(mode=ThermostatMode.PROTECTION, activation_time=None)
+        else:
+            await self._automatic(self._program_number(preset_mode))
+
+    @eliot_command
+    @override
+    async def async_turn_on(self) -> None:
+        """Turn on: follow the program again."""
+        await self._automatic(self._program_to_follow())
+
+    @eliot_command
+    @override
+    async def async_turn_off(self) -> None:
+        """Turn off until the next change."""
+        await self._off()
+
+    @eliot_command
+    async def async_boost(self, duration: int) -> None:
+        """Run the load at full power for 30, 60 or 90 minutes."""
+        await self._boost(duration)
+
+    @eliot_command
+    async def async_set_temperature_until(
+        self,
+        temperature: float,
+        end_time: datetime | None = None,
+        duration: timedelta | None = None,
+    ) -> None:
+        """Hold a set point until a moment or for a while, then follow the program again."""
+        end = end_of(end_time, duration)
+        await self._manual(temperature, function_of(self.status), end)
+
+    @eliot_command
+    async def async_turn_off_until(
+        self, end_time: datetime | None = None, duration: timedelta | None = None
+    ) -> None:
+        """Turn off until a moment or for a while, then follow the program again."""
+        await self._off(end_of(end_time, duration))
+
+    @eliot_command
+    async def async_set_program(self, program: str) -> None:
+        """Follow a weekly program, named as the Thermostat app names it."""
+        await self._automatic(self._program_number(program))

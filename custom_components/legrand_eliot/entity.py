@@ -1,0 +1,441 @@
+"""The base entities of Legrand Eliot: devices, unique ids, availability and dynamic discovery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+
+from homeassistant.const import UnitOfTemperature
+from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util.unit_conversion import TemperatureConverter
+
+from .const import DOMAIN
+from .coordinator import (
+    EliotData,
+    HomeControlPlant,
+    LegrandEliotConfigEntry,
+    LegrandEliotCoordinator,
+    SmartherPlant,
+)
+from .eliot import DeviceKind, EliotClient, ThermostatFunction
+from .eliot.models import Measure, Module, ModuleState, Program, ThermostatStatus
+
+LEGRAND = "Legrand"
+BTICINO = "BTicino"
+HOME_CONTROL_GATEWAY_MODEL = "Home + Control gateway"
+SMARTHER_PLANT_MODEL = "Smarther plant"
+SMARTHER_MODEL = "Smarther chronothermostat"
+ACCOUNT_MODEL = "Works with Legrand account"
+
+# Product names of the hw_type codes Legrand documents; other codes are shown as they come.
+HW_TYPES: dict[str, str] = {
+    "NBR": "Roller shutter (Bubendorff iDiamant)",
+    "NLC": "Cable outlet",
+    "NLD": "Double gang on/off remote switch",
+    "NLF": "On/off dimmer switch without neutral",
+    "NLL": "On/off toggle switch with neutral",
+    "NLLV": "Shutter switch with level control",
+    "NLM": "Micromodule switch",
+    "NLP": "Connected socket outlet",
+    "NLPM": "Mobile socket outlet",
+    "NLT": "Remote switch",
+    "NLV": "Shutter switch with neutral",
+}
+
+
+def model_name(hw_type: str | None) -> str | None:
+    """Return the product name of a hw_type code; an unknown code is shown raw."""
+    if hw_type is None:
+        return None
+    return HW_TYPES.get(hw_type.upper(), hw_type)
+
+
+def _always(*_args: object) -> bool:
+    """Create the entity for every module of the description's kinds."""
+    return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModuleEntityDescription(EntityDescription):
+    """What every Home + Control entity description says: the module kinds it is for."""
+
+    kinds: tuple[DeviceKind, ...]
+    exists_fn: Callable[[Module, ModuleState], bool] = _always
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThermostatEntityDescription(EntityDescription):
+    """What every thermostat entity description says: whether a thermostat has it."""
+
+    exists_fn: Callable[[ThermostatStatus | None], bool] = _always
+
+
+def home_control_modules(
+    data: EliotData,
+) -> Iterator[tuple[HomeControlPlant, Module, ModuleState]]:
+    """Yield every Home + Control module of the account with its plant and state."""
+    for plant in data.home_control.values():
+        for module in plant.topology.modules:
+            found = data.home_control_module(module.id)
+            if found is not None:
+                yield plant, module, found[2]
+
+
+def thermostats(data: EliotData) -> Iterator[tuple[SmartherPlant, Module]]:
+    """Yield every Smarther thermostat of the account with its plant."""
+    for plant in data.smarther.values():
+        for module in plant.topology.modules:
+            yield plant, module
+
+
+def celsius(measure: Measure | None) -> float | None:
+    """Return a reading in °C, whichever scale the thermostat displays."""
+    if measure is None:
+        return None
+    if (measure.unit or "").upper() == "F":
+        return TemperatureConverter.convert(
+            measure.value, UnitOfTemperature.FAHRENHEIT, UnitOfTemperature.CELSIUS
+        )
+    return measure.value
+
+
+def function_of(status: ThermostatStatus | None) -> ThermostatFunction:
+    """Return whether the thermostat heats or cools; heating when it did not say."""
+    if status is not None and status.function is ThermostatFunction.COOLING:
+        return ThermostatFunction.COOLING
+    return ThermostatFunction.HEATING
+
+
+def account_id(coordinator: LegrandEliotCoordinator) -> str:
+    """Return the id of the account's own device: the account, else the entry."""
+    entry = coordinator.config_entry
+    return entry.unique_id or entry.entry_id
+
+
+def hub_device_info(plant_id: str, data: EliotData) -> DeviceInfo:
+    """Return the device of a plant's gateway, which every module of the plant is connected via."""
+    if (hc_plant := data.home_control.get(plant_id)) is not None:
+        return DeviceInfo(
+            identifiers={(DOMAIN, plant_id)},
+            name=hc_plant.plant.name or hc_plant.topology.name or plant_id,
+            manufacturer=LEGRAND,
+            model=HOME_CONTROL_GATEWAY_MODEL,
+        )
+    smarther = data.smarther[plant_id]
+    return DeviceInfo(
+        identifiers={(DOMAIN, plant_id)},
+        name=smarther.plant.name or smarther.topology.name or plant_id,
+        manufacturer=BTICINO,
+        model=SMARTHER_PLANT_MODEL,
+    )
+
+
+def module_candidates[DescriptionT: ModuleEntityDescription](
+    coordinator: LegrandEliotCoordinator,
+    descriptions: Iterable[DescriptionT],
+    factory: Callable[[LegrandEliotCoordinator, str, DescriptionT], Entity],
+) -> Iterator[tuple[str, Callable[[], Entity]]]:
+    """Yield the entities that the descriptions call for on each Home + Control module."""
+    for _plant, module, state in home_control_modules(coordinator.data):
+        for description in descriptions:
+            if module.device in description.kinds and description.exists_fn(
+                module, state
+            ):
+                yield (
+                    f"{module.id}_{description.key}",
+                    partial(factory, coordinator, module.id, description),
+                )
+
+
+def thermostat_candidates[DescriptionT: ThermostatEntityDescription](
+    coordinator: LegrandEliotCoordinator,
+    descriptions: Iterable[DescriptionT],
+    factory: Callable[[LegrandEliotCoordinator, str, DescriptionT], Entity],
+) -> Iterator[tuple[str, Callable[[], Entity]]]:
+    """Yield the entities that the descriptions call for on each thermostat."""
+    for plant, module in thermostats(coordinator.data):
+        status = plant.thermostats.get(module.id)
+        for description in descriptions:
+            if description.exists_fn(status):
+                yield (
+                    f"{module.id}_{description.key}",
+                    partial(factory, coordinator, module.id, description),
+                )
+
+
+@callback
+def async_add_entities_when_seen(
+    entry: LegrandEliotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    candidates: Callable[
+        [LegrandEliotCoordinator], Iterable[tuple[str, Callable[[], Entity]]]
+    ],
+) -> None:
+    """
+    Add the entities of every module now, and of modules that appear later, without a reload.
+
+    `candidates` yields each entity the data calls for as its unique id and a factory; an id
+    seen before is skipped, and an id that is gone from the data may be added again later.
+    """
+    coordinator = entry.runtime_data.coordinator
+    known: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        """Create the entities of modules not seen yet, after their gateways' devices."""
+        wanted = dict(candidates(coordinator))
+        known.intersection_update(wanted)
+        if fresh := [factory for key, factory in wanted.items() if key not in known]:
+            async_create_hub_devices(entry)
+            async_add_entities([factory() for factory in fresh])
+        known.update(wanted)
+
+    add_new()
+    entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+@callback
+def async_create_hub_devices(entry: LegrandEliotConfigEntry) -> None:
+    """Register each plant's gateway, so module devices can name it as their `via_device`."""
+    data = entry.runtime_data.coordinator.data
+    registry = dr.async_get(entry.runtime_data.coordinator.hass)
+    for plant_id in (*data.home_control, *data.smarther):
+        registry.async_get_or_create(
+            config_entry_id=entry.entry_id, **hub_device_info(plant_id, data)
+        )
+
+
+class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
+    """An entity of the account, named after its device, identified by its device's id and key."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: LegrandEliotCoordinator,
+        device_id: str,
+        description: EntityDescription,
+    ) -> None:
+        """Name the entity after its description and its device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.device_id = device_id
+        self._attr_unique_id = f"{device_id}_{description.key}"
+
+    @property
+    def client(self) -> EliotClient:
+        """Return the client that sends this entity's commands."""
+        return self.coordinator.config_entry.runtime_data.client
+
+    @property
+    def device_name(self) -> str:
+        """Return the name of the entity's device, as error messages name it."""
+        if self.device_info is not None and (name := self.device_info.get("name")):
+            return str(name)
+        return self.device_id
+
+
+class AccountEntity(EliotEntity):
+    """An entity about the account itself (its call budget), on the account's service device."""
+
+    def __init__(
+        self, coordinator: LegrandEliotCoordinator, description: EntityDescription
+    ) -> None:
+        """Attach the entity to the account's service device."""
+        device_id = account_id(coordinator)
+        super().__init__(coordinator, device_id, description)
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, device_id)},
+            name=coordinator.config_entry.title,
+            manufacturer=LEGRAND,
+            model=ACCOUNT_MODEL,
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+
+class PlantEntity(EliotEntity):
+    """An entity of a whole plant (its gateway or its scenes), on the gateway's device."""
+
+    def __init__(
+        self,
+        coordinator: LegrandEliotCoordinator,
+        plant_id: str,
+        device_id: str,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to its plant's gateway device."""
+        super().__init__(coordinator, device_id, description)
+        self.plant_id = plant_id
+        self._attr_device_info = hub_device_info(plant_id, coordinator.data)
+
+    @property
+    def plant(self) -> HomeControlPlant | None:
+        """Return the plant as the coordinator last saw it."""
+        return self.coordinator.data.home_control.get(self.plant_id)
+
+
+class HomeControlEntity(EliotEntity):
+    """An entity of a Home + Control module: light, plug, shutter, remote, meter..."""
+
+    def __init__(
+        self,
+        coordinator: LegrandEliotCoordinator,
+        module_id: str,
+        description: EntityDescription,
+    ) -> None:
+        """Describe the module's device from the topology and its last state."""
+        super().__init__(coordinator, module_id, description)
+        self.module_id = module_id
+        found = coordinator.data.home_control_module(module_id)
+        assert found is not None
+        plant, module, state = found
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, module_id)},
+            name=module.name or model_name(module.hw_type) or module_id,
+            manufacturer=LEGRAND,
+            model=model_name(module.hw_type),
+            model_id=module.hw_type,
+            sw_version=state.firmware,
+            suggested_area=_ambient_name(plant, module),
+            via_device_id=_hub_device_id(coordinator, plant.plant.id),
+        )
+
+    @property
+    def module(self) -> Module | None:
+        """Return the module as the latest topology describes it (None once it is gone)."""
+        found = self.coordinator.data.home_control_module(self.module_id)
+        return None if found is None else found[1]
+
+    @property
+    def module_state(self) -> ModuleState:
+        """Return the module's latest state; a module that is gone reads as unreachable."""
+        found = self.coordinator.data.home_control_module(self.module_id)
+        if found is None:
+            return ModuleState.unreachable(self.module_id)
+        return found[2]
+
+    @property
+    def plant_id(self) -> str:
+        """Return the id of the module's plant (its gateway)."""
+        found = self.coordinator.data.home_control_module(self.module_id)
+        assert found is not None
+        return found[0].plant.id
+
+    @property
+    def plant_available(self) -> bool:
+        """Return whether the module is known and its gateway answered the last poll."""
+        found = self.coordinator.data.home_control_module(self.module_id)
+        return found is not None and found[0].available
+
+    @property
+    def available(self) -> bool:
+        """Return whether the last poll succeeded, the gateway answered and the module too."""
+        return (
+            super().available and self.plant_available and self.module_state.reachable
+        )
+
+
+def _hub_device_id(coordinator: LegrandEliotCoordinator, plant_id: str) -> str:
+    """Return the registry id of a plant's gateway device (registered before its modules)."""
+    return dr.async_get_device_id_by_identifier(
+        coordinator.hass,
+        (DOMAIN, plant_id),
+        config_entry_id=coordinator.config_entry.entry_id,
+    )
+
+
+def _ambient_name(plant: HomeControlPlant, module: Module) -> str | None:
+    """Return the name of the room a module is in, if it is in one."""
+    return next(
+        (
+            ambient.name
+            for ambient in plant.topology.ambients
+            if ambient.id == module.ambient_id
+        ),
+        None,
+    )
+
+
+class ThermostatEntity(EliotEntity):
+    """An entity of a Smarther thermostat."""
+
+    def __init__(
+        self,
+        coordinator: LegrandEliotCoordinator,
+        module_id: str,
+        description: EntityDescription,
+    ) -> None:
+        """Describe the thermostat's device."""
+        super().__init__(coordinator, module_id, description)
+        self.module_id = module_id
+        found = coordinator.data.thermostat(module_id)
+        assert found is not None
+        plant, module = found
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, module_id)},
+            name=module.name or SMARTHER_MODEL,
+            manufacturer=BTICINO,
+            model=SMARTHER_MODEL,
+            via_device_id=_hub_device_id(coordinator, plant.plant.id),
+        )
+
+    @property
+    def module(self) -> Module | None:
+        """Return the thermostat as the latest topology describes it (None once it is gone)."""
+        found = self.coordinator.data.thermostat(self.module_id)
+        return None if found is None else found[1]
+
+    @property
+    def status(self) -> ThermostatStatus | None:
+        """Return the thermostat's latest status, if the cloud gave one."""
+        found = self.coordinator.data.thermostat(self.module_id)
+        return None if found is None else found[0].thermostats.get(self.module_id)
+
+    @property
+    def programs(self) -> list[Program]:
+        """Return the thermostat's weekly programs."""
+        found = self.coordinator.data.thermostat(self.module_id)
+        return [] if found is None else found[0].programs.get(self.module_id, [])
+
+    @property
+    def program_labels(self) -> dict[str, int]:
+        """Return the thermostat's programs by the name users pick them by."""
+        labels: dict[str, int] = {}
+        for program in self.programs:
+            label = program.name or str(program.number)
+            if label in labels:
+                # Two programs with one name: the number tells them apart.
+                label = f"{label} ({program.number})"
+            labels[label] = program.number
+        return labels
+
+    def program_label(self, number: int | None) -> str | None:
+        """Return the name of a program number, if the thermostat has that program."""
+        return next(
+            (label for label, value in self.program_labels.items() if value == number),
+            None,
+        )
+
+    @property
+    def plant_id(self) -> str:
+        """Return the id of the thermostat's plant."""
+        found = self.coordinator.data.thermostat(self.module_id)
+        assert found is not None
+        return found[0].plant.id
+
+    @property
+    def available(self) -> bool:
+        """Return whether the last poll succeeded and the thermostat answered it."""
+        found = self.coordinator.data.thermostat(self.module_id)
+        return (
+            super().available
+            and found is not None
+            and self.module_id not in found[0].unavailable
+            and self.module_id in found[0].thermostats
+        )

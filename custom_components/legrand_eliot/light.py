@@ -1,0 +1,135 @@
+"""Lights of Home + Control: on/off, and brightness when the module dims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.light import LightEntity, LightEntityDescription
+from homeassistant.components.light.const import ATTR_BRIGHTNESS, ColorMode
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
+from .eliot import DeviceKind
+from .eliot.models import Module, ModuleState
+from .entity import (
+    HomeControlEntity,
+    ModuleEntityDescription,
+    async_add_entities_when_seen,
+    module_candidates,
+)
+from .helpers import eliot_command
+
+PARALLEL_UPDATES = 1
+
+# The one Legrand light switch documented as a dimmer; others dim when they report a level.
+DIMMER_HW_TYPES = frozenset({"NLF"})
+
+
+def is_dimmer(module: Module, state: ModuleState) -> bool:
+    """Return whether a light module dims: a documented dimmer, or one reporting a level."""
+    return (module.hw_type or "").upper() in DIMMER_HW_TYPES or state.level is not None
+
+
+def level_to_brightness(level: int) -> int:
+    """Convert the API's level (0-100) to Home Assistant's brightness (0-255)."""
+    return round(level * 255 / 100)
+
+
+def brightness_to_level(brightness: int) -> int:
+    """Convert a brightness (1-255) to a level (1-100); a dim light never rounds down to off."""
+    return max(1, min(100, round(brightness * 100 / 255)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class EliotLightEntityDescription(LightEntityDescription, ModuleEntityDescription):
+    """A light of a module kind."""
+
+
+LIGHTS: tuple[EliotLightEntityDescription, ...] = (
+    EliotLightEntityDescription(key="light", name=None, kinds=(DeviceKind.LIGHT,)),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LegrandEliotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a light for every lighting module, now and when one appears."""
+    async_add_entities_when_seen(
+        entry,
+        async_add_entities,
+        lambda coordinator: module_candidates(coordinator, LIGHTS, EliotLight),
+    )
+
+
+class EliotLight(HomeControlEntity, LightEntity):
+    """A light switch or dimmer."""
+
+    entity_description: EliotLightEntityDescription
+
+    def __init__(
+        self,
+        coordinator: LegrandEliotCoordinator,
+        module_id: str,
+        description: EliotLightEntityDescription,
+    ) -> None:
+        """Choose the color mode once: a light that dims keeps its brightness control."""
+        super().__init__(coordinator, module_id, description)
+        module = self.module
+        assert module is not None
+        self._dimmer = is_dimmer(module, self.module_state)
+        self._set_color_mode()
+
+    def _set_color_mode(self) -> None:
+        """Offer brightness to dimmers, on/off to the others."""
+        mode = ColorMode.BRIGHTNESS if self._dimmer else ColorMode.ONOFF
+        self._attr_color_mode = mode
+        self._attr_supported_color_modes = {mode}
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Learn that a light dims when it first reports a level."""
+        if not self._dimmer and self.module_state.level is not None:
+            self._dimmer = True
+            self._set_color_mode()
+        super()._handle_coordinator_update()
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return whether the light is on."""
+        return self.module_state.on
+
+    @property
+    @override
+    def brightness(self) -> int | None:
+        """Return the brightness (0-255) of a dimmer."""
+        level = self.module_state.level
+        if not self._dimmer or level is None or level < 0:
+            return None
+        return level_to_brightness(level)
+
+    @eliot_command
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn the light on, at a brightness when one is given and the light dims."""
+        if ATTR_BRIGHTNESS in kwargs and self._dimmer:
+            level = brightness_to_level(kwargs[ATTR_BRIGHTNESS])
+            await self.client.set_level(
+                self.plant_id, self.module_id, DeviceKind.LIGHT, level
+            )
+            self.coordinator.apply_module_state(self.module_id, on=True, level=level)
+            return
+        await self.client.switch(self.plant_id, self.module_id, DeviceKind.LIGHT, True)
+        self.coordinator.apply_module_state(self.module_id, on=True)
+
+    @eliot_command
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn the light off; it draws no power then."""
+        await self.client.switch(self.plant_id, self.module_id, DeviceKind.LIGHT, False)
+        self.coordinator.apply_module_state(self.module_id, on=False, power=0.0)

@@ -1,0 +1,86 @@
+"""Home + Control scenes, run from Home Assistant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any, override
+
+from homeassistant.components.scene import Scene
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
+from .eliot.models import Scene as PlantScene
+from .entity import PlantEntity, async_add_entities_when_seen
+from .helpers import eliot_command
+
+PARALLEL_UPDATES = 1
+
+SCENE = EntityDescription(key="scene")
+
+
+def _candidates(
+    coordinator: LegrandEliotCoordinator,
+) -> Iterator[tuple[str, Callable[[], Entity]]]:
+    """Yield a scene entity for every scene of every Home + Control plant."""
+    for plant in coordinator.data.home_control.values():
+        for scene in plant.scenes:
+            yield (
+                f"{scene.id}_{SCENE.key}",
+                partial(EliotScene, coordinator, plant.plant.id, scene.id, SCENE),
+            )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LegrandEliotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add every scene, now and when one appears."""
+    async_add_entities_when_seen(entry, async_add_entities, _candidates)
+
+
+class EliotScene(PlantEntity, Scene):
+    """A scene of a plant, named as the Home + Control app names it, on its gateway's device."""
+
+    def __init__(
+        self,
+        coordinator: LegrandEliotCoordinator,
+        plant_id: str,
+        scene_id: str,
+        description: EntityDescription,
+    ) -> None:
+        """Name the scene as the plant does."""
+        super().__init__(coordinator, plant_id, scene_id, description)
+        self.scene_id = scene_id
+        scene = self._scene()
+        self._attr_name = scene.name if scene is not None and scene.name else None
+
+    def _scene(self) -> PlantScene | None:
+        """Return the scene as the latest scenes list has it."""
+        plant = self.plant
+        if plant is None:
+            return None
+        return next(
+            (scene for scene in plant.scenes if scene.id == self.scene_id), None
+        )
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the gateway answered and still has this scene."""
+        plant = self.plant
+        return (
+            super().available
+            and plant is not None
+            and plant.available
+            and (self._scene() is not None)
+        )
+
+    @eliot_command
+    @override
+    async def async_activate(self, **kwargs: Any) -> None:
+        """Run the scene; its modules' new states come with the next poll."""
+        await self.client.run_scene(self.plant_id, self.scene_id)

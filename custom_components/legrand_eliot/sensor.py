@@ -1,0 +1,313 @@
+"""Sensors: power and energy, battery of remotes, room climate, and the account's call budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import partial
+from typing import override
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfTemperature,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
+
+from .const import LOGGER
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
+from .eliot import DeviceKind, QuotaBudget, ThermostatStatus
+from .eliot.models import ModuleState
+from .entity import (
+    AccountEntity,
+    HomeControlEntity,
+    ModuleEntityDescription,
+    ThermostatEntity,
+    ThermostatEntityDescription,
+    account_id,
+    async_add_entities_when_seen,
+    celsius,
+    module_candidates,
+    thermostat_candidates,
+)
+
+PARALLEL_UPDATES = 0
+
+# The battery words remotes report, from full to nearly empty. The API gives no percentage,
+# so the sensor is an enum: inventing numbers would suggest a precision the device lacks.
+BATTERY_LEVELS = ("full", "high", "medium", "low", "very_low")
+BATTERY_ALIASES = {"max": "full", "verylow": "very_low", "very low": "very_low"}
+_WATT_HOUR_UNITS = {"wh", "watt_hour", "watthour", "watt-hour"}
+_KILOWATT_HOUR_UNITS = {"kwh", "kilowatt_hour", "kilowatthour", "kilowatt-hour"}
+_unknown_battery_words: set[str] = set()
+
+
+def battery_level(state: ModuleState) -> str | None:
+    """Return the battery word of a remote among the known ones; others read as unknown."""
+    if state.battery is None:
+        return None
+    word = BATTERY_ALIASES.get(state.battery, state.battery)
+    if word in BATTERY_LEVELS:
+        return word
+    if word not in _unknown_battery_words:
+        _unknown_battery_words.add(word)
+        LOGGER.debug("Unknown battery level %s", word)
+    return None
+
+
+def meter_energy(state: ModuleState) -> float | None:
+    """Return the energy a module's own meter counted (kWh), if it reports one."""
+    for measure in state.consumptions:
+        unit = (measure.unit or "").lower()
+        if unit in _KILOWATT_HOUR_UNITS:
+            return measure.value
+        if unit in _WATT_HOUR_UNITS:
+            return measure.value / 1000
+    return None
+
+
+def _reports_power(_module: object, state: ModuleState) -> bool:
+    """Return whether a module reports the power it draws or its energy."""
+    return state.power is not None or meter_energy(state) is not None
+
+
+def _mode_end(status: ThermostatStatus) -> datetime | None:
+    """Return when a timed mode (boost, manual or off until...) ends; a bare time is local."""
+    if status.activation_time is None or status.activation_time.end is None:
+        return None
+    return dt_util.as_local(status.activation_time.end)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModuleSensorEntityDescription(SensorEntityDescription, ModuleEntityDescription):
+    """A sensor of a Home + Control module and how to read it from the module's state."""
+
+    value_fn: Callable[[ModuleState], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThermostatSensorEntityDescription(
+    SensorEntityDescription, ThermostatEntityDescription
+):
+    """A sensor of a thermostat and how to read it from its status."""
+
+    value_fn: Callable[[ThermostatStatus], StateType | datetime]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountSensorEntityDescription(SensorEntityDescription):
+    """A sensor of the account's call budget."""
+
+    value_fn: Callable[[QuotaBudget], StateType]
+
+
+POWER = ModuleSensorEntityDescription(
+    key="power",
+    device_class=SensorDeviceClass.POWER,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfPower.WATT,
+    kinds=(
+        DeviceKind.LIGHT,
+        DeviceKind.PLUG,
+        DeviceKind.ENERGYMETER,
+        DeviceKind.HEATER,
+    ),
+    exists_fn=lambda _module, state: state.power is not None,
+    value_fn=lambda state: state.power,
+)
+ENERGY = ModuleSensorEntityDescription(
+    key="energy",
+    device_class=SensorDeviceClass.ENERGY,
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    suggested_display_precision=2,
+    kinds=POWER.kinds,
+    exists_fn=_reports_power,
+    value_fn=meter_energy,
+)
+BATTERY = ModuleSensorEntityDescription(
+    key="battery",
+    translation_key="battery",
+    device_class=SensorDeviceClass.ENUM,
+    options=list(BATTERY_LEVELS),
+    entity_category=EntityCategory.DIAGNOSTIC,
+    kinds=(DeviceKind.REMOTE,),
+    value_fn=battery_level,
+)
+MODULE_SENSORS: tuple[ModuleSensorEntityDescription, ...] = (POWER, BATTERY)
+
+THERMOSTAT_SENSORS: tuple[ThermostatSensorEntityDescription, ...] = (
+    ThermostatSensorEntityDescription(
+        key="temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        value_fn=lambda status: celsius(status.temperature),
+    ),
+    ThermostatSensorEntityDescription(
+        key="humidity",
+        device_class=SensorDeviceClass.HUMIDITY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda status: (
+            None if status.humidity is None else status.humidity.value
+        ),
+    ),
+    ThermostatSensorEntityDescription(
+        key="mode_end",
+        translation_key="mode_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_mode_end,
+    ),
+)
+
+ACCOUNT_SENSORS: tuple[AccountSensorEntityDescription, ...] = (
+    AccountSensorEntityDescription(
+        key="calls_today",
+        translation_key="calls_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda budget: budget.calls_used,
+    ),
+    AccountSensorEntityDescription(
+        key="calls_left",
+        translation_key="calls_left",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda budget: budget.calls_left,
+    ),
+)
+
+
+def _candidates(
+    coordinator: LegrandEliotCoordinator,
+) -> Iterator[tuple[str, Callable[[], Entity]]]:
+    """Yield every sensor the account's modules, thermostats and budget call for."""
+    yield from module_candidates(coordinator, MODULE_SENSORS, ModuleSensor)
+    yield from module_candidates(coordinator, (ENERGY,), EnergySensor)
+    yield from thermostat_candidates(coordinator, THERMOSTAT_SENSORS, ThermostatSensor)
+    for description in ACCOUNT_SENSORS:
+        yield (
+            f"{account_id(coordinator)}_{description.key}",
+            partial(AccountSensor, coordinator, description),
+        )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LegrandEliotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every module and thermostat, now and when one appears."""
+    async_add_entities_when_seen(entry, async_add_entities, _candidates)
+
+
+class ModuleSensor(HomeControlEntity, SensorEntity):
+    """A reading of a Home + Control module."""
+
+    entity_description: ModuleSensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        """Return the reading."""
+        return self.entity_description.value_fn(self.module_state)
+
+
+class EnergySensor(HomeControlEntity, RestoreSensor):
+    """
+    The energy a module used, for the Energy dashboard.
+
+    A module with its own meter is read as it is. Otherwise the power readings are summed
+    over time (each reading holds until the next one, as loads switch in steps), and the total
+    survives restarts. Time when the power is unknown (module unreachable, restart) adds nothing.
+    """
+
+    entity_description: ModuleSensorEntityDescription
+    _total: float = 0.0
+    # The last power reading (W) and when it was taken, while it is known.
+    _last: tuple[float, datetime] | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the total and start summing from now."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_sensor_data()) is not None and isinstance(
+            last.native_value, int | float | Decimal
+        ):
+            self._total = float(last.native_value)
+        self._sample()
+
+    def _sample(self) -> None:
+        """Add the energy of the time since the last reading, then keep the new reading."""
+        now = dt_util.utcnow()
+        state = self.module_state
+        if (metered := meter_energy(state)) is not None:
+            self._total = metered
+            self._last = None
+            return
+        if self._last is not None:
+            watts, since = self._last
+            hours = max((now - since).total_seconds(), 0.0) / 3600
+            self._total += watts * hours / 1000
+        power = state.power if state.reachable else None
+        self._last = None if power is None else (power, now)
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Account for the time since the last reading."""
+        self._sample()
+        super()._handle_coordinator_update()
+
+    @property
+    @override
+    def native_value(self) -> float:
+        """Return the energy used so far (kWh)."""
+        return round(self._total, 6)
+
+
+class ThermostatSensor(ThermostatEntity, SensorEntity):
+    """A reading of a thermostat."""
+
+    entity_description: ThermostatSensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        """Return the reading."""
+        status = self.status
+        return None if status is None else self.entity_description.value_fn(status)
+
+
+class AccountSensor(AccountEntity, SensorEntity):
+    """How much of the account's daily call quota is spent and left."""
+
+    entity_description: AccountSensorEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Stay available: the budget is counted here, and matters most when calls fail."""
+        return True
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        """Return the count."""
+        return self.entity_description.value_fn(self.coordinator.budget)

@@ -1,0 +1,84 @@
+"""Plugs and outlets of Home + Control as switches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.switch.const import SwitchDeviceClass
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import LegrandEliotConfigEntry
+from .eliot import DeviceKind
+from .entity import (
+    HomeControlEntity,
+    ModuleEntityDescription,
+    async_add_entities_when_seen,
+    module_candidates,
+)
+from .helpers import eliot_command
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class EliotSwitchEntityDescription(SwitchEntityDescription, ModuleEntityDescription):
+    """A switch of a module kind, and the kind the client addresses it as."""
+
+    kind: DeviceKind
+
+
+SWITCHES: tuple[EliotSwitchEntityDescription, ...] = (
+    EliotSwitchEntityDescription(
+        key="outlet",
+        name=None,
+        device_class=SwitchDeviceClass.OUTLET,
+        kinds=(DeviceKind.PLUG,),
+        kind=DeviceKind.PLUG,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LegrandEliotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a switch for every plug, now and when one appears."""
+    async_add_entities_when_seen(
+        entry,
+        async_add_entities,
+        lambda coordinator: module_candidates(coordinator, SWITCHES, EliotSwitch),
+    )
+
+
+class EliotSwitch(HomeControlEntity, SwitchEntity):
+    """A connected outlet."""
+
+    entity_description: EliotSwitchEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return whether the outlet is on."""
+        return self.module_state.on
+
+    @eliot_command
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn the outlet on."""
+        await self.client.switch(
+            self.plant_id, self.module_id, self.entity_description.kind, True
+        )
+        self.coordinator.apply_module_state(self.module_id, on=True)
+
+    @eliot_command
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn the outlet off; it draws no power then."""
+        await self.client.switch(
+            self.plant_id, self.module_id, self.entity_description.kind, False
+        )
+        self.coordinator.apply_module_state(self.module_id, on=False, power=0.0)
