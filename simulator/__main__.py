@@ -9,11 +9,29 @@ import sys
 from typing import Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from .app import create_app
 from .generate import generate_scenario
 from .keys import CLOUD
 from .scenario import ScenarioError, scenario_names
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Log each request without its query string, which may carry a key or a code."""
+
+    def log(
+        self, request: web.BaseRequest, response: web.StreamResponse, time: float
+    ) -> None:
+        """Write one access line: client, method, path, status and duration."""
+        self.logger.info(
+            "%s %s %s %s %.3fs",
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            time,
+        )
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -74,7 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         f"  accounts          {', '.join(cloud.users)}\n"
     )
     sys.stdout.flush()
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log_class=PathOnlyAccessLogger,
+    )
     return 0
 
 

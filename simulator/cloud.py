@@ -188,7 +188,8 @@ class SimulatedCloud:
         subscriptions = [
             s for s in self.world.subscriptions.values() if s.plant_id == plant.id
         ]
-        if not subscriptions:
+        # An offline thermostat cannot reach the cloud; its changes are pushed when it is back.
+        if not subscriptions or not plant.online:
             return
         now = self.clock.now()
         status = thermostat.status(
@@ -212,7 +213,7 @@ class SimulatedCloud:
             self._signatures[thermostat.id] = _signature(status)
 
     def time_moved(self) -> None:
-        """After the clock moved: push the thermostats whose mode or load changed meanwhile."""
+        """After the clock moved or a plant came back: push the thermostats that changed."""
         now = self.clock.now()
         subscribed = {s.plant_id for s in self.world.subscriptions.values()}
         for plant_id in subscribed:

@@ -153,6 +153,8 @@ async def plant_online(request: web.Request) -> web.Response:
     if plant is None:
         raise control_error(404, f"unknown plant {plant_id}")
     plant.online = online
+    if online:
+        cloud.time_moved()
     return web.json_response({"plant": plant_id, "online": online})
 
 

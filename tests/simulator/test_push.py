@@ -311,11 +311,12 @@ async def test_ban_grows_with_failures(
     await _subscribe(client, sim_cloud, receiver.url)
     for step in range(40):
         if step == 20:
+            await _log(client)
             sim_cloud.clock.advance(61)
         await client.post(
             f"/_sim/modules/{SOGGIORNO}/physical", json={"temperature": 18 + step / 10}
         )
-        await _log(client)
+    await _log(client)
     assert sim_cloud.push.failures[receiver.url] == 40
     banned_for = sim_cloud.push.banned_until[receiver.url] - sim_cloud.clock.now()
     assert timedelta(seconds=110) < banned_for <= timedelta(minutes=2)
@@ -411,3 +412,18 @@ async def test_reset_clears_the_log(
     await _log(client)
     await client.post("/_sim/push", json={"reset": True})
     assert await _log(client) == []
+
+
+async def test_offline_thermostat_pushes_when_back(
+    client: TestClient[Any, Any], sim_cloud: SimulatedCloud, receiver: Receiver
+) -> None:
+    """Changes made while the plant is offline are pushed once it is back online."""
+    await _subscribe(client, sim_cloud, receiver.url)
+    await client.post(f"/_sim/plants/{SM_PLANT}/online", json={"online": False})
+    await client.post(f"/_sim/modules/{SOGGIORNO}/physical", json={"mode": "off"})
+    assert await _log(client) == []
+    await client.post(f"/_sim/plants/{SM_PLANT}/online", json={"online": True})
+    await _log(client)
+    events = receiver.events()
+    assert [e["data"]["chronothermostats"][0]["mode"] for e in events] == ["OFF"]
+    assert events[0]["data"]["chronothermostats"][0]["online"] is True

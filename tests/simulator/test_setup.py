@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, make_mocked_request
 import pytest
 
 from simulator import CLOUD, SimulatedCloud, create_app
-from simulator.__main__ import main as cli_main
+from simulator.__main__ import PathOnlyAccessLogger, main as cli_main
 from simulator.generate import generate_scenario, main as generate_main
 from simulator.options import OptionError, Options
 from simulator.scenario import ScenarioError, build
@@ -268,6 +270,18 @@ def test_command_line_prints_credentials_and_serves(
     ):
         assert text in out
     assert run_app.call_args.kwargs["port"] == 8799
+
+
+def test_access_log_leaves_out_the_query(caplog: pytest.LogCaptureFixture) -> None:
+    """The command line's access log never writes a query string (it may carry a key)."""
+    request = make_mocked_request(
+        "GET", "/smarther/v2.0/plants?subscription-key=secret-key"
+    )
+    logger = PathOnlyAccessLogger(logging.getLogger("aiohttp.access"), "")
+    with caplog.at_level(logging.INFO):
+        logger.log(request, web.Response(status=200), 0.01)
+    assert "/smarther/v2.0/plants 200" in caplog.text
+    assert "secret-key" not in caplog.text
 
 
 def test_command_line_generated_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
