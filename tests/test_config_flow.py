@@ -450,3 +450,69 @@ async def test_simulated_cloud_is_recorded(
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].data[CONF_CLOUD_URL] == sim
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (
+            403,
+            {
+                "statusCode": 403,
+                "message": "Out of call volume quota. Quota will be replenished in 03:00:00.",
+            },
+            "quota_exceeded",
+        ),
+        (406, {"statusCode": 406, "message": "Not acceptable"}, "unknown"),
+        (
+            401,
+            {"statusCode": 401, "message": "Access denied due to invalid token."},
+            "invalid_auth",
+        ),
+    ],
+    ids=["quota", "unexpected", "token-refused"],
+)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_test_call_errors(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    status: int,
+    body: dict[str, Any],
+    error: str,
+) -> None:
+    """The test call's other failures are explained on the key form."""
+    mock_cloud(aioclient_mock, hc_status=status, error=body)
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+
+
+@pytest.mark.parametrize(
+    ("token_status", "error"), [(400, "invalid_auth"), (503, "cannot_connect")]
+)
+async def test_reconfigure_with_a_token_that_cannot_be_refreshed(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    credentials: None,
+    token_status: int,
+    error: str,
+) -> None:
+    """A new key cannot be tested while the sign-in itself is refused or unreachable."""
+    entry = make_entry(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "token": {**entry.data["token"], "expires_at": 0}}
+    )
+    aioclient_mock.post(
+        f"{LOGIN_URL}/token",
+        status=token_status,
+        json={"error": "invalid_grant", "error_description": "AADB2C90080: expired"},
+    )
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SUBSCRIPTION_KEY: "f" * 32}
+    )
+    assert result["errors"] == {"base": error}
+    assert entry.data[CONF_SUBSCRIPTION_KEY] == KEY

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -198,3 +199,85 @@ class TestQuotaExhausted:
         assert cloud.counters["total"] > total
         assert not coordinator.budget.is_paused
         assert issues.async_get_issue(DOMAIN, issue_id) is None
+
+
+HC_PLANT = "000000005d1e3bc13598330000000001"
+NEW_PLUG = {
+    "id": "000070ee503ed5d462756200000000aa",
+    "name": "Prise Bureau",
+    "hw_type": "NLP",
+    "device": "plug",
+    "status": "on",
+    "load_watts": 12,
+}
+
+
+async def test_new_module_is_read_without_reload(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A device added to the plant shows up: its unknown id makes the topology be read."""
+    coordinator = coordinator_of(init_integration)
+    response = await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=NEW_PLUG)
+    assert response.status == 201
+    topology_reads = cloud.counters["by_endpoint"][
+        "GET /hc/api/v1.0/plants/{plantId}/topology"
+    ]
+    await next_refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
+    found = coordinator.data.home_control_module(NEW_PLUG["id"])
+    assert found is not None
+    assert found[1].name == "Prise Bureau"
+    assert found[2].on is True
+    assert (
+        cloud.counters["by_endpoint"]["GET /hc/api/v1.0/plants/{plantId}/topology"]
+        == topology_reads + 1
+    )
+
+
+async def test_removed_module_leaves_the_device_registry(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A device removed from the plant is removed from Home Assistant at the next topology read."""
+    coordinator = coordinator_of(init_integration)
+    plant = coordinator.data.home_control[HC_PLANT]
+    module = plant.topology.modules[0]
+    registry = dr.async_get(hass)
+    device = registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, module.id)}
+    )
+    response = await sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{module.id}")
+    assert response.status == 200
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.data.home_control_module(module.id) is None
+    assert registry.async_get(device.id) is None
+
+
+async def test_topology_failure_keeps_what_was_known(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A failed topology read keeps the known devices (unavailable), and recovers."""
+    coordinator = coordinator_of(init_integration)
+    known = {m.id for m in coordinator.data.home_control[HC_PLANT].topology.modules}
+    await sim.post(
+        "/_sim/faults", json={"status": 500, "match": "/topology", "count": 2}
+    )
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    plant = coordinator.data.home_control[HC_PLANT]
+    assert {m.id for m in plant.topology.modules} == known
+    thermostats = next(iter(coordinator.data.smarther.values()))
+    assert thermostats.topology.modules
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.data.home_control[HC_PLANT].available

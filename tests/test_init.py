@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    ImplementationUnavailableError,
+)
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.legrand_eliot import application_credentials
+from custom_components.legrand_eliot.const import CONF_DAILY_BUDGET, DOMAIN
 from simulator import SimulatedCloud
 
 
@@ -54,3 +65,159 @@ async def test_credentials_dialog_names_portal_and_reply_url(
         "developer_portal_url": "https://developer.legrand.com",
         "redirect_url": "https://my.home-assistant.io/redirect/oauth",
     }
+
+
+async def test_setup_without_credentials_asks_to_sign_in(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """With the application credentials deleted, the user is asked to link the account again."""
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_setup_with_credentials_unavailable_is_not_ready(
+    hass: HomeAssistant, credentials: None, config_entry: MockConfigEntry
+) -> None:
+    """Credentials that are only unavailable for now: the entry retries later."""
+    config_entry.add_to_hass(hass)
+    with patch(
+        "custom_components.legrand_eliot.config_entry_oauth2_flow."
+        "async_get_config_entry_implementation",
+        side_effect=ImplementationUnavailableError("provider down"),
+    ):
+        await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_with_dead_refresh_token_starts_reauth(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """An expired access token whose refresh token was revoked: reauth, not a retry loop."""
+    await sim.post("/_sim/tokens/revoke", json={})
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        data={
+            **config_entry.data,
+            "token": {**config_entry.data["token"], "expires_at": 0},
+        },
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_setup_with_login_server_down_is_not_ready(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A token refresh that fails for a passing reason retries later."""
+    await sim.post("/_sim/faults", json={"target": "token", "status": 503, "count": 5})
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        data={
+            **config_entry.data,
+            "token": {**config_entry.data["token"], "expires_at": 0},
+        },
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_quota_gone_at_start_is_not_ready(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """No data yet and the quota used up: the entry waits, with the repair issue raised."""
+    await sim.post(
+        "/_sim/faults",
+        json={
+            "status": 403,
+            "count": 1,
+            "message": "Out of call volume quota. Quota will be replenished in 05:00:00.",
+        },
+    )
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert ir.async_get(hass).async_get_issue(
+        DOMAIN, f"quota_exhausted_{config_entry.entry_id}"
+    )
+
+
+async def test_new_daily_budget_applies_without_reload(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Raising the budget in the options shortens the interval at once, without a reload."""
+    coordinator = init_integration.runtime_data.coordinator
+    coordinator.async_add_listener(lambda: None)
+    before = coordinator.update_interval
+    assert before is not None
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_DAILY_BUDGET: 5000}
+    )
+    await hass.async_block_till_done()
+    assert init_integration.runtime_data.coordinator is coordinator
+    assert coordinator.budget.daily_limit == 5000
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval < before
+
+
+async def test_dead_devices_can_be_removed_live_ones_not(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A device the account still has stays; one it no longer has can be removed."""
+    assert await async_setup_component(hass, "config", {})
+    registry = dr.async_get(hass)
+    plant = next(
+        iter(init_integration.runtime_data.coordinator.data.home_control.values())
+    )
+    live = registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id,
+        identifiers={(DOMAIN, plant.topology.modules[0].id)},
+    )
+    dead = registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "gone-module")}
+    )
+    client = await hass_ws_client(hass)
+    for device, removable in ((live, False), (dead, True)):
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": init_integration.entry_id,
+                "device_id": device.id,
+            }
+        )
+        response = await client.receive_json()
+        assert response["success"] is removable
+
+
+async def test_removing_the_entry_forgets_its_budget(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """The stored call budget goes away with the entry."""
+    key = f"{DOMAIN}.{init_integration.entry_id}.quota"
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert key in hass_storage
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
