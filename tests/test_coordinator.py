@@ -18,36 +18,18 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.legrand_eliot.const import DOMAIN
-from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
+
+from .polling import next_refresh, polling_coordinator
 
 # A quarter past midnight where Home Assistant is, so that a "day" is one quota day.
 DAY_START = "2026-11-25 00:15:00"
 
 
-def coordinator_of(entry: MockConfigEntry) -> LegrandEliotCoordinator:
-    """Return the coordinator of a loaded entry, polling as it does when entities listen."""
-    coordinator = entry.runtime_data.coordinator
-    entry.async_on_unload(coordinator.async_add_listener(lambda: None))
-    return coordinator
-
-
 def used_by_user(cloud: SimulatedCloud) -> int:
     """Return the calls the simulated gateway counted today for the scenario's user."""
     return int(cloud.counters["quota"][cloud.user().email]["used"])
-
-
-async def next_refresh(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    coordinator: LegrandEliotCoordinator,
-) -> None:
-    """Let time run to the coordinator's next scheduled refresh."""
-    assert coordinator.update_interval is not None
-    freezer.tick(coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 class TestSimulatedDay:
@@ -78,7 +60,7 @@ class TestSimulatedDay:
         The reserve is a fifth of the budget scaled to the part of the day that is left: at any
         moment the calls left must cover it (give or take the refresh in progress).
         """
-        coordinator = coordinator_of(init_integration)
+        coordinator = polling_coordinator(init_integration)
         per_refresh = coordinator.calls_per_refresh(coordinator.data)
         assert per_refresh == 5
         end = dt_util.start_of_local_day() + timedelta(days=1) - timedelta(minutes=1)
@@ -110,7 +92,7 @@ class TestSimulatedDay:
         cloud: SimulatedCloud,
     ) -> None:
         """Many commands leave fewer calls for polling: the interval grows."""
-        coordinator = coordinator_of(init_integration)
+        coordinator = polling_coordinator(init_integration)
         await next_refresh(hass, freezer, coordinator)
         before = coordinator.update_interval
         assert before is not None
@@ -132,11 +114,11 @@ async def test_restart_keeps_what_was_spent(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: SimulatedCloud
 ) -> None:
     """Reloading the entry (as a restart does) restores today's count from storage."""
-    spent = coordinator_of(init_integration).budget.calls_used
+    spent = polling_coordinator(init_integration).budget.calls_used
     assert spent > 0
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    restored = coordinator_of(init_integration).budget
+    restored = polling_coordinator(init_integration).budget
     # What was spent before, plus the new first refresh: nothing was forgotten.
     assert restored.calls_used == used_by_user(cloud)
     assert restored.calls_used > spent
@@ -167,7 +149,7 @@ class TestQuotaExhausted:
         cloud: SimulatedCloud,
     ) -> None:
         """A quota 403 stops every call until the replenish time, then polling resumes alone."""
-        coordinator = coordinator_of(init_integration)
+        coordinator = polling_coordinator(init_integration)
         issue_id = f"quota_exhausted_{init_integration.entry_id}"
         issues = ir.async_get(hass)
         for _ in range(20):
@@ -220,7 +202,7 @@ async def test_new_module_is_read_without_reload(
     cloud: SimulatedCloud,
 ) -> None:
     """A device added to the plant shows up: its unknown id makes the topology be read."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     response = await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=NEW_PLUG)
     assert response.status == 201
     topology_reads = cloud.counters["by_endpoint"][
@@ -245,7 +227,7 @@ async def test_removed_module_leaves_the_device_registry(
     sim: TestClient,
 ) -> None:
     """A device removed from the plant is removed from Home Assistant at the next topology read."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     plant = coordinator.data.home_control[HC_PLANT]
     module = plant.topology.modules[0]
     registry = dr.async_get(hass)
@@ -267,7 +249,7 @@ async def test_topology_failure_keeps_what_was_known(
     sim: TestClient,
 ) -> None:
     """A failed topology read keeps the known devices (unavailable), and recovers."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     known = {m.id for m in coordinator.data.home_control[HC_PLANT].topology.modules}
     await sim.post(
         "/_sim/faults", json={"status": 500, "match": "/topology", "count": 2}

@@ -25,27 +25,10 @@ from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.helpers import eliot_command
 from simulator import SimulatedCloud
 
+from .polling import next_refresh, polling_coordinator
+
 HC_PLANT = "000000005d1e3bc13598330000000001"
 PLANT_STATUS = "/hc/api/v1.0/plants/" + HC_PLANT
-
-
-def coordinator_of(entry: MockConfigEntry) -> LegrandEliotCoordinator:
-    """Return the coordinator of a loaded entry, polling as it does when entities listen."""
-    coordinator = entry.runtime_data.coordinator
-    entry.async_on_unload(coordinator.async_add_listener(lambda: None))
-    return coordinator
-
-
-async def refresh(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    coordinator: LegrandEliotCoordinator,
-) -> None:
-    """Let time run to the next scheduled refresh and wait for it."""
-    assert coordinator.update_interval is not None
-    freezer.tick(coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def fault(sim: TestClient, **body: Any) -> None:
@@ -101,15 +84,15 @@ async def test_bad_request_marks_plant_and_is_logged_with_endpoint(
     status: int,
 ) -> None:
     """400/406 on a poll: that plant's devices are unavailable, the log names the endpoint."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     await fault(sim, status=status, match=PLANT_STATUS, count=1)
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert not coordinator.data.home_control[HC_PLANT].available
     assert "GET /hc/api/v1.0/plants/{plantId}" in caplog.text
     assert f"HTTP {status}" in caplog.text
     # The thermostats were not affected.
     assert not any(plant.unavailable for plant in coordinator.data.smarther.values())
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available
 
 
@@ -132,10 +115,10 @@ async def test_expired_token_is_refreshed_once(
     cloud: SimulatedCloud,
 ) -> None:
     """401 for an expired token: one refresh, the call is retried, nothing else shows."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     old_token = init_integration.data["token"]["access_token"]
     assert (await sim.post("/_sim/tokens/expire", json={})).status == 200
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert coordinator.last_update_success
     assert init_integration.data["token"]["access_token"] != old_token
     assert coordinator.data.home_control[HC_PLANT].available
@@ -148,10 +131,10 @@ async def test_revoked_refresh_token_starts_reauth(
     sim: TestClient,
 ) -> None:
     """401 that a token refresh cannot cure: the reauth flow starts."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     response = await sim.post("/_sim/tokens/revoke", json={"access": True})
     assert response.status == 200
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert not coordinator.last_update_success
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
@@ -209,14 +192,14 @@ async def test_quota_message_pauses_and_commands_name_the_time(
     cloud: SimulatedCloud,
 ) -> None:
     """403 with the quota message: nothing is sent until then, actions say until when."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     await fault(
         sim,
         status=403,
         count=1,
         message="Out of call volume quota. Quota will be replenished in 02:00:00.",
     )
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert ir.async_get(hass).async_get_issue(
         DOMAIN, f"quota_exhausted_{init_integration.entry_id}"
     )
@@ -230,7 +213,7 @@ async def test_quota_message_pauses_and_commands_name_the_time(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert cloud.counters["total"] == total
     # Two hours after the answer, calls resume by themselves.
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert cloud.counters["total"] > total
     assert coordinator.data.home_control[HC_PLANT].available
 
@@ -254,10 +237,10 @@ async def test_offline_gateway_marks_only_its_devices(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """404: the plant's devices are unavailable until it answers again; logged once each way."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": False})
-    await refresh(hass, freezer, coordinator)
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert not coordinator.data.home_control[HC_PLANT].available
     assert not any(plant.unavailable for plant in coordinator.data.smarther.values())
     unavailable_lines = [
@@ -265,7 +248,7 @@ async def test_offline_gateway_marks_only_its_devices(
     ]
     assert len(unavailable_lines) == 1
     await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": True})
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available
     assert len([r for r in caplog.records if "available again" in r.getMessage()]) == 1
 
@@ -307,13 +290,13 @@ async def test_transient_failures_on_a_poll(
     kind: str,
 ) -> None:
     """408, 5xx and network errors on a poll: unavailable until the next refresh fixes it."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     # aiohttp itself resends once when a kept-alive connection was dropped.
     count = 2 if kind == "disconnect" else 1
     await fault(sim, status=status, kind=kind, match=PLANT_STATUS, count=count)
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert not coordinator.data.home_control[HC_PLANT].available
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available
 
 
@@ -340,9 +323,9 @@ async def test_rate_limit_pauses_until_retry_after(
     cloud: SimulatedCloud,
 ) -> None:
     """429: no call until Retry-After, no repair issue for a short limit, then polling resumes."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     await fault(sim, status=429, count=1, retry_after=300)
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert coordinator.budget.is_paused
     assert coordinator.update_interval is not None
     assert coordinator.update_interval >= timedelta(seconds=240)
@@ -350,7 +333,7 @@ async def test_rate_limit_pauses_until_retry_after(
         DOMAIN, f"quota_exhausted_{init_integration.entry_id}"
     )
     total = cloud.counters["total"]
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert cloud.counters["total"] > total
     assert coordinator.last_update_success
 
@@ -383,17 +366,17 @@ async def test_thermostat_app_problems_raise_issues_that_clear(
     issue: str,
 ) -> None:
     """469 / 470: thermostats unavailable and a repair issue, both gone when the API answers."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     user = cloud.user().email
     await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": True})
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     issue_id = f"{issue}_{init_integration.entry_id}"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     plant = next(iter(coordinator.data.smarther.values()))
     assert plant.unavailable == set(thermostat_ids(coordinator))
     assert coordinator.data.home_control[HC_PLANT].available
     await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": False})
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert not plant.unavailable
 
@@ -419,11 +402,11 @@ async def test_malformed_answer_marks_plant_and_logs_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Malformed JSON: that plant unavailable, one log line with the endpoint, no crash."""
-    coordinator = coordinator_of(init_integration)
+    coordinator = polling_coordinator(init_integration)
     caplog.set_level(logging.INFO)
     await fault(sim, kind="malformed", match=PLANT_STATUS, count=2)
-    await refresh(hass, freezer, coordinator)
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert coordinator.last_update_success
     assert not coordinator.data.home_control[HC_PLANT].available
     lines = [
@@ -431,5 +414,5 @@ async def test_malformed_answer_marks_plant_and_logs_once(
     ]
     assert len(lines) == 1
     assert "GET /hc/api/v1.0/plants/{plantId}" in lines[0]
-    await refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available

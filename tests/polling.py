@@ -1,0 +1,32 @@
+"""Drive the coordinator's schedule in tests: time moves, refreshes run, tests wait for them."""
+
+from __future__ import annotations
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+
+
+def polling_coordinator(entry: MockConfigEntry) -> LegrandEliotCoordinator:
+    """Return the coordinator of a loaded entry, polling as it does when entities listen."""
+    coordinator = entry.runtime_data.coordinator
+    entry.async_on_unload(coordinator.async_add_listener(lambda: None))
+    return coordinator
+
+
+async def next_refresh(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: LegrandEliotCoordinator,
+) -> None:
+    """Let time run to the coordinator's next scheduled refresh and wait for it to finish."""
+    assert coordinator.update_interval is not None
+    freezer.tick(coordinator.update_interval)
+    async_fire_time_changed(hass)
+    # Scheduled refreshes run as background tasks: wait for them too.
+    await hass.async_block_till_done(wait_background_tasks=True)
