@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+import contextlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from aiohttp import web
+
 KINDS = ("status", "timeout", "malformed", "disconnect")
 TARGETS = ("gateway", "token")
+# A valid JSON prefix cut short: what a broken answer looks like.
+MALFORMED_BODY = '{"plants": [{"id": "0000'
+DEFAULT_RETRY_AFTER = 60
 
 
 @dataclass(kw_only=True)
@@ -123,3 +130,35 @@ class FaultQueue:
     def pending(self) -> list[dict[str, Any]]:
         """Return the pending faults, for the control API."""
         return [asdict(fault) for fault in self._faults]
+
+
+async def hold(fault: Fault, stopping: asyncio.Event, timeout_delay: float) -> None:
+    """Wait the fault's delay (a timeout's default if it has none), or until the server stops."""
+    delay = fault.delay or (timeout_delay if fault.kind == "timeout" else 0.0)
+    if delay:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), delay)
+
+
+def broken_answer(request: web.Request, fault: Fault) -> web.StreamResponse | None:
+    """Return the answer of a malformed or disconnect fault; None for the other kinds."""
+    if fault.kind == "malformed":
+        return web.Response(
+            status=200, text=MALFORMED_BODY, content_type="application/json"
+        )
+    if fault.kind == "disconnect":
+        # Closing the connection first means this answer is never written.
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=500)
+    return None
+
+
+def retry_headers(fault: Fault) -> dict[str, str]:
+    """Return the Retry-After header a 429 fault (or one given a retry_after) carries."""
+    if fault.status != 429 and fault.retry_after is None:
+        return {}
+    seconds = (
+        fault.retry_after if fault.retry_after is not None else DEFAULT_RETRY_AFTER
+    )
+    return {"Retry-After": str(seconds)}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from .cloud import SimulatedCloud
 from .errors import SimError, apim_error, hc_error
-from .faults import Fault
+from .faults import Fault, broken_answer, hold, retry_headers
 from .keys import CLOUD, GRANT
 from .tokens import AccessDeniedError, AccessGrant
 
@@ -20,8 +17,6 @@ KEY_HEADER = "Ocp-Apim-Subscription-Key"
 # Azure API Management also accepts the key as a query parameter.
 KEY_QUERY = "subscription-key"
 ACCEPTABLE = ("application/json", "application/*", "*/*", "*")
-# A valid JSON prefix cut short: what a broken answer looks like.
-MALFORMED_BODY = '{"plants": [{"id": "0000'
 
 
 def is_gateway_path(path: str) -> bool:
@@ -120,28 +115,13 @@ async def apply_fault(
     request: web.Request, cloud: SimulatedCloud, fault: Fault
 ) -> web.StreamResponse:
     """Answer a request the way an injected fault says."""
+    await hold(fault, cloud.shutting_down, cloud.options.fault_timeout_delay)
     if fault.kind == "timeout":
-        delay = fault.delay or cloud.options.fault_timeout_delay
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(cloud.shutting_down.wait(), delay)
         raise apim_error(504, fault.message or "Gateway timeout")
-    if fault.delay:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(cloud.shutting_down.wait(), fault.delay)
-    if fault.kind == "malformed":
-        return web.Response(
-            status=200, text=MALFORMED_BODY, content_type="application/json"
-        )
-    if fault.kind == "disconnect":
-        # Closing the connection first means this answer is never written.
-        if request.transport is not None:
-            request.transport.close()
-        return web.Response(status=500)
-    headers = {}
-    if fault.status == 429 or fault.retry_after is not None:
-        headers["Retry-After"] = str(
-            fault.retry_after if fault.retry_after is not None else 60
-        )
+    broken = broken_answer(request, fault)
+    if broken is not None:
+        return broken
+    headers = retry_headers(fault)
     message = fault.message or FAULT_MESSAGES.get(fault.status, "Injected failure")
     if fault.status in {401, 403, 429}:
         raise apim_error(fault.status, message, headers)

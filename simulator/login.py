@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 from collections.abc import Mapping
@@ -17,8 +16,7 @@ from yarl import URL
 
 from .cloud import SimulatedCloud
 from .errors import SimError, oauth_error
-from .faults import Fault
-from .gateway import MALFORMED_BODY
+from .faults import Fault, broken_answer, hold, retry_headers
 from .keys import CLOUD
 from .payload import BodyError, form_fields
 from .tokens import OPENID_SCOPES, TokenError
@@ -341,31 +339,17 @@ async def _token_fault(
     request: web.Request, cloud: SimulatedCloud, fault: Fault
 ) -> web.StreamResponse:
     """Fail a token request the way an injected fault says (429 carries a bare message)."""
-    delay = fault.delay or (
-        cloud.options.fault_timeout_delay if fault.kind == "timeout" else 0
-    )
-    if delay:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(cloud.shutting_down.wait(), delay)
+    await hold(fault, cloud.shutting_down, cloud.options.fault_timeout_delay)
     if fault.kind == "timeout":
         raise oauth_error(
             504, "server_error", fault.message or "The login server timed out."
         )
-    if fault.kind == "malformed":
-        return web.Response(
-            status=200, text=MALFORMED_BODY, content_type="application/json"
-        )
-    if fault.kind == "disconnect":
-        if request.transport is not None:
-            request.transport.close()
-        return web.Response(status=500)
+    broken = broken_answer(request, fault)
+    if broken is not None:
+        return broken
     if fault.status == 429:
-        retry_after = str(fault.retry_after if fault.retry_after is not None else 60)
-        raise SimError(
-            429,
-            {"message": fault.message or "Too many requests"},
-            {"Retry-After": retry_after},
-        )
+        body = {"message": fault.message or "Too many requests"}
+        raise SimError(429, body, retry_headers(fault))
     error = "server_error" if fault.status >= 500 else "invalid_request"
     raise oauth_error(fault.status, error, fault.message or "Injected failure")
 
