@@ -146,16 +146,6 @@ def end_of(end_time: datetime | None, duration: timedelta | None) -> datetime:
     return end
 
 
-def plant_local(moment: datetime) -> datetime:
-    """
-    Return a moment as the thermostat's wall-clock time, without a zone.
-
-    The thermostat reads end times in the house's local time, and the house is where Home
-    Assistant runs, so its time zone is used.
-    """
-    return dt_util.as_local(moment).replace(tzinfo=None)
-
-
 class EliotClimate(ThermostatEntity, ClimateEntity):
     """A chronothermostat: a weekly program, a held set point, boost, off or protection."""
 
@@ -299,7 +289,7 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
             self.module_id,
             function=function,
             set_point=set_point,
-            until=None if end is None else plant_local(end),
+            until=end,
         )
         self._apply(
             function=function,
@@ -317,7 +307,7 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
             self.plant_id,
             self.module_id,
             function=function,
-            until=None if end is None else plant_local(end),
+            until=end,
         )
         self._apply(
             mode=ThermostatMode.OFF,

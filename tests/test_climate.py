@@ -1,0 +1,489 @@
+"""Tests for the thermostats: modes, set points, presets, the timed actions, and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.climate import (
+    ATTR_HVAC_ACTION,
+    ATTR_HVAC_MODE,
+    ATTR_PRESET_MODE,
+    DOMAIN as CLIMATE_DOMAIN,
+    SERVICE_SET_HVAC_MODE,
+    SERVICE_SET_PRESET_MODE,
+    SERVICE_SET_TEMPERATURE,
+    HVACAction,
+    HVACMode,
+)
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    ATTR_TEMPERATURE,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.legrand_eliot.const import DOMAIN
+
+PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
+LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
+BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
+LIVING_ENTITY = "climate.soggiorno"
+BEDROOM_ENTITY = "climate.camera"
+# A Wednesday morning: the living room's "At Home" program asks for 18 °C from 08:30 (Rome).
+NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+def only_climate() -> Generator[None]:
+    """Set up the climate platform alone."""
+    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.CLIMATE]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+async def house_in_rome(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Run Home Assistant where the demo's thermostats are, at a fixed moment."""
+    freezer.move_to(NOW)
+    await hass.config.async_set_time_zone("Europe/Rome")
+
+
+async def _thermostat(sim: TestClient, module_id: str = LIVING) -> dict[str, Any]:
+    """Return a thermostat's state as the simulated cloud holds it."""
+    state = await (await sim.get("/_sim/state")).json()
+    return state["smarther"][PLANT]["thermostats"][module_id]
+
+
+async def _refresh(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Let the next scheduled poll happen."""
+    freezer.tick(entry.runtime_data.coordinator.update_interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _climate(
+    hass: HomeAssistant, service: str, entity_id: str = LIVING_ENTITY, **data: Any
+) -> None:
+    """Call a climate service and wait for it."""
+    await hass.services.async_call(
+        CLIMATE_DOMAIN, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
+
+
+async def _action(
+    hass: HomeAssistant, service: str, entity_id: str = LIVING_ENTITY, **data: Any
+) -> None:
+    """Call one of the thermostat actions and wait for it."""
+    await hass.services.async_call(
+        DOMAIN, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
+
+
+def _utc(value: str | None) -> datetime | None:
+    """Read a time of the simulator's state."""
+    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Both thermostats: one heating on its program, one cooling on a held set point."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_state_follows_the_thermostat(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Program, held set point, function, load and readings map onto the climate state."""
+    living = hass.states.get(LIVING_ENTITY)
+    assert living.state == HVACMode.AUTO
+    assert living.attributes["hvac_modes"] == [
+        HVACMode.AUTO,
+        HVACMode.HEAT,
+        HVACMode.OFF,
+    ]
+    assert living.attributes[ATTR_PRESET_MODE] == "At Home"
+    assert living.attributes[ATTR_TEMPERATURE] == 18.0
+    assert living.attributes["current_temperature"] == 19.5
+    assert living.attributes["current_humidity"] == 52.0
+    assert living.attributes["min_temp"] == 3.0
+    assert living.attributes["max_temp"] == 40.0
+    assert living.attributes["target_temp_step"] == 0.1
+
+    bedroom = hass.states.get(BEDROOM_ENTITY)
+    assert bedroom.state == HVACMode.COOL
+    assert bedroom.attributes["hvac_modes"] == [
+        HVACMode.AUTO,
+        HVACMode.COOL,
+        HVACMode.OFF,
+    ]
+    assert bedroom.attributes[ATTR_PRESET_MODE] is None
+    assert bedroom.attributes[ATTR_TEMPERATURE] == 24.5
+    assert bedroom.attributes[ATTR_HVAC_ACTION] == HVACAction.COOLING
+
+
+async def test_action_follows_the_load(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A running load heats; once the room is above the set point the thermostat idles."""
+    assert (await _thermostat(sim))["load_active"]
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (
+        HVACAction.HEATING
+    )
+    # The room (19.5 °C) is above the program's 18 °C: the next load decision stops it.
+    await _refresh(hass, init_integration, freezer)
+    assert not (await _thermostat(sim))["load_active"]
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (
+        HVACAction.IDLE
+    )
+
+
+async def test_every_hvac_mode(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Heat holds the current set point, off turns off, auto resumes the program."""
+    await _climate(hass, SERVICE_SET_HVAC_MODE, **{ATTR_HVAC_MODE: HVACMode.HEAT})
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["function"]) == ("manual", "heating")
+    assert thermostat["setpoint"] == 18.0
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.HEAT
+    assert state.attributes[ATTR_PRESET_MODE] is None
+
+    await _climate(hass, SERVICE_SET_HVAC_MODE, **{ATTR_HVAC_MODE: HVACMode.OFF})
+    assert (await _thermostat(sim))["mode"] == "off"
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.OFF
+    assert state.attributes[ATTR_HVAC_ACTION] == HVACAction.OFF
+
+    await _climate(hass, SERVICE_SET_HVAC_MODE, **{ATTR_HVAC_MODE: HVACMode.AUTO})
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["program"]) == ("automatic", 1)
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.AUTO
+    assert state.attributes[ATTR_PRESET_MODE] == "At Home"
+
+
+async def test_cooling_thermostat_keeps_cooling(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A cooling thermostat is sent its own function with every mode."""
+    await _climate(
+        hass, SERVICE_SET_HVAC_MODE, BEDROOM_ENTITY, **{ATTR_HVAC_MODE: HVACMode.AUTO}
+    )
+    thermostat = await _thermostat(sim, BEDROOM)
+    assert (thermostat["mode"], thermostat["function"]) == ("automatic", "cooling")
+    await _climate(
+        hass, SERVICE_SET_HVAC_MODE, BEDROOM_ENTITY, **{ATTR_HVAC_MODE: HVACMode.COOL}
+    )
+    thermostat = await _thermostat(sim, BEDROOM)
+    assert (thermostat["mode"], thermostat["function"]) == ("manual", "cooling")
+    assert hass.states.get(BEDROOM_ENTITY).state == HVACMode.COOL
+
+
+async def test_set_temperature_holds_it(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A new set point is held in manual mode, with no end."""
+    await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 21.5})
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["setpoint"]) == ("manual", 21.5)
+    assert thermostat["activation_end"] is None
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.HEAT
+    assert state.attributes[ATTR_TEMPERATURE] == 21.5
+
+
+async def test_turn_on_and_off(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Turning off is the off mode; turning on follows the program again."""
+    await _climate(hass, SERVICE_TURN_OFF)
+    assert (await _thermostat(sim))["mode"] == "off"
+    assert hass.states.get(LIVING_ENTITY).state == HVACMode.OFF
+    await _climate(hass, SERVICE_TURN_ON)
+    assert (await _thermostat(sim))["mode"] == "automatic"
+    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+
+
+async def test_boost_preset_lasts_thirty_minutes(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """The boost preset boosts from now for 30 minutes and shows the load running."""
+    await _climate(hass, SERVICE_SET_PRESET_MODE, **{ATTR_PRESET_MODE: "boost"})
+    thermostat = await _thermostat(sim)
+    assert thermostat["mode"] == "boost"
+    assert _utc(thermostat["activation_end"]) == NOW + timedelta(minutes=30)
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.attributes[ATTR_PRESET_MODE] == "boost"
+    assert state.attributes[ATTR_HVAC_ACTION] == HVACAction.HEATING
+    assert state.state == HVACMode.HEAT
+
+
+async def test_protection_preset(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """The protection preset is the anti-frost mode, shown as off with the preset."""
+    await _climate(hass, SERVICE_SET_PRESET_MODE, **{ATTR_PRESET_MODE: "protection"})
+    assert (await _thermostat(sim))["mode"] == "protection"
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.OFF
+    assert state.attributes[ATTR_PRESET_MODE] == "protection"
+
+
+async def test_program_preset_by_name(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A program picked by its name is followed in automatic mode."""
+    await _climate(
+        hass, SERVICE_SET_PRESET_MODE, BEDROOM_ENTITY, **{ATTR_PRESET_MODE: "Risparmio"}
+    )
+    thermostat = await _thermostat(sim, BEDROOM)
+    assert (thermostat["mode"], thermostat["program"]) == ("automatic", 3)
+    state = hass.states.get(BEDROOM_ENTITY)
+    assert state.state == HVACMode.AUTO
+    assert state.attributes[ATTR_PRESET_MODE] == "Risparmio"
+
+
+@pytest.mark.parametrize("minutes", [30, 60, 90])
+async def test_boost_action(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    minutes: int,
+) -> None:
+    """The boost action runs the boost for the chosen 30, 60 or 90 minutes."""
+    await _action(hass, "boost", duration=str(minutes))
+    thermostat = await _thermostat(sim)
+    assert thermostat["mode"] == "boost"
+    assert _utc(thermostat["activation_start"]) == NOW
+    assert _utc(thermostat["activation_end"]) == NOW + timedelta(minutes=minutes)
+
+
+async def test_boost_action_refuses_other_durations(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A boost of 45 minutes is refused before anything is sent."""
+    with pytest.raises(Exception, match="duration"):
+        await _action(hass, "boost", duration="45")
+    assert (await _thermostat(sim))["mode"] == "automatic"
+
+
+async def test_set_temperature_until_a_time(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A set point held until 12:30 house time ends then, and the program comes back."""
+    await _action(
+        hass, "set_temperature_until", temperature=22.5, end_time="2026-01-14 12:30:00"
+    )
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["setpoint"]) == ("manual", 22.5)
+    # 12:30 in Rome is 11:30 UTC in January.
+    assert _utc(thermostat["activation_end"]) == datetime(
+        2026, 1, 14, 11, 30, tzinfo=UTC
+    )
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.HEAT
+    assert state.attributes[ATTR_TEMPERATURE] == 22.5
+
+    freezer.move_to(datetime(2026, 1, 14, 11, 31, tzinfo=UTC))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+
+
+async def test_set_temperature_for_a_duration(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A set point held for 45 minutes ends 45 minutes from now."""
+    await _action(
+        hass,
+        "set_temperature_until",
+        temperature=19,
+        duration={"minutes": 45},
+    )
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["setpoint"]) == ("manual", 19.0)
+    assert _utc(thermostat["activation_end"]) == NOW + timedelta(minutes=45)
+
+
+async def test_end_time_in_the_past_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """An end time already past is refused with a message, and nothing is sent."""
+    before = (await (await sim.get("/_sim/counters")).json())["total"]
+    with pytest.raises(ServiceValidationError) as err:
+        await _action(hass, "turn_off_until", end_time="2026-01-14 09:00:00+01:00")
+    assert err.value.translation_key == "end_time_in_past"
+    assert err.value.translation_placeholders == {"end_time": "2026-01-14 09:00"}
+    assert (await (await sim.get("/_sim/counters")).json())["total"] == before
+
+
+async def test_turn_off_until(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Turning off until a moment sends the end with the off mode."""
+    await _action(hass, "turn_off_until", end_time="2026-01-15T07:00:00+01:00")
+    thermostat = await _thermostat(sim)
+    assert thermostat["mode"] == "off"
+    assert _utc(thermostat["activation_end"]) == datetime(2026, 1, 15, 6, 0, tzinfo=UTC)
+    assert hass.states.get(LIVING_ENTITY).state == HVACMode.OFF
+
+    await _action(hass, "turn_off_until", BEDROOM_ENTITY, duration="02:00:00")
+    thermostat = await _thermostat(sim, BEDROOM)
+    assert (thermostat["mode"], thermostat["function"]) == ("off", "cooling")
+    assert _utc(thermostat["activation_end"]) == NOW + timedelta(hours=2)
+
+
+async def test_set_program_by_name(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """The set program action follows the program of that name."""
+    await _action(hass, "set_program", program="Not At Home")
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["program"]) == ("automatic", 2)
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_PRESET_MODE] == "Not At Home"
+
+
+async def test_unknown_program_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A program name the thermostat does not have is refused, naming the ones it has."""
+    with pytest.raises(ServiceValidationError) as err:
+        await _action(hass, "set_program", program="Vacances")
+    assert err.value.translation_key == "unknown_program"
+    assert err.value.translation_placeholders == {
+        "program": "Vacances",
+        "programs": "Default, At Home, Not At Home, Risparmio",
+    }
+    assert (await _thermostat(sim))["program"] == 1
+
+
+async def test_busy_display(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A display in use past every retry fails the command and changes nothing."""
+    client = init_integration.runtime_data.client
+    with patch.object(client, "sleep", AsyncMock()) as sleep:
+        await sim.post(f"/_sim/modules/{LIVING}/busy", json={"count": 10})
+        with pytest.raises(HomeAssistantError) as err:
+            await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 23})
+    assert err.value.translation_key == "display_busy"
+    assert sleep.await_count == client.busy_retries
+    assert (await _thermostat(sim))["mode"] == "automatic"
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.AUTO
+    assert state.attributes[ATTR_TEMPERATURE] == 18.0
+
+
+async def test_busy_display_once_then_done(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A display busy for a moment only delays the command."""
+    client = init_integration.runtime_data.client
+    with patch.object(client, "sleep", AsyncMock()):
+        await sim.post(f"/_sim/modules/{LIVING}/busy", json={"count": 1})
+        await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 23})
+    assert (await _thermostat(sim))["setpoint"] == 23.0
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 23.0
+
+
+async def test_invalid_value(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A value the cloud refuses (430) is the caller's error, and nothing is applied."""
+    await sim.post("/_sim/faults", json={"status": 430, "match": LIVING})
+    with pytest.raises(ServiceValidationError) as err:
+        await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 25})
+    assert err.value.translation_key == "invalid_value"
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 18.0
+
+
+async def test_quota(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """With the quota used up, the command fails and names when calls resume."""
+    await sim.post(
+        "/_sim/faults",
+        json={
+            "status": 403,
+            "match": LIVING,
+            "message": "Out of call volume quota. Quota will be replenished in 02:00:00.",
+        },
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await _climate(hass, SERVICE_SET_PRESET_MODE, **{ATTR_PRESET_MODE: "boost"})
+    assert err.value.translation_key == "quota_exhausted"
+    # 09:00 UTC is 10:00 in Rome: calls resume two hours later.
+    assert err.value.translation_placeholders == {"resume_time": "12:00"}
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_PRESET_MODE] == "At Home"
+
+
+async def test_touched_thermostat_shows_on_next_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A mode changed on the thermostat itself reaches Home Assistant with the next poll."""
+    await sim.post(
+        f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 20.5}
+    )
+    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+    await _refresh(hass, init_integration, freezer)
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.HEAT
+    assert state.attributes[ATTR_TEMPERATURE] == 20.5
+    assert state.attributes[ATTR_HVAC_ACTION] == HVACAction.HEATING
+
+
+async def test_offline_thermostats_and_back(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Thermostats whose gateway is offline are unavailable until it answers again."""
+    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": False})
+    await _refresh(hass, init_integration, freezer)
+    assert hass.states.get(LIVING_ENTITY).state == STATE_UNAVAILABLE
+    assert hass.states.get(BEDROOM_ENTITY).state == STATE_UNAVAILABLE
+
+    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
+    await _refresh(hass, init_integration, freezer)
+    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+    assert hass.states.get(BEDROOM_ENTITY).state == HVACMode.COOL

@@ -1,0 +1,197 @@
+"""Tests for the shutters: position, open, close, set position, stop, and movement."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.cover import (
+    ATTR_CURRENT_POSITION,
+    ATTR_POSITION,
+    DOMAIN as COVER_DOMAIN,
+    CoverState,
+)
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    SERVICE_CLOSE_COVER,
+    SERVICE_OPEN_COVER,
+    SERVICE_SET_COVER_POSITION,
+    SERVICE_STOP_COVER,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+PLANT = "000000005d1e3bc13598330000000001"
+LIVING_SHUTTER = "000070ee503ed5d46275620000000003"
+BEDROOM_SHUTTER = "000070ee503ed5d46275620000000007"
+LIVING_ENTITY = "cover.salon_volet_salon"
+BEDROOM_ENTITY = "cover.chambre_volet_chambre"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+def only_covers() -> Generator[None]:
+    """Set up the cover platform alone."""
+    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.COVER]):
+        yield
+
+
+async def _module(sim: TestClient, module_id: str) -> dict[str, Any]:
+    """Return a module's state as the simulated cloud holds it."""
+    state = await (await sim.get("/_sim/state")).json()
+    return state["homecontrol"][PLANT]["modules"][module_id]
+
+
+async def _refresh(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Let the next scheduled poll happen."""
+    freezer.tick(entry.runtime_data.coordinator.update_interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _cover(
+    hass: HomeAssistant, service: str, entity_id: str, **data: Any
+) -> None:
+    """Call a cover service and wait for it."""
+    await hass.services.async_call(
+        COVER_DOMAIN, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every shutter of the demo home, with its position."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_open_moves_until_the_next_poll_sees_it_there(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Opening sends level 100: the shutter shows opening, then open at the next poll."""
+    state = hass.states.get(BEDROOM_ENTITY)
+    assert state.state == CoverState.CLOSED
+    assert state.attributes[ATTR_CURRENT_POSITION] == 0
+
+    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
+    module = await _module(sim, BEDROOM_SHUTTER)
+    assert module["moving"]
+    assert hass.states.get(BEDROOM_ENTITY).state == CoverState.OPENING
+
+    await _refresh(hass, init_integration, freezer)
+    state = hass.states.get(BEDROOM_ENTITY)
+    assert state.state == CoverState.OPEN
+    assert state.attributes[ATTR_CURRENT_POSITION] == 100
+
+
+async def test_close_and_set_position(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Closing and setting a position send their levels; the state follows the reports."""
+    await _cover(hass, SERVICE_SET_COVER_POSITION, LIVING_ENTITY, **{ATTR_POSITION: 40})
+    assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
+    await _refresh(hass, init_integration, freezer)
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == CoverState.OPEN
+    assert state.attributes[ATTR_CURRENT_POSITION] == 40
+    assert (await _module(sim, LIVING_SHUTTER))["position"] == 40
+
+    await _cover(hass, SERVICE_CLOSE_COVER, LIVING_ENTITY)
+    assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
+    await _refresh(hass, init_integration, freezer)
+    assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSED
+
+
+async def test_stop_halts_the_shutter_midway(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Stop sends level -1: the shutter stays where it was, and no longer shows moving."""
+    await _cover(hass, SERVICE_CLOSE_COVER, LIVING_ENTITY)
+    # The demo's shutters travel end to end in 30 s: after 12 s it is 40 % of the way down.
+    freezer.tick(12)
+    await _cover(hass, SERVICE_STOP_COVER, LIVING_ENTITY)
+    module = await _module(sim, LIVING_SHUTTER)
+    assert not module["moving"]
+    assert module["position"] == 60
+    assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
+
+    await _refresh(hass, init_integration, freezer)
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == CoverState.OPEN
+    assert state.attributes[ATTR_CURRENT_POSITION] == 60
+
+
+async def test_movement_stopped_elsewhere_is_not_shown_forever(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A shutter stopped by its wall switch before the target no longer shows moving."""
+    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
+    freezer.tick(6)
+    await sim.post(f"/_sim/modules/{BEDROOM_SHUTTER}/physical", json={"level": -1})
+    await _refresh(hass, init_integration, freezer)
+    state = hass.states.get(BEDROOM_ENTITY)
+    assert state.state == CoverState.OPEN
+    assert state.attributes[ATTR_CURRENT_POSITION] == 20
+
+
+async def test_failed_command_shows_no_movement(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A refused command neither moves the shutter nor shows it moving."""
+    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": False})
+    with pytest.raises(HomeAssistantError) as err:
+        await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
+    assert err.value.translation_key == "not_found"
+    assert hass.states.get(BEDROOM_ENTITY).state == CoverState.CLOSED
+    assert not (await _module(sim, BEDROOM_SHUTTER))["moving"]
+
+
+async def test_unreachable_shutter_is_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A shutter its gateway cannot reach is unavailable; the other one is not."""
+    await sim.post(
+        f"/_sim/modules/{BEDROOM_SHUTTER}/physical", json={"reachable": False}
+    )
+    await _refresh(hass, init_integration, freezer)
+    assert hass.states.get(BEDROOM_ENTITY).state == STATE_UNAVAILABLE
+    assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
