@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import timedelta
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -21,8 +20,6 @@ from .scenario import Scenario, build, build_thermostat, hc_module
 from .thermostat import InvalidCommandError, Thermostat, parse_command
 from .tokens import TokenStore
 from .world import SmartherPlant, Subscription, World
-
-_LOGGER = logging.getLogger(__name__)
 
 # Fields a "physical" change may set on a Home + Control module besides its commands.
 HC_PHYSICAL_FIELDS = frozenset(
@@ -82,7 +79,8 @@ class SimulatedCloud:
 
     def load(self, scenario: str | Mapping[str, Any]) -> None:
         """Reset homes, counters, faults, push log and clock to a scenario; tokens of users kept."""
-        built: Scenario = build(scenario, self.clock.now())
+        # The scenario starts at the real time, where the clock is about to be reset.
+        built: Scenario = build(scenario, self.clock.now() - self.clock.offset)
         options = (
             Options().with_overrides(built.options).with_overrides(self._overrides)
         )

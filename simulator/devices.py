@@ -20,6 +20,7 @@ class DeviceKind:
     write_scope: str | None
 
 
+# In the order of the lists of a whole-plant status answer.
 KINDS: dict[str, DeviceKind] = {
     kind.device: kind
     for kind in (
@@ -28,13 +29,11 @@ KINDS: dict[str, DeviceKind] = {
         DeviceKind(
             "automation", "automation/automation", "automations", "automation.write"
         ),
+        DeviceKind("energymeter", "meter/energy", "energymeters", None),
         DeviceKind("remote", "remote/remote", "remotes", None),
         DeviceKind("heater", "heater/comfort", "heaters", "heater.write"),
-        DeviceKind("energymeter", "meter/energy", "energymeters", None),
     )
 }
-# The order of the lists in a whole-plant status answer.
-STATUS_KEYS = ("lights", "plugs", "automations", "energymeters", "remotes", "heaters")
 SCENE_SEGMENT = "scene/comfort"
 SCENE_WRITE_SCOPE = "scene.write"
 # Kinds whose modules accept an on/off status.
@@ -321,10 +320,9 @@ class HcPlant:
     ) -> dict[str, Any]:
         """Return the status of every module of the plant, grouped by kind."""
         lists: dict[str, list[dict[str, Any]]] = {}
-        for key in STATUS_KEYS:
-            kind = next(kind for kind in KINDS.values() if kind.list_key == key)
+        for kind in KINDS.values():
             members = [m for m in self.modules.values() if m.device == kind.device]
-            lists[key] = self.status_entries(
+            lists[kind.list_key] = self.status_entries(
                 members, now, travel_time, hide_unreachable=hide_unreachable
             )
         return {"modules": lists}
