@@ -198,6 +198,33 @@ def develop(tmp_path: Path) -> Iterator[Develop]:
                 os.kill(pid, signal.SIGKILL)
 
 
+def _onboard(ha_url: str) -> str:
+    """Create the first user as onboarding does and return an access token for it."""
+    client_id = f"{ha_url}/"
+    status, body = _get(
+        f"{ha_url}/api/onboarding/users",
+        json_body={
+            "name": "Developer",
+            "username": "developer",
+            "password": "a long development password",
+            "client_id": client_id,
+            "language": "en",
+        },
+    )
+    assert status == 200, body
+    status, body = _get(
+        f"{ha_url}/auth/token",
+        form={
+            "grant_type": "authorization_code",
+            "code": json.loads(body)["auth_code"],
+            "client_id": client_id,
+        },
+    )
+    assert status == 200, body
+    token: str = json.loads(body)["access_token"]
+    return token
+
+
 def _printed_credentials(text: str) -> dict[str, str]:
     """Return the demo credentials the instructions name."""
     found = {}
@@ -244,6 +271,20 @@ def test_develop_runs_both_and_stops_cleanly_on_ctrl_c(develop: Develop) -> None
         },
     )
     assert status == 200, body
+
+    # Onboarding creates a user, the UI's first requests succeed (describing every service imports
+    # every base platform) and the integration's config flow starts.
+    ha_url = f"http://127.0.0.1:{develop.ha_port}"
+    headers = {"Authorization": f"Bearer {_onboard(ha_url)}"}
+    status, body = _get(f"{ha_url}/api/services", headers=headers)
+    assert status == 200, body
+    status, body = _get(
+        f"{ha_url}/api/config/config_entries/flow",
+        headers=headers,
+        json_body={"handler": "legrand_eliot"},
+    )
+    assert status == 200, body
+    assert json.loads(body)["handler"] == "legrand_eliot"
 
     # Home Assistant loads the integration from the checkout and talks to the simulator.
     link = develop.config / "custom_components" / "legrand_eliot"
