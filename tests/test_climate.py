@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import AsyncMock, patch
@@ -41,6 +42,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.eliot import LoadState, ThermostatMode
 
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
@@ -487,3 +489,60 @@ async def test_offline_thermostats_and_back(
     await _refresh(hass, init_integration, freezer)
     assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
     assert hass.states.get(BEDROOM_ENTITY).state == HVACMode.COOL
+
+
+async def test_words_the_integration_does_not_know(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A mode and load the API never documented read as unknown; auto picks a program."""
+    coordinator = init_integration.runtime_data.coordinator
+    plant = coordinator.data.smarther[PLANT]
+    coordinator.apply_thermostat(
+        replace(
+            plant.thermostats[LIVING],
+            mode=ThermostatMode.UNKNOWN,
+            load_state=LoadState.UNKNOWN,
+            programs=(),
+        )
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == "unknown"
+    assert state.attributes.get(ATTR_HVAC_ACTION) is None
+    assert state.attributes[ATTR_PRESET_MODE] is None
+
+    await _climate(hass, SERVICE_SET_HVAC_MODE, **{ATTR_HVAC_MODE: HVACMode.AUTO})
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["program"]) == ("automatic", 0)
+
+
+async def test_thermostat_offline_from_the_start(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A thermostat never heard from is unavailable, with no reading, until it answers."""
+    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": False})
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == STATE_UNAVAILABLE
+    assert state.attributes["hvac_modes"] == [
+        HVACMode.AUTO,
+        HVACMode.HEAT,
+        HVACMode.OFF,
+    ]
+    entity = hass.data["entity_components"][CLIMATE_DOMAIN].get_entity(LIVING_ENTITY)
+    assert entity.hvac_mode is None
+    assert entity.hvac_action is None
+    assert entity.preset_mode is None
+    assert entity.current_temperature is None
+    assert entity.current_humidity is None
+    assert entity.target_temperature is None
+
+    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
+    await _refresh(hass, config_entry, freezer)
+    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO

@@ -230,3 +230,19 @@ async def test_unreachable_module_is_unavailable(
     await sim.post(f"/_sim/modules/{CEILING}/physical", json={"reachable": True})
     await _refresh(hass, init_integration, freezer)
     assert hass.states.get(CEILING_ENTITY).state == STATE_OFF
+
+
+async def test_light_that_starts_reporting_a_level_dims(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A switch first seen without a level gains brightness once it reports one."""
+    assert hass.states.get(CEILING_ENTITY).attributes["supported_color_modes"] == [
+        "onoff"
+    ]
+    init_integration.runtime_data.coordinator.apply_module_state(
+        CEILING, on=True, level=50
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get(CEILING_ENTITY)
+    assert state.attributes["supported_color_modes"] == ["brightness"]
+    assert state.attributes["brightness"] == 128

@@ -32,6 +32,9 @@ HOME_CONTROL_GATEWAY_MODEL = "Home + Control gateway"
 SMARTHER_PLANT_MODEL = "Smarther plant"
 SMARTHER_MODEL = "Smarther chronothermostat"
 ACCOUNT_MODEL = "Works with Legrand account"
+# The account is no plant or module of the topology, so its device is identified outside the
+# domain's own identifiers: stale-device removal judges those by the topology alone.
+ACCOUNT_NAMESPACE = f"{DOMAIN}_account"
 
 # Product names of the hw_type codes Legrand documents; other codes are shown as they come.
 HW_TYPES: dict[str, str] = {
@@ -83,8 +86,13 @@ def home_control_modules(
     for plant in data.home_control.values():
         for module in plant.topology.modules:
             found = data.home_control_module(module.id)
-            if found is not None:
-                yield plant, module, found[2]
+            yield (
+                plant,
+                module,
+                found[2]
+                if found
+                else ModuleState.unreachable(module.id, module.device),
+            )
 
 
 def thermostats(data: EliotData) -> Iterator[tuple[SmartherPlant, Module]]:
@@ -236,9 +244,8 @@ class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
     @property
     def device_name(self) -> str:
         """Return the name of the entity's device, as error messages name it."""
-        if self.device_info is not None and (name := self.device_info.get("name")):
-            return str(name)
-        return self.device_id
+        name = (self.device_info or DeviceInfo()).get("name")
+        return str(name or self.device_id)
 
 
 class AccountEntity(EliotEntity):
@@ -251,7 +258,7 @@ class AccountEntity(EliotEntity):
         device_id = account_id(coordinator)
         super().__init__(coordinator, device_id, description)
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, device_id)},
+            identifiers={(ACCOUNT_NAMESPACE, device_id)},
             name=coordinator.config_entry.title,
             manufacturer=LEGRAND,
             model=ACCOUNT_MODEL,
@@ -384,12 +391,6 @@ class ThermostatEntity(EliotEntity):
             model=SMARTHER_MODEL,
             via_device_id=_hub_device_id(coordinator, plant.plant.id),
         )
-
-    @property
-    def module(self) -> Module | None:
-        """Return the thermostat as the latest topology describes it (None once it is gone)."""
-        found = self.coordinator.data.thermostat(self.module_id)
-        return None if found is None else found[1]
 
     @property
     def status(self) -> ThermostatStatus | None:

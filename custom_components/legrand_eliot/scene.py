@@ -60,12 +60,8 @@ class EliotScene(PlantEntity, Scene):
 
     def _scene(self) -> PlantScene | None:
         """Return the scene as the latest scenes list has it."""
-        plant = self.plant
-        if plant is None:
-            return None
-        return next(
-            (scene for scene in plant.scenes if scene.id == self.scene_id), None
-        )
+        scenes = self.plant.scenes if self.plant is not None else []
+        return next((scene for scene in scenes if scene.id == self.scene_id), None)
 
     @property
     @override

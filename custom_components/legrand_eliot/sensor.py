@@ -261,11 +261,12 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
             self._total = metered
             self._last = None
             return
-        if self._last is not None:
+        power = state.power if state.reachable else None
+        # A span that ends with the power unknown is not counted: when it changed is unknown.
+        if self._last is not None and power is not None:
             watts, since = self._last
             hours = max((now - since).total_seconds(), 0.0) / 3600
             self._total += watts * hours / 1000
-        power = state.power if state.reachable else None
         self._last = None if power is None else (power, now)
 
     @callback

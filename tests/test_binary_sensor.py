@@ -1,0 +1,139 @@
+"""Tests for the binary sensors: gateway connected, module reachable, thermostat load."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+HC_PLANT = "000000005d1e3bc13598330000000001"
+SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
+BEDSIDE_REMOTE = "000070ee503ed5d46275620000000008"
+LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
+GATEWAY = "binary_sensor.maison_gateway"
+REMOTE_REACHABLE = "binary_sensor.chambre_interrupteur_chevet_reachable"
+GATE_REACHABLE = "binary_sensor.bureau_portail_reachable"
+LIVING_LOAD = "binary_sensor.soggiorno_load"
+BEDROOM_LOAD = "binary_sensor.camera_load"
+NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+async def setting(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set up the binary sensors alone, in Rome at a fixed moment."""
+    freezer.move_to(NOW)
+    await hass.config.async_set_time_zone("Europe/Rome")
+    monkeypatch.setattr(
+        "custom_components.legrand_eliot.PLATFORMS", [Platform.BINARY_SENSOR]
+    )
+
+
+async def _refresh(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Let the next scheduled poll happen."""
+    freezer.tick(entry.runtime_data.coordinator.update_interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every binary sensor of the demo account."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_gateway_offline_and_back(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """The gateway sensor says disconnected; its modules' reachability becomes unknown."""
+    assert _state(hass, GATEWAY) == STATE_ON
+    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": False})
+    await _refresh(hass, init_integration, freezer)
+    assert _state(hass, GATEWAY) == STATE_OFF
+    assert _state(hass, REMOTE_REACHABLE) == STATE_UNAVAILABLE
+    assert _state(hass, LIVING_LOAD) != STATE_UNAVAILABLE
+
+    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": True})
+    await _refresh(hass, init_integration, freezer)
+    assert _state(hass, GATEWAY) == STATE_ON
+    assert _state(hass, REMOTE_REACHABLE) == STATE_ON
+
+
+async def test_module_reachable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A remote out of reach shows so, and stays available to say it."""
+    await sim.post(
+        f"/_sim/modules/{BEDSIDE_REMOTE}/physical", json={"reachable": False}
+    )
+    await _refresh(hass, init_integration, freezer)
+    assert _state(hass, REMOTE_REACHABLE) == STATE_OFF
+    # A device of a kind the cloud reports no status for is never seen reachable.
+    assert _state(hass, GATE_REACHABLE) == STATE_OFF
+
+
+async def test_load_follows_the_thermostat(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """The load sensor is on while the relay drives the boiler or the cooler."""
+    assert _state(hass, BEDROOM_LOAD) == STATE_ON
+    await sim.post(f"/_sim/modules/{LIVING}/physical", json={"mode": "off"})
+    await _refresh(hass, init_integration, freezer)
+    assert _state(hass, LIVING_LOAD) == STATE_OFF
+    await sim.post(f"/_sim/modules/{LIVING}/physical", json={"mode": "boost"})
+    await _refresh(hass, init_integration, freezer)
+    assert _state(hass, LIVING_LOAD) == STATE_ON
+
+
+async def test_offline_thermostats(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Thermostats whose gateway is offline have an unavailable load sensor."""
+    await sim.post(f"/_sim/plants/{SM_PLANT}/online", json={"online": False})
+    await _refresh(hass, init_integration, freezer)
+    assert _state(hass, LIVING_LOAD) == STATE_UNAVAILABLE
+    assert _state(hass, GATEWAY) == STATE_ON

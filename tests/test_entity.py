@@ -1,0 +1,293 @@
+"""Tests for devices, availability and modules that come and go, across every platform."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.eliot import Measure
+from custom_components.legrand_eliot.entity import (
+    ACCOUNT_NAMESPACE,
+    celsius,
+    model_name,
+)
+
+HC_PLANT = "000000005d1e3bc13598330000000001"
+SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
+TV_PLUG = "000070ee503ed5d46275620000000001"
+DIMMER = "000070ee503ed5d46275620000000002"
+GATE = "000070ee503ed5d46275620000000009"
+METER = "000070ee503ed5d4627562000000000b"
+LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
+ACCOUNT = "1c6a3f9e-5b2d-4e8a-9f71-3d2c4b5a6e70"
+NEW_PLUG = "000070ee503ed5d4627562000000000c"
+NEW_THERMOSTAT = "5a0c2e4f-6b8d-4f13-a5c7-9e1b3d5f7a90"
+# Topology is read again every 12 hours.
+TOPOLOGY_INTERVAL = timedelta(hours=12, minutes=1)
+
+
+async def _refresh(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    wait: timedelta | None = None,
+) -> None:
+    """Let the next scheduled poll happen (after `wait`, by default the poll interval)."""
+    freezer.tick(wait or entry.runtime_data.coordinator.update_interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _find(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
+) -> dr.DeviceEntry | None:
+    """Return the device of a plant or module, if there is one."""
+    return device_registry.async_get_device_by_identifier(
+        (DOMAIN, identifier), entry.entry_id
+    )
+
+
+def _device(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
+) -> dr.DeviceEntry:
+    """Return the device of a plant or module, which must exist."""
+    device = _find(device_registry, entry, identifier)
+    assert device is not None
+    return device
+
+
+def test_model_names() -> None:
+    """Documented hw_type codes get their product name; others are shown as they come."""
+    assert model_name("NLP") == "Connected socket outlet"
+    assert model_name("nbr") == "Roller shutter (Bubendorff iDiamant)"
+    assert model_name("NLE") == "NLE"
+    assert model_name(None) is None
+
+
+def test_readings_in_celsius() -> None:
+    """A thermostat showing Fahrenheit has its readings converted; none stays none."""
+    assert celsius(Measure(value=68.0, unit="F")) == pytest.approx(20.0)
+    assert celsius(Measure(value=20.5, unit="C")) == 20.5
+    assert celsius(None) is None
+
+
+async def test_module_devices(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    area_registry: ar.AreaRegistry,
+) -> None:
+    """Modules are devices of Legrand or BTicino, connected via their plant's gateway."""
+    hub = _device(device_registry, init_integration, HC_PLANT)
+    assert (hub.manufacturer, hub.model, hub.name) == (
+        "Legrand",
+        "Home + Control gateway",
+        "Maison",
+    )
+    plug = _device(device_registry, init_integration, TV_PLUG)
+    assert plug.via_device_id == hub.id
+    assert (plug.manufacturer, plug.name) == ("Legrand", "Prise TV")
+    assert (plug.model, plug.model_id) == ("Connected socket outlet", "NLP")
+    assert plug.sw_version == "42"
+    area = area_registry.async_get_area(plug.area_id or "")
+    assert area is not None
+    assert area.name == "Salon"
+
+    meter = _device(device_registry, init_integration, METER)
+    assert (meter.model, meter.model_id) == ("NLE", "NLE")
+    assert meter.area_id is None
+
+    casa = _device(device_registry, init_integration, SM_PLANT)
+    assert (casa.manufacturer, casa.name) == ("BTicino", "Casa")
+    thermostat = _device(device_registry, init_integration, LIVING)
+    assert thermostat.via_device_id == casa.id
+    assert (thermostat.manufacturer, thermostat.name) == ("BTicino", "Soggiorno")
+
+    account = device_registry.async_get_device_by_identifier(
+        (ACCOUNT_NAMESPACE, ACCOUNT), init_integration.entry_id
+    )
+    assert account is not None
+    assert account.entry_type is dr.DeviceEntryType.SERVICE
+    assert account.via_device_id is None
+
+
+async def test_unknown_device_kind(
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A module of an unknown kind is a device with a reachable sensor, logged once."""
+    gate = _device(device_registry, init_integration, GATE)
+    assert (gate.name, gate.model) == ("Portail", "NLGT")
+    entities = er.async_entries_for_device(entity_registry, gate.id)
+    assert [entity.unique_id for entity in entities] == [f"{GATE}_reachable"]
+    await _refresh(hass, init_integration, freezer)
+
+    def unsupported(when: str) -> list[logging.LogRecord]:
+        """Return the records of one test phase that report an unsupported device."""
+        return [
+            record
+            for record in caplog.get_records(when)
+            if record.levelno == logging.DEBUG
+            and "unsupported device type" in record.getMessage()
+        ]
+
+    logged = unsupported("setup")
+    assert len(logged) == 1
+    assert not unsupported("call")
+    assert "gate" in logged[0].getMessage()
+
+
+async def test_offline_gateway_makes_exactly_its_modules_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The entities of the plant's modules and scenes go unavailable and come back."""
+    hub = _device(device_registry, init_integration, HC_PLANT)
+    behind_gateway = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            entity_registry, init_integration.entry_id
+        )
+        if entry.domain == "scene"
+        or (
+            entry.device_id is not None
+            and (device := device_registry.async_get(entry.device_id)) is not None
+            and device.via_device_id == hub.id
+        )
+    }
+    assert len(behind_gateway) > 20
+    before = {entity_id: hass.states.get(entity_id) for entity_id in behind_gateway}
+
+    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": False})
+    await _refresh(hass, init_integration, freezer)
+    unavailable = {
+        state.entity_id
+        for state in hass.states.async_all()
+        if state.state == STATE_UNAVAILABLE
+    }
+    assert unavailable == behind_gateway
+    assert hass.states.get("binary_sensor.maison_gateway").state == STATE_OFF
+
+    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": True})
+    await _refresh(hass, init_integration, freezer)
+    assert hass.states.get("binary_sensor.maison_gateway").state == STATE_ON
+    for entity_id, state in before.items():
+        assert hass.states.get(entity_id).state == state.state, entity_id
+
+
+async def test_modules_come_and_go_without_reload(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A module added to a plant gets its entities; a module removed loses its device."""
+    response = await sim.post(
+        f"/_sim/topology/{HC_PLANT}/modules",
+        json={
+            "id": NEW_PLUG,
+            "name": "Prise Bureau",
+            "hw_type": "NLP",
+            "device": "plug",
+            "status": "on",
+            "load_watts": 60,
+            "ambient": "a1b2c3d4e5f60718293a4b5c6d7e8f04",
+        },
+    )
+    assert response.status == 201
+    # The next poll sees a module the topology lacks; the one after reads the topology.
+    await _refresh(hass, init_integration, freezer)
+    await _refresh(hass, init_integration, freezer)
+    state = hass.states.get("switch.bureau_prise_bureau")
+    assert state is not None
+    assert state.state == STATE_ON
+    assert hass.states.get("sensor.bureau_prise_bureau_power").state == "60.0"
+    new_device = _device(device_registry, init_integration, NEW_PLUG)
+    assert (
+        new_device.via_device_id
+        == _device(device_registry, init_integration, HC_PLANT).id
+    )
+
+    response = await sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{TV_PLUG}")
+    assert response.status == 200
+    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
+    assert _find(device_registry, init_integration, TV_PLUG) is None
+    assert hass.states.get("switch.salon_prise_tv") is None
+    assert hass.states.get("sensor.salon_prise_tv_power") is None
+    assert hass.states.get("switch.bureau_prise_bureau").state == STATE_ON
+    assert init_integration.state is ConfigEntryState.LOADED
+
+
+async def test_thermostats_come_and_go_without_reload(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A thermostat added to a plant appears with the next topology, one removed goes."""
+    response = await sim.post(
+        f"/_sim/topology/{SM_PLANT}/modules",
+        json={
+            "id": NEW_THERMOSTAT,
+            "name": "Studio",
+            "receiver": "7d3b5f9a-1c2e-4a46-b8d0-2f4a6c8e0b13",
+            "function": "heating",
+            "mode": "manual",
+            "setpoint": 20.0,
+            "temperature": 20.0,
+            "humidity": 45.0,
+        },
+    )
+    assert response.status == 201
+    await sim.delete(f"/_sim/topology/{SM_PLANT}/modules/{LIVING}")
+    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
+    state = hass.states.get("climate.studio")
+    assert state is not None
+    assert state.state == "heat"
+    assert hass.states.get("sensor.studio_temperature").state != STATE_UNAVAILABLE
+    assert _device(device_registry, init_integration, NEW_THERMOSTAT).name == "Studio"
+    assert _find(device_registry, init_integration, LIVING) is None
+    assert hass.states.get("climate.soggiorno") is None
+    assert hass.states.get("climate.camera") is not None
+
+
+async def test_account_sensors_stay_with_new_topology(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The account's own device and its call counters survive a new topology."""
+    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
+    account = device_registry.async_get_device_by_identifier(
+        (ACCOUNT_NAMESPACE, ACCOUNT), init_integration.entry_id
+    )
+    assert account is not None
+    assert hass.states.get("sensor.legrand_eliot_api_calls_today") is not None

@@ -1,0 +1,102 @@
+"""Tests for the Home + Control scenes."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient
+from homeassistant.components.scene import DOMAIN as SCENE_DOMAIN
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.legrand_eliot.const import DOMAIN
+
+PLANT = "000000005d1e3bc13598330000000001"
+ALL_OFF = "scene.maison_tout_eteindre"
+LIGHTS = (
+    "000070ee503ed5d46275620000000002",
+    "000070ee503ed5d46275620000000005",
+    "000070ee503ed5d46275620000000006",
+)
+TV_PLUG = "000070ee503ed5d46275620000000001"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+def only_scenes() -> Generator[None]:
+    """Set up the scene platform alone."""
+    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.SCENE]):
+        yield
+
+
+async def _modules(sim: TestClient) -> dict[str, dict[str, object]]:
+    """Return the Home + Control modules as the simulated cloud holds them."""
+    state = await (await sim.get("/_sim/state")).json()
+    return state["homecontrol"][PLANT]["modules"]
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Both scenes of the demo home, named as the plant names them."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_scenes_belong_to_the_gateway(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A plant's scenes are entities of its gateway's device."""
+    hub = device_registry.async_get_device_by_identifier(
+        (DOMAIN, PLANT), init_integration.entry_id
+    )
+    assert hub is not None
+    entry = entity_registry.async_get(ALL_OFF)
+    assert entry is not None
+    assert entry.device_id == hub.id
+
+
+async def test_run_a_scene(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Running a scene reaches the plant, which carries out its commands."""
+    assert (await _modules(sim))[TV_PLUG]["status"] == "on"
+    await hass.services.async_call(
+        SCENE_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: ALL_OFF}, blocking=True
+    )
+    modules = await _modules(sim)
+    assert all(modules[light]["status"] == "off" for light in (*LIGHTS, TV_PLUG))
+    assert hass.states.get(ALL_OFF).state != "unknown"
+
+
+async def test_failed_scene(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A scene refused by the cloud fails with a translated error."""
+    await sim.post("/_sim/faults", json={"status": 403, "match": "scene"})
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            SCENE_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: ALL_OFF}, blocking=True
+        )
+    assert err.value.translation_key == "forbidden"
+    assert (await _modules(sim))[TV_PLUG]["status"] == "on"

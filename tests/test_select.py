@@ -1,0 +1,128 @@
+"""Tests for the program select of the thermostats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    ATTR_OPTIONS,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
+from homeassistant.const import ATTR_ENTITY_ID, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.legrand_eliot.eliot import Program
+
+LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
+SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
+BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
+LIVING_PROGRAM = "select.soggiorno_program"
+BEDROOM_PROGRAM = "select.camera_program"
+NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+async def setting(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set up the select platform alone, in Rome at a fixed moment."""
+    freezer.move_to(NOW)
+    await hass.config.async_set_time_zone("Europe/Rome")
+    monkeypatch.setattr("custom_components.legrand_eliot.PLATFORMS", [Platform.SELECT])
+
+
+async def _thermostat(sim: TestClient, module_id: str) -> dict[str, Any]:
+    """Return a thermostat's state as the simulated cloud holds it."""
+    state = await (await sim.get("/_sim/state")).json()
+    return state["smarther"][SM_PLANT]["thermostats"][module_id]
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Each thermostat's programs, by the names the Thermostat app gives them."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_select_a_program_by_name(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Picking a program follows it in automatic mode, for a cooling thermostat too."""
+    state = hass.states.get(BEDROOM_PROGRAM)
+    assert state.state == "At Home"
+    assert state.attributes[ATTR_OPTIONS] == [
+        "Default",
+        "At Home",
+        "Not At Home",
+        "Risparmio",
+    ]
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: BEDROOM_PROGRAM, ATTR_OPTION: "Not At Home"},
+        blocking=True,
+    )
+    thermostat = await _thermostat(sim, BEDROOM)
+    assert (thermostat["mode"], thermostat["program"], thermostat["function"]) == (
+        "automatic",
+        2,
+        "cooling",
+    )
+    assert hass.states.get(BEDROOM_PROGRAM).state == "Not At Home"
+
+
+async def test_failed_selection_applies_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A thermostat whose gateway is offline keeps its program, and the error says why."""
+    await sim.post(f"/_sim/plants/{SM_PLANT}/online", json={"online": False})
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            SELECT_DOMAIN,
+            SERVICE_SELECT_OPTION,
+            {ATTR_ENTITY_ID: LIVING_PROGRAM, ATTR_OPTION: "Risparmio"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "not_found"
+    assert err.value.translation_placeholders == {"device": "Soggiorno"}
+    assert hass.states.get(LIVING_PROGRAM).state == "At Home"
+
+
+async def test_programs_with_one_name_stay_apart(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Two programs named alike are told apart by number; an unnamed one by its number."""
+    coordinator = init_integration.runtime_data.coordinator
+    coordinator.data.smarther[SM_PLANT].programs[LIVING] = [
+        Program(number=1, name="Casa"),
+        Program(number=2, name="Casa"),
+        Program(number=3, name=None),
+    ]
+    coordinator.async_update_listeners()
+    await hass.async_block_till_done()
+    state = hass.states.get(LIVING_PROGRAM)
+    assert state.attributes[ATTR_OPTIONS] == ["Casa", "Casa (2)", "3"]
+    assert state.state == "Casa"

@@ -1,0 +1,300 @@
+"""Tests for the sensors: power, energy for the Energy dashboard, battery, climate, budget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+import logging
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import (
+    ATTR_STATE_CLASS,
+    SensorDeviceClass,
+    SensorStateClass,
+)
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_ENTITY_ID,
+    ATTR_UNIT_OF_MEASUREMENT,
+    SERVICE_TURN_OFF,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+    UnitOfEnergy,
+)
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.legrand_eliot.eliot.models import Measure, ModuleState
+from custom_components.legrand_eliot.sensor import battery_level, meter_energy
+
+PLANT = "000000005d1e3bc13598330000000001"
+TV_PLUG = "000070ee503ed5d46275620000000001"
+BEDSIDE_REMOTE = "000070ee503ed5d46275620000000008"
+METER = "000070ee503ed5d4627562000000000b"
+LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
+TV_POWER = "sensor.salon_prise_tv_power"
+TV_ENERGY = "sensor.salon_prise_tv_energy"
+METER_ENERGY = "sensor.compteur_energy"
+REMOTE_BATTERY = "sensor.chambre_interrupteur_chevet_battery"
+CALLS_TODAY = "sensor.legrand_eliot_api_calls_today"
+CALLS_LEFT = "sensor.legrand_eliot_api_calls_left_today"
+LIVING_MODE_END = "sensor.soggiorno_timed_mode_end"
+NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the platforms to set up (the sensor platform alone unless a test says)."""
+    return [Platform.SENSOR]
+
+
+@pytest.fixture(autouse=True)
+async def setting(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    platforms: list[Platform],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run Home Assistant in Rome at a fixed moment, with the chosen platforms."""
+    freezer.move_to(NOW)
+    await hass.config.async_set_time_zone("Europe/Rome")
+    monkeypatch.setattr("custom_components.legrand_eliot.PLATFORMS", platforms)
+
+
+async def _refresh(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> timedelta:
+    """Let the next scheduled poll happen; return how long after the previous one."""
+    interval = entry.runtime_data.coordinator.update_interval
+    assert interval is not None
+    freezer.tick(interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return interval
+
+
+def _number(hass: HomeAssistant, entity_id: str) -> float:
+    """Return a sensor's state as a number."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return float(state.state)
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every sensor of the demo account."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_energy_sensors_suit_the_energy_dashboard(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Every energy sensor is an energy total in kWh that only grows."""
+    energy = [
+        state
+        for state in hass.states.async_all("sensor")
+        if state.attributes.get(ATTR_DEVICE_CLASS) == SensorDeviceClass.ENERGY
+    ]
+    assert {state.entity_id for state in energy} >= {TV_ENERGY, METER_ENERGY}
+    for state in energy:
+        assert state.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL_INCREASING
+        assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == UnitOfEnergy.KILO_WATT_HOUR
+
+
+async def test_energy_is_power_over_time(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The TV plug's 89 W add up between polls."""
+    assert _number(hass, TV_POWER) == 89.0
+    assert _number(hass, TV_ENERGY) == 0.0
+    first = await _refresh(hass, init_integration, freezer)
+    second = await _refresh(hass, init_integration, freezer)
+    hours = (first + second).total_seconds() / 3600
+    assert _number(hass, TV_ENERGY) == pytest.approx(89 * hours / 1000, abs=1e-6)
+
+
+@pytest.mark.parametrize("platforms", [[Platform.SENSOR, Platform.SWITCH]])
+async def test_switched_off_plug_draws_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Turning a plug off shows 0 W at once, and its energy stops growing."""
+    await _refresh(hass, init_integration, freezer)
+    used = _number(hass, TV_ENERGY)
+    assert used > 0
+    await hass.services.async_call(
+        SWITCH_DOMAIN,
+        SERVICE_TURN_OFF,
+        {ATTR_ENTITY_ID: "switch.salon_prise_tv"},
+        blocking=True,
+    )
+    assert _number(hass, TV_POWER) == 0.0
+    await _refresh(hass, init_integration, freezer)
+    assert _number(hass, TV_ENERGY) == used
+
+
+async def test_energy_survives_a_restart(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The total is restored after a restart and keeps growing from there."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(TV_ENERGY, "12.5"),
+                {"native_value": 12.5, "native_unit_of_measurement": "kWh"},
+            )
+        ],
+    )
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _number(hass, TV_ENERGY) == 12.5
+    interval = await _refresh(hass, config_entry, freezer)
+    assert _number(hass, TV_ENERGY) == pytest.approx(
+        12.5 + 89 * interval.total_seconds() / 3600 / 1000, abs=1e-6
+    )
+
+
+async def test_metered_energy_is_read_as_it_is(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A module that counts its own energy is shown as it counts, in kWh."""
+    coordinator = init_integration.runtime_data.coordinator
+    coordinator.apply_module_state(
+        METER, consumptions=(Measure(value=1500.0, unit="Wh"),)
+    )
+    await hass.async_block_till_done()
+    assert _number(hass, METER_ENERGY) == 1.5
+    coordinator.apply_module_state(
+        METER, consumptions=(Measure(value=2.25, unit="kWh"),)
+    )
+    await hass.async_block_till_done()
+    assert _number(hass, METER_ENERGY) == 2.25
+
+
+def test_meter_and_battery_words() -> None:
+    """Energy units and battery words are read tolerantly; unknown ones are no value."""
+    state = ModuleState(module_id="m", kind="plug", reachable=True)
+    assert meter_energy(state) is None
+    watts = ModuleState(
+        module_id="m",
+        kind="plug",
+        reachable=True,
+        consumptions=(Measure(value=5.0, unit="watt"),),
+    )
+    assert meter_energy(watts) is None
+    remote = ModuleState(module_id="r", kind="remote", reachable=True, battery="max")
+    assert battery_level(remote) == "full"
+    assert (
+        battery_level(ModuleState(module_id="r", kind="remote", reachable=True)) is None
+    )
+
+
+async def test_battery(
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A remote's battery word is the sensor's state; an unknown word is logged once."""
+    assert hass.states.get(REMOTE_BATTERY).state == "low"
+    assert hass.states.get("sensor.commande_generale_battery").state == "full"
+    await sim.post(
+        f"/_sim/modules/{BEDSIDE_REMOTE}/physical", json={"battery": "critical"}
+    )
+    await _refresh(hass, init_integration, freezer)
+    assert hass.states.get(REMOTE_BATTERY).state == STATE_UNKNOWN
+    await _refresh(hass, init_integration, freezer)
+    logged = [
+        record
+        for record in caplog.records
+        if record.levelno == logging.DEBUG and "critical" in record.getMessage()
+    ]
+    assert len(logged) == 1
+
+
+async def test_room_readings_follow_the_thermostat(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Temperature and humidity come from the thermostat's latest status."""
+    assert _number(hass, "sensor.soggiorno_temperature") == 19.5
+    assert _number(hass, "sensor.soggiorno_humidity") == 52.0
+    await sim.post(
+        f"/_sim/modules/{LIVING}/physical", json={"temperature": 22.4, "humidity": 40}
+    )
+    await _refresh(hass, init_integration, freezer)
+    assert _number(hass, "sensor.soggiorno_temperature") == pytest.approx(22.4, abs=0.1)
+    assert _number(hass, "sensor.soggiorno_humidity") == 40.0
+
+
+@pytest.mark.parametrize("time_format", ["utc", "local", "range"])
+async def test_end_of_a_timed_mode(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    time_format: str,
+) -> None:
+    """A boost's end shows as a moment, whether the cloud writes it in UTC or house time."""
+    assert hass.states.get(LIVING_MODE_END).state == STATE_UNKNOWN
+    await sim.post("/_sim/options", json={"activation_time_format": time_format})
+    await sim.post(
+        f"/_sim/modules/{LIVING}/physical", json={"mode": "boost", "minutes": 60}
+    )
+    await _refresh(hass, init_integration, freezer)
+    end = datetime.fromisoformat(hass.states.get(LIVING_MODE_END).state)
+    assert end == NOW + timedelta(minutes=60)
+
+
+async def test_call_budget(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """The counters show the calls spent and left, and stay while the cloud fails."""
+    budget = init_integration.runtime_data.coordinator.budget
+    assert _number(hass, CALLS_TODAY) == budget.calls_used > 0
+    assert _number(hass, CALLS_LEFT) == 500 - budget.calls_used
+    spent = budget.calls_used
+    await _refresh(hass, init_integration, freezer)
+    # One status call for the Home + Control plant, one per thermostat.
+    assert _number(hass, CALLS_TODAY) == spent + 3
+
+    await sim.post("/_sim/faults", json={"status": 500, "count": 50})
+    await _refresh(hass, init_integration, freezer)
+    assert hass.states.get(TV_POWER).state == STATE_UNAVAILABLE
+    assert _number(hass, CALLS_TODAY) == budget.calls_used > spent + 3
+    assert _number(hass, CALLS_LEFT) == 500 - budget.calls_used
