@@ -160,6 +160,7 @@ async def test_unknown_device_kind(
 
 async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     sim: TestClient,
@@ -198,6 +199,8 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     assert hass.states.get("binary_sensor.maison_gateway").state == STATE_ON
     for entity_id, state in before.items():
         assert hass.states.get(entity_id).state == state.state, entity_id
+    # Power readings vanish while the gateway is away: their sensors are not added twice.
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 async def test_modules_come_and_go_without_reload(
@@ -241,6 +244,15 @@ async def test_modules_come_and_go_without_reload(
     assert hass.states.get("switch.salon_prise_tv") is None
     assert hass.states.get("sensor.salon_prise_tv_power") is None
     assert hass.states.get("switch.bureau_prise_bureau").state == STATE_ON
+
+    # The same plug plugged in again comes back with its entities.
+    await sim.post(
+        f"/_sim/topology/{HC_PLANT}/modules",
+        json={"id": TV_PLUG, "name": "Prise TV", "hw_type": "NLP", "device": "plug"},
+    )
+    await _refresh(hass, init_integration, freezer)
+    await _refresh(hass, init_integration, freezer)
+    assert hass.states.get("switch.salon_prise_tv").state == STATE_OFF
     assert init_integration.state is ConfigEntryState.LOADED
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import override
@@ -14,13 +14,13 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import LOGGER
 from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .eliot import DeviceKind, LoadState
 from .entity import (
+    Candidate,
     HomeControlEntity,
     ModuleEntityDescription,
     PlantEntity,
@@ -96,10 +96,11 @@ def _reachable_sensor(
 
 def _candidates(
     coordinator: LegrandEliotCoordinator,
-) -> Iterator[tuple[str, Callable[[], Entity]]]:
+) -> Iterator[Candidate]:
     """Yield every binary sensor the account's plants, modules and thermostats call for."""
     for plant_id in coordinator.data.home_control:
-        yield (
+        yield Candidate(
+            plant_id,
             f"{plant_id}_{GATEWAY.key}",
             partial(GatewaySensor, coordinator, plant_id, plant_id, GATEWAY),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from homeassistant.const import UnitOfTemperature
 from homeassistant.core import callback
@@ -144,18 +145,27 @@ def hub_device_info(plant_id: str, data: EliotData) -> DeviceInfo:
     )
 
 
+class Candidate(NamedTuple):
+    """An entity the data calls for: what it belongs to, its unique id, how to build it."""
+
+    owner: str
+    unique_id: str
+    factory: Callable[[], Entity]
+
+
 def module_candidates[DescriptionT: ModuleEntityDescription](
     coordinator: LegrandEliotCoordinator,
     descriptions: Iterable[DescriptionT],
     factory: Callable[[LegrandEliotCoordinator, str, DescriptionT], Entity],
-) -> Iterator[tuple[str, Callable[[], Entity]]]:
+) -> Iterator[Candidate]:
     """Yield the entities that the descriptions call for on each Home + Control module."""
     for _plant, module, state in home_control_modules(coordinator.data):
         for description in descriptions:
             if module.device in description.kinds and description.exists_fn(
                 module, state
             ):
-                yield (
+                yield Candidate(
+                    module.id,
                     f"{module.id}_{description.key}",
                     partial(factory, coordinator, module.id, description),
                 )
@@ -165,44 +175,59 @@ def thermostat_candidates[DescriptionT: ThermostatEntityDescription](
     coordinator: LegrandEliotCoordinator,
     descriptions: Iterable[DescriptionT],
     factory: Callable[[LegrandEliotCoordinator, str, DescriptionT], Entity],
-) -> Iterator[tuple[str, Callable[[], Entity]]]:
+) -> Iterator[Candidate]:
     """Yield the entities that the descriptions call for on each thermostat."""
     for plant, module in thermostats(coordinator.data):
         status = plant.thermostats.get(module.id)
         for description in descriptions:
             if description.exists_fn(status):
-                yield (
+                yield Candidate(
+                    module.id,
                     f"{module.id}_{description.key}",
                     partial(factory, coordinator, module.id, description),
                 )
+
+
+def present_owners(coordinator: LegrandEliotCoordinator) -> set[str]:
+    """Return the ids of everything entities belong to: the account, plants, modules, scenes."""
+    data = coordinator.data
+    owners = data.device_ids() | {account_id(coordinator)}
+    owners.update(
+        scene.id for plant in data.home_control.values() for scene in plant.scenes
+    )
+    return owners
 
 
 @callback
 def async_add_entities_when_seen(
     entry: LegrandEliotConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    candidates: Callable[
-        [LegrandEliotCoordinator], Iterable[tuple[str, Callable[[], Entity]]]
-    ],
+    candidates: Callable[[LegrandEliotCoordinator], Iterable[Candidate]],
 ) -> None:
     """
     Add the entities of every module now, and of modules that appear later, without a reload.
 
-    `candidates` yields each entity the data calls for as its unique id and a factory; an id
-    seen before is skipped, and an id that is gone from the data may be added again later.
+    An entity is added once. Only when what it belongs to leaves the account (and its device
+    with it) may an entity of the same id be added again, should that module come back.
     """
     coordinator = entry.runtime_data.coordinator
-    known: set[str] = set()
+    known: dict[str, str] = {}
 
     @callback
     def add_new() -> None:
         """Create the entities of modules not seen yet, after their gateways' devices."""
-        wanted = dict(candidates(coordinator))
-        known.intersection_update(wanted)
-        if fresh := [factory for key, factory in wanted.items() if key not in known]:
+        present = present_owners(coordinator)
+        for unique_id, owner in list(known.items()):
+            if owner not in present:
+                del known[unique_id]
+        fresh: list[Callable[[], Entity]] = []
+        for candidate in candidates(coordinator):
+            if candidate.unique_id not in known:
+                known[candidate.unique_id] = candidate.owner
+                fresh.append(candidate.factory)
+        if fresh:
             async_create_hub_devices(entry)
             async_add_entities([factory() for factory in fresh])
-        known.update(wanted)
 
     add_new()
     entry.async_on_unload(coordinator.async_add_listener(add_new))

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from typing import Any, override
 
 from homeassistant.components.scene import Scene
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .eliot.models import Scene as PlantScene
-from .entity import PlantEntity, async_add_entities_when_seen
+from .entity import Candidate, PlantEntity, async_add_entities_when_seen
 from .helpers import eliot_command
 
 PARALLEL_UPDATES = 1
@@ -23,11 +23,12 @@ SCENE = EntityDescription(key="scene")
 
 def _candidates(
     coordinator: LegrandEliotCoordinator,
-) -> Iterator[tuple[str, Callable[[], Entity]]]:
+) -> Iterator[Candidate]:
     """Yield a scene entity for every scene of every Home + Control plant."""
     for plant in coordinator.data.home_control.values():
         for scene in plant.scenes:
-            yield (
+            yield Candidate(
+                scene.id,
                 f"{scene.id}_{SCENE.key}",
                 partial(EliotScene, coordinator, plant.plant.id, scene.id, SCENE),
             )

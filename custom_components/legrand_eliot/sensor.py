@@ -24,7 +24,6 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
@@ -35,6 +34,7 @@ from .eliot import DeviceKind, QuotaBudget, ThermostatStatus
 from .eliot.models import ModuleState
 from .entity import (
     AccountEntity,
+    Candidate,
     HomeControlEntity,
     ModuleEntityDescription,
     ThermostatEntity,
@@ -196,13 +196,14 @@ ACCOUNT_SENSORS: tuple[AccountSensorEntityDescription, ...] = (
 
 def _candidates(
     coordinator: LegrandEliotCoordinator,
-) -> Iterator[tuple[str, Callable[[], Entity]]]:
+) -> Iterator[Candidate]:
     """Yield every sensor the account's modules, thermostats and budget call for."""
     yield from module_candidates(coordinator, MODULE_SENSORS, ModuleSensor)
     yield from module_candidates(coordinator, (ENERGY,), EnergySensor)
     yield from thermostat_candidates(coordinator, THERMOSTAT_SENSORS, ThermostatSensor)
     for description in ACCOUNT_SENSORS:
-        yield (
+        yield Candidate(
+            account_id(coordinator),
             f"{account_id(coordinator)}_{description.key}",
             partial(AccountSensor, coordinator, description),
         )
