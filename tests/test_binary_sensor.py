@@ -12,11 +12,12 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
+
+from tests.polling import next_refresh
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
 SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
@@ -48,15 +49,6 @@ async def setting(
     )
 
 
-async def _refresh(
-    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
-) -> None:
-    """Let the next scheduled poll happen."""
-    freezer.tick(entry.runtime_data.coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 def _state(hass: HomeAssistant, entity_id: str) -> str:
     """Return an entity's state."""
     state = hass.states.get(entity_id)
@@ -83,13 +75,13 @@ async def test_gateway_offline_and_back(
     """The gateway sensor says disconnected; its modules' reachability becomes unknown."""
     assert _state(hass, GATEWAY) == STATE_ON
     await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": False})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert _state(hass, GATEWAY) == STATE_OFF
     assert _state(hass, REMOTE_REACHABLE) == STATE_UNAVAILABLE
     assert _state(hass, LIVING_LOAD) != STATE_UNAVAILABLE
 
     await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": True})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert _state(hass, GATEWAY) == STATE_ON
     assert _state(hass, REMOTE_REACHABLE) == STATE_ON
 
@@ -104,7 +96,7 @@ async def test_module_reachable(
     await sim.post(
         f"/_sim/modules/{BEDSIDE_REMOTE}/physical", json={"reachable": False}
     )
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert _state(hass, REMOTE_REACHABLE) == STATE_OFF
     # A device of a kind the cloud reports no status for is never seen reachable.
     assert _state(hass, GATE_REACHABLE) == STATE_OFF
@@ -119,10 +111,10 @@ async def test_load_follows_the_thermostat(
     """The load sensor is on while the relay drives the boiler or the cooler."""
     assert _state(hass, BEDROOM_LOAD) == STATE_ON
     await sim.post(f"/_sim/modules/{LIVING}/physical", json={"mode": "off"})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert _state(hass, LIVING_LOAD) == STATE_OFF
     await sim.post(f"/_sim/modules/{LIVING}/physical", json={"mode": "boost"})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert _state(hass, LIVING_LOAD) == STATE_ON
 
 
@@ -134,6 +126,6 @@ async def test_offline_thermostats(
 ) -> None:
     """Thermostats whose gateway is offline have an unavailable load sensor."""
     await sim.post(f"/_sim/plants/{SM_PLANT}/online", json={"online": False})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert _state(hass, LIVING_LOAD) == STATE_UNAVAILABLE
     assert _state(hass, GATEWAY) == STATE_ON

@@ -43,6 +43,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot import LoadState, ThermostatMode
+from tests.polling import next_refresh
 
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
@@ -77,15 +78,6 @@ async def _thermostat(sim: TestClient, module_id: str = LIVING) -> dict[str, Any
     """Return a thermostat's state as the simulated cloud holds it."""
     state = await (await sim.get("/_sim/state")).json()
     return state["smarther"][PLANT]["thermostats"][module_id]
-
-
-async def _refresh(
-    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
-) -> None:
-    """Let the next scheduled poll happen."""
-    freezer.tick(entry.runtime_data.coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _climate(
@@ -164,7 +156,7 @@ async def test_action_follows_the_load(
         HVACAction.HEATING
     )
     # The room (19.5 °C) is above the program's 18 °C: the next load decision stops it.
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert not (await _thermostat(sim))["load_active"]
     assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (
         HVACAction.IDLE
@@ -466,7 +458,7 @@ async def test_touched_thermostat_shows_on_next_poll(
         f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 20.5}
     )
     assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     state = hass.states.get(LIVING_ENTITY)
     assert state.state == HVACMode.HEAT
     assert state.attributes[ATTR_TEMPERATURE] == 20.5
@@ -481,12 +473,12 @@ async def test_offline_thermostats_and_back(
 ) -> None:
     """Thermostats whose gateway is offline are unavailable until it answers again."""
     await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": False})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(LIVING_ENTITY).state == STATE_UNAVAILABLE
     assert hass.states.get(BEDROOM_ENTITY).state == STATE_UNAVAILABLE
 
     await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
     assert hass.states.get(BEDROOM_ENTITY).state == HVACMode.COOL
 
@@ -544,5 +536,5 @@ async def test_thermostat_offline_from_the_start(
     assert entity.target_temperature is None
 
     await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
-    await _refresh(hass, config_entry, freezer)
+    await next_refresh(hass, freezer, config_entry.runtime_data.coordinator)
     assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO

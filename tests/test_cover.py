@@ -29,11 +29,12 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
+
+from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
 LIVING_SHUTTER = "000070ee503ed5d46275620000000003"
@@ -59,15 +60,6 @@ async def _module(sim: TestClient, module_id: str) -> dict[str, Any]:
     """Return a module's state as the simulated cloud holds it."""
     state = await (await sim.get("/_sim/state")).json()
     return state["homecontrol"][PLANT]["modules"][module_id]
-
-
-async def _refresh(
-    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
-) -> None:
-    """Let the next scheduled poll happen."""
-    freezer.tick(entry.runtime_data.coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _cover(
@@ -105,7 +97,7 @@ async def test_open_moves_until_the_next_poll_sees_it_there(
     assert module["moving"]
     assert hass.states.get(BEDROOM_ENTITY).state == CoverState.OPENING
 
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     state = hass.states.get(BEDROOM_ENTITY)
     assert state.state == CoverState.OPEN
     assert state.attributes[ATTR_CURRENT_POSITION] == 100
@@ -120,7 +112,7 @@ async def test_close_and_set_position(
     """Closing and setting a position send their levels; the state follows the reports."""
     await _cover(hass, SERVICE_SET_COVER_POSITION, LIVING_ENTITY, **{ATTR_POSITION: 40})
     assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     state = hass.states.get(LIVING_ENTITY)
     assert state.state == CoverState.OPEN
     assert state.attributes[ATTR_CURRENT_POSITION] == 40
@@ -128,7 +120,7 @@ async def test_close_and_set_position(
 
     await _cover(hass, SERVICE_CLOSE_COVER, LIVING_ENTITY)
     assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSED
 
 
@@ -148,7 +140,7 @@ async def test_stop_halts_the_shutter_midway(
     assert module["position"] == 60
     assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
 
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     state = hass.states.get(LIVING_ENTITY)
     assert state.state == CoverState.OPEN
     assert state.attributes[ATTR_CURRENT_POSITION] == 60
@@ -164,7 +156,7 @@ async def test_movement_stopped_elsewhere_is_not_shown_forever(
     await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
     freezer.tick(6)
     await sim.post(f"/_sim/modules/{BEDROOM_SHUTTER}/physical", json={"level": -1})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     state = hass.states.get(BEDROOM_ENTITY)
     assert state.state == CoverState.OPEN
     assert state.attributes[ATTR_CURRENT_POSITION] == 20
@@ -192,6 +184,6 @@ async def test_unreachable_shutter_is_unavailable(
     await sim.post(
         f"/_sim/modules/{BEDROOM_SHUTTER}/physical", json={"reachable": False}
     )
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(BEDROOM_ENTITY).state == STATE_UNAVAILABLE
     assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN

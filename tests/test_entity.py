@@ -16,10 +16,7 @@ from homeassistant.helpers import (
     entity_registry as er,
 )
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot import Measure
@@ -28,6 +25,7 @@ from custom_components.legrand_eliot.entity import (
     celsius,
     model_name,
 )
+from tests.polling import next_refresh
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
 SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
@@ -49,10 +47,10 @@ async def _refresh(
     freezer: FrozenDateTimeFactory,
     wait: timedelta | None = None,
 ) -> None:
-    """Let the next scheduled poll happen (after `wait`, by default the poll interval)."""
-    freezer.tick(wait or entry.runtime_data.coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    """Let the next scheduled poll happen, or the first one after `wait`."""
+    if wait is not None:
+        freezer.tick(wait)
+    await next_refresh(hass, freezer, entry.runtime_data.coordinator)
 
 
 def _find(

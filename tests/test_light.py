@@ -24,7 +24,6 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -34,6 +33,7 @@ from custom_components.legrand_eliot.light import (
     brightness_to_level,
     level_to_brightness,
 )
+from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
 DIMMER = "000070ee503ed5d46275620000000002"
@@ -60,15 +60,6 @@ async def _module(sim: TestClient, module_id: str) -> dict[str, Any]:
     """Return a module's state as the simulated cloud holds it."""
     state = await (await sim.get("/_sim/state")).json()
     return state["homecontrol"][PLANT]["modules"][module_id]
-
-
-async def _refresh(
-    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
-) -> None:
-    """Let the next scheduled poll happen."""
-    freezer.tick(entry.runtime_data.coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _turn(hass: HomeAssistant, service: str, **data: Any) -> None:
@@ -179,7 +170,7 @@ async def test_physical_press_shows_on_next_poll(
     response = await sim.post(f"/_sim/modules/{DIMMER}/physical", json={"level": 30})
     assert response.status == 200
     assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == 153
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == 76
 
 
@@ -223,12 +214,12 @@ async def test_unreachable_module_is_unavailable(
 ) -> None:
     """A light its gateway cannot reach is unavailable, and comes back when it answers."""
     await sim.post(f"/_sim/modules/{CEILING}/physical", json={"reachable": False})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(CEILING_ENTITY).state == STATE_UNAVAILABLE
     assert hass.states.get(DIMMER_ENTITY).state == STATE_ON
 
     await sim.post(f"/_sim/modules/{CEILING}/physical", json={"reachable": True})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(CEILING_ENTITY).state == STATE_OFF
 
 

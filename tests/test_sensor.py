@@ -28,7 +28,6 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     mock_restore_cache_with_extra_data,
     snapshot_platform,
 )
@@ -37,6 +36,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.eliot.models import Measure, ModuleState
 from custom_components.legrand_eliot.sensor import battery_level, meter_energy
+from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
 TV_PLUG = "000070ee503ed5d46275620000000001"
@@ -82,11 +82,10 @@ async def _refresh(
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> timedelta:
     """Let the next scheduled poll happen; return how long after the previous one."""
-    interval = entry.runtime_data.coordinator.update_interval
+    coordinator = entry.runtime_data.coordinator
+    interval = coordinator.update_interval
     assert interval is not None
-    freezer.tick(interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_refresh(hass, freezer, coordinator)
     return interval
 
 

@@ -24,11 +24,12 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
+
+from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
 TV_PLUG = "000070ee503ed5d46275620000000001"
@@ -54,15 +55,6 @@ async def _module(sim: TestClient, module_id: str) -> dict[str, Any]:
     """Return a module's state as the simulated cloud holds it."""
     state = await (await sim.get("/_sim/state")).json()
     return state["homecontrol"][PLANT]["modules"][module_id]
-
-
-async def _refresh(
-    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
-) -> None:
-    """Let the next scheduled poll happen."""
-    freezer.tick(entry.runtime_data.coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_snapshot(
@@ -104,7 +96,7 @@ async def test_physical_press_shows_on_next_poll(
     """A plug switched by hand reaches Home Assistant with the next poll, not before."""
     await sim.post(f"/_sim/modules/{TV_PLUG}/physical", json={"status": "off"})
     assert hass.states.get(TV_ENTITY).state == STATE_ON
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(TV_ENTITY).state == STATE_OFF
 
 
@@ -135,11 +127,11 @@ async def test_offline_gateway_and_back(
 ) -> None:
     """A gateway going offline makes its plugs unavailable until it answers again."""
     await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": False})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(TV_ENTITY).state == STATE_UNAVAILABLE
     assert hass.states.get(KETTLE_ENTITY).state == STATE_UNAVAILABLE
 
     await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
-    await _refresh(hass, init_integration, freezer)
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(TV_ENTITY).state == STATE_ON
     assert hass.states.get(KETTLE_ENTITY).state == STATE_OFF
