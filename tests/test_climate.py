@@ -347,6 +347,18 @@ async def test_end_time_in_the_past_is_refused(
     assert (await (await sim.get("/_sim/counters")).json())["total"] == before
 
 
+async def test_zero_duration_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A timed mode that would end at once is refused before anything is sent."""
+    with pytest.raises(ServiceValidationError) as err:
+        await _action(
+            hass, "set_temperature_until", temperature=21, duration="00:00:00"
+        )
+    assert err.value.translation_key == "end_time_in_past"
+    assert (await _thermostat(sim))["mode"] == "automatic"
+
+
 async def test_turn_off_until(
     hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
 ) -> None:

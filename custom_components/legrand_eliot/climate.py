@@ -133,10 +133,11 @@ def end_of(end_time: datetime | None, duration: timedelta | None) -> datetime:
     """Return when a timed mode ends, in Home Assistant's time zone; it must lie ahead."""
     now = dt_util.now()
     if duration is not None:
-        return now + duration
-    assert end_time is not None
-    # A time without a zone is the house's wall-clock time.
-    end = dt_util.as_local(end_time)
+        end = now + duration
+    else:
+        assert end_time is not None
+        # A time without a zone is the house's wall-clock time.
+        end = dt_util.as_local(end_time)
     if end <= now:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

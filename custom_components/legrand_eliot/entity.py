@@ -327,6 +327,8 @@ class HomeControlEntity(EliotEntity):
         found = coordinator.data.home_control_module(module_id)
         assert found is not None
         plant, module, state = found
+        # A module belongs to one gateway for as long as it exists.
+        self.plant_id = plant.plant.id
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, module_id)},
             name=module.name or model_name(module.hw_type) or module_id,
@@ -351,13 +353,6 @@ class HomeControlEntity(EliotEntity):
         if found is None:
             return ModuleState.unreachable(self.module_id)
         return found[2]
-
-    @property
-    def plant_id(self) -> str:
-        """Return the id of the module's plant (its gateway)."""
-        found = self.coordinator.data.home_control_module(self.module_id)
-        assert found is not None
-        return found[0].plant.id
 
     @property
     def plant_available(self) -> bool:
@@ -409,6 +404,7 @@ class ThermostatEntity(EliotEntity):
         found = coordinator.data.thermostat(module_id)
         assert found is not None
         plant, module = found
+        self.plant_id = plant.plant.id
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, module_id)},
             name=module.name or SMARTHER_MODEL,
@@ -447,13 +443,6 @@ class ThermostatEntity(EliotEntity):
             (label for label, value in self.program_labels.items() if value == number),
             None,
         )
-
-    @property
-    def plant_id(self) -> str:
-        """Return the id of the thermostat's plant."""
-        found = self.coordinator.data.thermostat(self.module_id)
-        assert found is not None
-        return found[0].plant.id
 
     @property
     def available(self) -> bool:
