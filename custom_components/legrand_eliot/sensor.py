@@ -54,7 +54,6 @@ BATTERY_LEVELS = ("full", "high", "medium", "low", "very_low")
 BATTERY_ALIASES = {"max": "full", "verylow": "very_low", "very low": "very_low"}
 _WATT_HOUR_UNITS = {"wh", "watt_hour", "watthour", "watt-hour"}
 _KILOWATT_HOUR_UNITS = {"kwh", "kilowatt_hour", "kilowatthour", "kilowatt-hour"}
-_unknown_battery_words: set[str] = set()
 
 
 def battery_level(state: ModuleState) -> str | None:
@@ -62,12 +61,7 @@ def battery_level(state: ModuleState) -> str | None:
     if state.battery is None:
         return None
     word = BATTERY_ALIASES.get(state.battery, state.battery)
-    if word in BATTERY_LEVELS:
-        return word
-    if word not in _unknown_battery_words:
-        _unknown_battery_words.add(word)
-        LOGGER.debug("Unknown battery level %s", word)
-    return None
+    return word if word in BATTERY_LEVELS else None
 
 
 def meter_energy(state: ModuleState) -> float | None:
@@ -149,7 +143,6 @@ BATTERY = ModuleSensorEntityDescription(
     kinds=(DeviceKind.REMOTE,),
     value_fn=battery_level,
 )
-MODULE_SENSORS: tuple[ModuleSensorEntityDescription, ...] = (POWER, BATTERY)
 
 THERMOSTAT_SENSORS: tuple[ThermostatSensorEntityDescription, ...] = (
     ThermostatSensorEntityDescription(
@@ -198,7 +191,8 @@ def _candidates(
     coordinator: LegrandEliotCoordinator,
 ) -> Iterator[Candidate]:
     """Yield every sensor the account's modules, thermostats and budget call for."""
-    yield from module_candidates(coordinator, MODULE_SENSORS, ModuleSensor)
+    yield from module_candidates(coordinator, (POWER,), ModuleSensor)
+    yield from module_candidates(coordinator, (BATTERY,), BatterySensor)
     yield from module_candidates(coordinator, (ENERGY,), EnergySensor)
     yield from thermostat_candidates(coordinator, THERMOSTAT_SENSORS, ThermostatSensor)
     for description in ACCOUNT_SENSORS:
@@ -228,6 +222,25 @@ class ModuleSensor(HomeControlEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the reading."""
         return self.entity_description.value_fn(self.module_state)
+
+
+class BatterySensor(ModuleSensor):
+    """The battery of a remote, as the word the remote reports."""
+
+    _unknown_word: str | None = None
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Log once a battery word outside the known ones, which then reads as unknown."""
+        word = self.module_state.battery
+        if word is not None and battery_level(self.module_state) is None:
+            if word != self._unknown_word:
+                LOGGER.debug(
+                    "%s reports an unknown battery level %s", self.module_id, word
+                )
+            self._unknown_word = word
+        super()._handle_coordinator_update()
 
 
 class EnergySensor(HomeControlEntity, RestoreSensor):
