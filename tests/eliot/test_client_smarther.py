@@ -248,6 +248,7 @@ async def test_end_times_follow_the_budget_zone_by_default(
         ("set_boost", {"function": "heating", "minutes": 45}),
         ("set_boost", {"function": "heating", "minutes": "30"}),
         ("set_manual", {"function": "heating", "set_point": 41}),
+        ("set_manual", {"function": "heating", "set_point": 2.9}),
         ("set_manual", {"function": "heating", "set_point": float("nan")}),
         ("set_manual", {"function": "heating", "set_point": "20"}),
         ("set_manual", {"function": "heating", "set_point": 20, "until": "tomorrow"}),
@@ -267,6 +268,19 @@ async def test_invalid_thermostat_values_are_refused_before_sending(
         await getattr(client, call)(PLANT, MODULE, **kwargs)
 
     assert aioclient.call_count == 0
+
+
+@pytest.mark.parametrize("set_point", [3, 40])
+async def test_set_point_limits_are_those_of_the_schema(
+    client: EliotClient, aioclient: AiohttpClientMocker, set_point: float
+) -> None:
+    """The documented range, 3 to 40 °C, is accepted up to its ends."""
+    aioclient.post(
+        f"{SMARTHER}/chronothermostat/thermoregulation/addressLocation"
+        f"/plants/{PLANT}/modules/parameter/id/value/{MODULE}"
+    )
+    await client.set_manual(PLANT, MODULE, function="heating", set_point=set_point)
+    assert aioclient.call_count == 1
 
 
 async def test_subscriptions_lifecycle(

@@ -59,7 +59,8 @@ RETRY_BACKOFF: Final = 2.0
 BUSY_RETRIES: Final = 3
 BUSY_RETRY_DELAY: Final = 10.0
 
-MIN_SET_POINT: Final = 7.0
+# The set-status schema documents set points from 3 to 40 °C (°C only, one decimal).
+MIN_SET_POINT: Final = 3.0
 MAX_SET_POINT: Final = 40.0
 MAX_PROGRAM_NUMBER: Final = 11
 
