@@ -18,6 +18,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.const import (
     CONF_CLOUD_URL,
@@ -34,6 +36,12 @@ JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
 HARNESS_LOGGERS = ("pytest_homeassistant_custom_component", "aiohttp.access")
 # Home Assistant's own websocket logs its own user's token in tests: not a Legrand token.
 HOME_ASSISTANT_AUTH_LOGGERS = ("homeassistant.components.websocket_api",)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

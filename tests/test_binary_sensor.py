@@ -14,7 +14,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from tests.polling import next_refresh
@@ -29,12 +28,6 @@ GATE_REACHABLE = "binary_sensor.bureau_portail_reachable"
 LIVING_LOAD = "binary_sensor.soggiorno_load"
 BEDROOM_LOAD = "binary_sensor.camera_load"
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.const import DOMAIN
@@ -52,12 +51,6 @@ LIVING_ENTITY = "climate.soggiorno"
 BEDROOM_ENTITY = "climate.camera"
 # A Wednesday morning: the living room's "At Home" program asks for 18 °C from 08:30 (Rome).
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

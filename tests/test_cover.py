@@ -31,7 +31,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from tests.polling import next_refresh
@@ -41,12 +40,6 @@ LIVING_SHUTTER = "000070ee503ed5d46275620000000003"
 BEDROOM_SHUTTER = "000070ee503ed5d46275620000000007"
 LIVING_ENTITY = "cover.salon_volet_salon"
 BEDROOM_ENTITY = "cover.chambre_volet_chambre"
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.light import (
@@ -41,12 +40,6 @@ CEILING = "000070ee503ed5d46275620000000005"
 DIMMER_ENTITY = "light.salon_lumiere_salon"
 CEILING_ENTITY = "light.cuisine_plafonnier_cuisine"
 BEDSIDE_ENTITY = "light.chambre_lampe_chambre"
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

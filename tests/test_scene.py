@@ -16,7 +16,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.const import DOMAIN
@@ -29,12 +28,6 @@ LIGHTS = (
     "000070ee503ed5d46275620000000006",
 )
 TV_PLUG = "000070ee503ed5d46275620000000001"
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.eliot import Program
@@ -33,12 +32,6 @@ BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
 LIVING_PROGRAM = "select.soggiorno_program"
 BEDROOM_PROGRAM = "select.camera_program"
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

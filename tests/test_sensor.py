@@ -31,7 +31,6 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.eliot.models import Measure, ModuleState
@@ -51,12 +50,6 @@ CALLS_TODAY = "sensor.legrand_eliot_api_calls_today"
 CALLS_LEFT = "sensor.legrand_eliot_api_calls_left_today"
 LIVING_MODE_END = "sensor.soggiorno_timed_mode_end"
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from tests.polling import next_refresh
@@ -36,12 +35,6 @@ TV_PLUG = "000070ee503ed5d46275620000000001"
 KETTLE_PLUG = "000070ee503ed5d46275620000000004"
 TV_ENTITY = "switch.salon_prise_tv"
 KETTLE_ENTITY = "switch.cuisine_prise_bouilloire"
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize Home Assistant's objects as Home Assistant's own tests do."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)
