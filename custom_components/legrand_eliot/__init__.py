@@ -30,6 +30,7 @@ from .coordinator import (
     budget_store_key,
 )
 from .eliot import EliotClient, QuotaBudget
+from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -47,6 +48,23 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: LegrandEliotConfigEntry
 ) -> bool:
     """Set up Legrand Eliot from a config entry."""
+    client = await _async_client(hass, entry)
+    coordinator = LegrandEliotCoordinator(hass, entry, client)
+    await coordinator.async_restore_budget()
+    entry.async_on_unload(coordinator.async_save_budget_now)
+    await coordinator.async_config_entry_first_refresh()
+
+    entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
+    entry.runtime_data.push = async_setup_push(hass, entry, coordinator)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_client(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry
+) -> EliotClient:
+    """Build the entry's client around a valid token; token problems become setup errors."""
     try:
         implementation = (
             await config_entry_oauth2_flow.async_get_config_entry_implementation(
@@ -83,7 +101,7 @@ async def async_setup_entry(
         )
         return str(token[CONF_ACCESS_TOKEN])
 
-    client = EliotClient(
+    return EliotClient(
         session=async_get_clientsession(hass),
         token_callback=access_token,
         refresh_callback=refreshed_access_token,
@@ -94,15 +112,6 @@ async def async_setup_entry(
             time_zone=dt_util.get_default_time_zone(),
         ),
     )
-    coordinator = LegrandEliotCoordinator(hass, entry, client)
-    await coordinator.async_restore_budget()
-    entry.async_on_unload(coordinator.async_save_budget_now)
-    await coordinator.async_config_entry_first_refresh()
-
-    entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    return True
 
 
 async def _async_entry_updated(
@@ -124,10 +133,16 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: LegrandEliotConfigEntry
 ) -> None:
-    """Forget the stored call budget of a removed entry."""
+    """Forget the stored call budget of a removed entry, and clean up its push."""
     await Store[dict[str, object]](
         hass, 1, budget_store_key(entry.entry_id)
     ).async_remove()
+
+    async def client() -> EliotClient:
+        """Build a client, only when subscriptions are left to delete."""
+        return await _async_client(hass, entry)
+
+    await async_remove_push(hass, entry, client)
 
 
 async def async_remove_config_entry_device(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 import time
-from typing import Any, Concatenate
+from typing import TYPE_CHECKING, Any, Concatenate
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -51,11 +52,20 @@ from .repairs import (
     raise_issue,
 )
 
+if TYPE_CHECKING:
+    from .webhook import EliotPush
+
 # Topology, scenes, programs and the plants lists change rarely: read them twice a day.
 TOPOLOGY_INTERVAL = timedelta(hours=12)
 STORAGE_VERSION = 1
 # Saving the budget a few seconds late batches the writes of one refresh into one.
 STORAGE_SAVE_DELAY = 5
+# While push covers a thermostat, it is still polled this often: events lost to a ban or an outage
+# are corrected within this window.
+RECONCILE_INTERVAL = timedelta(minutes=30)
+# A pushed state older than the last poll by more than this is a late delivery: the poll is newer.
+# The margin absorbs the difference between the cloud's clock and Home Assistant's.
+LATE_EVENT_TOLERANCE = timedelta(minutes=2)
 
 
 def budget_store_key(entry_id: str) -> str:
@@ -68,10 +78,58 @@ type LegrandEliotConfigEntry = ConfigEntry[LegrandEliotRuntimeData]
 
 @dataclass(slots=True)
 class LegrandEliotRuntimeData:
-    """What a loaded entry keeps: the client and the coordinator."""
+    """What a loaded entry keeps: the client, the coordinator and push."""
 
     client: EliotClient
     coordinator: LegrandEliotCoordinator
+    push: EliotPush | None = None
+
+
+class PushState(StrEnum):
+    """Where push updates of an entry stand."""
+
+    # No Smarther plant: nothing to push.
+    OFF = "off"
+    STARTING = "starting"
+    # No https address Legrand could post to: polling only, and a repair issue says why.
+    NO_URL = "no_url"
+    # Every Smarther plant has a subscription.
+    ACTIVE = "active"
+    # Some plants have a subscription, the others are retried later.
+    PARTIAL = "partial"
+    # No plant could be subscribed; retried later.
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+@dataclass(slots=True)
+class PushHealth:
+    """How push updates are doing: what diagnostics and a diagnostic sensor show."""
+
+    state: PushState = PushState.STARTING
+    # "cloudhook", "external" or "development": which kind of address Legrand posts to.
+    url_kind: str | None = None
+    # The subscription id of each subscribed Smarther plant.
+    subscriptions: dict[str, str] = field(default_factory=dict)
+    failed_plants: set[str] = field(default_factory=set)
+    # Bodies accepted by the webhook.
+    deliveries: int = 0
+    # Thermostat states received for thermostats this entry knows.
+    events: int = 0
+    # Thermostat states for unknown plants or modules, or older than what was polled since.
+    ignored: int = 0
+    # Bodies or events refused: too large, not JSON, not events.
+    rejected: int = 0
+    # Times pushed states were written to Home Assistant (bursts are written once).
+    writes: int = 0
+    # When the last thermostat state arrived.
+    last_event: datetime | None = None
+    # Thermostat polls skipped because push kept the thermostat fresh.
+    polls_saved: int = 0
+
+    def covers(self, plant_id: str) -> bool:
+        """Return whether Legrand pushes this plant's changes to Home Assistant."""
+        return plant_id in self.subscriptions
 
 
 @dataclass(slots=True)
@@ -98,6 +156,8 @@ class SmartherPlant:
     unavailable: set[str] = field(default_factory=set)
     # When each thermostat's state was last confirmed by the cloud (monotonic seconds).
     updated: dict[str, float] = field(default_factory=dict)
+    # The same moment on the wall clock (UTC), to tell a late pushed event from a newer poll.
+    confirmed_at: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -213,6 +273,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._unavailable_logged: set[str] = set()
         self.last_errors: dict[str, str] = {}
         self._pause_logged: datetime | None = None
+        self.push = PushHealth()
 
     @property
     def budget(self) -> QuotaBudget:
@@ -294,11 +355,27 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             )
 
     def calls_per_refresh(self, data: EliotData) -> int:
-        """Return how many calls one scheduled refresh makes."""
+        """Return how many calls the next refresh makes: thermostats push keeps fresh are not read."""
+        now = time.monotonic()
         thermostats = sum(
-            len(plant.topology.modules) for plant in data.smarther.values()
+            1
+            for plant in data.smarther.values()
+            for module in plant.topology.modules
+            if not self._kept_fresh_by_push(plant, module.id, now)
         )
         return max(1, len(data.home_control) + thermostats)
+
+    def _kept_fresh_by_push(
+        self, plant: SmartherPlant, module_id: str, now: float
+    ) -> bool:
+        """Return whether push covers a thermostat whose state was confirmed recently enough."""
+        confirmed = plant.updated.get(module_id)
+        return (
+            self.push.covers(plant.plant.id)
+            and module_id not in plant.unavailable
+            and confirmed is not None
+            and now - confirmed < RECONCILE_INTERVAL.total_seconds()
+        )
 
     def _topology_due(self) -> bool:
         """Return whether the plants and their topology should be read again."""
@@ -381,6 +458,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             result.thermostats = old.thermostats
             result.programs = old.programs
             result.updated = old.updated
+            result.confirmed_at = old.confirmed_at
         topology = await self._async_smarther_call(
             plant.id, self.client.smarther_topology, plant.id
         )
@@ -443,8 +521,12 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             if any(topology.module(module_id) is None for module_id in status.modules):
                 # A device the topology does not know yet: read the topology next time.
                 self._topology_wanted.add(hc_plant.plant.id)
+        now = time.monotonic()
         for plant in data.smarther.values():
             for module in plant.topology.modules:
+                if self._kept_fresh_by_push(plant, module.id, now):
+                    self.push.polls_saved += 1
+                    continue
                 thermostat = await self._async_smarther_call(
                     module.id,
                     self.client.thermostat_status,
@@ -457,6 +539,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 plant.thermostats[module.id] = thermostat
                 plant.unavailable.discard(module.id)
                 plant.updated[module.id] = time.monotonic()
+                plant.confirmed_at[module.id] = dt_util.utcnow()
                 self._log_recovered(module.id)
 
     def _remove_stale_devices(self, data: EliotData) -> None:
@@ -490,17 +573,60 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self.async_update_listeners()
 
     def apply_thermostat(self, status: ThermostatStatus) -> None:
-        """Store a thermostat's new status (after a command, or from push) and tell entities."""
+        """Store a thermostat's new status after a command and tell entities."""
         if (
             self.data is None
             or (found := self.data.thermostat(status.module_id)) is None
         ):
             return
         plant, _module = found
+        self._store_thermostat(plant, status, dt_util.utcnow())
+        self.async_update_listeners()
+
+    def apply_pushed(
+        self, pushed: Iterable[tuple[ThermostatStatus, datetime | None]]
+    ) -> int:
+        """
+        Store thermostat states that arrived by push, tell entities once, return how many.
+
+        Each state comes with its event time. One older than what a poll confirmed since is a
+        late delivery and is dropped: the polled state is newer.
+        """
+        now = dt_util.utcnow()
+        applied = 0
+        for status, event_time in pushed:
+            found = self.data.thermostat(status.module_id)
+            if found is None or found[0].plant.id != status.plant_id:
+                self.push.ignored += 1
+                continue
+            plant = found[0]
+            confirmed = plant.confirmed_at.get(status.module_id)
+            if (
+                event_time is not None
+                and confirmed is not None
+                and event_time < confirmed - LATE_EVENT_TOLERANCE
+            ):
+                LOGGER.debug(
+                    "Ignoring a pushed thermostat state older than the last poll"
+                )
+                self.push.ignored += 1
+                continue
+            self._store_thermostat(plant, status, min(event_time or now, now))
+            applied += 1
+        if applied:
+            self.push.writes += 1
+            self.async_update_listeners()
+        return applied
+
+    @staticmethod
+    def _store_thermostat(
+        plant: SmartherPlant, status: ThermostatStatus, confirmed_at: datetime
+    ) -> None:
+        """Keep a thermostat's state and when the cloud confirmed it."""
         plant.thermostats[status.module_id] = status
         plant.unavailable.discard(status.module_id)
         plant.updated[status.module_id] = time.monotonic()
-        self.async_update_listeners()
+        plant.confirmed_at[status.module_id] = confirmed_at
 
     def _plant_failed(self, plant_id: str, name: str | None, err: EliotError) -> None:
         """Record and log (once) why a plant is unavailable."""

@@ -10,11 +10,18 @@ import re
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import CONF_SUBSCRIPTION_KEY, DOMAIN
-from .coordinator import EliotData, LegrandEliotConfigEntry
+from .coordinator import (
+    RECONCILE_INTERVAL,
+    EliotData,
+    LegrandEliotConfigEntry,
+    PushHealth,
+)
+from .webhook import CONF_PUSH_URL
 
 TO_REDACT = {
     "access_token",
@@ -25,6 +32,9 @@ TO_REDACT = {
     CONF_SUBSCRIPTION_KEY,
     "endpoint_url",
     "unique_id",
+    # Whoever knows the webhook's address can post to it.
+    CONF_WEBHOOK_ID,
+    CONF_PUSH_URL,
 }
 # Keys whose values identify a home or a device: replaced by a stable short hash.
 ID_KEYS = {"id", "plant_id", "module_id", "ambient_id", "subscription_id", "module_ids"}
@@ -97,6 +107,24 @@ def _account(data: EliotData | None) -> dict[str, Any]:
     }
 
 
+def _push(health: PushHealth) -> dict[str, Any]:
+    """Describe how push stands: subscriptions, what arrived, what polling it saved."""
+    return {
+        "state": health.state.value,
+        "url_kind": health.url_kind,
+        "subscribed_plants": sorted(_hash(plant) for plant in health.subscriptions),
+        "failed_plants": sorted(_hash(plant) for plant in health.failed_plants),
+        "deliveries": health.deliveries,
+        "events": health.events,
+        "ignored": health.ignored,
+        "rejected": health.rejected,
+        "writes": health.writes,
+        "last_event": health.last_event.isoformat() if health.last_event else None,
+        "polls_saved": health.polls_saved,
+        "reconcile_interval_seconds": RECONCILE_INTERVAL.total_seconds(),
+    }
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: LegrandEliotConfigEntry
 ) -> dict[str, Any]:
@@ -126,6 +154,7 @@ async def async_get_config_entry_diagnostics(
             ),
             "last_update_success": coordinator.last_update_success,
         },
+        "push": _push(coordinator.push),
         "last_errors": {
             _hash(key): _plain(error) for key, error in coordinator.last_errors.items()
         },

@@ -17,6 +17,7 @@ ISSUE_INVALID_SUBSCRIPTION_KEY = "invalid_subscription_key"
 ISSUE_APP_PASSWORD_EXPIRED = "app_password_expired"
 ISSUE_TERMS_EXPIRED = "terms_expired"
 ISSUE_HOME_CONTROL_RETIRED = "home_control_retired"
+ISSUE_NO_PUSH_URL = "no_push_url"
 
 FIXABLE_ISSUES = frozenset({ISSUE_INVALID_SUBSCRIPTION_KEY})
 

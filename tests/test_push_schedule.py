@@ -1,0 +1,339 @@
+"""Tests for push and polling together: what push saves, what reconciliation corrects, a day."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import sys
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.legrand_eliot.coordinator import (
+    RECONCILE_INTERVAL,
+    LegrandEliotCoordinator,
+    PushState,
+)
+from custom_components.legrand_eliot.eliot import ThermostatStatus
+from custom_components.legrand_eliot.webhook import COALESCE_DELAY
+from simulator import SimulatedCloud
+
+from .polling import next_refresh, polling_coordinator
+from .test_webhook import (
+    BEDROOM,
+    LIVING,
+    PLANT,
+    delivered,
+    real_event,
+    serve_home_assistant,
+    setup_entry,
+    webhook_path,
+    written,
+)
+
+STATUS = (
+    "GET /smarther/v2.0/chronothermostat/thermoregulation/addressLocation/plants/"
+    "{plantId}/modules/parameter/id/value/{moduleId}"
+)
+HC_STATUS = "GET /hc/api/v1.0/plants/{plantId}"
+# A quarter past midnight where Home Assistant is, so that a "day" is one quota day.
+DAY_START = "2026-11-25 00:15:00"
+
+
+@pytest.fixture(autouse=True)
+def only_climate() -> Generator[None]:
+    """Set up the climate platform alone: push concerns thermostats."""
+    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.CLIMATE]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def start_of_day(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Start just after local midnight."""
+    start = datetime.fromisoformat(DAY_START).replace(
+        tzinfo=dt_util.get_default_time_zone()
+    )
+    freezer.move_to(start)
+
+
+@pytest.fixture
+async def push_entry(
+    hass: HomeAssistant,
+    credentials: None,
+    hass_client_no_auth: ClientSessionGenerator,
+    config_entry: MockConfigEntry,
+) -> MockConfigEntry:
+    """Set up the integration with push to Home Assistant's local address."""
+    await serve_home_assistant(hass, hass_client_no_auth)
+    await setup_entry(hass, config_entry)
+    assert config_entry.runtime_data.coordinator.push.state is PushState.ACTIVE
+    return config_entry
+
+
+def _calls(cloud: SimulatedCloud, endpoint: str) -> int:
+    """Return how many requests an endpoint of the simulated gateway answered."""
+    return int(cloud.counters["by_endpoint"].get(endpoint, 0))
+
+
+async def test_thermostats_kept_fresh_by_push_are_not_polled(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """Refreshes read the Home + Control plant; thermostats only at reconciliation time.
+
+    One refresh counts only what it polls, so refreshes come more often; over the window
+    every thermostat is still read once, and no more.
+    """
+    coordinator = polling_coordinator(push_entry)
+    assert coordinator.calls_per_refresh(coordinator.data) == 1
+    status_calls = _calls(cloud, STATUS)
+    plant_calls = _calls(cloud, HC_STATUS)
+    await next_refresh(hass, freezer, coordinator)
+    assert _calls(cloud, STATUS) == status_calls
+    assert _calls(cloud, HC_STATUS) == plant_calls + 1
+    assert coordinator.push.polls_saved == 2
+    start = dt_util.utcnow()
+    while dt_util.utcnow() - start < RECONCILE_INTERVAL:
+        await next_refresh(hass, freezer, coordinator)
+    assert _calls(cloud, STATUS) == status_calls + 2
+    refreshes = _calls(cloud, HC_STATUS) - plant_calls
+    assert refreshes > 5
+    assert coordinator.push.polls_saved == 2 * refreshes - 2
+
+
+async def test_pushed_state_defers_the_thermostat_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """A state that arrived by push counts as confirmed: the next reconciliation waits for it."""
+    coordinator = polling_coordinator(push_entry)
+    freezer.tick(RECONCILE_INTERVAL / 2)
+    await sim.post(f"/_sim/modules/{LIVING}/physical", json={"mode": "off"})
+    await delivered(hass, cloud)
+    freezer.tick(COALESCE_DELAY + 0.5)
+    await written(hass)
+    status_calls = _calls(cloud, STATUS)
+    # The bedroom is due first: it was confirmed by the first refresh only.
+    while _calls(cloud, STATUS) == status_calls:
+        await next_refresh(hass, freezer, coordinator)
+    assert _calls(cloud, STATUS) == status_calls + 1
+    plant = coordinator.data.smarther[PLANT]
+    assert plant.updated[LIVING] > plant.updated[BEDROOM] - RECONCILE_INTERVAL.seconds
+
+
+async def test_dropped_event_is_corrected_by_reconciliation(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """An event lost on the way: Home Assistant is wrong until the next reconciliation poll."""
+    coordinator = polling_coordinator(push_entry)
+    await sim.post("/_sim/push", json={"drop_next": 1})
+    await sim.post(
+        f"/_sim/modules/{BEDROOM}/physical", json={"mode": "manual", "setPoint": 26.0}
+    )
+    await delivered(hass, cloud)
+    [delivery] = cloud.push.log
+    assert delivery["dropped"] is True
+    await written(hass)
+    plant = coordinator.data.smarther[PLANT]
+    assert plant.thermostats[BEDROOM].set_point != 26.0
+    changed = dt_util.utcnow()
+    while plant.thermostats[BEDROOM].set_point != 26.0:
+        await next_refresh(hass, freezer, coordinator)
+        assert dt_util.utcnow() - changed <= RECONCILE_INTERVAL + timedelta(minutes=5)
+    assert dt_util.utcnow() - changed >= RECONCILE_INTERVAL - timedelta(minutes=5)
+    assert hass.states.get("climate.camera").attributes["temperature"] == 26.0
+
+
+async def test_late_event_older_than_a_poll_is_ignored(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """An event delivered long after it happened does not undo the newer polled state."""
+    coordinator = push_entry.runtime_data.coordinator
+    plant = coordinator.data.smarther[PLANT]
+    polled = plant.thermostats[LIVING]
+    late = real_event(
+        cloud, LIVING, set_point=12.0, at=cloud.clock.now() - timedelta(minutes=45)
+    )
+    client = await hass_client_no_auth()
+    assert (await client.post(webhook_path(push_entry), json=[late])).status == 200
+    await written(hass)
+    assert plant.thermostats[LIVING] == polled
+    assert coordinator.push.ignored == 1
+    assert coordinator.push.writes == 0
+
+
+def _key(status: ThermostatStatus | None) -> tuple[Any, ...] | None:
+    """Return what makes a thermostat state differ for the user."""
+    if status is None:
+        return None
+    return (
+        status.function,
+        status.mode,
+        status.set_point,
+        status.program,
+        status.load_state,
+    )
+
+
+def _truth(cloud: SimulatedCloud, module_id: str) -> tuple[Any, ...] | None:
+    """Return the thermostat's state as the simulated cloud holds it now."""
+    found = cloud.world.thermostat(module_id)
+    assert found is not None
+    plant, thermostat = found
+    raw = thermostat.status(
+        cloud.clock.now(), plant.zone, cloud.options.activation_time_format
+    )
+    return _key(ThermostatStatus.from_dict(raw, plant.id, module_id))
+
+
+@dataclass
+class DayResult:
+    """What one simulated day cost and how fresh Home Assistant was."""
+
+    smarther_calls: int = 0
+    status_calls: int = 0
+    plant_polls: int = 0
+    total_calls: int = 0
+    changes: int = 0
+    samples: int = 0
+    stale_samples: int = 0
+    lags: list[float] = field(default_factory=list)
+
+    @property
+    def mean_lag(self) -> float:
+        """Return the mean time from a change to Home Assistant showing it, in seconds."""
+        return sum(self.lags) / len(self.lags)
+
+    @property
+    def stale_share(self) -> float:
+        """Return the share of samples where Home Assistant showed an outdated state."""
+        return self.stale_samples / self.samples
+
+
+async def _live_a_day(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    cloud: SimulatedCloud,
+    coordinator: LegrandEliotCoordinator,
+    step: timedelta,
+) -> DayResult:
+    """Let a day pass in steps, comparing Home Assistant with the simulated cloud after each.
+
+    Every step the cloud pushes the thermostats that changed (as the real service does when
+    they change), Home Assistant handles the deliveries, and scheduled refreshes run.
+    """
+    result = DayResult()
+    before = dict(cloud.counters["by_endpoint"])
+    total_before = cloud.counters["total"]
+    modules = (LIVING, BEDROOM)
+    truth = {module: _truth(cloud, module) for module in modules}
+    changed_at: dict[str, datetime | None] = dict.fromkeys(modules)
+    settle = timedelta(seconds=COALESCE_DELAY + 1)
+    end = dt_util.utcnow() + timedelta(days=1)
+    while dt_util.utcnow() < end:
+        freezer.tick(step - settle)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        # The states at this moment are the truth of this step, pushed when they changed.
+        now = dt_util.utcnow()
+        cloud.time_moved()
+        states = {module: _truth(cloud, module) for module in modules}
+        await delivered(hass, cloud)
+        freezer.tick(settle)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        seen_at = dt_util.utcnow()
+        plant = coordinator.data.smarther[PLANT]
+        for module in modules:
+            current = states[module]
+            if current != truth[module]:
+                result.changes += 1
+                truth[module] = current
+                changed_at[module] = changed_at[module] or now
+            result.samples += 1
+            if _key(plant.thermostats.get(module)) != current:
+                result.stale_samples += 1
+            elif (since := changed_at[module]) is not None:
+                result.lags.append((seen_at - since).total_seconds())
+                changed_at[module] = None
+    after = cloud.counters["by_endpoint"]
+    for endpoint, count in after.items():
+        spent = count - before.get(endpoint, 0)
+        if "/smarther/" in endpoint:
+            result.smarther_calls += spent
+    result.status_calls = after.get(STATUS, 0) - before.get(STATUS, 0)
+    result.plant_polls = after.get(HC_STATUS, 0) - before.get(HC_STATUS, 0)
+    result.total_calls = cloud.counters["total"] - total_before
+    return result
+
+
+async def test_a_day_with_push_halves_thermostat_calls_and_is_fresher(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    cloud: SimulatedCloud,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A day of polling alone, then a day with push: the calls on thermostats fall by half.
+
+    Freshness is measured the same way both days: every two minutes the simulated cloud's
+    thermostat states are noted (and pushed if they changed), and compared with Home
+    Assistant's a moment later; a change's lag is the time until Home Assistant shows it.
+    """
+    step = timedelta(minutes=2)
+    await setup_entry(hass, config_entry)
+    coordinator = polling_coordinator(config_entry)
+    assert coordinator.push.state is PushState.NO_URL
+    polling = await _live_a_day(hass, freezer, cloud, coordinator, step)
+
+    await serve_home_assistant(hass, hass_client_no_auth)
+    await hass.async_block_till_done()
+    assert coordinator.push.state is PushState.ACTIVE
+    push = await _live_a_day(hass, freezer, cloud, coordinator, step)
+
+    with capsys.disabled():
+        sys.stdout.write("\n")
+        for name, day in (("polling alone", polling), ("push + polling", push)):
+            sys.stdout.write(
+                f"{name:>15}: {day.smarther_calls} Smarther calls "
+                f"({day.status_calls} thermostat reads), {day.plant_polls} "
+                f"Home + Control polls, {day.total_calls} calls in all; "
+                f"{day.changes} changes, mean lag {day.mean_lag:.0f} s, "
+                f"max {max(day.lags):.0f} s, stale {day.stale_share:.1%}\n"
+            )
+    assert polling.changes >= 20
+    assert push.changes >= 20
+    assert push.smarther_calls <= polling.smarther_calls / 2
+    assert push.mean_lag <= polling.mean_lag
+    assert push.stale_share <= polling.stale_share
+    # The calls saved went to fresher polling of what has no push, within the day's budget.
+    assert push.plant_polls > polling.plant_polls
+    assert push.total_calls <= 500
+    assert coordinator.push.events >= push.changes

@@ -1,0 +1,696 @@
+"""Tests for push: subscriptions in the simulated cloud, and the webhook its deliveries reach."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+import copy
+from datetime import datetime, timedelta
+import json
+from typing import Any
+from unittest.mock import AsyncMock, patch
+import uuid
+
+from aiohttp.test_utils import TestClient
+from homeassistant.components.cloud import (
+    SIGNAL_CLOUD_CONNECTION_STATE,
+    CloudConnectionState,
+    CloudNotAvailable,
+    CloudNotConnected,
+)
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_STATE_CHANGED, Platform
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.coordinator import (
+    LegrandEliotCoordinator,
+    PushState,
+)
+from custom_components.legrand_eliot.eliot import ThermostatMode
+from custom_components.legrand_eliot.webhook import (
+    COALESCE_DELAY,
+    CONF_PUSH_URL,
+    MAX_BODY_BYTES,
+    RETRY_DELAY,
+    async_endpoint_url,
+)
+from simulator import SimulatedCloud
+from simulator.push import device_event, validation_event
+from simulator.world import Subscription
+
+PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
+LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
+BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
+LIVING_ENTITY = "climate.soggiorno"
+BEDROOM_ENTITY = "climate.camera"
+SUBSCRIBE = "POST /smarther/v2.0/plants/{plantId}/subscription"
+LISTING = "GET /smarther/v2.0/subscription"
+UNSUBSCRIBE = "DELETE /smarther/v2.0/plants/{plantId}/subscription/{subscriptionId}"
+
+
+@pytest.fixture(autouse=True)
+def only_climate() -> Generator[None]:
+    """Set up the climate platform alone: push concerns thermostats."""
+    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.CLIMATE]):
+        yield
+
+
+@pytest.fixture
+async def ha_url(
+    hass: HomeAssistant, credentials: None, hass_client_no_auth: ClientSessionGenerator
+) -> str:
+    """Serve Home Assistant on a local port and make it the internal address."""
+    return await serve_home_assistant(hass, hass_client_no_auth)
+
+
+async def serve_home_assistant(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> str:
+    """Serve Home Assistant on a local port, make it the internal address and return it.
+
+    Serving freezes Home Assistant's routes: every component that adds views is set up first.
+    """
+    assert await async_setup_component(hass, "webhook", {})
+    assert await async_setup_component(hass, "diagnostics", {})
+    client = await hass_client_no_auth()
+    url = str(client.make_url("")).rstrip("/")
+    await hass.config.async_update(internal_url=url)
+    return url
+
+
+@pytest.fixture(autouse=True)
+def webhook_id_stays_secret(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> Generator[None]:
+    """Fail a test whose log records of the integration or the cloud name a webhook id.
+
+    Home Assistant's own HTTP helper names the paths it serves at debug level: not ours.
+    """
+    yield
+    ids = {
+        entry.data[CONF_WEBHOOK_ID]
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if CONF_WEBHOOK_ID in entry.data
+    }
+    for when in ("setup", "call", "teardown"):
+        for record in caplog.get_records(when):
+            if record.name.startswith(("custom_components", "simulator")):
+                text = record.getMessage()
+                assert not any(i in text for i in ids), record.name
+
+
+@pytest.fixture
+async def push_integration(
+    hass: HomeAssistant, ha_url: str, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the integration with an address the simulated cloud can post to."""
+    await setup_entry(hass, config_entry)
+    return config_entry
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add and set up an entry, and wait for its subscriptions."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def coordinator_of(entry: MockConfigEntry) -> LegrandEliotCoordinator:
+    """Return the coordinator of a loaded entry."""
+    coordinator: LegrandEliotCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def webhook_path(entry: MockConfigEntry) -> str:
+    """Return the webhook's path."""
+    return f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
+
+
+def subscriptions_in(cloud: SimulatedCloud) -> list[tuple[str, str]]:
+    """Return (plant, address) of every subscription the simulated cloud holds."""
+    return sorted((s.plant_id, s.url) for s in cloud.world.subscriptions.values())
+
+
+def calls_to(cloud: SimulatedCloud, endpoint: str) -> int:
+    """Return how many requests an endpoint of the simulated gateway answered."""
+    return int(cloud.counters["by_endpoint"].get(endpoint, 0))
+
+
+def real_event(
+    cloud: SimulatedCloud,
+    module_id: str,
+    *,
+    set_point: float | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """Return the Event Grid event the simulated cloud sends for a thermostat's state."""
+    found = cloud.world.thermostat(module_id)
+    assert found is not None
+    plant, thermostat = found
+    now = cloud.clock.now()
+    status = thermostat.status(
+        now, plant.zone, cloud.options.activation_time_format, push=True, online=True
+    )
+    if set_point is not None:
+        status["mode"] = "MANUAL"
+        status["setPoint"] = {"value": f"{set_point:.5f}", "unit": "C"}
+    return device_event(plant.id, [status], at or now)
+
+
+async def written(hass: HomeAssistant) -> None:
+    """Let the coalescing delay pass, so that queued pushed states are written."""
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=COALESCE_DELAY + 0.5)
+    )
+    await hass.async_block_till_done()
+
+
+async def delivered(hass: HomeAssistant, cloud: SimulatedCloud) -> None:
+    """Wait for the simulated cloud's deliveries and Home Assistant's handling of them."""
+    await cloud.push.flush()
+    await hass.async_block_till_done()
+
+
+async def test_each_smarther_plant_is_subscribed_once(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    ha_url: str,
+) -> None:
+    """Setup subscribes the thermostats' plant to this entry's webhook, kept in the entry."""
+    webhook_id = push_integration.data[CONF_WEBHOOK_ID]
+    url = f"{ha_url}/api/webhook/{webhook_id}"
+    assert subscriptions_in(cloud) == [(PLANT, url)]
+    assert push_integration.data[CONF_PUSH_URL] == url
+    health = coordinator_of(push_integration).push
+    assert health.state is PushState.ACTIVE
+    assert health.url_kind == "development"
+    assert calls_to(cloud, LISTING) == 1
+    assert calls_to(cloud, SUBSCRIBE) == 1
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"no_push_url_{push_integration.entry_id}"
+    )
+    # A reload keeps the webhook id and the address: no new webhook, same subscription.
+    assert await hass.config_entries.async_reload(push_integration.entry_id)
+    await hass.async_block_till_done()
+    assert push_integration.data[CONF_WEBHOOK_ID] == webhook_id
+    assert subscriptions_in(cloud) == [(PLANT, url)]
+
+
+async def test_change_on_thermostat_shows_without_a_poll(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Setting the thermostat by hand reaches Home Assistant by push: no API call at all."""
+    before = cloud.counters["total"]
+    response = await sim.post(
+        f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 23.5}
+    )
+    assert response.status == 200
+    await delivered(hass, cloud)
+    [delivery] = cloud.push.log
+    assert delivery["status"] == 200
+    assert delivery["event_type"] == "DeviceToCloud"
+    # The state is queued for the coalescing delay, then written.
+    assert hass.states.get(LIVING_ENTITY).attributes["temperature"] != 23.5
+    await written(hass)
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.attributes["temperature"] == 23.5
+    assert state.state == "heat"
+    assert cloud.counters["total"] == before
+    health = coordinator_of(push_integration).push
+    assert (health.deliveries, health.events, health.writes) == (1, 1, 1)
+    assert health.last_event is not None
+
+
+async def test_a_flood_is_answered_at_once_and_written_once(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Hundreds of events in one body and many bodies in a row: the last state, written once.
+
+    Every answer comes before anything is written: the handler only queues. Out-of-order
+    events (an older event time arriving later) do not win.
+    """
+    coordinator = coordinator_of(push_integration)
+    writes: list[str] = []
+
+    @callback
+    def _state_written(event: Event[Any]) -> None:
+        """Count the state writes of the two thermostats."""
+        if event.data["entity_id"] in (LIVING_ENTITY, BEDROOM_ENTITY):
+            writes.append(event.data["entity_id"])
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _state_written)
+    start = cloud.clock.now()
+    sent: dict[str, float] = {}
+
+    def event(index: int) -> dict[str, Any]:
+        """Return the index-th event of the flood, alternating the thermostats."""
+        module = (LIVING, BEDROOM)[index % 2]
+        set_point = round(15 + (index % 100) * 0.1, 1)
+        sent[module] = set_point
+        return real_event(
+            cloud, module, set_point=set_point, at=start + timedelta(seconds=index)
+        )
+
+    client = await hass_client_no_auth()
+    before = cloud.counters["total"]
+    first = await client.post(
+        webhook_path(push_integration), json=[event(i) for i in range(300)]
+    )
+    assert first.status == 200
+    statuses = []
+    for body in range(20):
+        events = [event(300 + body * 10 + i) for i in range(10)]
+        statuses.append(
+            (await client.post(webhook_path(push_integration), json=events)).status
+        )
+    # A late delivery of an old event for the living room: it must not win.
+    late = real_event(cloud, LIVING, set_point=30.0, at=start)
+    statuses.append(
+        (await client.post(webhook_path(push_integration), json=[late])).status
+    )
+    assert statuses == [200] * 21
+    assert coordinator.push.writes == 0
+    assert writes == []
+    assert coordinator.push.events == 501
+    await written(hass)
+    assert coordinator.push.writes == 1
+    assert sorted(writes) == sorted([LIVING_ENTITY, BEDROOM_ENTITY])
+    plant = coordinator.data.smarther[PLANT]
+    assert plant.thermostats[LIVING].set_point == sent[LIVING]
+    assert plant.thermostats[BEDROOM].set_point == sent[BEDROOM]
+    assert plant.thermostats[LIVING].mode is ThermostatMode.MANUAL
+    assert hass.states.get(BEDROOM_ENTITY).attributes["temperature"] == sent[BEDROOM]
+    assert cloud.counters["total"] == before
+
+
+async def test_bad_bodies_and_foreign_events_change_nothing(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Malformed, oversized and foreign bodies are refused or ignored; nothing crashes."""
+    coordinator = coordinator_of(push_integration)
+    plant = coordinator.data.smarther[PLANT]
+    before = dict(plant.thermostats)
+    devices = len(dr.async_get(hass).devices)
+    entities = len(er.async_get(hass).entities)
+    client = await hass_client_no_auth()
+    path = webhook_path(push_integration)
+
+    broken = copy.deepcopy(good := real_event(cloud, LIVING, set_point=28.0))
+    broken["data"]["chronothermostats"] = [{"mode": "MANUAL"}]
+    refused = [
+        b"not json",
+        b"42",
+        b'"text"',
+        b"\xff\xfe\x00",
+        b"[" * 50_000 + b"]" * 50_000,
+        json.dumps([42, {"eventType": []}, broken]).encode(),
+    ]
+    for body in refused:
+        response = await client.post(path, data=body)
+        assert response.status == 400, body[:20]
+    # Too large: refused unread, although it is a valid array of valid events.
+    flood = json.dumps([good] * (MAX_BODY_BYTES // len(json.dumps(good)) + 1))
+    assert len(flood) > MAX_BODY_BYTES
+    assert (await client.post(path, data=flood)).status == 413
+    assert coordinator.push.rejected == len(refused) + 1
+    assert coordinator.push.events == 0
+
+    foreign_plant = copy.deepcopy(good)
+    other = str(uuid.uuid4())
+    foreign_plant["subject"] = f"///bs_cloud_{other}//"
+    foreign_plant["subjectElements"]["plantId"] = f"bs_cloud_{other}"
+    foreign_plant["data"]["chronothermostats"][0]["sender"]["plant"]["id"] = other
+    foreign_module = copy.deepcopy(good)
+    foreign_module["data"]["chronothermostats"][0]["sender"]["plant"]["module"][
+        "id"
+    ] = str(uuid.uuid4())
+    # The envelope names one plant, the state another.
+    mismatched = copy.deepcopy(good)
+    mismatched["subjectElements"]["plantId"] = f"bs_cloud_{other}"
+    body = [foreign_plant, foreign_module, mismatched]
+    assert (await client.post(path, json=body)).status == 200
+    assert (await client.get(path)).status == 405
+    await written(hass)
+    assert coordinator.push.ignored == 3
+    assert coordinator.push.rejected == len(refused) + 1
+    assert coordinator.push.events == 0
+    assert coordinator.push.writes == 0
+    assert plant.thermostats == before
+    assert len(dr.async_get(hass).devices) == devices
+    assert len(er.async_get(hass).entities) == entities
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+async def test_bare_event_and_validation_handshake(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A bare event object is accepted, a bad event beside good ones skipped; validation answered."""
+    client = await hass_client_no_auth()
+    path = webhook_path(push_integration)
+    response = await client.post(path, json=real_event(cloud, BEDROOM, set_point=19.5))
+    assert response.status == 200
+    good = real_event(cloud, LIVING, set_point=21.5)
+    response = await client.post(path, json=[{"eventType": []}, good])
+    assert response.status == 200
+    assert coordinator_of(push_integration).push.rejected == 1
+    subscription = next(iter(cloud.world.subscriptions.values()))
+    handshake = validation_event(subscription, "code-123", cloud.clock.now())
+    response = await client.post(path, json=[handshake])
+    assert response.status == 200
+    assert await response.json() == {"validationResponse": "code-123"}
+    await written(hass)
+    plant = coordinator_of(push_integration).data.smarther[PLANT]
+    assert plant.thermostats[BEDROOM].set_point == 19.5
+    assert plant.thermostats[LIVING].set_point == 21.5
+
+
+@pytest.mark.parametrize("cloud_options", [{"push_validation": True}])
+async def test_simulated_cloud_validates_the_webhook(
+    hass: HomeAssistant, push_integration: MockConfigEntry, cloud: SimulatedCloud
+) -> None:
+    """With the handshake on, the simulated cloud validates the new subscription."""
+    await delivered(hass, cloud)
+    [subscription] = cloud.world.subscriptions.values()
+    assert subscription.validated is True
+    [handshake] = cloud.push.log
+    assert handshake["status"] == 200
+
+
+async def test_conflict_on_subscribe_recovers(
+    hass: HomeAssistant,
+    ha_url: str,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """A 409 on subscribe: the subscriptions are listed again and ours is replaced."""
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 409, "count": 1, "match": f"plants/{PLANT}/subscription"},
+    )
+    await setup_entry(hass, config_entry)
+    url = f"{ha_url}/api/webhook/{config_entry.data[CONF_WEBHOOK_ID]}"
+    assert subscriptions_in(cloud) == [(PLANT, url)]
+    assert calls_to(cloud, SUBSCRIBE) == 2
+    assert calls_to(cloud, LISTING) == 2
+    assert coordinator_of(config_entry).push.state is PushState.ACTIVE
+
+
+async def test_real_conflict_replaces_our_subscription(
+    hass: HomeAssistant,
+    ha_url: str,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Listing failed, our address was subscribed already: 409, then it is replaced."""
+    webhook_id = "a" * 64
+    url = f"{ha_url}/api/webhook/{webhook_id}"
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_WEBHOOK_ID: webhook_id}
+    )
+    cloud.subscribe(
+        Subscription(id="left-over", plant_id=PLANT, owner=cloud.user().email, url=url)
+    )
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 1, "match": "/smarther/v2.0/subscription"},
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert subscriptions_in(cloud) == [(PLANT, url)]
+    assert "left-over" not in cloud.world.subscriptions
+    assert calls_to(cloud, SUBSCRIBE) == 2
+    assert calls_to(cloud, UNSUBSCRIBE) == 1
+
+
+async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
+    hass: HomeAssistant,
+    ha_url: str,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """Ours at this address is kept; ours at former addresses go; others' stay."""
+    webhook_id = "b" * 64
+    url = f"{ha_url}/api/webhook/{webhook_id}"
+    owner = cloud.user().email
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        data={
+            **config_entry.data,
+            CONF_WEBHOOK_ID: webhook_id,
+            CONF_PUSH_URL: "https://hooks.example.org/former-cloudhook",
+        },
+    )
+    for name, address in (
+        ("current", url),
+        ("old-host", f"https://old.example/api/webhook/{webhook_id}"),
+        ("old-cloudhook", "https://hooks.example.org/former-cloudhook"),
+        ("someone-else", "https://other.example/api/webhook/x"),
+    ):
+        cloud.world.subscriptions[name] = Subscription(
+            id=name, plant_id=PLANT, owner=owner, url=address
+        )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sorted(cloud.world.subscriptions) == ["current", "someone-else"]
+    assert calls_to(cloud, SUBSCRIBE) == 0
+    assert coordinator_of(config_entry).push.subscriptions == {PLANT: "current"}
+    assert config_entry.data[CONF_PUSH_URL] == url
+
+
+async def test_unload_and_removal_clean_up(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Unloading deletes the subscription and stops the webhook; removal leaves nothing."""
+    coordinator = coordinator_of(push_integration)
+    assert await hass.config_entries.async_unload(push_integration.entry_id)
+    await hass.async_block_till_done()
+    assert subscriptions_in(cloud) == []
+    assert coordinator.push.state is PushState.STOPPED
+    assert CONF_PUSH_URL not in push_integration.data
+    client = await hass_client_no_auth()
+    response = await client.post(
+        webhook_path(push_integration), json=[real_event(cloud, LIVING, set_point=25.0)]
+    )
+    # Home Assistant answers for webhooks it no longer has; nothing reaches the entry.
+    assert response.status == 200
+    assert coordinator.push.deliveries == 0
+    calls = cloud.counters["total"]
+    await hass.config_entries.async_remove(push_integration.entry_id)
+    await hass.async_block_till_done()
+    # Nothing was left behind, so removal makes no call.
+    assert cloud.counters["total"] == calls
+
+
+async def test_removal_deletes_what_unload_could_not(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """The cloud refused the unsubscribe at unload: removing the entry deletes it."""
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription/"},
+    )
+    assert await hass.config_entries.async_unload(push_integration.entry_id)
+    await hass.async_block_till_done()
+    assert len(subscriptions_in(cloud)) == 1
+    assert CONF_PUSH_URL in push_integration.data
+    await hass.config_entries.async_remove(push_integration.entry_id)
+    await hass.async_block_till_done()
+    assert subscriptions_in(cloud) == []
+
+
+async def test_removal_without_a_usable_token_gives_up_quietly(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Leftovers and a refused token at removal: the entry goes, the error is not raised."""
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription/"},
+    )
+    assert await hass.config_entries.async_unload(push_integration.entry_id)
+    await hass.async_block_till_done()
+    await sim.post("/_sim/faults", json={"status": 401, "count": 10})
+    assert (await hass.config_entries.async_remove(push_integration.entry_id)) == {
+        "require_restart": False
+    }
+    assert len(subscriptions_in(cloud)) == 1
+
+
+async def test_no_https_address_means_polling_and_a_repair_issue(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """No address Legrand could post to: a repair issue, polling only; an address fixes it."""
+    issue_id = f"no_push_url_{init_integration.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.WARNING
+    coordinator = coordinator_of(init_integration)
+    assert coordinator.push.state is PushState.NO_URL
+    assert calls_to(cloud, SUBSCRIBE) == calls_to(cloud, LISTING) == 0
+    assert coordinator.calls_per_refresh(coordinator.data) == 3
+    # The user gives Home Assistant an address: push starts by itself, the issue goes.
+    client = await hass_client_no_auth()
+    await hass.config.async_update(internal_url=str(client.make_url("")).rstrip("/"))
+    await hass.async_block_till_done()
+    assert coordinator.push.state is PushState.ACTIVE
+    assert len(subscriptions_in(cloud)) == 1
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    # The address goes away again: the subscription is deleted, polling takes over.
+    await hass.config.async_update(internal_url=None)
+    await hass.async_block_till_done()
+    assert coordinator.push.state is PushState.NO_URL
+    assert subscriptions_in(cloud) == []
+    assert coordinator.calls_per_refresh(coordinator.data) == 3
+
+
+async def test_endpoint_address_choice(hass: HomeAssistant) -> None:
+    """Production needs https from outside; development may use a configured http address."""
+    assert await async_endpoint_url(hass, "id", development=False) is None
+    assert await async_endpoint_url(hass, "id", development=True) is None
+    await hass.config.async_update(internal_url="http://192.168.1.2:8123")
+    assert await async_endpoint_url(hass, "id", development=False) is None
+    assert await async_endpoint_url(hass, "id", development=True) == (
+        "http://192.168.1.2:8123/api/webhook/id",
+        "development",
+    )
+    await hass.config.async_update(external_url="http://ha.example.org")
+    assert await async_endpoint_url(hass, "id", development=False) is None
+    await hass.config.async_update(external_url="https://ha.example.org")
+    assert await async_endpoint_url(hass, "id", development=False) == (
+        "https://ha.example.org/api/webhook/id",
+        "external",
+    )
+
+
+async def test_cloudhook_when_home_assistant_cloud_is_active(
+    hass: HomeAssistant,
+    ha_url: str,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """Cloud not connected yet: the local address; once connected, the cloudhook replaces it."""
+    hook = "https://hooks.nabu.casa/secret-hook"
+    create = AsyncMock(side_effect=CloudNotConnected)
+    delete = AsyncMock()
+    hass.config.components.add("cloud")
+    with (
+        patch(
+            "homeassistant.components.cloud.async_active_subscription",
+            return_value=True,
+        ),
+        patch("homeassistant.components.cloud.async_get_or_create_cloudhook", create),
+        patch("homeassistant.components.cloud.async_delete_cloudhook", delete),
+    ):
+        await setup_entry(hass, config_entry)
+        webhook_id = config_entry.data[CONF_WEBHOOK_ID]
+        assert subscriptions_in(cloud) == [
+            (PLANT, f"{ha_url}/api/webhook/{webhook_id}")
+        ]
+        create.side_effect = None
+        create.return_value = hook
+        async_dispatcher_send(
+            hass, SIGNAL_CLOUD_CONNECTION_STATE, CloudConnectionState.CLOUD_CONNECTED
+        )
+        await hass.async_block_till_done()
+        assert subscriptions_in(cloud) == [(PLANT, hook)]
+        assert coordinator_of(config_entry).push.url_kind == "cloudhook"
+        create.assert_awaited_with(hass, webhook_id)
+        # Connected again: already on the cloudhook, nothing to do.
+        calls = cloud.counters["total"]
+        async_dispatcher_send(
+            hass, SIGNAL_CLOUD_CONNECTION_STATE, CloudConnectionState.CLOUD_CONNECTED
+        )
+        await hass.async_block_till_done()
+        assert cloud.counters["total"] == calls
+        await hass.config_entries.async_remove(config_entry.entry_id)
+        await hass.async_block_till_done()
+        delete.assert_awaited_once_with(hass, webhook_id)
+        # The cloud gone at removal: nothing is raised.
+        delete.side_effect = CloudNotAvailable
+        entry = MockConfigEntry(domain=DOMAIN, data={CONF_WEBHOOK_ID: "c" * 64})
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_remove(entry.entry_id)
+    assert subscriptions_in(cloud) == []
+
+
+async def test_failed_subscription_polls_then_retries(
+    hass: HomeAssistant,
+    ha_url: str,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """The cloud refuses the subscription: thermostats stay polled, and it is tried again."""
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription"},
+    )
+    await setup_entry(hass, config_entry)
+    coordinator = coordinator_of(config_entry)
+    assert coordinator.push.state is PushState.FAILED
+    assert coordinator.push.failed_plants == {PLANT}
+    assert coordinator.calls_per_refresh(coordinator.data) == 3
+    async_fire_time_changed(hass, dt_util.utcnow() + RETRY_DELAY)
+    await hass.async_block_till_done()
+    assert coordinator.push.state is PushState.ACTIVE
+    assert coordinator.push.failed_plants == set()
+    assert len(subscriptions_in(cloud)) == 1
+
+
+async def test_plants_that_leave_are_unsubscribed(
+    hass: HomeAssistant, push_integration: MockConfigEntry, cloud: SimulatedCloud
+) -> None:
+    """The account no longer has the thermostats' plant: its subscription goes, push is off."""
+    coordinator = coordinator_of(push_integration)
+    coordinator.data.smarther.clear()
+    coordinator.async_update_listeners()
+    await hass.async_block_till_done()
+    assert subscriptions_in(cloud) == []
+    assert coordinator.push.state is PushState.OFF
