@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from aiohttp.test_utils import TestClient
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -14,7 +16,17 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.webhook import CONF_PUSH_URL
 from simulator import SimulatedCloud
+
+from .test_webhook import (
+    LIVING,
+    PLANT,
+    delivered,
+    serve_home_assistant,
+    setup_entry,
+    written,
+)
 
 
 def _assert_nothing_secret(
@@ -65,6 +77,50 @@ async def test_entry_diagnostics(
     assert status_ids
     assert status_ids <= topology_ids
     assert len(result["account"]["smarther"][0]["thermostats"]) == 2
+    # No address Legrand could post to: push is off and says so.
+    assert result["push"]["state"] == "no_url"
+    assert result["push"]["subscribed_plants"] == []
+    assert result["push"]["events"] == 0
+    assert result["push"]["last_event"] is None
+    assert result["push"]["reconcile_interval_seconds"] == 1800
+
+
+async def test_entry_diagnostics_with_push(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Push health is in the dump: subscriptions, events, writes; never the webhook address."""
+    await serve_home_assistant(hass, hass_client_no_auth)
+    await setup_entry(hass, config_entry)
+    await sim.post(
+        f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 22.0}
+    )
+    await delivered(hass, cloud)
+    await written(hass)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, config_entry)
+    text = json.dumps(result)
+    _assert_nothing_secret(text, config_entry, cloud)
+    webhook_id = config_entry.data[CONF_WEBHOOK_ID]
+    assert webhook_id not in text
+    assert config_entry.data[CONF_PUSH_URL] not in text
+    assert PLANT not in text
+    assert result["entry"]["data"][CONF_WEBHOOK_ID] == "**REDACTED**"
+    assert result["entry"]["data"][CONF_PUSH_URL] == "**REDACTED**"
+    push = result["push"]
+    assert push["state"] == "active"
+    assert push["url_kind"] == "development"
+    assert push["subscribed_plants"] == [
+        result["account"]["smarther"][0]["plant"]["id"]
+    ]
+    assert push["failed_plants"] == []
+    assert push["receiving_plants"] == push["subscribed_plants"]
+    assert (push["deliveries"], push["events"], push["writes"]) == (1, 1, 1)
+    assert push["last_event"] is not None
 
 
 async def test_device_diagnostics(

@@ -82,9 +82,36 @@ async def push_entry(
     return config_entry
 
 
+async def _push_change(
+    hass: HomeAssistant, cloud: SimulatedCloud, sim: TestClient, module_id: str
+) -> None:
+    """Change a thermostat by hand and let the push reach Home Assistant."""
+    response = await sim.post(
+        f"/_sim/modules/{module_id}/physical", json={"mode": "manual", "setPoint": 21.0}
+    )
+    assert response.status == 200
+    await delivered(hass, cloud)
+    await written(hass)
+
+
 def _calls(cloud: SimulatedCloud, endpoint: str) -> int:
     """Return how many requests an endpoint of the simulated gateway answered."""
     return int(cloud.counters["by_endpoint"].get(endpoint, 0))
+
+
+async def test_subscribed_but_silent_thermostats_are_polled_as_usual(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """Until an event has arrived, nothing proves Legrand reaches the address: poll as before."""
+    coordinator = polling_coordinator(push_entry)
+    assert coordinator.calls_per_refresh(coordinator.data) == 3
+    status_calls = _calls(cloud, STATUS)
+    await next_refresh(hass, freezer, coordinator)
+    assert _calls(cloud, STATUS) == status_calls + 2
+    assert coordinator.push.polls_saved == 0
 
 
 async def test_thermostats_kept_fresh_by_push_are_not_polled(
@@ -92,13 +119,16 @@ async def test_thermostats_kept_fresh_by_push_are_not_polled(
     freezer: FrozenDateTimeFactory,
     push_entry: MockConfigEntry,
     cloud: SimulatedCloud,
+    sim: TestClient,
 ) -> None:
-    """Refreshes read the Home + Control plant; thermostats only at reconciliation time.
+    """Once events arrive, refreshes read the Home + Control plant; thermostats only to reconcile.
 
     One refresh counts only what it polls, so refreshes come more often; over the window
     every thermostat is still read once, and no more.
     """
     coordinator = polling_coordinator(push_entry)
+    await _push_change(hass, cloud, sim, LIVING)
+    assert coordinator.push.receiving == {PLANT}
     assert coordinator.calls_per_refresh(coordinator.data) == 1
     status_calls = _calls(cloud, STATUS)
     plant_calls = _calls(cloud, HC_STATUS)
@@ -147,12 +177,13 @@ async def test_dropped_event_is_corrected_by_reconciliation(
 ) -> None:
     """An event lost on the way: Home Assistant is wrong until the next reconciliation poll."""
     coordinator = polling_coordinator(push_entry)
+    await _push_change(hass, cloud, sim, LIVING)
     await sim.post("/_sim/push", json={"drop_next": 1})
     await sim.post(
         f"/_sim/modules/{BEDROOM}/physical", json={"mode": "manual", "setPoint": 26.0}
     )
     await delivered(hass, cloud)
-    [delivery] = cloud.push.log
+    delivery = cloud.push.log[-1]
     assert delivery["dropped"] is True
     await written(hass)
     plant = coordinator.data.smarther[PLANT]

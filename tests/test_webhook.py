@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 import copy
+from dataclasses import replace
 from datetime import datetime, timedelta
 import json
 from typing import Any
@@ -39,15 +40,20 @@ from custom_components.legrand_eliot.coordinator import (
     LegrandEliotCoordinator,
     PushState,
 )
-from custom_components.legrand_eliot.eliot import ThermostatMode
+from custom_components.legrand_eliot.eliot import (
+    Subscription as EliotSubscription,
+    ThermostatMode,
+)
 from custom_components.legrand_eliot.webhook import (
     COALESCE_DELAY,
     CONF_PUSH_URL,
     MAX_BODY_BYTES,
     RETRY_DELAY,
+    _is_ours,
     async_endpoint_url,
 )
 from simulator import SimulatedCloud
+from simulator.generate import generate_scenario
 from simulator.push import device_event, validation_event
 from simulator.world import Subscription
 
@@ -203,6 +209,11 @@ async def test_each_smarther_plant_is_subscribed_once(
     assert not ir.async_get(hass).async_get_issue(
         DOMAIN, f"no_push_url_{push_integration.entry_id}"
     )
+    # Another core setting changes: the address stays, nothing is sent.
+    calls = cloud.counters["total"]
+    await hass.config.async_update(location_name="Casa")
+    await hass.async_block_till_done()
+    assert cloud.counters["total"] == calls
     # A reload keeps the webhook id and the address: no new webhook, same subscription.
     assert await hass.config_entries.async_reload(push_integration.entry_id)
     await hass.async_block_till_done()
@@ -439,16 +450,22 @@ async def test_real_conflict_replaces_our_subscription(
     hass.config_entries.async_update_entry(
         config_entry, data={**config_entry.data, CONF_WEBHOOK_ID: webhook_id}
     )
-    cloud.subscribe(
-        Subscription(id="left-over", plant_id=PLANT, owner=cloud.user().email, url=url)
-    )
+    for name, address in (
+        ("left-over", url),
+        ("someone-else", "https://other.example/hook"),
+    ):
+        cloud.subscribe(
+            Subscription(id=name, plant_id=PLANT, owner=cloud.user().email, url=address)
+        )
     await sim.post(
         "/_sim/faults",
         json={"status": 500, "count": 1, "match": "/smarther/v2.0/subscription"},
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert subscriptions_in(cloud) == [(PLANT, url)]
+    assert subscriptions_in(cloud) == sorted(
+        [(PLANT, "https://other.example/hook"), (PLANT, url)]
+    )
     assert "left-over" not in cloud.world.subscriptions
     assert calls_to(cloud, SUBSCRIBE) == 2
     assert calls_to(cloud, UNSUBSCRIBE) == 1
@@ -460,8 +477,12 @@ async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
     credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
+    sim: TestClient,
 ) -> None:
-    """Ours at this address is kept; ours at former addresses go; others' stay."""
+    """Ours at this address is kept; ours at former addresses go; others' stay.
+
+    A stale one the cloud refuses to delete stays, and push works all the same.
+    """
     webhook_id = "b" * 64
     url = f"{ha_url}/api/webhook/{webhook_id}"
     owner = cloud.user().email
@@ -483,9 +504,13 @@ async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
         cloud.world.subscriptions[name] = Subscription(
             id=name, plant_id=PLANT, owner=owner, url=address
         )
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 3, "match": "subscription/old-host"},
+    )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert sorted(cloud.world.subscriptions) == ["current", "someone-else"]
+    assert sorted(cloud.world.subscriptions) == ["current", "old-host", "someone-else"]
     assert calls_to(cloud, SUBSCRIBE) == 0
     assert coordinator_of(config_entry).push.subscriptions == {PLANT: "current"}
     assert config_entry.data[CONF_PUSH_URL] == url
@@ -524,18 +549,25 @@ async def test_removal_deletes_what_unload_could_not(
     cloud: SimulatedCloud,
     sim: TestClient,
 ) -> None:
-    """The cloud refused the unsubscribe at unload: removing the entry deletes it."""
+    """The cloud refused the unsubscribe at unload: removing the entry deletes it, only it."""
+    other = Subscription(
+        id="someone-else",
+        plant_id=PLANT,
+        owner=cloud.user().email,
+        url="https://other.example/hook",
+    )
+    cloud.world.subscriptions[other.id] = other
     await sim.post(
         "/_sim/faults",
         json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription/"},
     )
     assert await hass.config_entries.async_unload(push_integration.entry_id)
     await hass.async_block_till_done()
-    assert len(subscriptions_in(cloud)) == 1
+    assert len(subscriptions_in(cloud)) == 2
     assert CONF_PUSH_URL in push_integration.data
     await hass.config_entries.async_remove(push_integration.entry_id)
     await hass.async_block_till_done()
-    assert subscriptions_in(cloud) == []
+    assert subscriptions_in(cloud) == [(PLANT, other.url)]
 
 
 async def test_removal_without_a_usable_token_gives_up_quietly(
@@ -563,6 +595,7 @@ async def test_no_https_address_means_polling_and_a_repair_issue(
     init_integration: MockConfigEntry,
     cloud: SimulatedCloud,
     hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No address Legrand could post to: a repair issue, polling only; an address fixes it."""
     issue_id = f"no_push_url_{init_integration.entry_id}"
@@ -573,6 +606,15 @@ async def test_no_https_address_means_polling_and_a_repair_issue(
     assert coordinator.push.state is PushState.NO_URL
     assert calls_to(cloud, SUBSCRIBE) == calls_to(cloud, LISTING) == 0
     assert coordinator.calls_per_refresh(coordinator.data) == 3
+    # Another setting changes, still no address: the log said it once and says no more.
+    await hass.config.async_update(location_name="Casa")
+    await hass.async_block_till_done()
+    assert coordinator.push.state is PushState.NO_URL
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    assert [r.getMessage() for r in records].count(
+        "Thermostat push is off: Home Assistant has no https address on the "
+        "internet; polling only"
+    ) == 1
     # The user gives Home Assistant an address: push starts by itself, the issue goes.
     client = await hass_client_no_auth()
     await hass.config.async_update(internal_url=str(client.make_url("")).rstrip("/"))
@@ -653,9 +695,11 @@ async def test_cloudhook_when_home_assistant_cloud_is_active(
         delete.assert_awaited_once_with(hass, webhook_id)
         # The cloud gone at removal: nothing is raised.
         delete.side_effect = CloudNotAvailable
-        entry = MockConfigEntry(domain=DOMAIN, data={CONF_WEBHOOK_ID: "c" * 64})
-        entry.add_to_hass(hass)
-        await hass.config_entries.async_remove(entry.entry_id)
+        for data in ({CONF_WEBHOOK_ID: "c" * 64}, {}):
+            entry = MockConfigEntry(domain=DOMAIN, data=data)
+            entry.add_to_hass(hass)
+            await hass.config_entries.async_remove(entry.entry_id)
+        delete.assert_awaited_with(hass, "c" * 64)
     assert subscriptions_in(cloud) == []
 
 
@@ -694,3 +738,118 @@ async def test_plants_that_leave_are_unsubscribed(
     await hass.async_block_till_done()
     assert subscriptions_in(cloud) == []
     assert coordinator.push.state is PushState.OFF
+
+
+@pytest.mark.parametrize(
+    "scenario", [generate_scenario(1, 2, thermostat_plants=2, thermostats=1)]
+)
+async def test_each_plant_on_its_own(
+    hass: HomeAssistant,
+    ha_url: str,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """One plant's subscription fails: its thermostat stays polled; the other plant's is pushed."""
+    first, second = sorted(cloud.world.smarther_plants)
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 3, "match": f"plants/{second}/subscription"},
+    )
+    await setup_entry(hass, config_entry)
+    coordinator = coordinator_of(config_entry)
+    assert coordinator.push.state is PushState.PARTIAL
+    assert set(coordinator.push.subscriptions) == {first}
+    assert coordinator.push.failed_plants == {second}
+    # Nothing has arrived yet: the Home + Control plant and both thermostats are polled.
+    assert coordinator.calls_per_refresh(coordinator.data) == 3
+    thermostat = {
+        plant: next(iter(cloud.world.smarther_plants[plant].thermostats))
+        for plant in (first, second)
+    }
+    await sim.post(f"/_sim/modules/{thermostat[first]}/physical", json={"mode": "off"})
+    await delivered(hass, cloud)
+    assert coordinator.push.receiving == {first}
+    assert coordinator.calls_per_refresh(coordinator.data) == 2
+    # A new address setting makes it try again at once, not at the retry time.
+    await hass.config.async_update(location_name="Casa")
+    await hass.async_block_till_done()
+    assert coordinator.push.state is PushState.ACTIVE
+    assert calls_to(cloud, SUBSCRIBE) == 3 + 1 + 1
+    await sim.post(f"/_sim/modules/{thermostat[second]}/physical", json={"mode": "off"})
+    await delivered(hass, cloud)
+    assert coordinator.push.receiving == {first, second}
+    assert coordinator.calls_per_refresh(coordinator.data) == 1
+    # The first plant leaves the account: its subscription goes, the second's stays.
+    del coordinator.data.smarther[first]
+    coordinator.async_update_listeners()
+    await hass.async_block_till_done()
+    assert [plant for plant, _url in subscriptions_in(cloud)] == [second]
+    assert coordinator.push.state is PushState.ACTIVE
+
+
+async def test_stop_drops_queued_states_and_retries(
+    hass: HomeAssistant,
+    ha_url: str,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Unloading with a state queued and a retry planned: neither happens afterwards."""
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription"},
+    )
+    await setup_entry(hass, config_entry)
+    coordinator = coordinator_of(config_entry)
+    push = config_entry.runtime_data.push
+    assert push is not None
+    assert coordinator.push.state is PushState.FAILED
+    client = await hass_client_no_auth()
+    event = real_event(cloud, LIVING, set_point=27.0)
+    assert (await client.post(webhook_path(config_entry), json=[event])).status == 200
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    calls = cloud.counters["total"]
+    async_fire_time_changed(hass, dt_util.utcnow() + RETRY_DELAY)
+    await hass.async_block_till_done()
+    assert coordinator.push.writes == 0
+    assert coordinator.data.smarther[PLANT].thermostats[LIVING].set_point != 27.0
+    # Nothing brings a stopped push back.
+    push._schedule_sync()
+    await push.async_sync()
+    await hass.async_block_till_done()
+    assert cloud.counters["total"] == calls
+    assert coordinator.push.state is PushState.STOPPED
+
+
+async def test_thermostat_gone_before_the_write_is_not_written(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A queued state whose thermostat left the topology in the meantime is dropped."""
+    coordinator = coordinator_of(push_integration)
+    client = await hass_client_no_auth()
+    event = real_event(cloud, LIVING, set_point=27.0)
+    assert (
+        await client.post(webhook_path(push_integration), json=[event])
+    ).status == 200
+    plant = coordinator.data.smarther[PLANT]
+    plant.topology = replace(
+        plant.topology,
+        modules=tuple(m for m in plant.topology.modules if m.id != LIVING),
+    )
+    await written(hass)
+    assert coordinator.push.ignored == 1
+    assert coordinator.push.writes == 0
+
+
+def test_a_subscription_without_address_is_not_ours() -> None:
+    """A listed subscription without an address cannot be this entry's."""
+    subscription = EliotSubscription(plant_id=PLANT, subscription_id="x")
+    assert not _is_ours(subscription, {"https://a.example/hook"}, "id")

@@ -112,6 +112,8 @@ class PushHealth:
     # The subscription id of each subscribed Smarther plant.
     subscriptions: dict[str, str] = field(default_factory=dict)
     failed_plants: set[str] = field(default_factory=set)
+    # Subscribed plants whose events have reached Home Assistant since they were subscribed.
+    receiving: set[str] = field(default_factory=set)
     # Bodies accepted by the webhook.
     deliveries: int = 0
     # Thermostat states received for thermostats this entry knows.
@@ -128,8 +130,12 @@ class PushHealth:
     polls_saved: int = 0
 
     def covers(self, plant_id: str) -> bool:
-        """Return whether Legrand pushes this plant's changes to Home Assistant."""
-        return plant_id in self.subscriptions
+        """Return whether this plant's changes are known to reach Home Assistant by push.
+
+        A subscription alone is not enough: an address Legrand cannot reach would otherwise
+        leave the thermostats polled only at reconciliation time.
+        """
+        return plant_id in self.subscriptions and plant_id in self.receiving
 
 
 @dataclass(slots=True)

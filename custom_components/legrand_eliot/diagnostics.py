@@ -114,6 +114,7 @@ def _push(health: PushHealth) -> dict[str, Any]:
         "url_kind": health.url_kind,
         "subscribed_plants": sorted(_hash(plant) for plant in health.subscriptions),
         "failed_plants": sorted(_hash(plant) for plant in health.failed_plants),
+        "receiving_plants": sorted(_hash(plant) for plant in health.receiving),
         "deliveries": health.deliveries,
         "events": health.events,
         "ignored": health.ignored,

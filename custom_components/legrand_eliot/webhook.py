@@ -364,6 +364,7 @@ class EliotPush:
             ):
                 # Left by a restart: it posts here already.
                 self._subscribed[subscription.plant_id] = subscription.subscription_id
+                self.health.receiving.discard(subscription.plant_id)
             elif subscription.subscription_id not in self._subscribed.values():
                 await self._async_delete(subscription.plant_id, subscription)
 
@@ -389,6 +390,7 @@ class EliotPush:
             )
             return
         self._subscribed[plant_id] = subscription_id
+        self.health.receiving.discard(plant_id)
         LOGGER.debug("Push set up for %s", name)
 
     async def _async_delete(self, plant_id: str, subscription: Subscription) -> None:
@@ -403,6 +405,7 @@ class EliotPush:
     async def _async_unsubscribe(self, plant_id: str) -> bool:
         """Delete a plant's subscription; return whether the cloud no longer has it."""
         subscription_id = self._subscribed.pop(plant_id)
+        self.health.receiving.discard(plant_id)
         try:
             await self.coordinator.client.unsubscribe(plant_id, subscription_id)
         except (EliotError, HomeAssistantError, ClientError) as err:
@@ -476,6 +479,8 @@ class EliotPush:
                 continue
             self.health.events += 1
             self.health.last_event = dt_util.utcnow()
+            if status.plant_id in self._subscribed:
+                self.health.receiving.add(status.plant_id)
             queued = self._pending.get(status.module_id)
             if (
                 queued is not None
