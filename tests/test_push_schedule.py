@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -194,6 +195,33 @@ async def test_dropped_event_is_corrected_by_reconciliation(
         assert dt_util.utcnow() - changed <= RECONCILE_INTERVAL + timedelta(minutes=5)
     assert dt_util.utcnow() - changed >= RECONCILE_INTERVAL - timedelta(minutes=5)
     assert hass.states.get("climate.camera").attributes["temperature"] == 26.0
+
+
+async def test_failed_plants_list_keeps_thermostats_and_push(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """The Smarther plants list fails at a topology read: nothing is forgotten or unsubscribed."""
+    coordinator = polling_coordinator(push_entry)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), push_entry.entry_id)
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 1, "match": "/smarther/v2.0/plants"},
+    )
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    assert "GET /smarther/v2.0/plants" in cloud.counters["by_endpoint"]
+    assert set(coordinator.data.smarther) == {PLANT}
+    assert len(coordinator.data.smarther[PLANT].thermostats) == 2
+    assert (
+        dr.async_entries_for_config_entry(dr.async_get(hass), push_entry.entry_id)
+        == devices
+    )
+    assert len(cloud.world.subscriptions) == 1
+    assert coordinator.push.state is PushState.ACTIVE
 
 
 async def test_late_event_older_than_a_poll_is_ignored(

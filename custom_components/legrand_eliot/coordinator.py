@@ -415,6 +415,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         smarther_plants = await self._async_smarther_call(
             "plants", self.client.smarther_plants
         )
+        if smarther_plants is None:
+            # The list could not be read: the thermostats known so far stay, with their
+            # devices and push subscriptions, until the next topology read.
+            data.smarther = old.smarther
         for plant in smarther_plants or []:
             data.smarther[plant.id] = await self._async_smarther_topology(
                 plant, old.smarther.get(plant.id)
