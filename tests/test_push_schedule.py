@@ -160,13 +160,16 @@ async def test_pushed_state_defers_the_thermostat_poll(
     await delivered(hass, cloud)
     freezer.tick(COALESCE_DELAY + 0.5)
     await written(hass)
+    plant = coordinator.data.smarther[PLANT]
+    pushed_at = plant.updated[LIVING]
+    bedroom_polled_at = plant.updated[BEDROOM]
     status_calls = _calls(cloud, STATUS)
-    # The bedroom is due first: it was confirmed by the first refresh only.
+    # The bedroom is due first: only the first refresh confirmed it.
     while _calls(cloud, STATUS) == status_calls:
         await next_refresh(hass, freezer, coordinator)
     assert _calls(cloud, STATUS) == status_calls + 1
-    plant = coordinator.data.smarther[PLANT]
-    assert plant.updated[LIVING] > plant.updated[BEDROOM] - RECONCILE_INTERVAL.seconds
+    assert plant.updated[BEDROOM] > bedroom_polled_at
+    assert plant.updated[LIVING] == pushed_at
 
 
 async def test_dropped_event_is_corrected_by_reconciliation(
