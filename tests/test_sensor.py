@@ -290,3 +290,32 @@ async def test_call_budget(
     assert hass.states.get(TV_POWER).state == STATE_UNAVAILABLE
     assert _number(hass, CALLS_TODAY) == budget.calls_used > spent + 3
     assert _number(hass, CALLS_LEFT) == 500 - budget.calls_used
+
+
+async def test_push_health(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The push sensors say where push stands and when the last pushed change came."""
+    coordinator = init_integration.runtime_data.coordinator
+    state = hass.states.get("sensor.legrand_eliot_push_updates")
+    assert state is not None
+    assert state.state == coordinator.push.state.value
+    assert state.attributes["options"] == [
+        "off",
+        "starting",
+        "no_url",
+        "active",
+        "partial",
+        "failed",
+        "stopped",
+    ]
+    last = hass.states.get("sensor.legrand_eliot_last_pushed_change")
+    assert last is not None
+    assert last.state == "unknown"
+
+    coordinator.push.last_event = NOW
+    coordinator.async_update_listeners()
+    await hass.async_block_till_done()
+    last = hass.states.get("sensor.legrand_eliot_last_pushed_change")
+    assert last is not None
+    assert last.state == NOW.isoformat()

@@ -29,8 +29,8 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
-from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
-from .eliot import DeviceKind, QuotaBudget, ThermostatStatus
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator, PushState
+from .eliot import DeviceKind, ThermostatStatus
 from .eliot.models import ModuleState
 from .entity import (
     AccountEntity,
@@ -105,9 +105,9 @@ class ThermostatSensorEntityDescription(
 
 @dataclass(frozen=True, kw_only=True)
 class AccountSensorEntityDescription(SensorEntityDescription):
-    """A sensor of the account's call budget."""
+    """A sensor of the account: its call budget and how push is doing."""
 
-    value_fn: Callable[[QuotaBudget], StateType]
+    value_fn: Callable[[LegrandEliotCoordinator], StateType | datetime]
 
 
 POWER = ModuleSensorEntityDescription(
@@ -175,14 +175,29 @@ ACCOUNT_SENSORS: tuple[AccountSensorEntityDescription, ...] = (
         translation_key="calls_today",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda budget: budget.calls_used,
+        value_fn=lambda coordinator: coordinator.budget.calls_used,
     ),
     AccountSensorEntityDescription(
         key="calls_left",
         translation_key="calls_left",
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda budget: budget.calls_left,
+        value_fn=lambda coordinator: coordinator.budget.calls_left,
+    ),
+    AccountSensorEntityDescription(
+        key="push_state",
+        translation_key="push_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in PushState],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda coordinator: coordinator.push.state.value,
+    ),
+    AccountSensorEntityDescription(
+        key="push_last_event",
+        translation_key="push_last_event",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda coordinator: coordinator.push.last_event,
     ),
 )
 
@@ -311,7 +326,7 @@ class ThermostatSensor(ThermostatEntity, SensorEntity):
 
 
 class AccountSensor(AccountEntity, SensorEntity):
-    """How much of the account's daily call quota is spent and left."""
+    """The account's daily call quota (spent and left) and the state of push updates."""
 
     entity_description: AccountSensorEntityDescription
 
@@ -323,6 +338,6 @@ class AccountSensor(AccountEntity, SensorEntity):
 
     @property
     @override
-    def native_value(self) -> StateType:
-        """Return the count."""
-        return self.entity_description.value_fn(self.coordinator.budget)
+    def native_value(self) -> StateType | datetime:
+        """Return the count or the push health."""
+        return self.entity_description.value_fn(self.coordinator)
