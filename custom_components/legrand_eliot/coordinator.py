@@ -546,10 +546,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 if thermostat is None:
                     plant.unavailable.add(module.id)
                     continue
-                plant.thermostats[module.id] = thermostat
-                plant.unavailable.discard(module.id)
-                plant.updated[module.id] = time.monotonic()
-                plant.confirmed_at[module.id] = dt_util.utcnow()
+                self._store_thermostat(plant, thermostat, dt_util.utcnow())
                 self._log_recovered(module.id)
 
     def _remove_stale_devices(self, data: EliotData) -> None:
