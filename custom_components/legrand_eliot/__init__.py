@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import ClientError
-from homeassistant.const import CONF_ACCESS_TOKEN, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -30,6 +30,7 @@ from .coordinator import (
     budget_store_key,
 )
 from .eliot import EliotClient, QuotaBudget
+from .oauth import EliotOAuth2Session
 from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
@@ -50,6 +51,9 @@ async def async_setup_entry(
     """Set up Legrand Eliot from a config entry."""
     client = await _async_client(hass, entry)
     coordinator = LegrandEliotCoordinator(hass, entry, client)
+    # Told the moment any call meets the quota or a token the account no longer accepts.
+    client.on_quota = coordinator.quota_refused
+    client.on_auth_failure = lambda _err: entry.async_start_reauth(hass)
     await coordinator.async_restore_budget()
     entry.async_on_unload(coordinator.async_save_budget_now)
     await coordinator.async_config_entry_first_refresh()
@@ -76,7 +80,7 @@ async def _async_client(
             translation_domain=DOMAIN,
             translation_key="oauth_implementation_unavailable",
         ) from err
-    session = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
+    session = EliotOAuth2Session(hass, entry, implementation)
     try:
         await session.async_ensure_token_valid()
     except OAuth2TokenRequestReauthError as err:
@@ -87,24 +91,10 @@ async def _async_client(
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="token_refresh_failed"
         ) from err
-
-    async def access_token() -> str:
-        """Return a valid access token, refreshed by Home Assistant when it nears expiry."""
-        await session.async_ensure_token_valid()
-        return str(session.token[CONF_ACCESS_TOKEN])
-
-    async def refreshed_access_token() -> str:
-        """Refresh the token now: the gateway refused the current one before its expiry."""
-        token = await session.implementation.async_refresh_token(session.token)
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, "token": token}
-        )
-        return str(token[CONF_ACCESS_TOKEN])
-
     return EliotClient(
         session=async_get_clientsession(hass),
-        token_callback=access_token,
-        refresh_callback=refreshed_access_token,
+        token_callback=session.async_access_token,
+        refresh_callback=session.async_refresh_refused,
         subscription_key=entry.data[CONF_SUBSCRIPTION_KEY],
         base_url=api_base_url(entry.data),
         budget=QuotaBudget(

@@ -1,12 +1,17 @@
-"""Application credentials for Legrand Eliot: the OAuth2 endpoints of the Legrand login server."""
+"""Application credentials for Legrand Eliot: the Legrand login server and its token handling."""
 
 from __future__ import annotations
 
-from homeassistant.components.application_credentials import AuthorizationServer
+from homeassistant.components.application_credentials import (
+    AuthorizationServer,
+    ClientCredential,
+)
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_entry_oauth2_flow
 
 from .cloud import login_base_url
 from .const import DEVELOPER_PORTAL_URL, OAUTH_REDIRECT_URL
+from .oauth import LegrandOAuth2Implementation
 
 
 async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationServer:
@@ -14,6 +19,15 @@ async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationSe
     base = login_base_url()
     return AuthorizationServer(
         authorize_url=f"{base}/authorize", token_url=f"{base}/token"
+    )
+
+
+async def async_get_auth_implementation(
+    hass: HomeAssistant, auth_domain: str, credential: ClientCredential
+) -> config_entry_oauth2_flow.AbstractOAuth2Implementation:
+    """Return the implementation that normalises Legrand's token answers."""
+    return LegrandOAuth2Implementation(
+        hass, auth_domain, credential, await async_get_authorization_server(hass)
     )
 
 

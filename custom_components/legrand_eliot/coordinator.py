@@ -26,6 +26,7 @@ from .eliot import EliotClient, QuotaBudget
 from .eliot.exceptions import (
     EliotAppPasswordExpiredError,
     EliotAuthError,
+    EliotCommandBudgetError,
     EliotError,
     EliotNotFoundError,
     EliotQuotaExceededError,
@@ -44,6 +45,7 @@ from .eliot.models import (
 from .helpers import error_translation, format_resume_time
 from .repairs import (
     ISSUE_APP_PASSWORD_EXPIRED,
+    ISSUE_COMMAND_BUDGET_EXHAUSTED,
     ISSUE_HOME_CONTROL_RETIRED,
     ISSUE_INVALID_SUBSCRIPTION_KEY,
     ISSUE_QUOTA_EXHAUSTED,
@@ -276,7 +278,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         )
         self._topology_read_at: float | None = None
         self._topology_wanted: set[str] = set()
-        self._unavailable_logged: set[str] = set()
+        # What is logged as unavailable, by key, with the name the log used.
+        self._unavailable_logged: dict[str, str] = {}
         self.last_errors: dict[str, str] = {}
         self._pause_logged: datetime | None = None
         self.push = PushHealth()
@@ -322,15 +325,18 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 self._remove_stale_devices(data)
             await self._async_poll(data)
         except EliotQuotaExceededError as err:
-            self._pause_for_quota(err)
+            self.quota_refused(err)
             if self.data is None:
                 raise
             return data
         finally:
             self.save_budget()
         clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
+        self.budget.calls_per_refresh = self.calls_per_refresh(data)
+        if self.budget.commands_allowed():
+            clear_issue(self.hass, self.config_entry, ISSUE_COMMAND_BUDGET_EXHAUSTED)
         self.update_interval = self.budget.refresh_interval(
-            self.calls_per_refresh(data)
+            self.budget.calls_per_refresh
         )
         return data
 
@@ -341,8 +347,23 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             resume_at=self.budget.paused_until, daily=self.budget.paused_daily
         )
 
-    def _pause_for_quota(self, err: EliotQuotaExceededError) -> None:
-        """Stop polling until calls may resume; a lost day's quota is told as a repair issue."""
+    def quota_refused(self, err: EliotQuotaExceededError) -> None:
+        """
+        React at once to a call refused for the quota, whoever made it.
+
+        Commands that spent their share of the day raise their own repair issue and leave
+        polling alone. Otherwise polling stops until calls may resume, and a lost day's quota is
+        told as a repair issue.
+        """
+        if isinstance(err, EliotCommandBudgetError):
+            raise_issue(
+                self.hass,
+                self.config_entry,
+                ISSUE_COMMAND_BUDGET_EXHAUSTED,
+                {"resume_time": format_resume_time(err)},
+            )
+            self.save_budget()
+            return
         if err.daily:
             raise_issue(
                 self.hass,
@@ -638,18 +659,29 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     def _plant_failed(self, plant_id: str, name: str | None, err: EliotError) -> None:
         """Record and log (once) why a plant is unavailable."""
         self.last_errors[plant_id] = str(err)
-        self._log_unavailable(name or plant_id, str(err), key=plant_id)
+        self._log_unavailable(name or "A Home + Control plant", str(err), key=plant_id)
 
     def _log_unavailable(self, what: str, why: str, key: str | None = None) -> None:
-        """Log that something became unavailable, once until it recovers."""
+        """Log that something became unavailable, once until it recovers, by its name."""
+        name = what if key is not None else self._display_name(what)
         key = key or what
         if key not in self._unavailable_logged:
-            self._unavailable_logged.add(key)
-            LOGGER.info("%s is unavailable: %s", what, why)
+            self._unavailable_logged[key] = name
+            LOGGER.info("%s is unavailable: %s", name, why)
 
     def _log_recovered(self, key: str) -> None:
         """Log once that something is available again."""
-        if key in self._unavailable_logged:
-            self._unavailable_logged.discard(key)
+        if (name := self._unavailable_logged.pop(key, None)) is not None:
             self.last_errors.pop(key, None)
-            LOGGER.info("%s is available again", key)
+            LOGGER.info("%s is available again", name)
+
+    def _display_name(self, what: str) -> str:
+        """Return the name of a Smarther plant or thermostat to log, never its raw id."""
+        if what == "plants":
+            return "The Smarther plants list"
+        if self.data is not None:
+            if (found := self.data.thermostat(what)) is not None:
+                return found[1].name or "A thermostat"
+            if (plant := self.data.smarther.get(what)) is not None:
+                return plant.plant.name or "A Smarther plant"
+        return "A Smarther plant or thermostat"

@@ -6,7 +6,12 @@ from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any, cast
 
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+    ServiceValidationError,
+)
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
@@ -14,6 +19,7 @@ from .eliot.exceptions import (
     EliotAppPasswordExpiredError,
     EliotAuthError,
     EliotBadRequestError,
+    EliotCommandBudgetError,
     EliotDisplayBusyError,
     EliotError,
     EliotForbiddenError,
@@ -38,6 +44,15 @@ def error_translation(
     err: EliotError, device: str | None = None
 ) -> tuple[str, dict[str, str]]:
     """Return the translation key and placeholders that explain a client error to the user."""
+    if isinstance(err, EliotCommandBudgetError):
+        return "command_budget_exhausted", {"resume_time": format_resume_time(err)}
+    if isinstance(err, EliotQuotaExceededError) and not err.daily:
+        return "rate_limited", {
+            "seconds": str(
+                max(1, round((err.resume_at - dt_util.utcnow()).total_seconds()))
+            ),
+            "resume_time": format_resume_time(err),
+        }
     if isinstance(err, EliotQuotaExceededError):
         return "quota_exhausted", {"resume_time": format_resume_time(err)}
     if isinstance(err, EliotAuthError):
@@ -92,6 +107,15 @@ def eliot_command[FuncT: Callable[..., Coroutine[Any, Any, None]]](
             name = getattr(self, "device_name", None)
             raise translated_error(
                 err, name if isinstance(name, str) else None
+            ) from err
+        except OAuth2TokenRequestReauthError as err:
+            # The refresh token is dead; the reauth flow has already started.
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except OAuth2TokenRequestBaseError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="token_refresh_failed"
             ) from err
 
     return cast("FuncT", handler)

@@ -13,6 +13,7 @@ from homeassistant.helpers import issue_registry as ir
 from .const import CONF_SUBSCRIPTION_KEY, DEVELOPER_PORTAL_URL, DOMAIN, LOGGER
 
 ISSUE_QUOTA_EXHAUSTED = "quota_exhausted"
+ISSUE_COMMAND_BUDGET_EXHAUSTED = "command_budget_exhausted"
 ISSUE_INVALID_SUBSCRIPTION_KEY = "invalid_subscription_key"
 ISSUE_APP_PASSWORD_EXPIRED = "app_password_expired"
 ISSUE_TERMS_EXPIRED = "terms_expired"

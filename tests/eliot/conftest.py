@@ -85,7 +85,7 @@ class Tokens:
         self.asked += 1
         return self.current
 
-    async def refresh(self) -> str:
+    async def refresh(self, refused: str) -> str:
         """Return a new token, as a forced refresh would."""
         self.refreshed += 1
         self.current = FRESH_TOKEN

@@ -51,11 +51,21 @@ def test_interval_never_below_a_minute(clock: FakeClock) -> None:
     assert budget.refresh_interval(3) == timedelta(seconds=60)
 
 
-def test_interval_with_nothing_left_waits_for_the_reset(clock: FakeClock) -> None:
-    """With only the reserve left, the next refresh is at the reset."""
+def test_interval_with_only_the_reserve_left_keeps_the_floor(clock: FakeClock) -> None:
+    """With only the reserve left, polling slows to the floor: one refresh an hour."""
     budget = spent(QuotaBudget(clock=clock), 460)
 
-    # Left 40, reserve 50: nothing to spend before midnight, 12 h away.
+    # Left 40, reserve 50: 40 calls over 12 h at 3 a refresh would be one every 54 min; the
+    # floor's pace is one an hour.
+    assert budget.refresh_interval(3) == timedelta(hours=1)
+
+
+def test_interval_with_less_than_a_refresh_left_waits_for_the_reset(
+    clock: FakeClock,
+) -> None:
+    """Without the calls of one refresh, the next refresh is at the reset."""
+    budget = spent(QuotaBudget(clock=clock), 498)
+
     assert budget.refresh_interval(3) == timedelta(hours=12)
 
 

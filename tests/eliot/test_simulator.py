@@ -139,7 +139,7 @@ async def sim(sim_options: dict[str, Any], socket_enabled: None) -> AsyncIterato
 
     sim: Sim
 
-    async def refresh() -> str:
+    async def refresh(refused: str) -> str:
         answer = await sim.control("POST", "/token", {})
         tokens["current"] = str(answer["access_token"])
         sim.refreshes.append(tokens["current"])
@@ -479,7 +479,7 @@ async def test_expired_token_is_refreshed_once(sim: Sim) -> None:
 async def test_revoked_tokens_end_in_an_auth_error(sim: Sim) -> None:
     """When even the refreshed token is refused, the auth error reaches the caller."""
 
-    async def stale() -> str:
+    async def stale(refused: str) -> str:
         return "not-a-token-the-simulator-knows"
 
     sim.client.refresh_callback = stale

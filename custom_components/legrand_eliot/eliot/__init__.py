@@ -1,6 +1,6 @@
 """Async client for the Works with Legrand cloud (Home + Control v1.0 and Smarther v2.0)."""
 
-from .client import EliotClient, SleepCallback, TokenCallback
+from .client import EliotClient, RefreshCallback, SleepCallback, TokenCallback
 from .const import (
     DEFAULT_BASE_URL,
     DEFAULT_DAILY_LIMIT,
@@ -15,6 +15,7 @@ from .exceptions import (
     EliotAppPasswordExpiredError,
     EliotAuthError,
     EliotBadRequestError,
+    EliotCommandBudgetError,
     EliotConflictError,
     EliotConnectionError,
     EliotDisplayBusyError,
@@ -60,6 +61,7 @@ __all__ = [
     "EliotAuthError",
     "EliotBadRequestError",
     "EliotClient",
+    "EliotCommandBudgetError",
     "EliotConflictError",
     "EliotConnectionError",
     "EliotDisplayBusyError",
@@ -84,6 +86,7 @@ __all__ = [
     "Program",
     "PushEvent",
     "QuotaBudget",
+    "RefreshCallback",
     "Scene",
     "SleepCallback",
     "Subscription",

@@ -90,6 +90,10 @@ from .quota import QuotaBudget
 _LOGGER = logging.getLogger(__package__)
 
 type TokenCallback = Callable[[], Awaitable[str]]
+# Given the token the gateway refused, returns a newer one (refreshing only if no one did).
+type RefreshCallback = Callable[[str], Awaitable[str]]
+type AuthFailureCallback = Callable[[EliotAuthError], None]
+type QuotaCallback = Callable[[EliotQuotaExceededError], None]
 type SleepCallback = Callable[[float], Awaitable[None]]
 
 _COMFORT_READ = "comfort.read"
@@ -121,16 +125,22 @@ class EliotClient:
     A quota-aware client for one Works with Legrand account.
 
     The caller supplies tokens through `token_callback` (the client never runs OAuth itself);
-    `refresh_callback`, when given, must return a freshly refreshed token and is used once
-    after a 401. Exceptions of these callbacks propagate unchanged, so the caller keeps its own
-    difference between a dead refresh token and a passing failure. Every other failure is an
-    `EliotError`.
+    `refresh_callback`, when given, receives the token the gateway refused and must return a
+    newer one; it is used once after a 401. Exceptions of these callbacks propagate unchanged,
+    so the caller keeps its own difference between a dead refresh token and a passing failure.
+    Every other failure is an `EliotError`.
+
+    `on_auth_failure` hears of a token still refused after a refresh (the account must be linked
+    again); `on_quota` hears of every call refused for the quota, by the gateway or locally by
+    the budget, the moment it happens.
     """
 
     token_callback: TokenCallback = field(repr=False)
     subscription_key: str = field(repr=False)
     session: aiohttp.ClientSession | None = field(default=None, repr=False)
-    refresh_callback: TokenCallback | None = field(default=None, repr=False)
+    refresh_callback: RefreshCallback | None = field(default=None, repr=False)
+    on_auth_failure: AuthFailureCallback | None = field(default=None, repr=False)
+    on_quota: QuotaCallback | None = field(default=None, repr=False)
     base_url: str = DEFAULT_BASE_URL
     budget: QuotaBudget = field(default_factory=QuotaBudget)
     # Thermostat end times are written in the plant's local time, without a zone; by default
@@ -418,25 +428,29 @@ class EliotClient:
         (486) after about 10 s. A poll fails fast: the next refresh is its retry.
         """
         url = self._url(call)
-        refresh = False
+        refused: str | None = None
         transient_tries = 0
         busy_tries = 0
         while True:
-            if refresh and self.refresh_callback is not None:
-                token = await self.refresh_callback()
+            if refused is not None and self.refresh_callback is not None:
+                token = await self.refresh_callback(refused)
             else:
                 token = await self.token_callback()
             try:
                 return await self._send(call, url, token)
             except EliotAuthError as err:
-                if (
-                    refresh
-                    or err.invalid_subscription_key
-                    or self.refresh_callback is None
-                ):
+                if err.invalid_subscription_key:
+                    raise
+                if refused is not None or self.refresh_callback is None:
+                    if self.on_auth_failure is not None:
+                        self.on_auth_failure(err)
                     raise
                 _LOGGER.debug("%s refused the token; refreshing it once", call.endpoint)
-                refresh = True
+                refused = token
+            except EliotQuotaExceededError as err:
+                if self.on_quota is not None:
+                    self.on_quota(err)
+                raise
             except EliotDisplayBusyError:
                 if not call.command or busy_tries >= self.busy_retries:
                     raise
@@ -460,7 +474,7 @@ class EliotClient:
         self._remember_token(token)
         async with self._lock:
             # Checked under the lock: an answer to the previous request may have paused calls.
-            self._raise_if_paused(call)
+            self.budget.check(command=call.command, endpoint=call.endpoint)
             await self._pace()
             self.budget.charge()
             headers = {
@@ -502,20 +516,11 @@ class EliotClient:
             next_reset=self.budget.reset_at,
             secrets=self._secrets(),
             scope=call.scope,
+            ids=call.path,
         )
         if isinstance(error, EliotQuotaExceededError):
             self.budget.pause(error.resume_at, daily=error.daily)
         raise error
-
-    def _raise_if_paused(self, call: _Call) -> None:
-        """Refuse to send while the gateway's quota pause lasts."""
-        if self.budget.is_paused and self.budget.paused_until is not None:
-            raise EliotQuotaExceededError(
-                "Call quota exhausted; nothing is sent until it is replenished",
-                endpoint=call.endpoint,
-                resume_at=self.budget.paused_until,
-                daily=self.budget.paused_daily,
-            )
 
     async def _pace(self) -> None:
         """Keep at least `min_spacing` seconds between the starts of two requests."""

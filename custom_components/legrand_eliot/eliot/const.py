@@ -45,6 +45,8 @@ TOKEN_ENDPOINT: Final = "POST /token"
 DEFAULT_DAILY_LIMIT: Final = 500
 DEFAULT_RESERVE_FRACTION: Final = 0.2
 MIN_REFRESH_INTERVAL: Final = timedelta(seconds=60)
+# The polling floor: commands never take the calls one refresh an hour needs until the reset.
+POLLING_FLOOR_INTERVAL: Final = timedelta(hours=1)
 # A plain rate limit (429) without Retry-After: wait at least until the next poll anyway.
 DEFAULT_THROTTLE_PAUSE: Final = timedelta(seconds=60)
 

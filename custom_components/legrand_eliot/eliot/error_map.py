@@ -37,8 +37,16 @@ _TRY_AGAIN = re.compile(r"try\s+again\s+in\s+(\d+)\s+second", re.IGNORECASE)
 _SCOPE = re.compile(r"\b([a-z]+\.(?:read|write))\b")
 # Any JSON Web Token, including one the client never saw (a token refreshed elsewhere).
 _JWT = re.compile(r"eyJ[\w-]+\.[\w.-]*")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Ids the call did not name (another plant's, a subscription's): UUIDs and long hex runs.
+_ID = re.compile(
+    r"\b(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})\b",
+    re.IGNORECASE,
+)
 _MAX_MESSAGE = 200
 _REDACTED = "**REDACTED**"
+_EMAIL_REDACTED = "**EMAIL**"
+_ID_REDACTED = "{id}"
 
 _SIMPLE_ERRORS: dict[int, type[EliotError]] = {
     400: EliotBadRequestError,
@@ -75,14 +83,29 @@ def error_message(body: Any) -> str | None:
     return None
 
 
-def redact(message: str | None, secrets: Iterable[str]) -> str | None:
-    """Cut a server message to a readable length with every secret replaced."""
+def redact(
+    message: str | None,
+    secrets: Iterable[str],
+    ids: Mapping[str, str] | None = None,
+) -> str | None:
+    """
+    Cut a server message to a readable length, fit to show a user or a log.
+
+    Every secret is replaced, each id the call named becomes its route placeholder
+    (`{plantId}`), and e-mail addresses and other ids are blanked: the cloud's free text
+    otherwise echoes whatever it was sent.
+    """
     if not message:
         return None
     for secret in secrets:
         if secret and len(secret) >= 4:
             message = message.replace(secret, _REDACTED)
     message = _JWT.sub(_REDACTED, message)
+    for name, value in (ids or {}).items():
+        if len(value) >= 4:
+            message = message.replace(value, f"{{{name}}}")
+    message = _EMAIL.sub(_EMAIL_REDACTED, message)
+    message = _ID.sub(_ID_REDACTED, message)
     message = " ".join(message.split())
     if len(message) > _MAX_MESSAGE:
         message = f"{message[:_MAX_MESSAGE]}..."
@@ -140,15 +163,17 @@ def error_for_status(
     next_reset: datetime,
     secrets: Iterable[str],
     scope: str | None = None,
+    ids: Mapping[str, str] | None = None,
 ) -> EliotError:
     """
     Return the exception for an error answer.
 
     `next_reset` is where a quota answer that names no moment resumes; `scope` is the
-    permission the endpoint needs, reported on a 403 that names none.
+    permission the endpoint needs, reported on a 403 that names none; `ids` are the values the
+    route was filled with, shown as their placeholders.
     """
     raw_message = error_message(body)
-    message = redact(raw_message, secrets) or ""
+    message = redact(raw_message, secrets, ids) or ""
     if status in (403, 429) and (status == 429 or is_quota_message(raw_message)):
         daily = is_quota_message(raw_message)
         delay = quota_delay(raw_message)

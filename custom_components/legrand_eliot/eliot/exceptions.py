@@ -126,6 +126,16 @@ class EliotQuotaExceededError(EliotError):
         return f"{super()._compose()}; calls resume at {self.resume_at.isoformat()}"
 
 
+class EliotCommandBudgetError(EliotQuotaExceededError):
+    """
+    A command refused locally: commands spent what the day's budget allows them.
+
+    The rest of the day's calls are kept for polling; commands resume at `resume_at`.
+    """
+
+    default_message: ClassVar[str] = "Commands used up the day's call budget"
+
+
 class EliotBadRequestError(EliotError):
     """The gateway refused the request as malformed (400): a bug on the client's side."""
 

@@ -9,12 +9,24 @@ import logging
 import math
 from typing import Any
 
-from .const import DEFAULT_DAILY_LIMIT, DEFAULT_RESERVE_FRACTION, MIN_REFRESH_INTERVAL
-from .exceptions import EliotInvalidValueError
+from .const import (
+    DEFAULT_DAILY_LIMIT,
+    DEFAULT_RESERVE_FRACTION,
+    MIN_REFRESH_INTERVAL,
+    POLLING_FLOOR_INTERVAL,
+)
+from .exceptions import (
+    EliotCommandBudgetError,
+    EliotInvalidValueError,
+    EliotQuotaExceededError,
+)
 
 _LOGGER = logging.getLogger(__package__)
 
 _DAY = timedelta(days=1)
+# How far ahead a stored reset or pause may lie: a day, plus the hour a daylight saving change
+# adds to a local day. Anything further is a damaged or forged snapshot.
+_PLAUSIBLE_AHEAD = _DAY + timedelta(hours=1)
 _SNAPSHOT_VERSION = 1
 
 
@@ -26,19 +38,29 @@ def _utc_now() -> datetime:
 @dataclass(kw_only=True)
 class QuotaBudget:
     """
-    The calls one account may still make today.
+    The calls one account may still make today, and who may spend them.
 
-    The gateway counts every physical request, retries included, and resets the count once a day
-    (at midnight in `time_zone` until the gateway itself tells a different moment). When the
-    gateway says the quota is gone, `paused_until` holds the moment calls may resume and the
-    client sends nothing before it.
+    The gateway counts every physical request, retries included, and resets the count once a
+    day: at midnight in `time_zone` until the gateway itself tells its own moment (the countdown
+    of a "Quota will be replenished in HH:MM:SS" answer). A learned moment is kept in UTC and
+    repeats every 24 hours, so it holds across daylight saving changes. When the gateway says the
+    quota is gone, `paused_until` holds the moment calls may resume and nothing is sent before.
+
+    Every call is checked before it is sent (`check`): nothing goes out once the day's limit is
+    spent, so the gateway's own refusal is never how the limit is found. Commands may spend the
+    reserve kept for them and then the polling share, but never the polling floor: the calls
+    one refresh an hour (`POLLING_FLOOR_INTERVAL`) needs until the reset, so entities stay at
+    most about an hour old whatever automations do. `calls_per_refresh` (set by the poller)
+    sizes that floor.
     """
 
     daily_limit: int = DEFAULT_DAILY_LIMIT
     time_zone: tzinfo = UTC
     clock: Callable[[], datetime] = field(default=_utc_now, repr=False)
+    calls_per_refresh: int = 1
     used: int = field(default=0, init=False)
     reset_at: datetime = field(init=False)
+    reset_learned: bool = field(default=False, init=False)
     paused_until: datetime | None = field(default=None, init=False)
     paused_daily: bool = field(default=False, init=False)
 
@@ -48,11 +70,7 @@ class QuotaBudget:
             raise EliotInvalidValueError("The daily limit must be a whole number")
         if self.daily_limit < 1:
             raise EliotInvalidValueError("The daily limit must be at least 1")
-        now = self.now()
-        local = now.astimezone(self.time_zone)
-        self.reset_at = datetime.combine(
-            local.date() + _DAY, time(), tzinfo=self.time_zone
-        )
+        self.reset_at = self._next_local_midnight(self.now())
 
     def now(self) -> datetime:
         """Return the clock's time, as an aware datetime."""
@@ -76,6 +94,46 @@ class QuotaBudget:
         """Return whether the gateway said no call may be made yet."""
         self._roll(self.now())
         return self.paused_until is not None
+
+    def polling_floor(self, now: datetime | None = None) -> int:
+        """Return the calls kept for polling: one refresh an hour until the reset."""
+        now = self.now() if now is None else now
+        self._roll(now)
+        hours = math.ceil(
+            max(0.0, (self.reset_at - now).total_seconds())
+            / POLLING_FLOOR_INTERVAL.total_seconds()
+        )
+        return hours * max(0, self.calls_per_refresh)
+
+    def commands_allowed(self) -> bool:
+        """Return whether a command may be sent now without eating into the polling floor."""
+        now = self.now()
+        self._roll(now)
+        return self.paused_until is None and self._command_room(now) > 0
+
+    def check(self, *, command: bool, endpoint: str | None = None) -> None:
+        """Raise the quota error that forbids sending this call now; return if it may go."""
+        now = self.now()
+        self._roll(now)
+        if self.paused_until is not None:
+            raise EliotQuotaExceededError(
+                "Call quota exhausted; nothing is sent until it is replenished",
+                endpoint=endpoint,
+                resume_at=self.paused_until,
+                daily=self.paused_daily,
+            )
+        if self.used >= self.daily_limit:
+            raise EliotQuotaExceededError(
+                "The daily call budget is spent; nothing is sent until it resets",
+                endpoint=endpoint,
+                resume_at=self.reset_at,
+            )
+        if command and self._command_room(now) <= 0:
+            raise EliotCommandBudgetError(
+                "Commands used up the calls of the day; the rest keeps entities fresh",
+                endpoint=endpoint,
+                resume_at=self._commands_resume_at(now),
+            )
 
     def charge(self, calls: int = 1) -> None:
         """Count calls that are about to be sent."""
@@ -104,7 +162,8 @@ class QuotaBudget:
                 whole = until.replace(microsecond=0)
                 if whole < until:
                     whole += timedelta(seconds=1)
-                self.reset_at = whole.astimezone(self.time_zone)
+                self.reset_at = whole.astimezone(UTC)
+                self.reset_learned = True
         _LOGGER.debug("Calls paused until %s", self.paused_until)
 
     def refresh_interval(
@@ -118,9 +177,10 @@ class QuotaBudget:
 
         A reserve for commands is kept: `reserve_fraction` of the daily limit, scaled to the part
         of the day that is left (commands come at any hour, so an evening needs less reserve than
-        a whole day). What is left beyond it is spread evenly over the time to the reset. Never
-        below 60 s; while paused, the time to the resume moment; with nothing left to spend, the
-        time to the reset.
+        a whole day). What is left beyond it is spread evenly over the time to the reset. With
+        only the reserve left, polling keeps the floor's pace of one refresh an hour (commands
+        never take those calls). Never below 60 s; while paused, the time to the resume moment;
+        with not even one refresh left, the time to the reset.
         """
         if calls_per_refresh < 0 or not 0 <= reserve_fraction < 1:
             raise EliotInvalidValueError(
@@ -138,9 +198,16 @@ class QuotaBudget:
             * self.daily_limit
             * min(1.0, remaining / _DAY.total_seconds())
         )
-        spendable = max(0, self.daily_limit - self.used) - reserve
-        if spendable < calls_per_refresh:
+        left = max(0, self.daily_limit - self.used)
+        spendable = left - reserve
+        if left < calls_per_refresh:
             return max(MIN_REFRESH_INTERVAL, self.reset_at - now)
+        if spendable < calls_per_refresh:
+            # Only the reserve is left: keep the floor's pace, one refresh an hour at most.
+            interval = timedelta(
+                seconds=math.ceil(remaining * calls_per_refresh / left)
+            )
+            return max(POLLING_FLOOR_INTERVAL, interval)
         interval = timedelta(
             seconds=math.ceil(remaining * calls_per_refresh / spendable)
         )
@@ -153,7 +220,8 @@ class QuotaBudget:
             "version": _SNAPSHOT_VERSION,
             "daily_limit": self.daily_limit,
             "used": self.used,
-            "reset_at": self.reset_at.isoformat(),
+            "reset_at": self.reset_at.astimezone(UTC).isoformat(),
+            "reset_learned": self.reset_learned,
             "paused_until": None
             if self.paused_until is None
             else self.paused_until.isoformat(),
@@ -164,36 +232,61 @@ class QuotaBudget:
         """
         Take back a stored snapshot; return whether it was usable.
 
-        The limit stays the configured one. A snapshot from a past day keeps only the learned
-        reset time of day. A damaged snapshot is ignored, never fatal.
+        The limit stays the configured one. A snapshot from a past day keeps only a learned
+        reset time. A damaged or implausible snapshot (wrong types, dates out of range, a reset
+        or a pause more than a day ahead) is discarded with one warning: never fatal.
         """
         try:
-            used = data["used"]
-            reset_at = datetime.fromisoformat(data["reset_at"])
-            raw_pause = data.get("paused_until")
-            paused_until = (
-                None if raw_pause is None else datetime.fromisoformat(raw_pause)
-            )
-        except KeyError, TypeError, ValueError, AttributeError:
-            _LOGGER.debug("Ignoring an unreadable quota snapshot")
+            restored = self._read_snapshot(data, self.now())
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            OverflowError,
+        ) as err:
+            _LOGGER.warning("Ignoring the stored call budget: %s", err)
             return False
-        if (
-            isinstance(used, bool)
-            or not isinstance(used, int)
-            or used < 0
-            or reset_at.tzinfo is None
-            or (paused_until is not None and paused_until.tzinfo is None)
-        ):
-            _LOGGER.debug("Ignoring an invalid quota snapshot")
-            return False
-        self.used = used
-        self.reset_at = reset_at.astimezone(self.time_zone)
-        self.paused_until = paused_until
-        self.paused_daily = (
-            paused_until is not None and data.get("paused_daily") is True
-        )
+        (
+            self.used,
+            self.reset_at,
+            self.reset_learned,
+            self.paused_until,
+            self.paused_daily,
+        ) = restored
         self._roll(self.now())
         return True
+
+    @staticmethod
+    def _read_snapshot(
+        data: Mapping[str, Any], now: datetime
+    ) -> tuple[int, datetime, bool, datetime | None, bool]:
+        """Validate a snapshot's fields; raise ValueError (or a kin) for anything off."""
+        used = data["used"]
+        if isinstance(used, bool) or not isinstance(used, int) or used < 0:
+            raise ValueError("the count is not a whole number of calls")
+        reset_at = _stored_moment(data["reset_at"], "reset", now)
+        if reset_at is None:
+            raise ValueError("no reset moment")
+        paused_until = _stored_moment(data.get("paused_until"), "pause", now)
+        learned = data.get("reset_learned", False)
+        daily = data.get("paused_daily", False)
+        if not isinstance(learned, bool) or not isinstance(daily, bool):
+            raise TypeError("a flag is not true or false")
+        return used, reset_at, learned, paused_until, paused_until is not None and daily
+
+    def _command_room(self, now: datetime) -> int:
+        """Return how many commands may still go before the polling floor."""
+        return self.daily_limit - self.used - self.polling_floor(now)
+
+    def _commands_resume_at(self, now: datetime) -> datetime:
+        """Return when the shrinking polling floor next leaves room for one command."""
+        per_hour = max(1, self.calls_per_refresh)
+        # The floor must fall below what is left: to at most `hours` refreshes.
+        hours = (self.daily_limit - self.used - 1) // per_hour
+        if hours <= 0:
+            return self.reset_at
+        return max(now, self.reset_at - hours * POLLING_FLOOR_INTERVAL)
 
     def _roll(self, now: datetime) -> None:
         """Start a new day once the reset moment has passed, and end a pause that is over."""
@@ -206,12 +299,27 @@ class QuotaBudget:
             self.paused_daily = False
 
     def _next_reset_after(self, now: datetime) -> datetime:
-        """Return the first moment after `now` at the reset's local time of day."""
-        wall = self.reset_at.astimezone(self.time_zone).time()
+        """Return the first reset after `now`: the learned moment a whole number of days on."""
+        if not self.reset_learned:
+            return self._next_local_midnight(now)
+        days = (now - self.reset_at) // _DAY + 1
+        return self.reset_at + days * _DAY
+
+    def _next_local_midnight(self, now: datetime) -> datetime:
+        """Return the coming midnight in the home's time zone, in UTC."""
         local = now.astimezone(self.time_zone)
-        candidate = datetime.combine(local.date(), wall, tzinfo=self.time_zone)
-        if candidate <= now:
-            candidate = datetime.combine(
-                local.date() + _DAY, wall, tzinfo=self.time_zone
-            )
-        return candidate
+        midnight = datetime.combine(local.date() + _DAY, time(), tzinfo=self.time_zone)
+        return midnight.astimezone(UTC)
+
+
+def _stored_moment(value: Any, what: str, now: datetime) -> datetime | None:
+    """Read a stored moment: aware, in range, and no further ahead than a day."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"the {what} moment has no time zone")
+    moment = moment.astimezone(UTC)
+    if moment - now > _PLAUSIBLE_AHEAD:
+        raise ValueError(f"the {what} moment lies more than a day ahead")
+    return moment
