@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections.abc import Mapping
@@ -242,6 +243,12 @@ async def token(request: web.Request) -> web.StreamResponse:
     fault = cloud.faults.take(request.path, "token")
     if fault is not None:
         return await _token_fault(request, cloud, fault)
+    if cloud.options.token_delay:
+        # The answer takes its time; grants are redeemed when it is ready, in arrival order.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                cloud.shutting_down.wait(), cloud.options.token_delay
+            )
     try:
         form = await form_fields(request)
     except BodyError as err:

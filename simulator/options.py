@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # Allowed values of the options that choose between variants.
 CHOICES: dict[str, tuple[object, ...]] = {
     "quota_status": (403, 429),
-    "token_fields": ("both", "expires_in", "expires_on"),
+    "token_fields": ("both", "expires_in", "expires_on", "neither"),
     "expires_on_type": ("int", "str"),
     "hc_unreachable": ("flag", "missing"),
     "activation_time_format": ("utc", "local", "offset", "range"),
@@ -36,6 +36,8 @@ class Options:
     code_lifetime: int = 600
     revoke_rotated_refresh_tokens: bool = False
     token_fields: str = "both"
+    # Seconds the login server takes to answer a token request (a real one takes a moment).
+    token_delay: float = 0.0
     expires_on_type: str = "int"
     auto_consent: bool = False
     issuer: str | None = None

@@ -265,9 +265,9 @@ class TokenStore:
             "refresh_token": refresh_token,
             "refresh_token_expires_in": options.refresh_token_lifetime,
         }
-        if options.token_fields == "expires_in":
+        if options.token_fields in ("expires_in", "neither"):
             del response["expires_on"]
-        elif options.token_fields == "expires_on":
+        if options.token_fields in ("expires_on", "neither"):
             del response["expires_in"]
         return response
 

@@ -516,3 +516,50 @@ async def test_reconfigure_with_a_token_that_cannot_be_refreshed(
     )
     assert result["errors"] == {"base": error}
     assert entry.data[CONF_SUBSCRIPTION_KEY] == KEY
+
+
+IN_2100 = 4102444800
+
+
+@pytest.mark.parametrize(
+    ("expiry", "expires_in"),
+    [
+        ({"expires_in": 3600, "expires_on": IN_2100}, 3600),
+        ({"expires_in": "3600"}, 3600),
+        ({"expires_on": IN_2100}, None),
+        ({"expires_on": str(IN_2100)}, None),
+        ({}, 3600),
+    ],
+    ids=["both", "expires_in-text", "expires_on", "expires_on-text", "neither"],
+)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_every_token_shape_links(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    expiry: dict[str, Any],
+    expires_in: int | None,
+) -> None:
+    """Each expiry shape Legrand has answered with links the account; nothing logs the answer."""
+    token = token_response()
+    del token["expires_in"], token["expires_on"]
+    mock_cloud(aioclient_mock, token={**token, **expiry})
+
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    stored = result["result"].data["token"]
+    assert isinstance(stored["expires_in"], int)
+    if expires_in is None:
+        # Only the moment was given: the token expires then, whatever the lifetime says.
+        assert stored["expires_on"] == IN_2100
+        assert stored["expires_at"] == pytest.approx(IN_2100, abs=5)
+    else:
+        # The lifetime counts; a missing moment is filled from it.
+        assert stored["expires_in"] == expires_in
+        if "expires_on" not in expiry:
+            assert stored["expires_on"] == pytest.approx(stored["expires_at"], abs=5)
+    assert "Invalid token" not in caplog.text

@@ -1,0 +1,175 @@
+"""Tokens as a real login hands them out: every answer shape, refresh races, reauth at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.eliot import DeviceKind
+from simulator import SimulatedCloud
+
+HC_PLANT = "000000005d1e3bc13598330000000001"
+
+
+def issued(cloud: SimulatedCloud) -> int:
+    """Return how many token answers the login server gave (each carries a new refresh token)."""
+    return len(cloud.tokens.refresh)
+
+
+def reauth_flows(hass: HomeAssistant) -> list[str]:
+    """Return the sources of the entry flows in progress."""
+    return [
+        flow["context"]["source"]
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    ]
+
+
+def plugs(entry: MockConfigEntry) -> list[str]:
+    """Return the ids of the Home + Control plugs."""
+    plant = entry.runtime_data.coordinator.data.home_control[HC_PLANT]
+    return [m.id for m in plant.topology.modules if m.device == DeviceKind.PLUG]
+
+
+async def expire_on_the_server(sim: TestClient) -> None:
+    """Make the current access tokens expire at the gateway, before the entry expects it."""
+    assert (await sim.post("/_sim/tokens/expire", json={})).status == 200
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"token_fields": "both"},
+        {"token_fields": "expires_in"},
+        {"token_fields": "expires_on"},
+        {"token_fields": "expires_on", "expires_on_type": "str"},
+        {"token_fields": "neither"},
+    ],
+    ids=["both", "expires_in", "expires_on", "expires_on-text", "neither"],
+)
+async def test_refresh_with_each_token_shape(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    answer: dict[str, Any],
+) -> None:
+    """An expired token is refreshed whatever expiry fields the answer carries."""
+    assert (await sim.post("/_sim/options", json=answer)).status == 200
+    old = config_entry.data["token"]
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, "token": {**old, "expires_at": 0}}
+    )
+
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    token = config_entry.data["token"]
+    assert token["access_token"] != old["access_token"]
+    assert token["expires_in"] == pytest.approx(3600, abs=1)
+    # The answer's moment, or one computed from the lifetime: an hour after the refresh.
+    assert token["expires_at"] == pytest.approx(token["expires_on"], abs=5)
+    assert token["expires_on"] - cloud.clock.now().timestamp() == pytest.approx(
+        3600, abs=5
+    )
+
+
+@pytest.mark.parametrize("expired_locally", [False, True], ids=["401", "at-expiry"])
+async def test_concurrent_commands_and_a_poll_refresh_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    expired_locally: bool,
+) -> None:
+    """
+    Several commands and a poll meet an expired token: one refresh, no reauth, all succeed.
+
+    The login rotates refresh tokens (a used one is revoked): a second refresh with the same
+    refresh token would be refused and end in a needless reauth.
+    """
+    entry = init_integration
+    options = {"revoke_rotated_refresh_tokens": True}
+    assert (await sim.post("/_sim/options", json=options)).status == 200
+    client = entry.runtime_data.client
+    coordinator = entry.runtime_data.coordinator
+    await expire_on_the_server(sim)
+    if expired_locally:
+        hass.config_entries.async_update_entry(
+            entry,
+            data={**entry.data, "token": {**entry.data["token"], "expires_at": 0}},
+        )
+    before = issued(cloud)
+
+    await asyncio.gather(
+        *(
+            client.switch(HC_PLANT, plug, DeviceKind.PLUG, True)
+            for plug in plugs(entry)
+        ),
+        client.hc_plant_status(HC_PLANT),
+        coordinator.async_refresh(),
+    )
+    await hass.async_block_till_done()
+
+    assert issued(cloud) - before == 1
+    assert reauth_flows(hass) == []
+    assert coordinator.last_update_success
+    assert coordinator.data.home_control[HC_PLANT].available
+    modules = cloud.world.hc_plants[HC_PLANT].modules
+    assert all(modules[plug].status == "on" for plug in plugs(entry))
+
+
+async def test_refused_refresh_on_a_command_starts_reauth_at_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A command whose forced refresh is refused (invalid_grant) starts the reauth flow."""
+    response = await sim.post("/_sim/tokens/revoke", json={"access": True})
+    assert response.status == 200
+
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "switch", "turn_on", {"entity_id": plug_entity(hass)}, blocking=True
+        )
+    await hass.async_block_till_done()
+
+    assert err.value.translation_key == "auth_failed"
+    assert reauth_flows(hass) == [SOURCE_REAUTH]
+
+
+async def test_token_refused_after_a_refresh_starts_reauth_at_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A command still refused with 401 after a good refresh starts the reauth flow, once."""
+    body = {"status": 401, "match": "/plug/energy/", "count": 4}
+    assert (await sim.post("/_sim/faults", json=body)).status == 201
+
+    for _ in range(2):
+        with pytest.raises(HomeAssistantError) as err:
+            await hass.services.async_call(
+                "switch", "turn_on", {"entity_id": plug_entity(hass)}, blocking=True
+            )
+        assert err.value.translation_key == "auth_failed"
+    await hass.async_block_till_done()
+
+    assert reauth_flows(hass) == [SOURCE_REAUTH]
+
+
+def plug_entity(hass: HomeAssistant) -> str:
+    """Return the entity id of a plug's switch."""
+    return next(
+        state.entity_id
+        for state in hass.states.async_all("switch")
+        if state.attributes.get("device_class") == "outlet"
+    )
