@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+import math
 import time
 from typing import TYPE_CHECKING, Any, Concatenate
 
@@ -332,11 +333,16 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         finally:
             self.save_budget()
         clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
-        self.budget.calls_per_refresh = self.calls_per_refresh(data)
+        calls = self.calls_per_refresh(data)
+        topology = self._topology_calls(data)
+        self.budget.floor_calls_per_hour = calls + math.ceil(
+            topology / (TOPOLOGY_INTERVAL / timedelta(hours=1))
+        )
         if self.budget.commands_allowed():
             clear_issue(self.hass, self.config_entry, ISSUE_COMMAND_BUDGET_EXHAUSTED)
         self.update_interval = self.budget.refresh_interval(
-            self.budget.calls_per_refresh
+            calls,
+            set_aside=topology * self._topology_reads_before(self.budget.reset_at),
         )
         return data
 
@@ -391,6 +397,23 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             if not self._kept_fresh_by_push(plant, module.id, now)
         )
         return max(1, len(data.home_control) + thermostats)
+
+    @staticmethod
+    def _topology_calls(data: EliotData) -> int:
+        """Return the calls of one topology read: both lists, each plant, each program list."""
+        calls = 2 + 2 * len(data.home_control) + len(data.smarther)
+        return calls + sum(len(p.topology.modules) for p in data.smarther.values())
+
+    def _topology_reads_before(self, moment: datetime) -> int:
+        """Return how many scheduled topology reads fall before a moment."""
+        if self._topology_read_at is None:
+            return 1
+        due = dt_util.utcnow() + timedelta(
+            seconds=self._topology_read_at
+            + TOPOLOGY_INTERVAL.total_seconds()
+            - time.monotonic()
+        )
+        return max(0, math.ceil((moment - due) / TOPOLOGY_INTERVAL))
 
     def _kept_fresh_by_push(
         self, plant: SmartherPlant, module_id: str, now: float

@@ -48,16 +48,16 @@ class QuotaBudget:
 
     Every call is checked before it is sent (`check`): nothing goes out once the day's limit is
     spent, so the gateway's own refusal is never how the limit is found. Commands may spend the
-    reserve kept for them and then the polling share, but never the polling floor: the calls
-    one refresh an hour (`POLLING_FLOOR_INTERVAL`) needs until the reset, so entities stay at
-    most about an hour old whatever automations do. `calls_per_refresh` (set by the poller)
-    sizes that floor.
+    reserve kept for them and then the polling share, but never the polling floor: the calls of
+    one refresh an hour (`POLLING_FLOOR_INTERVAL`) until the reset, plus one refresh of margin,
+    so entities stay at most about an hour old whatever automations do. The poller sets
+    `floor_calls_per_hour`: one refresh's calls and its share of the rarer reads.
     """
 
     daily_limit: int = DEFAULT_DAILY_LIMIT
     time_zone: tzinfo = UTC
     clock: Callable[[], datetime] = field(default=_utc_now, repr=False)
-    calls_per_refresh: int = 1
+    floor_calls_per_hour: int = 1
     used: int = field(default=0, init=False)
     reset_at: datetime = field(init=False)
     reset_learned: bool = field(default=False, init=False)
@@ -96,14 +96,26 @@ class QuotaBudget:
         return self.paused_until is not None
 
     def polling_floor(self, now: datetime | None = None) -> int:
-        """Return the calls kept for polling: one refresh an hour until the reset."""
-        now = self.now() if now is None else now
-        self._roll(now)
-        hours = math.ceil(
-            max(0.0, (self.reset_at - now).total_seconds())
-            / POLLING_FLOOR_INTERVAL.total_seconds()
+        """
+        Return the calls commands must leave to polling until the reset.
+
+        One refresh an hour until the reset, plus one (the margin absorbs a refresh planned
+        before the last commands, a little early); but never more than polling's share of a
+        small budget, the part beyond the command reserve for the hours left, so that commands
+        always keep their reserve.
+        """
+        if now is None:
+            now = self.now()
+            self._roll(now)
+        remaining = max(0.0, (self.reset_at - now).total_seconds())
+        hours = math.ceil(remaining / POLLING_FLOOR_INTERVAL.total_seconds())
+        hourly = (hours + 1) * max(0, self.floor_calls_per_hour)
+        share = math.floor(
+            (1 - DEFAULT_RESERVE_FRACTION)
+            * self.daily_limit
+            * min(1.0, remaining / _DAY.total_seconds())
         )
-        return hours * max(0, self.calls_per_refresh)
+        return min(hourly, share)
 
     def commands_allowed(self) -> bool:
         """Return whether a command may be sent now without eating into the polling floor."""
@@ -171,16 +183,20 @@ class QuotaBudget:
         calls_per_refresh: int,
         reserve_fraction: float = DEFAULT_RESERVE_FRACTION,
         now: datetime | None = None,
+        *,
+        set_aside: int = 0,
     ) -> timedelta:
         """
         Return how long to wait between refreshes so today's calls last until the reset.
 
         A reserve for commands is kept: `reserve_fraction` of the daily limit, scaled to the part
         of the day that is left (commands come at any hour, so an evening needs less reserve than
-        a whole day). What is left beyond it is spread evenly over the time to the reset. With
-        only the reserve left, polling keeps the floor's pace of one refresh an hour (commands
-        never take those calls). Never below 60 s; while paused, the time to the resume moment;
-        with not even one refresh left, the time to the reset.
+        a whole day). What is left beyond it is spread evenly over the time to the reset, but the
+        reserve never makes polling slower than one refresh an hour while what is left allows it
+        (the polling floor, which commands never take). `set_aside` calls are kept for reads
+        the poller knows will come before the reset (its twice-daily topology reads). Never
+        below 60 s; while paused, the time to the resume moment; with not even one refresh
+        left, the time to the reset.
         """
         if calls_per_refresh < 0 or not 0 <= reserve_fraction < 1:
             raise EliotInvalidValueError(
@@ -198,20 +214,20 @@ class QuotaBudget:
             * self.daily_limit
             * min(1.0, remaining / _DAY.total_seconds())
         )
-        left = max(0, self.daily_limit - self.used)
-        spendable = left - reserve
+        left = max(0, self.daily_limit - self.used - max(0, set_aside))
         if left < calls_per_refresh:
             return max(MIN_REFRESH_INTERVAL, self.reset_at - now)
+        # Everything left spread evenly: the slowest pace that still lasts until the reset.
+        all_left = timedelta(seconds=math.ceil(remaining * calls_per_refresh / left))
+        floor_pace = max(POLLING_FLOOR_INTERVAL, all_left)
+        spendable = left - reserve
         if spendable < calls_per_refresh:
-            # Only the reserve is left: keep the floor's pace, one refresh an hour at most.
-            interval = timedelta(
-                seconds=math.ceil(remaining * calls_per_refresh / left)
-            )
-            return max(POLLING_FLOOR_INTERVAL, interval)
+            return floor_pace
         interval = timedelta(
             seconds=math.ceil(remaining * calls_per_refresh / spendable)
         )
-        return max(MIN_REFRESH_INTERVAL, interval)
+        # The reserve never slows polling below the floor's hourly pace.
+        return max(MIN_REFRESH_INTERVAL, min(interval, floor_pace))
 
     def snapshot(self) -> dict[str, Any]:
         """Return the state as JSON-friendly values, for storage across restarts."""
@@ -281,12 +297,15 @@ class QuotaBudget:
 
     def _commands_resume_at(self, now: datetime) -> datetime:
         """Return when the shrinking polling floor next leaves room for one command."""
-        per_hour = max(1, self.calls_per_refresh)
-        # The floor must fall below what is left: to at most `hours` refreshes.
-        hours = (self.daily_limit - self.used - 1) // per_hour
-        if hours <= 0:
-            return self.reset_at
-        return max(now, self.reset_at - hours * POLLING_FLOOR_INTERVAL)
+        # The floor only shrinks as the reset nears: search the first second with room.
+        early, late = now, self.reset_at
+        while late - early > timedelta(seconds=1):
+            middle = early + (late - early) / 2
+            if self._command_room(middle) > 0:
+                late = middle
+            else:
+                early = middle
+        return late.replace(microsecond=0) + timedelta(seconds=1)
 
     def _roll(self, now: datetime) -> None:
         """Start a new day once the reset moment has passed, and end a pause that is over."""
