@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -13,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.const import CONF_DAILY_BUDGET, DOMAIN
+from custom_components.legrand_eliot.coordinator import budget_store_key
 from custom_components.legrand_eliot.eliot.const import POLLING_FLOOR_INTERVAL
 from simulator import SimulatedCloud
 
@@ -110,3 +113,73 @@ async def test_command_loop_never_spends_the_polling_floor(
         "switch", "turn_on", {"entity_id": plug}, blocking=True
     )
     assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"used": 3, "reset_at": "9999-12-31T23:30:00+00:00", "paused_until": None},
+        {
+            "used": 3,
+            "reset_at": "2000-01-01T00:00:00+00:00",
+            "paused_until": "9999-12-31T23:59:59+00:00",
+            "paused_daily": True,
+        },
+    ],
+    ids=["reset-in-9999", "pause-until-9999"],
+)
+async def test_implausible_stored_budget_does_not_block_setup(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    stored: dict[str, Any],
+) -> None:
+    """A stored budget that cannot be true is dropped with a warning; the entry loads."""
+    await hass.config.async_set_time_zone("Europe/Paris")
+    key = budget_store_key(config_entry.entry_id)
+    hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": stored}
+    config_entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    coordinator = config_entry.runtime_data.coordinator
+    assert not coordinator.budget.is_paused
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval < timedelta(hours=1)
+    assert "Ignoring the stored call budget" in caplog.text
+
+
+@pytest.mark.parametrize("cloud_options", [{"quota_timezone": "UTC"}])
+async def test_gateway_day_is_learned_from_its_first_quota_answer(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A gateway counting days in UTC, Home Assistant in US/Pacific: learned once, kept."""
+    coordinator = polling_coordinator(init_integration)
+    budget = coordinator.budget
+    used = cloud.counters["quota"][cloud.user().email]["used"]
+    # The gateway's quota is now spent: its next answer names its own reset.
+    assert (await sim.post("/_sim/options", json={"quota_limit": used})).status == 200
+    utc_midnight = cloud.metering.resets_at()
+    assert utc_midnight != budget.reset_at
+
+    await next_refresh(hass, freezer, coordinator)
+
+    # The gateway counts down in whole seconds: the moment is known to the second.
+    second = timedelta(seconds=1)
+    assert abs(budget.reset_at - utc_midnight) <= second
+    assert budget.paused_until is not None
+    assert abs(budget.paused_until - utc_midnight) <= second
+    # From then on the gateway's day is the budget's: no second refusal is needed to know it.
+    freezer.move_to(utc_midnight + 2 * second)
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.last_update_success
+    assert not budget.is_paused
+    assert abs(budget.reset_at - cloud.metering.resets_at()) <= second

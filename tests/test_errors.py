@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import json
 import logging
 from typing import Any
 
@@ -17,6 +18,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -416,3 +420,100 @@ async def test_malformed_answer_marks_plant_and_logs_once(
     assert "GET /hc/api/v1.0/plants/{plantId}" in lines[0]
     await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available
+
+
+async def test_short_rate_limit_is_told_as_such(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """429 with Retry-After 120 on a command: a slow-down message with the wait, no repair."""
+    await fault(
+        sim,
+        status=429,
+        match="/plug/energy/",
+        count=1,
+        retry_after=120,
+        message="Rate limit is exceeded. Try again in 120 seconds.",
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(init_integration).switch_plug()
+    assert err.value.translation_key == "rate_limited"
+    assert err.value.translation_placeholders["seconds"] == "120"
+    assert "120 s" in str(err.value)
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"quota_exhausted_{init_integration.entry_id}"
+    )
+
+
+async def test_quota_answer_to_a_command_raises_the_repair_at_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """The first call that meets the daily quota raises the repair, before any refresh."""
+    await fault(
+        sim,
+        status=403,
+        match="/plug/energy/",
+        count=1,
+        message="Out of call volume quota. Quota will be replenished in 05:00:00.",
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(init_integration).switch_plug()
+    assert err.value.translation_key == "quota_exhausted"
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"quota_exhausted_{init_integration.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "resume_time": err.value.translation_placeholders["resume_time"]
+    }
+
+
+@pytest.mark.parametrize("status", [408, 430, 500])
+async def test_cloud_text_reaches_the_user_filtered(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+) -> None:
+    """The cloud's words come with route placeholders, never raw ids or e-mail addresses."""
+    caplog.set_level(logging.INFO)
+    await fault(
+        sim,
+        status=status,
+        match="/plug/energy/",
+        count=10,
+        message=f"Failed for {cloud.user().email}",
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(init_integration).switch_plug()
+    shown = f"{err.value} {err.value.translation_placeholders} {caplog.text}"
+    assert cloud.user().email not in shown
+    assert HC_PLANT not in shown
+    assert "**EMAIL**" in str(err.value.__cause__)
+    assert "{plantId}" in str(err.value.__cause__)
+
+
+async def test_errors_of_a_poll_name_no_raw_id(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A plant failing and recovering: logs and diagnostics name it without its raw id."""
+    coordinator = polling_coordinator(init_integration)
+    caplog.set_level(logging.INFO)
+    await fault(sim, status=500, match=PLANT_STATUS, count=1)
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.last_errors
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    await next_refresh(hass, freezer, coordinator)
+
+    assert "is available again" in caplog.text
+    assert HC_PLANT not in caplog.text
+    assert HC_PLANT not in json.dumps(diagnostics["last_errors"])
+    assert "{plantId}" in json.dumps(diagnostics["last_errors"])

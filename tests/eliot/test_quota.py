@@ -7,6 +7,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.legrand_eliot.eliot import EliotInvalidValueError, QuotaBudget
@@ -243,3 +244,103 @@ def test_naive_clock_is_read_as_utc() -> None:
 
     assert budget.now() == NOON
     assert budget.reset_at == datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        # A reset a year ahead would space refreshes days apart.
+        {"used": 3, "reset_at": "2027-11-26T00:00:00+00:00"},
+        # Year 9999: out of range once moved to the home's zone.
+        {"used": 3, "reset_at": "9999-12-31T23:30:00+00:00"},
+        {"used": 3, "reset_at": "0001-01-01T00:00:00+05:00"},
+        # A pause that never ends would retry setup forever.
+        {
+            "used": 3,
+            "reset_at": "2026-11-26T00:00:00+00:00",
+            "paused_until": "9999-12-31T23:59:59+00:00",
+        },
+        {"used": 3, "reset_at": "2026-11-26T00:00:00+00:00", "paused_daily": "yes"},
+        {"used": 3, "reset_at": "2026-11-26T00:00:00+00:00", "reset_learned": 1},
+        {"used": 3.5, "reset_at": "2026-11-26T00:00:00+00:00"},
+    ],
+)
+def test_implausible_snapshots_are_discarded_with_one_warning(
+    clock: FakeClock, stored: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A snapshot that cannot be true is dropped with one warning; the budget starts afresh."""
+    budget = QuotaBudget(time_zone=PARIS, clock=clock)
+
+    assert budget.restore(stored) is False
+
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert not budget.is_paused
+    assert budget.calls_used == 0
+    assert budget.reset_at == datetime(2026, 11, 26, 0, 0, tzinfo=PARIS)
+    assert budget.refresh_interval(3) < timedelta(hours=1)
+
+
+_MOMENTS = st.one_of(
+    st.none(),
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, PARIS, PACIFIC]),
+    ).map(datetime.isoformat),
+    st.text(max_size=30),
+    st.integers(),
+)
+_SNAPSHOTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "version": st.integers(),
+        "used": st.one_of(st.integers(), st.floats(), st.booleans(), st.text()),
+        "reset_at": _MOMENTS,
+        "paused_until": _MOMENTS,
+        "paused_daily": st.one_of(st.booleans(), st.none(), st.integers()),
+        "reset_learned": st.one_of(st.booleans(), st.none(), st.integers()),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(stored=_SNAPSHOTS, zone=st.sampled_from([UTC, PARIS, PACIFIC]))
+def test_restore_never_raises_and_keeps_the_budget_plausible(
+    stored: dict[str, Any], zone: ZoneInfo
+) -> None:
+    """Whatever storage holds, restoring never raises and never plans beyond a day ahead."""
+    budget = QuotaBudget(time_zone=zone, clock=lambda: NOON)
+
+    budget.restore(stored)
+
+    limit = timedelta(days=1, hours=1)
+    assert budget.reset_at - NOON <= limit
+    assert budget.paused_until is None or budget.paused_until - NOON <= limit
+    assert budget.refresh_interval(3) <= limit
+    assert 0 <= budget.calls_left <= budget.daily_limit
+
+
+def test_learned_reset_holds_across_daylight_saving(clock: FakeClock) -> None:
+    """A reset learned from the gateway (UTC midnight) stays there when Pacific time shifts."""
+    clock.moment = datetime(2026, 10, 30, 20, 0, tzinfo=UTC)
+    budget = QuotaBudget(time_zone=PACIFIC, clock=clock)
+    # Home Assistant's guess: Pacific midnight, 07:00 UTC in summer time.
+    assert budget.reset_at == datetime(2026, 10, 31, 7, 0, tzinfo=UTC)
+
+    budget.pause(datetime(2026, 10, 31, 0, 0, tzinfo=UTC), daily=True)
+    assert budget.reset_at == datetime(2026, 10, 31, 0, 0, tzinfo=UTC)
+
+    # Summer time ends on 1 November in the US: the learned reset stays at 00:00 UTC.
+    for day in (1, 2, 3, 4):
+        clock.moment = datetime(2026, 11, day, 0, 0, 1, tzinfo=UTC)
+        budget.charge()
+        assert budget.calls_used == 1
+        assert budget.reset_at == datetime(2026, 11, day + 1, 0, 0, tzinfo=UTC)
+
+    stored = json.loads(json.dumps(budget.snapshot()))
+    restored = QuotaBudget(time_zone=PACIFIC, clock=clock)
+    assert restored.restore(stored) is True
+    assert restored.reset_at == datetime(2026, 11, 5, 0, 0, tzinfo=UTC)
