@@ -563,3 +563,22 @@ async def test_every_token_shape_links(
         if "expires_on" not in expiry:
             assert stored["expires_on"] == pytest.approx(stored["expires_at"], abs=5)
     assert "Invalid token" not in caplog.text
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_token_answer_without_a_token_aborts_quietly(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An answer with no access token cannot link anything; its content is never logged."""
+    mock_cloud(aioclient_mock, token=token_response(access_token="", expires_in="soon"))
+
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_failed"
+    assert "refresh-token-value" not in caplog.text

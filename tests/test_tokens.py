@@ -173,3 +173,25 @@ def plug_entity(hass: HomeAssistant) -> str:
         for state in hass.states.async_all("switch")
         if state.attributes.get("device_class") == "outlet"
     )
+
+
+async def test_unusable_refresh_answer_retries_setup(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A refresh answered without a usable token is a passing failure: setup is retried."""
+    body = {"kind": "malformed", "target": "token", "count": 1}
+    assert (await sim.post("/_sim/faults", json=body)).status == 201
+    config_entry.add_to_hass(hass)
+    token = {**config_entry.data["token"], "expires_at": 0}
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, "token": token}
+    )
+
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert reauth_flows(hass) == []

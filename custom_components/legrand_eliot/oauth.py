@@ -28,22 +28,14 @@ class LegrandOAuth2Implementation(AuthImplementation):
     """
 
     @override
-    async def async_resolve_external_data(self, external_data: Any) -> dict[str, Any]:
-        """Exchange the authorization code and normalise the answer."""
-        return self._normalised(
-            await super().async_resolve_external_data(external_data)
-        )
-
-    @override
-    async def _async_refresh_token(self, token: dict[str, Any]) -> dict[str, Any]:
-        """Redeem the refresh token; a new refresh token replaces the old one, if one came."""
-        new_token = await self._token_request(
-            {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
-        )
-        return {**token, **self._normalised(new_token)}
-
-    def _normalised(self, answer: Any) -> dict[str, Any]:
-        """Return the answer with both expiry fields; an answer without a token is unusable."""
+    async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Make a token request (code or refresh) and normalise its answer."""
+        try:
+            answer = await super()._token_request(data)
+        except ValueError as err:
+            # The answer is not JSON; nothing of it is logged.
+            LOGGER.debug("The token answer is not JSON")
+            raise OAuth2TokenRequestConnectionError(domain=self.service_domain) from err
         try:
             return parse_token_response(answer, time.time())
         except EliotResponseError as err:

@@ -15,6 +15,7 @@ from custom_components.legrand_eliot.eliot import (
     EliotAuthError,
     EliotBadRequestError,
     EliotClient,
+    EliotCommandBudgetError,
     EliotConflictError,
     EliotConnectionError,
     EliotDisplayBusyError,
@@ -29,6 +30,7 @@ from custom_components.legrand_eliot.eliot import (
     EliotServerError,
     EliotTermsExpiredError,
     EliotTimeoutError,
+    QuotaBudget,
 )
 
 from .conftest import BASE_URL, NOON, AiohttpClientMocker, AiohttpClientMockResponse
@@ -369,3 +371,50 @@ async def test_quota_answers_pause_all_calls(
     assert local.value.resume_at == NOON + resume_after
     assert aioclient.call_count == 1
     assert client.budget.calls_used == (500 if daily else 1)
+
+
+async def test_commands_stop_at_the_polling_floor(
+    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
+) -> None:
+    """With 30 calls a day, commands stop where polling's share begins; polls still go."""
+    heard: list[EliotQuotaExceededError] = []
+    half_past = NOON + timedelta(minutes=30)
+    client = make_client(
+        budget=QuotaBudget(daily_limit=30, clock=lambda: half_past),
+        on_quota=heard.append,
+    )
+    aioclient.post(STATUS_URL, json={})
+    aioclient.get(STATUS_URL, json={"chronothermostats": [{"mode": "off"}]})
+    # At 12:30, polling's share of a 30-call day is 0.8 * 30 * 11.5 / 24 = 11.5 calls.
+    assert client.budget.polling_floor() == 11
+
+    for _ in range(19):
+        await client.set_off(PLANT, MODULE, function="heating")
+    with pytest.raises(EliotCommandBudgetError) as caught:
+        await client.set_off(PLANT, MODULE, function="heating")
+
+    assert heard == [caught.value]
+    assert caught.value.status is None
+    # At 13:00 the share falls to 11 calls, just below what is left: one more command then.
+    assert caught.value.resume_at == NOON + timedelta(hours=1, seconds=1)
+    await client.thermostat_status(PLANT, MODULE)
+    assert aioclient.call_count == 20
+    assert not client.budget.commands_allowed()
+
+
+async def test_nothing_is_sent_once_the_day_is_spent(
+    make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
+) -> None:
+    """The last call of the budget is the last one sent: the gateway never has to refuse."""
+    client = make_client(budget=QuotaBudget(daily_limit=2, clock=lambda: NOON))
+    aioclient.get(STATUS_URL, json={"chronothermostats": [{"mode": "off"}]})
+    await client.thermostat_status(PLANT, MODULE)
+    await client.thermostat_status(PLANT, MODULE)
+
+    with pytest.raises(EliotQuotaExceededError) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert caught.value.daily
+    assert caught.value.status is None
+    assert caught.value.resume_at == client.budget.reset_at
+    assert aioclient.call_count == 2

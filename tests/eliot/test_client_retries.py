@@ -192,6 +192,30 @@ async def test_a_second_401_is_an_auth_error(
     assert aioclient.call_count == 2
 
 
+async def test_a_second_401_is_reported_once(
+    make_client: Callable[..., EliotClient],
+    aioclient: AiohttpClientMocker,
+    tokens: Tokens,
+) -> None:
+    """The caller hears once per call that the account must be linked again."""
+    heard: list[EliotAuthError] = []
+    refused: list[str] = []
+
+    async def refresh(token: str) -> str:
+        refused.append(token)
+        return await tokens.refresh(token)
+
+    client = make_client(on_auth_failure=heard.append, refresh_callback=refresh)
+    queue_answers(aioclient, "get", STATUS_URL, [failure(401)])
+
+    with pytest.raises(EliotAuthError) as caught:
+        await client.thermostat_status(PLANT, MODULE)
+
+    assert heard == [caught.value]
+    # The refresh is told which token the gateway refused.
+    assert refused == [ACCESS_TOKEN]
+
+
 async def test_401_without_a_refresh_callback_is_not_retried(
     make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
 ) -> None:
