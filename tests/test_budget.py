@@ -19,6 +19,7 @@ from custom_components.legrand_eliot.coordinator import budget_store_key
 from custom_components.legrand_eliot.eliot.const import POLLING_FLOOR_INTERVAL
 from simulator import SimulatedCloud
 
+from .entities import plug_entity
 from .polling import next_refresh, polling_coordinator
 
 LIMIT = 100
@@ -34,15 +35,6 @@ def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
         "quota_limit": LIMIT,
         "burst_limit": None,
     }
-
-
-def plug_entity(hass: HomeAssistant) -> str:
-    """Return the entity id of a plug's switch."""
-    return next(
-        state.entity_id
-        for state in hass.states.async_all("switch")
-        if state.attributes.get("device_class") == "outlet"
-    )
 
 
 async def test_command_loop_never_spends_the_polling_floor(

@@ -17,6 +17,8 @@ from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot import DeviceKind
 from simulator import SimulatedCloud
 
+from .entities import plug_entity
+
 HC_PLANT = "000000005d1e3bc13598330000000001"
 
 
@@ -164,15 +166,6 @@ async def test_token_refused_after_a_refresh_starts_reauth_at_once(
     await hass.async_block_till_done()
 
     assert reauth_flows(hass) == [SOURCE_REAUTH]
-
-
-def plug_entity(hass: HomeAssistant) -> str:
-    """Return the entity id of a plug's switch."""
-    return next(
-        state.entity_id
-        for state in hass.states.async_all("switch")
-        if state.attributes.get("device_class") == "outlet"
-    )
 
 
 async def test_unusable_refresh_answer_retries_setup(
