@@ -123,7 +123,7 @@ async def test_concurrent_commands_and_a_poll_refresh_once(
         client.hc_plant_status(HC_PLANT),
         coordinator.async_refresh(),
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     assert issued(cloud) - before == 1
     assert reauth_flows(hass) == []
