@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import NamedTuple, override
 
 from homeassistant.const import UnitOfTemperature
 from homeassistant.core import callback
@@ -260,6 +260,30 @@ class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
         self.entity_description = description
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}_{description.key}"
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it differs from what Home Assistant shows.
+
+        The coordinator tells every entity of the entry about each refresh, pushed event and
+        command; most of them did not change, and writing them anyway costs the CPU of a
+        state write each. What would be written (state, availability, every attribute,
+        the translated name) is compared with what is shown.
+        """
+        if self._shows_current_state():
+            return
+        self.async_write_ha_state()
+
+    def _shows_current_state(self) -> bool:
+        """Return whether the state machine already shows what this entity would write."""
+        if (shown := self.hass.states.get(self.entity_id)) is None:
+            return False
+        calculated = self._async_calculate_state()
+        return (
+            shown.state == calculated.state
+            and shown.attributes == calculated.attributes
+        )
 
     @property
     def client(self) -> EliotClient:
