@@ -224,7 +224,7 @@ def render(runs: Sequence[RunResult], *, seed: int, plot: str | None) -> str:
         "## State writes and CPU",
         "",
         (
-            "Measured after the day on a refresh where nothing changed, three times each way, in "
+            "Measured after the day on refreshes where nothing changed, the ways taking turns for seven rounds (medians), in "
             "the same process: *now* is the integration as it is; *every entity* is the same "
             "refresh with every entity writing its state (what `home_plus_control` and Home "
             "Assistant's coordinator entities do by default); *before* is the code as it was "
