@@ -73,23 +73,31 @@ def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
     return {"quota_timezone": hass.config.time_zone, "burst_limit": None}
 
 
-@pytest.fixture(autouse=True)
-def start_of_day(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Start a quarter past midnight, before anything is set up."""
-    freezer.move_to(
-        datetime.fromisoformat(DAY_START).replace(
-            tzinfo=dt_util.get_default_time_zone()
-        )
+@pytest.fixture
+def start_time(hass: HomeAssistant) -> datetime:
+    """Return the moment the day starts: a quarter past midnight where Home Assistant is."""
+    return datetime.fromisoformat(DAY_START).replace(
+        tzinfo=dt_util.get_default_time_zone()
     )
+
+
+@pytest.fixture(autouse=True)
+def start_of_day(freezer: FrozenDateTimeFactory, start_time: datetime) -> None:
+    """Start the day before anything is set up."""
+    freezer.move_to(start_time)
 
 
 @pytest.fixture
 async def baseline_cloud(
-    hass: HomeAssistant, socket_enabled: None, scenario: dict[str, Any]
+    hass: HomeAssistant,
+    socket_enabled: None,
+    scenario: dict[str, Any],
+    start_time: datetime,
 ) -> AsyncGenerator[tuple[SimulatedCloud, str]]:
     """Run the baseline's own simulated cloud: the same account, its own quota."""
     app = create_app(
         scenario,
+        start=start_time,
         quota_timezone=hass.config.time_zone,
         burst_limit=None,
         access_token_lifetime=3 * 86400,
