@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -15,6 +16,7 @@ from homeassistant.const import (
     EVENT_STATE_REPORTED,
     SERVICE_TURN_ON,
     STATE_ON,
+    STATE_UNAVAILABLE,
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -268,3 +270,25 @@ async def test_a_pushed_change_writes_that_thermostat_only(
     assert writes.unchanged == Counter()
     assert writes.written & thermostat
     assert writes.written <= thermostat | account_entities(hass, config_entry)
+
+
+async def test_a_module_that_leaves_is_written_unavailable_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    writes: Writes,
+) -> None:
+    """A plug gone from its home's topology: its entities are written unavailable, once."""
+    coordinator = init_integration.runtime_data.coordinator
+    plant = next(iter(coordinator.data.home_control.values()))
+    plant.topology = replace(
+        plant.topology,
+        modules=tuple(m for m in plant.topology.modules if m.id != KETTLE_PLUG),
+    )
+    coordinator.async_update_listeners()
+    await hass.async_block_till_done()
+    assert hass.states.get(KETTLE_ENTITY).state == STATE_UNAVAILABLE
+    assert writes.changed[KETTLE_ENTITY] == 1
+    coordinator.async_update_listeners()
+    await hass.async_block_till_done()
+    assert writes.unchanged == Counter()
+    assert writes.changed[KETTLE_ENTITY] == 1
