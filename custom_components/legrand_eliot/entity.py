@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import NamedTuple, override
 
 from homeassistant.const import UnitOfTemperature
 from homeassistant.core import callback
@@ -86,14 +86,28 @@ def home_control_modules(
     """Yield every Home + Control module of the account with its plant and state."""
     for plant in data.home_control.values():
         for module in plant.topology.modules:
-            found = data.home_control_module(module.id)
-            yield (
-                plant,
-                module,
-                found[2]
-                if found
-                else ModuleState.unreachable(module.id, module.device),
-            )
+            yield plant, module, module_state_in(plant, module)
+
+
+def module_state_in(plant: HomeControlPlant, module: Module) -> ModuleState:
+    """Return a module's state in its plant's last status (unreachable while the gateway is not)."""
+    if plant.status is not None and plant.available:
+        return plant.status.state(module.id, module.device)
+    return ModuleState.unreachable(module.id, module.device)
+
+
+def find_module(
+    data: EliotData, plant_id: str, module_id: str
+) -> tuple[HomeControlPlant, Module, ModuleState] | None:
+    """Find a module in the plant it was found in first; search every plant only if it left.
+
+    Entities look their module up several times on every update: on an account of many
+    plants, searching them all each time is most of the cost of an update.
+    """
+    plant = data.home_control.get(plant_id)
+    if plant is not None and (module := plant.topology.module(module_id)) is not None:
+        return plant, module, module_state_in(plant, module)
+    return data.home_control_module(module_id)
 
 
 def thermostats(data: EliotData) -> Iterator[tuple[SmartherPlant, Module]]:
@@ -261,6 +275,30 @@ class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}_{description.key}"
 
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it differs from what Home Assistant shows.
+
+        The coordinator tells every entity of the entry about each refresh, pushed event and
+        command; most of them did not change, and writing them anyway costs the CPU of a
+        state write each. What would be written (state, availability, every attribute,
+        the translated name) is compared with what is shown.
+        """
+        if self._shows_current_state():
+            return
+        self.async_write_ha_state()
+
+    def _shows_current_state(self) -> bool:
+        """Return whether the state machine already shows what this entity would write."""
+        if (shown := self.hass.states.get(self.entity_id)) is None:
+            return False
+        calculated = self._async_calculate_state()
+        return (
+            shown.state == calculated.state
+            and shown.attributes == calculated.attributes
+        )
+
     @property
     def client(self) -> EliotClient:
         """Return the client that sends this entity's commands."""
@@ -340,16 +378,20 @@ class HomeControlEntity(EliotEntity):
             via_device_id=_hub_device_id(coordinator, plant.plant.id),
         )
 
+    def _found(self) -> tuple[HomeControlPlant, Module, ModuleState] | None:
+        """Return the module's plant, its description and its state, if it is still known."""
+        return find_module(self.coordinator.data, self.plant_id, self.module_id)
+
     @property
     def module(self) -> Module | None:
         """Return the module as the latest topology describes it (None once it is gone)."""
-        found = self.coordinator.data.home_control_module(self.module_id)
+        found = self._found()
         return None if found is None else found[1]
 
     @property
     def module_state(self) -> ModuleState:
         """Return the module's latest state; a module that is gone reads as unreachable."""
-        found = self.coordinator.data.home_control_module(self.module_id)
+        found = self._found()
         if found is None:
             return ModuleState.unreachable(self.module_id)
         return found[2]
@@ -357,7 +399,7 @@ class HomeControlEntity(EliotEntity):
     @property
     def plant_available(self) -> bool:
         """Return whether the module is known and its gateway answered the last poll."""
-        found = self.coordinator.data.home_control_module(self.module_id)
+        found = self._found()
         return found is not None and found[0].available
 
     @property

@@ -271,6 +271,8 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
     _total: float = 0.0
     # The last power reading (W) and when it was taken, while it is known.
     _last: tuple[float, datetime] | None = None
+    # The module state the total was last brought up to date with.
+    _sampled: ModuleState | None = None
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -285,7 +287,7 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
     def _sample(self) -> None:
         """Add the energy of the time since the last reading, then keep the new reading."""
         now = dt_util.utcnow()
-        state = self.module_state
+        state = self._sampled = self.module_state
         if (metered := meter_energy(state)) is not None:
             self._total = metered
             self._last = None
@@ -301,8 +303,13 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Account for the time since the last reading."""
-        self._sample()
+        """Account for the time since the last reading, when a new reading came.
+
+        Updates that bring no reading of this module (a pushed thermostat change) leave the
+        total as it is, so the sensor is not written for them.
+        """
+        if self.module_state is not self._sampled:
+            self._sample()
         super()._handle_coordinator_update()
 
     @property

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+import weakref
 
 from .const import (
     DEVICE_KIND_ALIASES,
@@ -153,7 +154,12 @@ class Ambient:
     module_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Each topology's modules by id, kept while the topology lives: entities look their module up
+# on every state update, and a large plant has hundreds of modules.
+_MODULE_INDEXES: dict[int, dict[str, Module]] = {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, weakref_slot=True)
 class Topology:
     """The rooms and devices of one plant; `modules` holds every module once, rooms or not."""
 
@@ -164,7 +170,12 @@ class Topology:
 
     def module(self, module_id: str) -> Module | None:
         """Return the module with this id, if the plant has one."""
-        return next((module for module in self.modules if module.id == module_id), None)
+        index = _MODULE_INDEXES.get(id(self))
+        if index is None:
+            index = {module.id: module for module in self.modules}
+            _MODULE_INDEXES[id(self)] = index
+            weakref.finalize(self, _MODULE_INDEXES.pop, id(self), None)
+        return index.get(module_id)
 
     @classmethod
     def from_dict(cls, data: Any, plant_id: str) -> Topology:
