@@ -168,3 +168,19 @@ async def test_questions(
 
     assert response.response_type is intent.IntentResponseType.QUERY_ANSWER
     assert answer in response.speech["plain"]["speech"]
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_refused_command_is_not_said_to_be_done(
+    hass: HomeAssistant, config_entry: MockConfigEntry, sim: TestClient
+) -> None:
+    """When the cloud refuses a command, Assist answers with an error, never "done"."""
+    await _assist(hass, config_entry, "en")
+    await sim.post(
+        "/_sim/faults", json={"status": 470, "match": "chronothermostat", "count": 10}
+    )
+
+    response = await _say(hass, "set the temperature in Soggiorno to 22 degrees", "en")
+
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert (await _module(sim, SOGGIORNO))["setpoint"] != 22
