@@ -291,8 +291,15 @@ class FirstHour:
             # checks the areas next.
             print("    note: the name-and-assign step closed before it could be read")
         if unknown:
-            raise StepFailedError(
-                f"the name-and-assign step shows 'Unknown area selected' {unknown} times"
+            # Seen at times: the frontend's area list lags the areas the entry just created.
+            page.wait_for_timeout(3000)
+            still = page.get_by_text("Unknown area selected").count()
+            if still:
+                raise StepFailedError(
+                    f"the name-and-assign step shows 'Unknown area selected' {still} times"
+                )
+            print(
+                f"    note: 'Unknown area selected' showed {unknown} times, then cleared"
             )
         finish = flow.get_by_role("button", name=re.compile("Finish"))
         if finish.count():
