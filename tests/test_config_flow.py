@@ -248,6 +248,21 @@ async def test_missing_credentials_come_first_and_the_key_is_asked_once(
     assert results[-1]["result"].data[CONF_SUBSCRIPTION_KEY] == KEY
 
 
+async def test_credentials_that_cannot_be_loaded_abort_before_the_key(
+    hass: HomeAssistant,
+) -> None:
+    """Credentials that cannot be loaded right now stop the flow before anything is typed."""
+    with patch(
+        "homeassistant.helpers.config_entry_oauth2_flow._async_get_implementations",
+        return_value=({}, [config_entry_oauth2_flow.ImplementationUnavailableError()]),
+    ):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_implementation_unavailable"
+
+
 @pytest.mark.usefixtures("current_request_with_host")
 async def test_invalid_key_asks_again_without_new_sign_in(
     hass: HomeAssistant,
