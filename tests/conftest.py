@@ -8,7 +8,7 @@ from functools import partial
 import re
 import time
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from aiohttp.test_utils import TestClient, TestServer
 from freezegun.api import FrozenDateTimeFactory
@@ -83,6 +83,17 @@ def no_secret_in_logs(
                 assert not JWT.search(text), f"a token in the log: {record.name}"
             for secret in secrets:
                 assert secret not in text, f"a secret in the log: {record.name}"
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Enable the entities a person enables by hand, as Home Assistant's own tests do."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

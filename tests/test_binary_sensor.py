@@ -25,8 +25,8 @@ LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 GATEWAY = "binary_sensor.maison_gateway"
 REMOTE_REACHABLE = "binary_sensor.chambre_interrupteur_chevet_reachable"
 GATE_REACHABLE = "binary_sensor.bureau_portail_reachable"
-LIVING_LOAD = "binary_sensor.soggiorno_load"
-BEDROOM_LOAD = "binary_sensor.camera_load"
+LIVING_LOAD = "binary_sensor.soggiorno_soggiorno_load"
+BEDROOM_LOAD = "binary_sensor.camera_camera_load"
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 
 
@@ -49,6 +49,7 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
     return state.state
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_snapshot(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -59,6 +60,7 @@ async def test_snapshot(
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_gateway_offline_and_back(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -79,6 +81,7 @@ async def test_gateway_offline_and_back(
     assert _state(hass, REMOTE_REACHABLE) == STATE_ON
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_module_reachable(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -111,6 +114,7 @@ async def test_load_follows_the_thermostat(
     assert _state(hass, LIVING_LOAD) == STATE_ON
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_offline_thermostats(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

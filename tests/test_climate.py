@@ -47,8 +47,8 @@ from tests.polling import next_refresh
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
-LIVING_ENTITY = "climate.soggiorno"
-BEDROOM_ENTITY = "climate.camera"
+LIVING_ENTITY = "climate.soggiorno_soggiorno"
+BEDROOM_ENTITY = "climate.camera_camera"
 # A Wednesday morning: the living room's "At Home" program asks for 18 °C from 08:30 (Rome).
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 

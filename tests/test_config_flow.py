@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from unittest.mock import patch
 
@@ -17,7 +18,10 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
 from custom_components.legrand_eliot.const import (
     CONF_CLOUD_URL,
@@ -175,6 +179,88 @@ async def test_full_flow(
     for _method, _url, _data, headers in plants_calls:
         assert headers["Authorization"] == "Bearer access-token-value"
         assert headers["Ocp-Apim-Subscription-Key"] == KEY
+
+
+def asks_for_the_key(result: dict[str, Any]) -> bool:
+    """Return whether a flow result is a form with a subscription key field."""
+    return result["type"] is FlowResultType.FORM and any(
+        str(field) == CONF_SUBSCRIPTION_KEY for field in result["data_schema"].schema
+    )
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_missing_credentials_come_first_and_the_key_is_asked_once(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_ws_client: WebSocketGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without credentials: client ID and secret first, then the key once, then the sign-in."""
+    mock_cloud(aioclient_mock)
+    # Home Assistant's websocket logs every message, the secret this test types included.
+    caplog.set_level(logging.INFO, "homeassistant.components.websocket_api")
+    # The integration's dependencies add web routes: set them up before the server starts.
+    assert await async_setup_component(hass, "webhook", {})
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id({"type": "application_credentials/list"})
+    for stored in (await ws.receive_json())["result"]:
+        await ws.send_json_auto_id(
+            {
+                "type": "application_credentials/delete",
+                "application_credentials_id": stored["id"],
+            }
+        )
+        assert (await ws.receive_json())["success"]
+
+    # The frontend opens "Add application credentials" on this abort, before any question.
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "missing_credentials"
+
+    # What the dialog sends (Name, OAuth client ID, OAuth client secret), then a new flow.
+    await ws.send_json_auto_id(
+        {
+            "type": "application_credentials/create",
+            "domain": DOMAIN,
+            "name": "Legrand",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        }
+    )
+    assert (await ws.receive_json())["success"]
+    results = [
+        await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    ]
+    results.append(
+        await hass.config_entries.flow.async_configure(
+            results[0]["flow_id"], {CONF_SUBSCRIPTION_KEY: KEY}
+        )
+    )
+    results.append(await start_and_sign_in(hass, hass_client_no_auth, results[-1]))
+
+    assert [asks_for_the_key(result) for result in results] == [True, False, False]
+    assert results[-1]["type"] is FlowResultType.CREATE_ENTRY
+    assert results[-1]["result"].data[CONF_SUBSCRIPTION_KEY] == KEY
+
+
+async def test_credentials_that_cannot_be_loaded_abort_before_the_key(
+    hass: HomeAssistant,
+) -> None:
+    """Credentials that cannot be loaded right now stop the flow before anything is typed."""
+    with patch(
+        "homeassistant.helpers.config_entry_oauth2_flow._async_get_implementations",
+        return_value=({}, [config_entry_oauth2_flow.ImplementationUnavailableError()]),
+    ):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_implementation_unavailable"
 
 
 @pytest.mark.usefixtures("current_request_with_host")

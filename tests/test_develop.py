@@ -225,13 +225,38 @@ def _onboard(ha_url: str) -> str:
     return token
 
 
+def _dialog_labels() -> list[str]:
+    """Return the labels of the fields the setup dialogs show, in the order they ask them.
+
+    The application credentials dialog is Home Assistant's frontend (its English texts); the
+    subscription key form is the integration's own.
+    """
+    frontend = ROOT / ".venv" / "lib" / "python3.14" / "site-packages" / "hass_frontend"
+    texts: dict[str, str] = {}
+    for path in (frontend / "static" / "translations" / "config").glob("en-*.json"):
+        if not path.name.startswith("en-GB"):
+            texts = json.loads(path.read_text(encoding="utf-8"))
+    editor = "ui.panel.config.application_credentials.editor"
+    strings = json.loads(
+        (ROOT / "custom_components" / "legrand_eliot" / "strings.json").read_text()
+    )
+    return [
+        texts[f"{editor}.name"],
+        texts[f"{editor}.client_id"],
+        texts[f"{editor}.client_secret"],
+        strings["config"]["step"]["user"]["data"]["subscription_key"],
+    ]
+
+
 def _printed_credentials(text: str) -> dict[str, str]:
-    """Return the demo credentials the instructions name."""
+    """Return what the instructions say to type, by the label of each dialog's field, in order."""
     found = {}
-    for name in ("client id", "client secret", "subscription key"):
-        match = re.search(rf"^\s*{name}\s+(\S+)\s*$", text, re.MULTILINE)
-        assert match, f"the instructions do not name the {name}:\n{text}"
-        found[name] = match.group(1)
+    for label in _dialog_labels():
+        match = re.search(rf"^\s*{label}\s+(\S.*?)\s*$", text, re.MULTILINE)
+        assert match, f"the instructions do not name the field {label!r}:\n{text}"
+        found[label] = match.group(1)
+    # The fields are listed in the order the dialogs ask them.
+    assert list(found) == sorted(found, key=lambda label: text.index(f" {label} "))
     return found
 
 
@@ -246,7 +271,8 @@ def test_develop_runs_both_and_stops_cleanly_on_ctrl_c(develop: Develop) -> None
 
     # The printed credentials are the ones the running simulator accepts.
     credentials = _printed_credentials(text)
-    client_id = credentials["client id"]
+    assert credentials["Name"]
+    client_id = credentials["OAuth client ID"]
     status, _ = _get(
         f"{develop.sim_url}/{urllib.parse.quote(client_id)}/.well-known/openid-configuration"
     )
@@ -259,7 +285,7 @@ def test_develop_runs_both_and_stops_cleanly_on_ctrl_c(develop: Develop) -> None
             "grant_type": "refresh_token",
             "refresh_token": json.loads(body)["refresh_token"],
             "client_id": client_id,
-            "client_secret": credentials["client secret"],
+            "client_secret": credentials["OAuth client secret"],
         },
     )
     assert status == 200, body
@@ -267,7 +293,7 @@ def test_develop_runs_both_and_stops_cleanly_on_ctrl_c(develop: Develop) -> None
         f"{develop.sim_url}/hc/api/v1.0/plants",
         headers={
             "Authorization": f"Bearer {json.loads(body)['access_token']}",
-            "Ocp-Apim-Subscription-Key": credentials["subscription key"],
+            "Ocp-Apim-Subscription-Key": credentials["Subscription key"],
         },
     )
     assert status == 200, body

@@ -156,6 +156,7 @@ async def test_unknown_device_kind(
     assert "gate" in logged[0].getMessage()
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     hass: HomeAssistant,
     caplog: pytest.LogCaptureFixture,
@@ -254,6 +255,7 @@ async def test_modules_come_and_go_without_reload(
     assert init_integration.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_thermostats_come_and_go_without_reload(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -278,16 +280,19 @@ async def test_thermostats_come_and_go_without_reload(
     assert response.status == 201
     await sim.delete(f"/_sim/topology/{SM_PLANT}/modules/{LIVING}")
     await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
-    state = hass.states.get("climate.studio")
+    state = hass.states.get("climate.studio_studio")
     assert state is not None
     assert state.state == "heat"
-    assert hass.states.get("sensor.studio_temperature").state != STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.studio_studio_temperature").state != STATE_UNAVAILABLE
+    )
     assert _device(device_registry, init_integration, NEW_THERMOSTAT).name == "Studio"
     assert _find(device_registry, init_integration, LIVING) is None
-    assert hass.states.get("climate.soggiorno") is None
-    assert hass.states.get("climate.camera") is not None
+    assert hass.states.get("climate.soggiorno_soggiorno") is None
+    assert hass.states.get("climate.camera_camera") is not None
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_account_sensors_stay_with_new_topology(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -301,3 +306,61 @@ async def test_account_sensors_stay_with_new_topology(
     )
     assert account is not None
     assert hass.states.get("sensor.legrand_eliot_api_calls_today") is not None
+
+
+async def test_rarely_needed_entities_start_disabled(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Reachability, timed-mode ends, push and call counters wait to be enabled by hand."""
+    entries = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    disabled = {
+        entry.unique_id.rsplit("_", 1)[-1]
+        for entry in entries
+        if entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == {
+        "reachable",
+        "gateway",
+        "end",
+        "today",
+        "left",
+        "state",
+        "event",
+    }
+    enabled = [entry for entry in entries if entry.disabled_by is None]
+    assert all(hass.states.get(entry.entity_id) for entry in enabled)
+    # The device of an unknown kind keeps its only entity.
+    assert hass.states.get("binary_sensor.bureau_portail_reachable") is not None
+
+
+async def test_devices_are_in_the_rooms_the_cloud_names(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    area_registry: ar.AreaRegistry,
+) -> None:
+    """Home + Control modules go to their room; a thermostat to the room it is named after."""
+    rooms = {
+        device.name: area_registry.async_get_area(device.area_id).name
+        for device in dr.async_entries_for_config_entry(
+            device_registry, init_integration.entry_id
+        )
+        if device.area_id is not None
+    }
+    assert rooms == {
+        "Prise TV": "Salon",
+        "Lumière Salon": "Salon",
+        "Volet Salon": "Salon",
+        "Prise Bouilloire": "Cuisine",
+        "Plafonnier Cuisine": "Cuisine",
+        "Lampe Chambre": "Chambre",
+        "Volet Chambre": "Chambre",
+        "Interrupteur Chevet": "Chambre",
+        "Portail": "Bureau",
+        "Soggiorno": "Soggiorno",
+        "Camera": "Camera",
+    }

@@ -197,7 +197,7 @@ async def test_dropped_event_is_corrected_by_reconciliation(
         await next_refresh(hass, freezer, coordinator)
         assert dt_util.utcnow() - changed <= RECONCILE_INTERVAL + timedelta(minutes=5)
     assert dt_util.utcnow() - changed >= RECONCILE_INTERVAL - timedelta(minutes=5)
-    assert hass.states.get("climate.camera").attributes["temperature"] == 26.0
+    assert hass.states.get("climate.camera_camera").attributes["temperature"] == 26.0
 
 
 async def test_failed_plants_list_keeps_thermostats_and_push(

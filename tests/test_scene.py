@@ -10,7 +10,7 @@ from homeassistant.components.scene import DOMAIN as SCENE_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -18,10 +18,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.legrand_eliot.const import DOMAIN
-
 PLANT = "000000005d1e3bc13598330000000001"
-ALL_OFF = "scene.maison_tout_eteindre"
+ALL_OFF = "scene.tout_eteindre"
 LIGHTS = (
     "000070ee503ed5d46275620000000002",
     "000070ee503ed5d46275620000000005",
@@ -53,20 +51,12 @@ async def test_snapshot(
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
-async def test_scenes_belong_to_the_gateway(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    device_registry: dr.DeviceRegistry,
+async def test_scenes_are_named_as_the_plant_names_them(
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """A plant's scenes are entities of its gateway's device."""
-    hub = device_registry.async_get_device_by_identifier(
-        (DOMAIN, PLANT), init_integration.entry_id
-    )
-    assert hub is not None
-    entry = entity_registry.async_get(ALL_OFF)
-    assert entry is not None
-    assert entry.device_id == hub.id
+    """A scene is called by its own name, without the home's, as a voice command says it."""
+    assert hass.states.get(ALL_OFF).name == "Tout éteindre"
+    assert hass.states.get("scene.bonjour").name == "Bonjour"
 
 
 async def test_run_a_scene(

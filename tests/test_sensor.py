@@ -48,7 +48,7 @@ METER_ENERGY = "sensor.compteur_energy"
 REMOTE_BATTERY = "sensor.chambre_interrupteur_chevet_battery"
 CALLS_TODAY = "sensor.legrand_eliot_api_calls_today"
 CALLS_LEFT = "sensor.legrand_eliot_api_calls_left_today"
-LIVING_MODE_END = "sensor.soggiorno_timed_mode_end"
+LIVING_MODE_END = "sensor.soggiorno_soggiorno_timed_mode_end"
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 
 
@@ -89,6 +89,7 @@ def _number(hass: HomeAssistant, entity_id: str) -> float:
     return float(state.state)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_snapshot(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -241,16 +242,19 @@ async def test_room_readings_follow_the_thermostat(
     sim: TestClient,
 ) -> None:
     """Temperature and humidity come from the thermostat's latest status."""
-    assert _number(hass, "sensor.soggiorno_temperature") == 19.5
-    assert _number(hass, "sensor.soggiorno_humidity") == 52.0
+    assert _number(hass, "sensor.soggiorno_soggiorno_temperature") == 19.5
+    assert _number(hass, "sensor.soggiorno_soggiorno_humidity") == 52.0
     await sim.post(
         f"/_sim/modules/{LIVING}/physical", json={"temperature": 22.4, "humidity": 40}
     )
     await _refresh(hass, init_integration, freezer)
-    assert _number(hass, "sensor.soggiorno_temperature") == pytest.approx(22.4, abs=0.1)
-    assert _number(hass, "sensor.soggiorno_humidity") == 40.0
+    assert _number(hass, "sensor.soggiorno_soggiorno_temperature") == pytest.approx(
+        22.4, abs=0.1
+    )
+    assert _number(hass, "sensor.soggiorno_soggiorno_humidity") == 40.0
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("time_format", ["utc", "local", "range"])
 async def test_end_of_a_timed_mode(
     hass: HomeAssistant,
@@ -270,6 +274,7 @@ async def test_end_of_a_timed_mode(
     assert end == NOW + timedelta(minutes=60)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_call_budget(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -292,6 +297,7 @@ async def test_call_budget(
     assert _number(hass, CALLS_LEFT) == 500 - budget.calls_used
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_push_health(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import override
 
@@ -49,24 +49,27 @@ class ThermostatBinarySensorEntityDescription(
 
 
 # Lights, plugs and shutters show an unreachable module as unavailable; modules with nothing
-# to switch get their reachability as an entity of its own (for some, the only one).
+# to switch get their reachability as an entity of its own, disabled at first where the device
+# has other entities, enabled where it is what the device mainly shows.
 REACHABLE = ModuleBinarySensorEntityDescription(
     key="reachable",
     translation_key="reachable",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
-    kinds=(
-        DeviceKind.REMOTE,
-        DeviceKind.HEATER,
-        DeviceKind.ENERGYMETER,
-        DeviceKind.UNKNOWN,
-    ),
+    entity_registry_enabled_default=False,
+    kinds=(DeviceKind.REMOTE, DeviceKind.ENERGYMETER),
+)
+REACHABLE_ONLY = replace(
+    REACHABLE,
+    entity_registry_enabled_default=True,
+    kinds=(DeviceKind.HEATER, DeviceKind.UNKNOWN),
 )
 GATEWAY = BinarySensorEntityDescription(
     key="gateway",
     translation_key="gateway",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
 )
 THERMOSTAT_BINARY_SENSORS: tuple[ThermostatBinarySensorEntityDescription, ...] = (
     ThermostatBinarySensorEntityDescription(
@@ -104,7 +107,9 @@ def _candidates(
             f"{plant_id}_{GATEWAY.key}",
             partial(GatewaySensor, coordinator, plant_id, plant_id, GATEWAY),
         )
-    yield from module_candidates(coordinator, (REACHABLE,), _reachable_sensor)
+    yield from module_candidates(
+        coordinator, (REACHABLE, REACHABLE_ONLY), _reachable_sensor
+    )
     yield from thermostat_candidates(
         coordinator, THERMOSTAT_BINARY_SENSORS, ThermostatLoadSensor
     )

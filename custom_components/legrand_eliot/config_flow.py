@@ -172,15 +172,33 @@ class LegrandEliotFlowHandler(
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the subscription key of the developer account, then link the account."""
+        """Ask for the subscription key of the developer account, then link the account.
+
+        Without application credentials the flow stops before asking anything: Home Assistant
+        then asks for the client ID and secret and starts the flow again, so the key is asked
+        once, after them, in the order the README gives.
+        """
         if user_input is not None:
             self._subscription_key = user_input[CONF_SUBSCRIPTION_KEY].strip()
+            return await self.async_step_pick_implementation()
+        if not await self._has_implementation():
             return await self.async_step_pick_implementation()
         return self.async_show_form(
             step_id="user",
             data_schema=KEY_SCHEMA,
             description_placeholders=PLACEHOLDERS,
         )
+
+    async def _has_implementation(self) -> bool:
+        """Return whether application credentials to sign in with exist."""
+        try:
+            return bool(
+                await config_entry_oauth2_flow.async_get_implementations(
+                    self.hass, DOMAIN
+                )
+            )
+        except config_entry_oauth2_flow.ImplementationUnavailableError:
+            return False
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]

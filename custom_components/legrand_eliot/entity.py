@@ -452,6 +452,9 @@ class ThermostatEntity(EliotEntity):
             name=module.name or SMARTHER_MODEL,
             manufacturer=BTICINO,
             model=SMARTHER_MODEL,
+            # The Smarther API has no rooms: a thermostat is named after the room it heats
+            # (each one is a zone of its own), so that name is the room voice commands use.
+            suggested_area=module.name,
             via_device_id=_hub_device_id(coordinator, plant.plant.id),
         )
 

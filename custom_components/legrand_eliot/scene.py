@@ -44,7 +44,11 @@ async def async_setup_entry(
 
 
 class EliotScene(PlantEntity, Scene):
-    """A scene of a plant, named as the Home + Control app names it, on its gateway's device."""
+    """A scene of a plant, named as the Home + Control app names it and nothing more.
+
+    A scene is no device, and on its gateway's device its name would carry the home's name
+    ("Maison Bonjour"), which nobody says to a voice assistant: it stands on its own.
+    """
 
     def __init__(
         self,
@@ -57,7 +61,18 @@ class EliotScene(PlantEntity, Scene):
         super().__init__(coordinator, plant_id, scene_id, description)
         self.scene_id = scene_id
         scene = self._scene()
-        self._attr_name = scene.name if scene is not None and scene.name else None
+        if scene is not None and scene.name:
+            self._attr_name = scene.name
+            self._attr_device_info = None
+        else:
+            # Without a name of its own it is known by its gateway's.
+            self._attr_name = None
+
+    @property
+    @override
+    def device_name(self) -> str:
+        """Return the scene's name, as error messages name it."""
+        return self._attr_name or super().device_name
 
     def _scene(self) -> PlantScene | None:
         """Return the scene as the latest scenes list has it."""

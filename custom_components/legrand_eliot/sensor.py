@@ -164,6 +164,7 @@ THERMOSTAT_SENSORS: tuple[ThermostatSensorEntityDescription, ...] = (
     ThermostatSensorEntityDescription(
         key="mode_end",
         translation_key="mode_end",
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=_mode_end,
     ),
@@ -173,6 +174,7 @@ ACCOUNT_SENSORS: tuple[AccountSensorEntityDescription, ...] = (
     AccountSensorEntityDescription(
         key="calls_today",
         translation_key="calls_today",
+        entity_registry_enabled_default=False,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda coordinator: coordinator.budget.calls_used,
@@ -180,6 +182,7 @@ ACCOUNT_SENSORS: tuple[AccountSensorEntityDescription, ...] = (
     AccountSensorEntityDescription(
         key="calls_left",
         translation_key="calls_left",
+        entity_registry_enabled_default=False,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda coordinator: coordinator.budget.calls_left,
@@ -187,6 +190,7 @@ ACCOUNT_SENSORS: tuple[AccountSensorEntityDescription, ...] = (
     AccountSensorEntityDescription(
         key="push_state",
         translation_key="push_state",
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in PushState],
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -195,6 +199,7 @@ ACCOUNT_SENSORS: tuple[AccountSensorEntityDescription, ...] = (
     AccountSensorEntityDescription(
         key="push_last_event",
         translation_key="push_last_event",
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda coordinator: coordinator.push.last_event,

@@ -1,0 +1,544 @@
+"""Drive Home Assistant's real UI in headless Chromium through a person's first hour (scripts/e2e).
+
+Onboarding, adding Legrand Eliot (application credentials, subscription key, the simulated
+cloud's consent page), the created devices, a plug, a light, a shutter and a thermostat, each
+checked against the simulated cloud's state, then diagnostics, options and reconfigure.
+Screenshots of each step go to docs/screenshots/. Exits non-zero at the first failed step.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+import io
+import json
+from pathlib import Path
+import re
+import sys
+import tempfile
+import time
+from typing import Any
+import urllib.request
+
+from PIL import Image
+from playwright.sync_api import (
+    Error as PlaywrightError,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1100, "height": 760}
+TIMEOUT_MS = 30_000
+ONBOARDING_RELOAD_MS = 30_000
+# Fewer colours keep the screenshots small enough to live in the repository.
+SCREENSHOT_COLOURS = 64
+
+USER = {"name": "Demo", "username": "demo", "password": "a long demo password"}
+HC_PLANT = "000000005d1e3bc13598330000000001"
+SMARTHER_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
+TV_PLUG = "000070ee503ed5d46275620000000001"
+SALON_LIGHT = "000070ee503ed5d46275620000000002"
+SALON_SHUTTER = "000070ee503ed5d46275620000000003"
+CAMERA = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
+
+
+def field(scope: Page | Locator, label: str) -> Locator:
+    """Return the text field of a form by its label (a required one ends in '*')."""
+    name = re.compile(f"^{re.escape(label)}")
+    return scope.get_by_role("textbox", name=name).or_(
+        scope.get_by_role("spinbutton", name=name)
+    )
+
+
+class StepFailedError(Exception):
+    """A step of the first hour did not do what a person expects."""
+
+
+class FirstHour:
+    """One run through the UI: the browser page, the servers and where screenshots go."""
+
+    def __init__(
+        self, page: Page, ha_url: str, sim_url: str, screenshots: Path, downloads: Path
+    ) -> None:
+        """Remember the page and the addresses of both servers."""
+        self.page = page
+        self.ha_url = ha_url
+        self.sim_url = sim_url
+        self.screenshots = screenshots
+        self.downloads = downloads
+        self.shots = 0
+        # What diagnostics must never show: the client secret and the subscription keys.
+        self.secrets: list[str] = []
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def shot(self, name: str) -> None:
+        """Save a small PNG of what the page shows now."""
+        self.shots += 1
+        png = self.page.screenshot()
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+        small = image.quantize(
+            colors=SCREENSHOT_COLOURS, method=Image.Quantize.MEDIANCUT
+        )
+        path = self.screenshots / f"{self.shots:02d}-{name}.png"
+        small.save(path, optimize=True)
+        print(f"    screenshot {path.name}")
+
+    def sim_state(self) -> dict[str, Any]:
+        """Return the simulated cloud's whole state (its control API)."""
+        with urllib.request.urlopen(  # noqa: S310 (the simulator's own http address)
+            f"{self.sim_url}/_sim/state", timeout=10
+        ) as answer:
+            data: dict[str, Any] = json.load(answer)
+        return data
+
+    def module(self, module_id: str) -> dict[str, Any]:
+        """Return a Home + Control module as the simulated cloud holds it."""
+        module: dict[str, Any] = self.sim_state()["homecontrol"][HC_PLANT]["modules"][
+            module_id
+        ]
+        return module
+
+    def thermostat(self, module_id: str) -> dict[str, Any]:
+        """Return a thermostat as the simulated cloud holds it."""
+        thermostat: dict[str, Any] = self.sim_state()["smarther"][SMARTHER_PLANT][
+            "thermostats"
+        ][module_id]
+        return thermostat
+
+    def wait_for_cloud(
+        self, what: str, check: Callable[[], bool], timeout: float = 30
+    ) -> None:
+        """Wait until the simulated cloud shows what the UI asked for."""
+        deadline = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > deadline:
+                raise StepFailedError(f"the simulated cloud never showed {what}")
+            time.sleep(0.3)
+
+    def hass(self, expression: str) -> Any:
+        """Evaluate an expression on the frontend's hass object (to look things up)."""
+        return self.page.evaluate(
+            f"() => {{ const hass = document.querySelector('home-assistant').hass; return {expression}; }}"
+        )
+
+    def entity_id(self, unique_id: str) -> str:
+        """Return the entity id Home Assistant gave to one of the integration's entities."""
+        for entity in self.hass("Object.values(hass.entities)"):
+            if (
+                entity.get("platform") == "legrand_eliot"
+                and entity.get("unique_id", "") == unique_id
+            ):
+                return str(entity["entity_id"])
+        found = self.page.evaluate(
+            """async (uid) => {
+                const hass = document.querySelector('home-assistant').hass;
+                const all = await hass.callWS({type: 'config/entity_registry/list'});
+                const hit = all.find((e) => e.platform === 'legrand_eliot' && e.unique_id === uid);
+                return hit ? hit.entity_id : null;
+            }""",
+            unique_id,
+        )
+        if not found:
+            raise StepFailedError(f"no entity with unique id {unique_id}")
+        return str(found)
+
+    def more_info(self, entity_id: str) -> Locator:
+        """Open an entity's more-info dialog, as a click on its card does, and return it."""
+        self.page.evaluate(
+            """(entityId) => document.querySelector('home-assistant').dispatchEvent(
+                new CustomEvent('hass-more-info', {detail: {entityId}, bubbles: true, composed: true}))""",
+            entity_id,
+        )
+        dialog = self.page.locator("ha-more-info-dialog")
+        expect(dialog.get_by_role("dialog")).to_be_visible()
+        return dialog
+
+    def close_dialogs(self) -> None:
+        """Close whatever dialog is open."""
+        self.page.keyboard.press("Escape")
+        self.page.wait_for_timeout(500)
+
+    def flow_dialog(self) -> Locator:
+        """Return the config flow dialog."""
+        return self.page.locator("dialog-data-entry-flow")
+
+    def submit_flow(self) -> None:
+        """Press the flow dialog's submit button."""
+        self.flow_dialog().get_by_role("button", name=re.compile("Submit|Next")).click()
+
+    # Steps -----------------------------------------------------------------------------------
+
+    def onboard(self) -> None:
+        """Create the first user, keep the suggested location and finish onboarding."""
+        page = self.page
+        page.goto(self.ha_url)
+        page.get_by_role("button", name=re.compile("Create my smart home")).click()
+        page.get_by_role("textbox", name=re.compile("^Name")).fill(USER["name"])
+        page.get_by_role("textbox", name=re.compile("^Username")).fill(USER["username"])
+        page.get_by_role("textbox", name=re.compile("^Password")).fill(USER["password"])
+        page.get_by_role("textbox", name=re.compile("^Confirm password")).fill(
+            USER["password"]
+        )
+        self.shot("onboarding-user")
+        page.get_by_role("button", name="Create account").click()
+        # Location, country, analytics, found devices: keep what onboarding proposes.
+        for _ in range(6):
+            if "/onboarding" not in page.url and "onboarding.html" not in page.url:
+                break
+            button = page.get_by_role(
+                "button", name=re.compile("^(Next|Finish)$")
+            ).first
+            try:
+                button.click(timeout=15_000)
+            except PlaywrightError:
+                break
+            page.wait_for_timeout(1000)
+        page.wait_for_url(re.compile(r"/(lovelace|home)"), timeout=60_000)
+        page.wait_for_function(
+            "() => document.querySelector('home-assistant')?.hass?.connected"
+        )
+        self.shot("onboarding-done")
+        # The frontend reloads itself once, seconds after onboarding; a flow running then is
+        # cut off with its request (an entry set up by it is cancelled). Wait for that reload.
+        try:
+            page.wait_for_event("load", timeout=ONBOARDING_RELOAD_MS)
+        except PlaywrightError:
+            print("    note: the frontend did not reload after onboarding")
+        page.wait_for_function(
+            "() => document.querySelector('home-assistant')?.hass?.connected"
+        )
+
+    def log_in(self) -> None:
+        """Log in as the user onboarding created (to run the later steps again)."""
+        page = self.page
+        page.goto(self.ha_url)
+        page.get_by_role("textbox", name=re.compile("^Username")).fill(USER["username"])
+        page.get_by_role("textbox", name=re.compile("^Password")).fill(USER["password"])
+        page.get_by_role("button", name=re.compile("Log in")).click()
+        page.wait_for_function(
+            "() => document.querySelector('home-assistant')?.hass?.connected"
+        )
+
+    def add_integration(self, client_id: str, client_secret: str, key: str) -> None:
+        """Add Legrand Eliot: credentials, then the key, then the simulator's consent page."""
+        page = self.page
+        page.goto(f"{self.ha_url}/config/integrations/dashboard")
+        page.get_by_role("button", name=re.compile("Add integration")).click()
+        page.get_by_placeholder("Search for a brand name").fill("Legrand Eliot")
+        page.get_by_text("Legrand Eliot", exact=True).first.click()
+
+        credentials = page.locator("dialog-add-application-credential")
+        flow = self.flow_dialog()
+        # A fresh Home Assistant has no application credentials: they are asked first.
+        expect(
+            page.get_by_text("Add application credentials").first.or_(
+                field(flow, "Subscription key")
+            )
+        ).to_be_visible()
+        if not field(flow, "Subscription key").count():
+            field(credentials, "Name").fill("Legrand demo")
+            field(credentials, "OAuth client ID").fill(client_id)
+            field(credentials, "OAuth client secret").fill(client_secret)
+            self.shot("application-credentials")
+            credentials.get_by_role("button", name="Add").click()
+
+        expect(field(flow, "Subscription key")).to_be_visible()
+        field(flow, "Subscription key").fill(key)
+        self.shot("subscription-key")
+        # The frontend opens Legrand's sign-in page by itself ("Open website" opens it again).
+        with page.expect_popup() as popup_info:
+            self.submit_flow()
+        consent = popup_info.value
+        try:
+            consent.wait_for_load_state()
+        except PlaywrightError:
+            # The simulated cloud remembers an earlier consent and closes the page at once.
+            if not consent.is_closed():
+                raise
+        else:
+            expect(
+                page.get_by_text("Sign in with the Legrand account").first
+            ).to_be_visible()
+            self.shot("sign-in")
+            self.consent(consent)
+
+        expect(flow.get_by_text("Your Legrand account is linked.")).to_be_visible(
+            timeout=60_000
+        )
+        page.wait_for_timeout(1000)
+        self.shot("devices-found")
+        unknown = page.get_by_text("Unknown area selected").count()
+        pickers = flow.locator("ha-area-picker")
+        if pickers.count() > 3:
+            pickers.nth(3).scroll_into_view_if_needed()
+            self.shot("devices-found-areas")
+        else:
+            # The frontend sometimes reloads itself just after a first entry; the devices page
+            # checks the areas next.
+            print("    note: the name-and-assign step closed before it could be read")
+        if unknown:
+            # Seen at times: the frontend's area list lags the areas the entry just created.
+            page.wait_for_timeout(3000)
+            still = page.get_by_text("Unknown area selected").count()
+            if still:
+                raise StepFailedError(
+                    f"the name-and-assign step shows 'Unknown area selected' {still} times"
+                )
+            print(
+                f"    note: 'Unknown area selected' showed {unknown} times, then cleared"
+            )
+        finish = flow.get_by_role("button", name=re.compile("Finish"))
+        if finish.count():
+            finish.click()
+
+    def consent(self, consent: Page) -> None:
+        """Choose the demo account and allow the access on the simulated sign-in page."""
+        consent.set_viewport_size(VIEWPORT)
+        original, self.page = self.page, consent
+        try:
+            self.shot("consent")
+            consent.get_by_label("Account").select_option("demo@example.com")
+            with consent.expect_event("close", timeout=30_000):
+                consent.get_by_role("button", name="Accept").click()
+        except PlaywrightError:
+            if not consent.is_closed():
+                self.shot("consent-stuck")
+                raise
+        finally:
+            self.page = original
+
+    def devices(self) -> None:
+        """Check that the devices page lists the account's devices in their rooms."""
+        page = self.page
+        page.goto(f"{self.ha_url}/config/devices/dashboard?domain=legrand_eliot")
+        for device, area in (("Lumière Salon", "Salon"), ("Soggiorno", "Soggiorno")):
+            expect(
+                page.get_by_role("row", name=re.compile(f"{device} {area} "))
+            ).to_be_visible()
+        self.shot("devices")
+
+    def plug(self) -> None:
+        """Turn the TV plug off in its more-info dialog; the cloud shows it off."""
+        assert self.module(TV_PLUG)["status"] == "on"
+        dialog = self.more_info(self.entity_id(f"{TV_PLUG}_outlet"))
+        dialog.locator("ha-control-switch, ha-state-control-toggle").first.click()
+        self.wait_for_cloud(
+            "the plug off", lambda: self.module(TV_PLUG)["status"] == "off"
+        )
+        self.shot("plug-off")
+        self.close_dialogs()
+
+    def slide(self, dialog: Locator, name: str, before: int) -> None:
+        """Move a more-info slider by three large steps, down from high values, else up."""
+        slider = dialog.get_by_role("slider", name=re.compile(name))
+        key = "PageDown" if before > 50 else "PageUp"
+        for _ in range(3):
+            slider.press(key)
+
+    def light(self) -> None:
+        """Change the living room light's brightness in the UI; the cloud follows."""
+        before = self.module(SALON_LIGHT)["level"]
+        dialog = self.more_info(self.entity_id(f"{SALON_LIGHT}_light"))
+        self.slide(dialog, "Brightness", before)
+        self.wait_for_cloud(
+            "another brightness", lambda: self.module(SALON_LIGHT)["level"] != before
+        )
+        self.page.wait_for_timeout(1000)
+        self.shot("light-brightness")
+        self.close_dialogs()
+
+    def shutter(self) -> None:
+        """Move the living room shutter in the UI; the cloud gets its new position."""
+        before = self.module(SALON_SHUTTER)["position"]
+        dialog = self.more_info(self.entity_id(f"{SALON_SHUTTER}_shutter"))
+        self.slide(dialog, "Position", before)
+        self.wait_for_cloud(
+            "the shutter moving",
+            lambda: self.module(SALON_SHUTTER)["position"] != before,
+        )
+        self.page.wait_for_timeout(1000)
+        self.shot("shutter-position")
+        self.close_dialogs()
+
+    def thermostat_set_point(self) -> None:
+        """Raise the bedroom thermostat's set point in the UI; the cloud follows."""
+        before = self.thermostat(CAMERA)["setpoint"]
+        dialog = self.more_info(self.entity_id(f"{CAMERA}_thermostat"))
+        # The round set point control, ten steps up as the "+" button gives them (a step is
+        # 0.1 degree in Fahrenheit, which onboarding may choose from the browser's locale).
+        control = dialog.get_by_role("slider").first
+        for _ in range(10):
+            control.press("ArrowUp")
+        self.wait_for_cloud(
+            "a higher set point", lambda: self.thermostat(CAMERA)["setpoint"] > before
+        )
+        self.shot("thermostat-set-point")
+        self.close_dialogs()
+
+    def diagnostics(self) -> None:
+        """Diagnostics download from the integration's page, without any secret in it."""
+        page = self.page
+        page.goto(f"{self.ha_url}/config/integrations/integration/legrand_eliot")
+        expect(page.get_by_text("Legrand Eliot").first).to_be_visible()
+        self.shot("integration")
+        self.entry_menu()
+        with page.expect_download() as download_info:
+            page.get_by_role(
+                "menuitem", name=re.compile("Download diagnostics")
+            ).click()
+        path = self.downloads / "diagnostics.json"
+        download_info.value.save_as(path)
+        text = path.read_text(encoding="utf-8")
+        if "data" not in json.loads(text):
+            raise StepFailedError("the diagnostics file has no data")
+        for secret in self.secrets:
+            if secret in text:
+                raise StepFailedError("the diagnostics file holds a secret")
+
+    def entry_menu(self) -> None:
+        """Open the config entry's overflow menu."""
+        page = self.page
+        row = page.locator("ha-config-entry-row").first
+        row.get_by_role("button", name="Menu").first.click()
+
+    def options(self) -> None:
+        """Save a daily call budget in the options and find it there again."""
+        page = self.page
+        page.goto(f"{self.ha_url}/config/integrations/integration/legrand_eliot")
+        page.get_by_role("button", name=re.compile("Configure")).first.click()
+        flow = page.locator("dialog-data-entry-flow")
+        budget = field(flow, "Calls per day")
+        expect(budget).to_be_visible()
+        budget.fill("600")
+        self.shot("options")
+        self.submit_flow()
+        expect(flow.get_by_text("Options successfully saved.")).to_be_visible()
+        flow.get_by_role("button", name="Finish").click()
+        # Opened again, the options show the saved budget.
+        page.get_by_role("button", name=re.compile("Configure")).first.click()
+        expect(field(flow, "Calls per day")).to_have_value("600")
+        self.close_dialogs()
+
+    def reconfigure(self, key: str) -> None:
+        """Reconfigure tests and saves another subscription key."""
+        page = self.page
+        page.goto(f"{self.ha_url}/config/integrations/integration/legrand_eliot")
+        self.entry_menu()
+        page.get_by_role("menuitem", name=re.compile("Reconfigure")).click()
+        flow = self.flow_dialog()
+        field(flow, "Subscription key").fill(key)
+        self.shot("reconfigure")
+        self.submit_flow()
+        expect(
+            flow.get_by_text(
+                re.compile(
+                    "Reconfiguration was successful|The subscription key was changed"
+                )
+            )
+        ).to_be_visible()
+        self.close_dialogs()
+
+
+def main() -> int:
+    """Run every step in order; print each and stop at the first failure."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ha-url", required=True)
+    parser.add_argument("--sim-url", required=True)
+    parser.add_argument("--client-id", required=True)
+    parser.add_argument("--client-secret", required=True)
+    parser.add_argument(
+        "--key", required=True, help="the subscription key to link with"
+    )
+    parser.add_argument("--other-key", required=True, help="the key reconfigure sets")
+    parser.add_argument("--screenshots", type=Path, required=True)
+    parser.add_argument(
+        "--from-step",
+        type=int,
+        default=0,
+        help="log in and start at this step (to work on a later step again)",
+    )
+    args = parser.parse_args()
+    args.screenshots.mkdir(parents=True, exist_ok=True)
+    if not args.from_step:
+        for old in args.screenshots.glob("*.png"):
+            old.unlink()
+
+    with (
+        sync_playwright() as playwright,
+        tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile,
+        tempfile.TemporaryDirectory() as downloads,
+    ):
+        # A fresh profile each run (Chromium's --user-data-dir): nothing left from an earlier one.
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport=VIEWPORT,
+            accept_downloads=True,
+            locale="en-US",
+        )
+        browser.set_default_timeout(TIMEOUT_MS)
+        page = browser.pages[0] if browser.pages else browser.new_page()
+        # Every page load, in the log: the frontend reloads itself at times.
+        page.on(
+            "load", lambda loaded: print(f"    page loaded: {loaded.url}", flush=True)
+        )
+        run = FirstHour(
+            page, args.ha_url, args.sim_url, args.screenshots, Path(downloads)
+        )
+        run.secrets = [args.client_secret, args.key, args.other_key]
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("onboarding", run.onboard),
+            (
+                "add Legrand Eliot",
+                lambda: run.add_integration(
+                    args.client_id, args.client_secret, args.key
+                ),
+            ),
+            ("devices", run.devices),
+            ("plug", run.plug),
+            ("light brightness", run.light),
+            ("shutter position", run.shutter),
+            ("thermostat set point", run.thermostat_set_point),
+            ("diagnostics", run.diagnostics),
+            ("options", run.options),
+            ("reconfigure", lambda: run.reconfigure(args.other_key)),
+        ]
+        if args.from_step:
+            run.shots = len(list(args.screenshots.glob("*.png")))
+            steps = [("log in", run.log_in), *steps[args.from_step :]]
+        for name, step in steps:
+            print(f"==> {name}", flush=True)
+            try:
+                step()
+            except (StepFailedError, PlaywrightError, AssertionError) as err:
+                try:
+                    run.shot(f"failed-{name.replace(' ', '-')}")
+                    print(run.page.locator("body").aria_snapshot(), file=sys.stderr)
+                except PlaywrightError:
+                    pass
+                print(f"FAILED: {name}: {err}", file=sys.stderr)
+                browser.close()
+                return 1
+        browser.close()
+    print("==> every step passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
