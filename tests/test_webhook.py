@@ -55,6 +55,7 @@ from custom_components.legrand_eliot.webhook import (
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 from simulator.push import device_event, validation_event
+from simulator.timefmt import local_offset_iso
 from simulator.world import Subscription
 
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
@@ -173,6 +174,9 @@ def real_event(
     if set_point is not None:
         status["mode"] = "MANUAL"
         status["setPoint"] = {"value": f"{set_point:.5f}", "unit": "C"}
+    if at is not None:
+        # The thermostat stamps its state with the moment it changed.
+        status["time"] = local_offset_iso(at, plant.zone)
     return device_event(plant.id, [status], at or now)
 
 
@@ -279,7 +283,10 @@ async def test_a_flood_is_answered_at_once_and_written_once(
         set_point = round(15 + (index % 100) * 0.1, 1)
         sent[module] = set_point
         return real_event(
-            cloud, module, set_point=set_point, at=start + timedelta(seconds=index)
+            cloud,
+            module,
+            set_point=set_point,
+            at=start + timedelta(milliseconds=100 * index),
         )
 
     client = await hass_client_no_auth()
@@ -295,7 +302,7 @@ async def test_a_flood_is_answered_at_once_and_written_once(
             (await client.post(webhook_path(push_integration), json=events)).status
         )
     # A late delivery of an old event for the living room: it must not win.
-    late = real_event(cloud, LIVING, set_point=30.0, at=start)
+    late = real_event(cloud, LIVING, set_point=30.0, at=start - timedelta(minutes=1))
     statuses.append(
         (await client.post(webhook_path(push_integration), json=[late])).status
     )
