@@ -12,6 +12,7 @@ from unittest.mock import AsyncMock, patch
 import uuid
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.cloud import (
     SIGNAL_CLOUD_CONNECTION_STATE,
     CloudConnectionState,
@@ -58,6 +59,8 @@ from simulator.push import device_event, validation_event
 from simulator.timefmt import local_offset_iso
 from simulator.world import Subscription
 
+from .polling import next_refresh
+
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
@@ -65,6 +68,10 @@ LIVING_ENTITY = "climate.soggiorno"
 BEDROOM_ENTITY = "climate.camera"
 SUBSCRIBE = "POST /smarther/v2.0/plants/{plantId}/subscription"
 LISTING = "GET /smarther/v2.0/subscription"
+STATUS = (
+    "GET /smarther/v2.0/chronothermostat/thermoregulation/addressLocation"
+    "/plants/{plantId}/modules/parameter/id/value/{moduleId}"
+)
 UNSUBSCRIBE = "DELETE /smarther/v2.0/plants/{plantId}/subscription/{subscriptionId}"
 
 
@@ -860,3 +867,94 @@ def test_a_subscription_without_address_is_not_ours() -> None:
     """A listed subscription without an address cannot be this entry's."""
     subscription = EliotSubscription(plant_id=PLANT, subscription_id="x")
     assert not _is_ours(subscription, {"https://a.example/hook"}, "id")
+
+
+async def post_and_write(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    entry: MockConfigEntry,
+    body: Any,
+) -> None:
+    """Deliver one body to the webhook and let its states be written."""
+    client = await hass_client_no_auth()
+    assert (await client.post(webhook_path(entry), json=body)).status == 200
+    await written(hass)
+
+
+def shown_set_point(hass: HomeAssistant) -> float:
+    """Return the set point the living room's climate entity shows."""
+    return float(hass.states.get(LIVING_ENTITY).attributes["temperature"])
+
+
+async def test_an_older_event_delivered_later_never_wins(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """22.0 at T, then in a later delivery 17.0 from 90 s earlier: 22.0 stays on screen."""
+    now = cloud.clock.now()
+    newer = real_event(cloud, LIVING, set_point=22.0, at=now)
+    older = real_event(cloud, LIVING, set_point=17.0, at=now - timedelta(seconds=90))
+    await post_and_write(hass, hass_client_no_auth, push_integration, [newer])
+    assert shown_set_point(hass) == 22.0
+    await post_and_write(hass, hass_client_no_auth, push_integration, [older])
+    assert shown_set_point(hass) == 22.0
+    # Replayed as it was: still nothing changes.
+    await post_and_write(hass, hass_client_no_auth, push_integration, [newer, older])
+    assert shown_set_point(hass) == 22.0
+
+
+async def test_a_replay_of_unknown_or_old_age_replaces_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A bare data object 10 minutes old, or an event with no time at all, is not shown.
+
+    The event of unknown age has the thermostat read at the next refresh instead.
+    """
+    coordinator = coordinator_of(push_integration)
+    coordinator.async_add_listener(lambda: None)
+    old = real_event(
+        cloud, LIVING, set_point=12.0, at=cloud.clock.now() - timedelta(minutes=10)
+    )
+    shown = shown_set_point(hass)
+    await post_and_write(hass, hass_client_no_auth, push_integration, old["data"])
+    assert shown_set_point(hass) == shown
+    ageless = real_event(cloud, LIVING, set_point=13.0)
+    del ageless["eventTime"]
+    for status in ageless["data"]["chronothermostats"]:
+        del status["time"]
+    await post_and_write(hass, hass_client_no_auth, push_integration, [ageless])
+    assert shown_set_point(hass) == shown
+    assert coordinator.push.ignored == 2
+    reads = calls_to(cloud, STATUS)
+    await next_refresh(hass, freezer, coordinator)
+    assert calls_to(cloud, STATUS) == reads + 1
+
+
+async def test_a_time_far_ahead_counts_as_its_receipt(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """An event stamped a year ahead does not outrank the real changes that follow it."""
+    now = cloud.clock.now()
+    ahead = real_event(cloud, LIVING, set_point=25.0, at=now + timedelta(days=365))
+    await post_and_write(hass, hass_client_no_auth, push_integration, [ahead])
+    assert shown_set_point(hass) == 25.0
+    freezer.tick(timedelta(seconds=30))
+    real = real_event(cloud, LIVING, set_point=19.0, at=cloud.clock.now())
+    await post_and_write(hass, hass_client_no_auth, push_integration, [real])
+    assert shown_set_point(hass) == 19.0
+    # In one burst too: the far-ahead one is as old as its receipt.
+    freezer.tick(timedelta(seconds=30))
+    ahead = real_event(cloud, LIVING, set_point=26.0, at=now + timedelta(days=365))
+    real = real_event(cloud, LIVING, set_point=20.0, at=cloud.clock.now())
+    await post_and_write(hass, hass_client_no_auth, push_integration, [ahead, real])
+    assert shown_set_point(hass) == 20.0

@@ -87,7 +87,8 @@ def state_time(
     """
     Return the time of a thermostat state: its own timestamp, else its event's; None if unknown.
 
-    A time far ahead of Home Assistant's clock is wrong: the receipt time stands for it.
+    A time far ahead of Home Assistant's clock is wrong: the receipt time stands for it, to the
+    second as the thermostats stamp their states, so that a true state received with it ties.
     """
     for moment in (status.time, event_time):
         if moment is None:
@@ -96,7 +97,9 @@ def state_time(
             if utc_offset is None:
                 continue
             moment = moment.replace(tzinfo=timezone(utc_offset))
-        return received if moment > received + FUTURE_TOLERANCE else moment
+        if moment > received + FUTURE_TOLERANCE:
+            return received.replace(microsecond=0)
+        return moment
     return None
 
 
@@ -251,14 +254,15 @@ class EliotData:
 @dataclass(slots=True)
 class _TopologyRead:
     """What one topology read proved: the ids successful reads did not list, and whether all
-    of its reads succeeded (only a complete listing speaks for devices it never knew)."""
+    of its reads succeeded (only a complete listing speaks for devices it never knew).
+    """
 
     missing: set[str] = field(default_factory=set)
     complete: bool = True
 
     def missing_from(self, old: Topology, new: Topology) -> None:
         """Note the modules a successful topology read no longer lists."""
-        self.missing.update(module.id for module in old.modules) 
+        self.missing.update(module.id for module in old.modules)
         self.missing.difference_update(module.id for module in new.modules)
 
     def plants_missing(
@@ -467,9 +471,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             for module in plant.topology.modules
             if not self._kept_fresh_by_push(plant, module.id, now)
         )
-        return max(
-            1, len(data.home_control) + thermostats + self._topology_calls(data)
-        )
+        return max(1, len(data.home_control) + thermostats + self._topology_calls(data))
 
     def _kept_fresh_by_push(
         self, plant: SmartherPlant, module_id: str, now: float
@@ -849,13 +851,17 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             plant = found[0]
             moment = state_time(status, event_time, now, plant.utc_offset)
             if moment is None:
-                LOGGER.debug("A pushed thermostat state of unknown age: read it instead")
+                LOGGER.debug(
+                    "A pushed thermostat state of unknown age: read it instead"
+                )
                 plant.updated.pop(status.module_id, None)
                 self.push.ignored += 1
                 continue
             shown = plant.shown_at.get(status.module_id)
             if shown is not None and moment < shown:
-                LOGGER.debug("Ignoring a pushed thermostat state older than the one shown")
+                LOGGER.debug(
+                    "Ignoring a pushed thermostat state older than the one shown"
+                )
                 self.push.ignored += 1
                 continue
             self._store_thermostat(plant, status, moment)
