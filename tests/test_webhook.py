@@ -7,6 +7,7 @@ import copy
 from dataclasses import replace
 from datetime import datetime, timedelta
 import json
+import logging
 from typing import Any
 from unittest.mock import AsyncMock, patch
 import uuid
@@ -19,7 +20,12 @@ from homeassistant.components.cloud import (
     CloudNotAvailable,
     CloudNotConnected,
 )
-from homeassistant.const import CONF_WEBHOOK_ID, EVENT_STATE_CHANGED, Platform
+from homeassistant.const import (
+    CONF_WEBHOOK_ID,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    Platform,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import (
     device_registry as dr,
@@ -958,3 +964,37 @@ async def test_a_time_far_ahead_counts_as_its_receipt(
     real = real_event(cloud, LIVING, set_point=20.0, at=cloud.clock.now())
     await post_and_write(hass, hass_client_no_auth, push_integration, [ahead, real])
     assert shown_set_point(hass) == 20.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("time", "yesterday"),
+        ("loadState", 5),
+        ("hygrometer", "wet"),
+        ("programs", [{"number": None}]),
+        ("activationTime", "x/y"),
+        ("activationTime", "9999-12-31T23:59:59"),
+        ("setPoint", {"value": 1e308, "unit": "C"}),
+        ("setPoint", {"value": -500, "unit": "C"}),
+    ],
+)
+async def test_one_bad_field_leaves_the_thermostat_shown(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+    field: str,
+    value: Any,
+) -> None:
+    """A malformed or impossible optional field: that value unknown, the thermostat shown."""
+    event = real_event(cloud, LIVING, set_point=23.5, at=cloud.clock.now())
+    status = event["data"]["chronothermostats"][0]
+    status[field] = value
+    await post_and_write(hass, hass_client_no_auth, push_integration, [event])
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state != STATE_UNAVAILABLE
+    assert state.attributes["temperature"] == (None if field == "setPoint" else 23.5)
+    assert state.attributes["current_temperature"] is not None
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

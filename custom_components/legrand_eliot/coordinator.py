@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 import time
 from typing import TYPE_CHECKING, Any, Concatenate
@@ -204,11 +204,16 @@ class SmartherPlant:
     # times in the plant's own time. None until a timestamp with an offset was seen.
     utc_offset: timedelta | None = None
 
-    def local_time(self, moment: datetime) -> datetime:
-        """Return a moment as the plant's wall clock shows it (no zone), as commands take it."""
+    @property
+    def zone(self) -> tzinfo:
+        """Return the plant's time zone as last seen; Home Assistant's until one was."""
         if self.utc_offset is None:
-            return dt_util.as_local(moment).replace(tzinfo=None)
-        return moment.astimezone(timezone(self.utc_offset)).replace(tzinfo=None)
+            return dt_util.get_default_time_zone()
+        return timezone(self.utc_offset)
+
+    def aware(self, moment: datetime) -> datetime:
+        """Return a time the thermostat gave without a zone in the plant's own zone."""
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=self.zone)
 
 
 @dataclass(slots=True)
@@ -888,12 +893,24 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         plant: SmartherPlant, status: ThermostatStatus, shown_at: datetime
     ) -> None:
         """Keep a thermostat's state, its time, and the plant's UTC offset it reveals."""
+        if status.time is not None and (offset := status.time.utcoffset()) is not None:
+            plant.utc_offset = offset
+        if (activation := status.activation_time) is not None:
+            # Times without a zone are the plant's own: kept with the zone they are in.
+            status = replace(
+                status,
+                activation_time=replace(
+                    activation,
+                    start=None
+                    if activation.start is None
+                    else plant.aware(activation.start),
+                    end=None if activation.end is None else plant.aware(activation.end),
+                ),
+            )
         plant.thermostats[status.module_id] = status
         plant.unavailable.discard(status.module_id)
         plant.updated[status.module_id] = time.monotonic()
         plant.shown_at[status.module_id] = shown_at
-        if status.time is not None and (offset := status.time.utcoffset()) is not None:
-            plant.utc_offset = offset
 
     def _plant_failed(self, plant_id: str, name: str | None, err: EliotError) -> None:
         """Record and log (once) why a plant is unavailable."""
