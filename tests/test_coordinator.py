@@ -393,3 +393,30 @@ async def test_topology_failure_keeps_what_was_known(
     freezer.tick(timedelta(hours=12))
     await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available
+
+
+async def test_an_unknown_module_reads_the_topology_at_most_hourly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A status that keeps naming a module the topology lacks: one read an hour, no more."""
+    coordinator = polling_coordinator(init_integration)
+    topology = f"/hc/api/v1.0/plants/{HC_PLANT}/topology"
+    route = "GET /hc/api/v1.0/plants/{plantId}/topology"
+    await sim.post("/_sim/faults", json={"status": 500, "match": topology, "count": 500})
+    assert (
+        await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=NEW_PLUG)
+    ).status == 201
+    reads = cloud.counters["by_endpoint"][route]
+    start = dt_util.utcnow()
+    refreshes = 0
+    while dt_util.utcnow() - start < timedelta(minutes=90):
+        await next_refresh(hass, freezer, coordinator)
+        refreshes += 1
+    assert refreshes > 6
+    # One read as soon as the module showed up, one more an hour later.
+    assert cloud.counters["by_endpoint"][route] - reads == 2
+    assert coordinator.budget.calls_used == used_by_user(cloud)
