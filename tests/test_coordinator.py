@@ -406,7 +406,9 @@ async def test_an_unknown_module_reads_the_topology_at_most_hourly(
     coordinator = polling_coordinator(init_integration)
     topology = f"/hc/api/v1.0/plants/{HC_PLANT}/topology"
     route = "GET /hc/api/v1.0/plants/{plantId}/topology"
-    await sim.post("/_sim/faults", json={"status": 500, "match": topology, "count": 500})
+    await sim.post(
+        "/_sim/faults", json={"status": 500, "match": topology, "count": 500}
+    )
     assert (
         await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=NEW_PLUG)
     ).status == 201
@@ -420,3 +422,19 @@ async def test_an_unknown_module_reads_the_topology_at_most_hourly(
     # One read as soon as the module showed up, one more an hour later.
     assert cloud.counters["by_endpoint"][route] - reads == 2
     assert coordinator.budget.calls_used == used_by_user(cloud)
+
+
+async def test_reconfigure_of_a_loaded_entry_reloads_it_the_supported_way(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: SimulatedCloud
+) -> None:
+    """Reconfiguring a loaded entry reloads it; Home Assistant reports no deprecated use.
+
+    The root fixture `no_deprecated_use` fails the test on such a report.
+    """
+    result = await init_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"subscription_key": cloud.subscription_key}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert init_integration.state is ConfigEntryState.LOADED

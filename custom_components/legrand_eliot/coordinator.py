@@ -394,17 +394,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         """Return the call budget the client charges."""
         return self.client.budget
 
-    def set_daily_limit(self, limit: int) -> None:
-        """Use a new daily call budget from now on, and space refreshes accordingly."""
-        if limit == self.budget.daily_limit:
-            return
-        self.budget.daily_limit = limit
-        self.save_budget()
-        if self.data is not None and not self.budget.is_paused:
-            self.update_interval = self.budget.refresh_interval(
-                self.calls_per_refresh(self.data)
-            )
-
     async def async_restore_budget(self) -> None:
         """Restore what was spent today, so a restart does not forget it."""
         if (stored := await self._store.async_load()) is not None:
