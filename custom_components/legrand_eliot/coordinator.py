@@ -24,6 +24,7 @@ from homeassistant.util import dt as dt_util
 from .absence import AbsenceTracker
 from .const import DOMAIN, LOGGER
 from .eliot import EliotClient, QuotaBudget
+from .eliot.const import DEFAULT_RESERVE_FRACTION
 from .eliot.exceptions import (
     EliotAppPasswordExpiredError,
     EliotAuthError,
@@ -802,14 +803,49 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             or (found := self.data.home_control_module(module_id)) is None
         ):
             return
-        plant, _module, state = found
+        self._store_module_state(found[0], replace(found[2], **changes))
+
+    def _store_module_state(self, plant: HomeControlPlant, state: ModuleState) -> None:
+        """Keep one module's new state and tell entities."""
         if plant.status is None:
             return
         plant.status = replace(
-            plant.status,
-            modules={**plant.status.modules, module_id: replace(state, **changes)},
+            plant.status, modules={**plant.status.modules, state.module_id: state}
         )
         self.async_update_listeners()
+
+    def can_spare_call(self) -> bool:
+        """Return whether a call outside the schedule leaves the commands' reserve whole."""
+        budget = self.budget
+        return (
+            not budget.is_paused
+            and budget.calls_left > budget.daily_limit * DEFAULT_RESERVE_FRACTION
+        )
+
+    def confirm_module(self, module_id: str) -> None:
+        """Read one module now (a shutter that should have arrived), if the budget allows."""
+        if self.can_spare_call():
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_confirm_module(module_id),
+                "legrand_eliot confirming read",
+            )
+
+    async def _async_confirm_module(self, module_id: str) -> None:
+        """Read one module's state and show it; a failure waits for the next poll."""
+        if (found := self.data.home_control_module(module_id)) is None:
+            return
+        plant, module, _state = found
+        try:
+            state = await self.client.hc_module_status(
+                plant.plant.id, module_id, module.device
+            )
+        except EliotError as err:
+            LOGGER.debug("A confirming read failed; the next poll tells: %s", err)
+            return
+        finally:
+            self.save_budget()
+        self._store_module_state(plant, state)
 
     def apply_thermostat(self, status: ThermostatStatus) -> None:
         """Store a thermostat's new status after a command and tell entities."""
