@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 import logging
 from typing import Any
 
@@ -21,10 +22,18 @@ LOGIN_PATHS = ("/authorize", "/token")
 
 
 def create_app(
-    scenario: str | Mapping[str, Any] = "demo", /, **options: Any
+    scenario: str | Mapping[str, Any] = "demo",
+    /,
+    *,
+    start: datetime | None = None,
+    **options: Any,
 ) -> web.Application:
-    """Build the simulated cloud for a scenario name (or scenario dict), with option overrides."""
-    cloud = SimulatedCloud(scenario, options)
+    """Build the simulated cloud for a scenario name (or scenario dict), with option overrides.
+
+    `start` fixes the moment the scenario is built at and the clock starts from (tests pass one so
+    that nothing depends on when they run); without it the cloud starts at the machine's time.
+    """
+    cloud = SimulatedCloud(scenario, options, start)
     app = web.Application(middlewares=[guard_middleware, gateway_middleware])
     app[CLOUD] = cloud
     app.router.add_get("/", index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -49,10 +49,17 @@ class SimulatedCloud:
     """The simulated Works with Legrand cloud, usable directly by tests."""
 
     def __init__(
-        self, scenario: str | Mapping[str, Any], overrides: Mapping[str, Any]
+        self,
+        scenario: str | Mapping[str, Any],
+        overrides: Mapping[str, Any],
+        start: datetime | None = None,
     ) -> None:
-        """Load a scenario; keyword options of create_app override the scenario's own."""
-        self.clock = Clock()
+        """Load a scenario; keyword options of create_app override the scenario's own.
+
+        The scenario is built at `start` when given (and the clock starts there), else at the
+        machine's current time.
+        """
+        self.clock = Clock(start)
         self._overrides = dict(overrides)
         self.options = Options()
         self.tokens = TokenStore(clock=self.clock, options=self._current_options)
@@ -79,12 +86,12 @@ class SimulatedCloud:
 
     def load(self, scenario: str | Mapping[str, Any]) -> None:
         """Reset homes, counters, faults, push log and clock to a scenario; tokens of users kept."""
-        # The scenario starts at the real time, where the clock is about to be reset.
-        built: Scenario = build(scenario, self.clock.now() - self.clock.offset)
+        # The scenario starts where the clock is about to be reset to: its start.
+        self.clock.reset()
+        built: Scenario = build(scenario, self.clock.now())
         options = (
             Options().with_overrides(built.options).with_overrides(self._overrides)
         )
-        self.clock.reset()
         self.options = options
         self.scenario_name = built.name
         self.app_registration = built.app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
+from datetime import datetime
 from functools import partial
 import re
 import time
@@ -10,6 +11,7 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient, TestServer
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -29,6 +31,7 @@ from custom_components.legrand_eliot.const import (
 )
 from custom_components.legrand_eliot.eliot import EliotClient
 from simulator import CLOUD, SimulatedCloud, create_app
+from tests.moments import START
 
 JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
 # Loggers outside the product whose records may carry test data: the harness's storage mock,
@@ -104,14 +107,29 @@ def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
 
 
 @pytest.fixture
+def start_time() -> datetime:
+    """Return the moment a test starts at (override in a test module or test)."""
+    return START
+
+
+@pytest.fixture
 async def cloud_server(
     hass: HomeAssistant,
     socket_enabled: None,
+    freezer: FrozenDateTimeFactory,
+    start_time: datetime,
     scenario: str | dict[str, Any],
     cloud_options: dict[str, Any],
 ) -> AsyncGenerator[TestServer]:
-    """Run the simulated cloud on a local port (sockets on 127.0.0.1 only) for the test."""
-    server = TestServer(create_app(scenario, **cloud_options), host="127.0.0.1")
+    """Run the simulated cloud on a local port (sockets on 127.0.0.1 only) for the test.
+
+    Time is frozen at the test's start first, so the scenario is built at that moment whatever
+    the machine's clock says, and the cloud's clock then follows the test's frozen time.
+    """
+    freezer.move_to(start_time)
+    server = TestServer(
+        create_app(scenario, start=start_time, **cloud_options), host="127.0.0.1"
+    )
     # No access log: it cannot format frozen time, and the cloud's counters say more.
     await server.start_server(access_log=None)
     yield server

@@ -144,12 +144,19 @@ async def test_action_follows_the_load(
     init_integration: MockConfigEntry,
     sim: TestClient,
 ) -> None:
-    """A running load heats; once the room is above the set point the thermostat idles."""
+    """A room below the set point makes the load heat; once above it, the thermostat idles."""
+    # At the start the room (19.5 °C) is above the program's 18 °C: no heating.
+    assert not (await _thermostat(sim))["load_active"]
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (
+        HVACAction.IDLE
+    )
+    await sim.post(f"/_sim/modules/{LIVING}/physical", json={"temperature": 16.0})
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert (await _thermostat(sim))["load_active"]
     assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (
         HVACAction.HEATING
     )
-    # The room (19.5 °C) is above the program's 18 °C: the next load decision stops it.
+    await sim.post(f"/_sim/modules/{LIVING}/physical", json={"temperature": 19.5})
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert not (await _thermostat(sim))["load_active"]
     assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
-from datetime import UTC, datetime
 import json
 from typing import Any
 
@@ -34,6 +33,7 @@ from custom_components.legrand_eliot.eliot.models import (
     parse_thermostat_status,
     parse_topology,
 )
+from tests.moments import START
 
 from .conftest import (
     BASE_URL,
@@ -217,7 +217,7 @@ async def _call_with_answer(status: int, raw: bytes, headers: dict[str, str]) ->
             session=session,
             token_callback=token,
             subscription_key=SUBSCRIPTION_KEY,
-            budget=QuotaBudget(clock=lambda: datetime.now(UTC)),
+            budget=QuotaBudget(clock=lambda: START),
             min_spacing=0,
         )
         await client.hc_topology("p")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,22 +42,11 @@ from custom_components.legrand_eliot.eliot import (
     parse_token_response,
 )
 from simulator import CLOUD, create_app
+from tests.moments import START
 
 from .conftest import RecordingSleep
 
 ROME = ZoneInfo("Europe/Rome")
-
-
-class SimTime:
-    """The simulator's clock as the contract defines it: real UTC time plus an offset we move."""
-
-    def __init__(self) -> None:
-        """Start at the real time, like the simulator."""
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        """Return the simulated time."""
-        return datetime.now(UTC) + self.offset
 
 
 @dataclass
@@ -67,7 +56,7 @@ class Sim:
     server: TestServer
     session: ClientSession
     client: EliotClient
-    time: SimTime
+    time: Callable[[], datetime]
     sleeps: RecordingSleep
     cloud: Any
     refreshes: list[str] = field(default_factory=list, repr=False)
@@ -81,9 +70,8 @@ class Sim:
             return await response.json()
 
     async def advance(self, seconds: float) -> None:
-        """Move the simulator's clock and the budget's clock together."""
+        """Move the simulator's clock, which the budget reads too."""
         await self.control("POST", "/clock", {"advance": seconds})
-        self.time.offset += timedelta(seconds=seconds)
 
     async def counters(self) -> dict[str, Any]:
         """Return the simulator's call counters."""
@@ -114,7 +102,7 @@ class Sim:
 async def start(**options: Any) -> tuple[TestServer, Any]:
     """Start a simulator of the demo scenario, without the burst limit unless asked."""
     options.setdefault("burst_limit", None)
-    server = TestServer(create_app("demo", **options))
+    server = TestServer(create_app("demo", start=START, **options))
     await server.start_server()
     return server, server.app[CLOUD]
 
@@ -131,7 +119,8 @@ async def sim(sim_options: dict[str, Any], socket_enabled: None) -> AsyncIterato
     """Run the simulator on a local port and a client whose refresh asks it for a new token."""
     server, cloud = await start(**sim_options)
     session = ClientSession()
-    time = SimTime()
+    # The budget reads the simulator's own clock, which starts at a fixed moment.
+    time = cloud.clock.now
     tokens: dict[str, str] = {"current": cloud.issue_tokens()["access_token"]}
 
     async def token() -> str:

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 import pytest
 
 from simulator import CLOUD, SimulatedCloud, create_app
+from tests.moments import START
 
 type MakeClient = Callable[..., Awaitable[TestClient[Any, Any]]]
 
@@ -26,7 +27,7 @@ async def make_client(socket_enabled: None) -> AsyncIterator[MakeClient]:
 
     async def make(scenario: Any = "demo", **options: Any) -> TestClient[Any, Any]:
         client: TestClient[Any, Any] = TestClient(
-            TestServer(create_app(scenario, **options))
+            TestServer(create_app(scenario, start=START, **options))
         )
         await client.start_server()
         clients.append(client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 import json
 import logging
 from pathlib import Path
@@ -11,6 +12,7 @@ from unittest.mock import patch
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 
 from simulator import CLOUD, SimulatedCloud, create_app
@@ -18,6 +20,7 @@ from simulator.__main__ import PathOnlyAccessLogger, main as cli_main
 from simulator.generate import generate_scenario, main as generate_main
 from simulator.options import OptionError, Options
 from simulator.scenario import ScenarioError, build
+from tests.moments import START
 
 from .conftest import MakeClient
 from .helpers import DEMO, HC_BASE, headers
@@ -180,7 +183,29 @@ def _broken(path: list[Any], value: Any) -> dict[str, Any]:
 def test_scenario_errors_say_where(path: list[Any], value: Any, message: str) -> None:
     """A broken scenario is refused with a message naming the problem."""
     with pytest.raises(ScenarioError, match=message):
-        build(_broken(path, value), SimulatedCloud("demo", {}).clock.now())
+        build(_broken(path, value), START)
+
+
+def test_a_fixed_start_makes_the_scenario_independent_of_the_machine_clock(
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Built with a start, the scenario and the clock are there whatever the machine says."""
+    statuses = []
+    for machine_time in (
+        datetime(2026, 11, 29, 2, 0, tzinfo=UTC),
+        datetime(2031, 6, 15, 18, 30, tzinfo=UTC),
+    ):
+        freezer.move_to(machine_time)
+        cloud = create_app("demo", start=START)[CLOUD]
+        assert cloud.clock.now() == START
+        statuses.append(cloud.state()["smarther"])
+        # A reloaded scenario starts at the same moment again, wherever the clock went.
+        cloud.clock.advance(3600)
+        cloud.load("demo")
+        assert cloud.clock.now() == START
+    assert statuses[0] == statuses[1]
+    with pytest.raises(ValueError, match="UTC offset"):
+        create_app("demo", start=datetime(2026, 1, 14, 9, 0))
 
 
 def test_generator_sizes() -> None:
