@@ -556,12 +556,14 @@ async def test_thermostat_offline_from_the_start(
 class TestPlantInAnotherZone:
     """Home Assistant in US/Pacific, the thermostats in Rome: times are the plant's own."""
 
+    @pytest.fixture
+    def start_time(self, moment: datetime) -> datetime:
+        """Start at the moment under test."""
+        return moment
+
     @pytest.fixture(autouse=True)
-    async def house_in_rome(
-        self, hass: HomeAssistant, freezer: FrozenDateTimeFactory, moment: datetime
-    ) -> None:
+    async def house_in_rome(self, hass: HomeAssistant) -> None:
         """Run Home Assistant on the US west coast, away from the thermostats."""
-        freezer.move_to(moment)
         await hass.config.async_set_time_zone("US/Pacific")
 
     @pytest.mark.parametrize(

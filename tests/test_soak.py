@@ -99,13 +99,11 @@ class Figures:
         )
 
 
-@pytest.fixture(autouse=True)
-def start_of_day(freezer: FrozenDateTimeFactory) -> None:
+@pytest.fixture
+def start_time() -> datetime:
     """Start just after local midnight."""
-    freezer.move_to(
-        datetime.fromisoformat(DAY_START).replace(
-            tzinfo=dt_util.get_default_time_zone()
-        )
+    return datetime.fromisoformat(DAY_START).replace(
+        tzinfo=dt_util.get_default_time_zone()
     )
 
 
