@@ -259,8 +259,9 @@ class EliotData:
 
 @dataclass(slots=True)
 class _TopologyRead:
-    """What one topology read proved: the ids successful reads did not list, and whether all
-    of its reads succeeded (only a complete listing speaks for devices it never knew).
+    """What one topology read proved: the ids its successful reads did not list.
+
+    Only a complete listing (every read of it succeeded) speaks for devices it never knew.
     """
 
     missing: set[str] = field(default_factory=set)
