@@ -87,11 +87,10 @@ def no_secret_in_logs(
 
 @pytest.fixture(autouse=True)
 def no_request_spacing() -> Generator[None]:
-    """Send requests back to back and retry at once: the client's own tests cover the waits.
-
-    The config flow's key test too: with time frozen, a wait between requests never ends.
-    """
+    """Send requests back to back and retry at once: the client's own tests cover the waits."""
     client = partial(EliotClient, min_spacing=0, retry_backoff=0, busy_retry_delay=0)
+    # Both places that build a client: the entry's, and the config flow's account check. Time
+    # is frozen in these tests, so a paced request would wait for ever.
     with (
         patch("custom_components.legrand_eliot.EliotClient", client),
         patch("custom_components.legrand_eliot.config_flow.EliotClient", client),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 import pytest
 
 from simulator import CLOUD, SimulatedCloud, create_app
-from tests.moments import START
 
 type MakeClient = Callable[..., Awaitable[TestClient[Any, Any]]]
 
@@ -21,13 +21,19 @@ def auto_enable_custom_integrations() -> None:
 
 
 @pytest.fixture
-async def make_client(socket_enabled: None) -> AsyncIterator[MakeClient]:
-    """Start simulators on demand (on local sockets); on teardown, check none crashed."""
+async def make_client(
+    socket_enabled: None, start_time: datetime
+) -> AsyncIterator[MakeClient]:
+    """Start simulators on demand (on local sockets); on teardown, check none crashed.
+
+    Each starts at the test's start time (`start_time` of the root conftest, which a module
+    overrides), never at the machine's time.
+    """
     clients: list[TestClient[Any, Any]] = []
 
     async def make(scenario: Any = "demo", **options: Any) -> TestClient[Any, Any]:
         client: TestClient[Any, Any] = TestClient(
-            TestServer(create_app(scenario, start=START, **options))
+            TestServer(create_app(scenario, start=start_time, **options))
         )
         await client.start_server()
         clients.append(client)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 import jwt
 import pytest
 
@@ -532,7 +533,9 @@ async def test_refresh_after_access_token_expiry(
 
 
 async def test_id_token_verifies_against_jwks(
-    client: TestClient[Any, Any], sim_cloud: SimulatedCloud
+    client: TestClient[Any, Any],
+    sim_cloud: SimulatedCloud,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """The id_token is RS256, verifiable with the discovery document's JWKS, audience = client id."""
     code = await _code(client, sim_cloud, nonce="n-42")
@@ -550,6 +553,8 @@ async def test_id_token_verifies_against_jwks(
     key_set = jwt.PyJWKSet.from_dict(await (await client.get(jwks_path)).json())
     kid = jwt.get_unverified_header(tokens["id_token"])["kid"]
     key = next(k for k in key_set.keys if k.key_id == kid)
+    # Verify at the simulated cloud's time, which issued the token, not at the machine's.
+    freezer.move_to(sim_cloud.clock.now())
     claims = jwt.decode(
         tokens["id_token"],
         key,

@@ -25,6 +25,12 @@ from .helpers import (
 WEDNESDAY_MORNING = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def start_time() -> datetime:
+    """Start the simulator on that Wednesday morning."""
+    return WEDNESDAY_MORNING
+
+
 async def _status(
     client: TestClient[Any, Any], cloud: SimulatedCloud, module_id: str = SOGGIORNO
 ) -> dict[str, Any]:

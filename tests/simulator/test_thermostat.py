@@ -9,16 +9,24 @@ from zoneinfo import ZoneInfo
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from hypothesis import given, settings, strategies as st
+import pytest
 
-from simulator import SimulatedCloud
+from simulator import CLOUD, SimulatedCloud
 from simulator.schedule import parse_program
 from simulator.thermostat import Command, Physics, Thermostat
 
+from .conftest import MakeClient
 from .helpers import CAMERA, SOGGIORNO, headers, thermostat_path
 
 ROME = ZoneInfo("Europe/Rome")
 # A Wednesday at 10:00 in Rome.
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def start_time() -> datetime:
+    """Start the simulator on that Wednesday morning."""
+    return START
 
 
 async def _status(
@@ -170,15 +178,15 @@ async def test_program_follows_the_weekly_schedule(
 
 
 async def test_frozen_time_moves_the_simulator(
-    client: TestClient[Any, Any],
-    sim_cloud: SimulatedCloud,
-    freezer: FrozenDateTimeFactory,
+    make_client: MakeClient, freezer: FrozenDateTimeFactory
 ) -> None:
     """The clock reads datetime.now, so frozen and moved time drives the simulator."""
-    freezer.move_to("2026-11-25T09:00:00+00:00")
-    assert (await _status(client, sim_cloud))["time"] == "2026-11-25T10:00:00+01:00"
+    freezer.move_to(START)
+    client = await make_client()
+    cloud: SimulatedCloud = client.app[CLOUD]
+    assert (await _status(client, cloud))["time"] == "2026-11-25T10:00:00+01:00"
     freezer.tick(timedelta(minutes=5))
-    assert (await _status(client, sim_cloud))["time"] == "2026-11-25T10:05:00+01:00"
+    assert (await _status(client, cloud))["time"] == "2026-11-25T10:05:00+01:00"
 
 
 async def test_clock_control_api(
