@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.const import (
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -94,8 +100,8 @@ async def test_module_reachable(
     )
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert _state(hass, REMOTE_REACHABLE) == STATE_OFF
-    # A device of a kind the cloud reports no status for is never seen reachable.
-    assert _state(hass, GATE_REACHABLE) == STATE_OFF
+    # A device of a kind the plant status leaves out: its reachability is unknown, not off.
+    assert _state(hass, GATE_REACHABLE) == STATE_UNKNOWN
 
 
 async def test_load_follows_the_thermostat(

@@ -32,6 +32,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -550,3 +551,72 @@ async def test_thermostat_offline_from_the_start(
     await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
     await next_refresh(hass, freezer, config_entry.runtime_data.coordinator)
     assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+
+
+class TestPlantInAnotherZone:
+    """Home Assistant in US/Pacific, the thermostats in Rome: times are the plant's own."""
+
+    @pytest.fixture
+    def start_time(self, moment: datetime) -> datetime:
+        """Start at the moment under test."""
+        return moment
+
+    @pytest.fixture(autouse=True)
+    async def house_in_rome(self, hass: HomeAssistant) -> None:
+        """Run Home Assistant on the US west coast, away from the thermostats."""
+        await hass.config.async_set_time_zone("US/Pacific")
+
+    @pytest.mark.parametrize(
+        "moment",
+        [
+            # Rome on summer time; then Rome back on winter time while California is not;
+            # then both on winter time.
+            datetime(2026, 10, 24, 10, 0, tzinfo=UTC),
+            datetime(2026, 10, 28, 10, 0, tzinfo=UTC),
+            datetime(2026, 11, 5, 10, 0, tzinfo=UTC),
+        ],
+    )
+    async def test_boost_and_until_in_the_plant_zone(
+        self,
+        hass: HomeAssistant,
+        init_integration: MockConfigEntry,
+        sim: TestClient,
+        moment: datetime,
+    ) -> None:
+        """Boost and "until" are accepted and end when asked, whatever the zones."""
+        await _action(hass, "boost", duration="60")
+        thermostat = await _thermostat(sim)
+        assert thermostat["mode"] == "boost"
+        assert _utc(thermostat["activation_start"]) == moment
+        assert _utc(thermostat["activation_end"]) == moment + timedelta(minutes=60)
+        await _action(
+            hass, "set_temperature_until", temperature=21, duration="02:00:00"
+        )
+        thermostat = await _thermostat(sim)
+        assert thermostat["mode"] == "manual"
+        assert _utc(thermostat["activation_end"]) == moment + timedelta(hours=2)
+        # Read back in the plant's own time, the end is the same moment.
+        coordinator = init_integration.runtime_data.coordinator
+        await coordinator.async_refresh()
+        status = coordinator.data.smarther[PLANT].thermostats[LIVING]
+        assert status.activation_time is not None
+        assert status.activation_time.end == moment + timedelta(hours=2)
+
+    @pytest.mark.parametrize("moment", [datetime(2026, 10, 24, 10, 0, tzinfo=UTC)])
+    async def test_the_plant_offset_follows_its_dst_change(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        init_integration: MockConfigEntry,
+        sim: TestClient,
+        moment: datetime,
+    ) -> None:
+        """Learned at +02:00 before Rome's change, the offset is +01:00 after it."""
+        freezer.move_to(moment + timedelta(days=2))
+        await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
+        now = dt_util.utcnow()
+        assert now > moment + timedelta(days=2)
+        await _action(hass, "turn_off_until", duration="03:00:00")
+        thermostat = await _thermostat(sim)
+        assert thermostat["mode"] == "off"
+        assert _utc(thermostat["activation_end"]) == now + timedelta(hours=3)

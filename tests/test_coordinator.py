@@ -8,8 +8,13 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -17,7 +22,9 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.coordinator import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
@@ -184,6 +191,8 @@ class TestQuotaExhausted:
 
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
+LIGHT = "light.salon_lumiere_salon"
+CLIMATE = "climate.soggiorno"
 NEW_PLUG = {
     "id": "000070ee503ed5d462756200000000aa",
     "name": "Prise Bureau",
@@ -226,7 +235,7 @@ async def test_removed_module_leaves_the_device_registry(
     init_integration: MockConfigEntry,
     sim: TestClient,
 ) -> None:
-    """A device removed from the plant is removed from Home Assistant at the next topology read."""
+    """A device removed from the plant goes once two reads an hour apart agree it is gone."""
     coordinator = polling_coordinator(init_integration)
     plant = coordinator.data.home_control[HC_PLANT]
     module = plant.topology.modules[0]
@@ -238,8 +247,129 @@ async def test_removed_module_leaves_the_device_registry(
     assert response.status == 200
     freezer.tick(timedelta(hours=12))
     await next_refresh(hass, freezer, coordinator)
+    # One read without it proves nothing yet: the device stays, unavailable.
+    assert registry.async_get(device.id) is not None
+    assert coordinator.data.home_control_module(module.id) is not None
+    freezer.tick(ABSENT_FOR)
+    await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control_module(module.id) is None
     assert registry.async_get(device.id) is None
+
+
+def entry_devices(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """Return the ids of the registry's devices of an entry."""
+    registry = dr.async_get(hass)
+    return {d.id for d in dr.async_entries_for_config_entry(registry, entry.entry_id)}
+
+
+def entry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """Return the entity ids of an entry in the entity registry."""
+    registry = er.async_get(hass)
+    return {
+        e.entity_id for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+
+
+async def test_one_404_on_the_plants_list_removes_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A single 404 on the Home + Control plants list: every device stays, no repair issue."""
+    coordinator = polling_coordinator(init_integration)
+    devices = entry_devices(hass, init_integration)
+    entities = entry_entities(hass, init_integration)
+    await sim.post(
+        "/_sim/faults", json={"status": 404, "match": "/hc/api/v1.0/plants", "count": 1}
+    )
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    freezer.tick(ABSENT_FOR)
+    await next_refresh(hass, freezer, coordinator)
+    assert entry_devices(hass, init_integration) == devices
+    assert entry_entities(hass, init_integration) == entities
+    assert hass.states.get(LIGHT).state != STATE_UNAVAILABLE
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"home_control_retired_{init_integration.entry_id}"
+    )
+
+
+async def test_a_reload_during_a_404_removes_nothing_and_recovers(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Reloading while the plants list answers 404 keeps the devices; they come back alone."""
+    devices = entry_devices(hass, init_integration)
+    await sim.post(
+        "/_sim/faults", json={"status": 404, "match": "/hc/api/v1.0/plants", "count": 1}
+    )
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert entry_devices(hass, init_integration) == devices
+    assert hass.states.get(LIGHT).state == STATE_UNAVAILABLE
+    await next_refresh(hass, freezer, polling_coordinator(init_integration))
+    assert hass.states.get(LIGHT).state != STATE_UNAVAILABLE
+    assert entry_devices(hass, init_integration) == devices
+
+
+async def test_retired_home_control_after_a_day_of_404_and_clears(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """The retired-API repair waits for a day of 404s, removes nothing and clears itself."""
+    coordinator = polling_coordinator(init_integration)
+    devices = entry_devices(hass, init_integration)
+    issue_id = f"home_control_retired_{init_integration.entry_id}"
+    user = cloud.user().email
+    await sim.post(f"/_sim/users/{user}/hc-retired", json={"retired": True})
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    for _ in range(20):
+        freezer.tick(timedelta(hours=1))
+        await next_refresh(hass, freezer, coordinator)
+        assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    freezer.tick(timedelta(hours=4))
+    await next_refresh(hass, freezer, coordinator)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert entry_devices(hass, init_integration) == devices
+    await sim.post(f"/_sim/users/{user}/hc-retired", json={"retired": False})
+    freezer.tick(TOPOLOGY_INTERVAL)
+    await next_refresh(hass, freezer, coordinator)
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert entry_devices(hass, init_integration) == devices
+
+
+async def test_reload_with_expired_app_password_keeps_thermostats(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A reload during a 469 keeps the thermostats; renewing brings them back, no reload."""
+    devices = entry_devices(hass, init_integration)
+    entities = entry_entities(hass, init_integration)
+    issue_id = f"app_password_expired_{init_integration.entry_id}"
+    user = cloud.user().email
+    await sim.post(f"/_sim/users/{user}/app-password-expired", json={"expired": True})
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    coordinator = polling_coordinator(init_integration)
+    assert entry_devices(hass, init_integration) == devices
+    assert entry_entities(hass, init_integration) == entities
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert hass.states.get(CLIMATE).state == STATE_UNAVAILABLE
+    await sim.post(f"/_sim/users/{user}/app-password-expired", json={"expired": False})
+    await next_refresh(hass, freezer, coordinator)
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert hass.states.get(CLIMATE).state != STATE_UNAVAILABLE
+    assert entry_devices(hass, init_integration) == devices
 
 
 async def test_topology_failure_keeps_what_was_known(
@@ -263,3 +393,48 @@ async def test_topology_failure_keeps_what_was_known(
     freezer.tick(timedelta(hours=12))
     await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available
+
+
+async def test_an_unknown_module_reads_the_topology_at_most_hourly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A status that keeps naming a module the topology lacks: one read an hour, no more."""
+    coordinator = polling_coordinator(init_integration)
+    topology = f"/hc/api/v1.0/plants/{HC_PLANT}/topology"
+    route = "GET /hc/api/v1.0/plants/{plantId}/topology"
+    await sim.post(
+        "/_sim/faults", json={"status": 500, "match": topology, "count": 500}
+    )
+    assert (
+        await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=NEW_PLUG)
+    ).status == 201
+    reads = cloud.counters["by_endpoint"][route]
+    start = dt_util.utcnow()
+    refreshes = 0
+    while dt_util.utcnow() - start < timedelta(minutes=90):
+        await next_refresh(hass, freezer, coordinator)
+        refreshes += 1
+    assert refreshes > 6
+    # One read as soon as the module showed up, one more an hour later.
+    assert cloud.counters["by_endpoint"][route] - reads == 2
+    assert coordinator.budget.calls_used == used_by_user(cloud)
+
+
+async def test_reconfigure_of_a_loaded_entry_reloads_it_the_supported_way(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: SimulatedCloud
+) -> None:
+    """Reconfiguring a loaded entry reloads it; Home Assistant reports no deprecated use.
+
+    The root fixture `no_deprecated_use` fails the test on such a report.
+    """
+    result = await init_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"subscription_key": cloud.subscription_key}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert init_integration.state is ConfigEntryState.LOADED

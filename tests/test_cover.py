@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -29,10 +30,12 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
+from simulator import SimulatedCloud
 from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
@@ -180,3 +183,42 @@ async def test_unreachable_shutter_is_unavailable(
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(BEDROOM_ENTITY).state == STATE_UNAVAILABLE
     assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
+
+
+async def test_position_follows_the_travel_time_then_one_read_confirms(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """Between polls a moving shutter's position follows its travel time; a read confirms it."""
+    coordinator = init_integration.runtime_data.coordinator
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval > timedelta(seconds=60)
+    route = "GET /hc/api/v1.0/automation/automation/addressLocation/plants/{plantId}"
+    reads = cloud.counters["by_endpoint"].get(
+        f"{route}/modules/parameter/id/value/{{moduleId}}", 0
+    )
+    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
+    freezer.tick(timedelta(seconds=15))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    state = hass.states.get(BEDROOM_ENTITY)
+    assert state.state == CoverState.OPENING
+    assert state.attributes[ATTR_CURRENT_POSITION] == 50
+    freezer.tick(timedelta(seconds=16))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    state = hass.states.get(BEDROOM_ENTITY)
+    assert state.state == CoverState.OPEN
+    assert state.attributes[ATTR_CURRENT_POSITION] == 100
+    assert (
+        cloud.counters["by_endpoint"][
+            f"{route}/modules/parameter/id/value/{{moduleId}}"
+        ]
+        == reads + 1
+    )
+    assert (
+        coordinator.budget.calls_used
+        == cloud.counters["quota"][cloud.user().email]["used"]
+    )

@@ -18,6 +18,7 @@ from homeassistant.helpers import (
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot import Measure
 from custom_components.legrand_eliot.entity import (
@@ -239,6 +240,9 @@ async def test_modules_come_and_go_without_reload(
     response = await sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{TV_PLUG}")
     assert response.status == 200
     await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
+    # Gone from one read, it stays until a second read an hour later agrees.
+    assert _find(device_registry, init_integration, TV_PLUG) is not None
+    await _refresh(hass, init_integration, freezer, ABSENT_FOR)
     assert _find(device_registry, init_integration, TV_PLUG) is None
     assert hass.states.get("switch.salon_prise_tv") is None
     assert hass.states.get("sensor.salon_prise_tv_power") is None
@@ -280,6 +284,8 @@ async def test_thermostats_come_and_go_without_reload(
     assert response.status == 201
     await sim.delete(f"/_sim/topology/{SM_PLANT}/modules/{LIVING}")
     await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
+    assert _find(device_registry, init_integration, LIVING) is not None
+    await _refresh(hass, init_integration, freezer, ABSENT_FOR)
     state = hass.states.get("climate.studio_studio")
     assert state is not None
     assert state.state == "heat"

@@ -259,24 +259,28 @@ async def test_offline_gateway_marks_only_its_devices(
 
 async def test_home_control_retired_keeps_thermostats(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
     credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
 ) -> None:
-    """404 on the Home + Control plants list: a repair issue, and the thermostats still work."""
+    """404 on the Home + Control plants list for a day: a repair issue; thermostats still work."""
     await sim.post(
         f"/_sim/users/{cloud.user().email}/hc-retired", json={"retired": True}
     )
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    coordinator = config_entry.runtime_data.coordinator
+    coordinator = polling_coordinator(config_entry)
     assert not coordinator.data.home_control
     assert len(coordinator.data.smarther) == 1
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"home_control_retired_{config_entry.entry_id}"
-    )
+    issue_id = f"home_control_retired_{config_entry.entry_id}"
+    # One 404 is no proof: the issue waits for a day of them.
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    freezer.tick(timedelta(days=1))
+    await next_refresh(hass, freezer, coordinator)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
 

@@ -162,22 +162,25 @@ async def test_quota_gone_at_start_is_not_ready(
     )
 
 
-async def test_new_daily_budget_applies_without_reload(
+async def test_new_daily_budget_applies_through_a_reload(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """Raising the budget in the options shortens the interval at once, without a reload."""
+    """Raising the budget in the options reloads the entry: shorter interval, same count."""
     coordinator = init_integration.runtime_data.coordinator
-    coordinator.async_add_listener(lambda: None)
     before = coordinator.update_interval
+    spent = coordinator.budget.calls_used
     assert before is not None
-    hass.config_entries.async_update_entry(
-        init_integration, options={CONF_DAILY_BUDGET: 5000}
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_DAILY_BUDGET: 5000}
     )
     await hass.async_block_till_done()
-    assert init_integration.runtime_data.coordinator is coordinator
-    assert coordinator.budget.daily_limit == 5000
-    assert coordinator.update_interval is not None
-    assert coordinator.update_interval < before
+    reloaded = init_integration.runtime_data.coordinator
+    assert reloaded is not coordinator
+    assert reloaded.budget.daily_limit == 5000
+    assert reloaded.budget.calls_used > spent
+    assert reloaded.update_interval is not None
+    assert reloaded.update_interval < before
 
 
 async def test_dead_devices_can_be_removed_live_ones_not(

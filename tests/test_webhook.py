@@ -7,18 +7,25 @@ import copy
 from dataclasses import replace
 from datetime import datetime, timedelta
 import json
+import logging
 from typing import Any
 from unittest.mock import AsyncMock, patch
 import uuid
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.cloud import (
     SIGNAL_CLOUD_CONNECTION_STATE,
     CloudConnectionState,
     CloudNotAvailable,
     CloudNotConnected,
 )
-from homeassistant.const import CONF_WEBHOOK_ID, EVENT_STATE_CHANGED, Platform
+from homeassistant.const import (
+    CONF_WEBHOOK_ID,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    Platform,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import (
     device_registry as dr,
@@ -55,7 +62,10 @@ from custom_components.legrand_eliot.webhook import (
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 from simulator.push import device_event, validation_event
+from simulator.timefmt import local_offset_iso
 from simulator.world import Subscription
+
+from .polling import next_refresh
 
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
@@ -64,6 +74,10 @@ LIVING_ENTITY = "climate.soggiorno_soggiorno"
 BEDROOM_ENTITY = "climate.camera_camera"
 SUBSCRIBE = "POST /smarther/v2.0/plants/{plantId}/subscription"
 LISTING = "GET /smarther/v2.0/subscription"
+STATUS = (
+    "GET /smarther/v2.0/chronothermostat/thermoregulation/addressLocation"
+    "/plants/{plantId}/modules/parameter/id/value/{moduleId}"
+)
 UNSUBSCRIBE = "DELETE /smarther/v2.0/plants/{plantId}/subscription/{subscriptionId}"
 
 
@@ -173,6 +187,9 @@ def real_event(
     if set_point is not None:
         status["mode"] = "MANUAL"
         status["setPoint"] = {"value": f"{set_point:.5f}", "unit": "C"}
+    if at is not None:
+        # The thermostat stamps its state with the moment it changed.
+        status["time"] = local_offset_iso(at, plant.zone)
     return device_event(plant.id, [status], at or now)
 
 
@@ -279,7 +296,10 @@ async def test_a_flood_is_answered_at_once_and_written_once(
         set_point = round(15 + (index % 100) * 0.1, 1)
         sent[module] = set_point
         return real_event(
-            cloud, module, set_point=set_point, at=start + timedelta(seconds=index)
+            cloud,
+            module,
+            set_point=set_point,
+            at=start + timedelta(milliseconds=100 * index),
         )
 
     client = await hass_client_no_auth()
@@ -295,7 +315,7 @@ async def test_a_flood_is_answered_at_once_and_written_once(
             (await client.post(webhook_path(push_integration), json=events)).status
         )
     # A late delivery of an old event for the living room: it must not win.
-    late = real_event(cloud, LIVING, set_point=30.0, at=start)
+    late = real_event(cloud, LIVING, set_point=30.0, at=start - timedelta(minutes=1))
     statuses.append(
         (await client.post(webhook_path(push_integration), json=[late])).status
     )
@@ -373,7 +393,11 @@ async def test_bad_bodies_and_foreign_events_change_nothing(
     assert plant.thermostats == before
     assert len(dr.async_get(hass).devices) == devices
     assert len(er.async_get(hass).entities) == entities
-    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert not [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp.access")
+    ]
 
 
 async def test_bare_event_and_validation_handshake(
@@ -853,3 +877,132 @@ def test_a_subscription_without_address_is_not_ours() -> None:
     """A listed subscription without an address cannot be this entry's."""
     subscription = EliotSubscription(plant_id=PLANT, subscription_id="x")
     assert not _is_ours(subscription, {"https://a.example/hook"}, "id")
+
+
+async def post_and_write(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    entry: MockConfigEntry,
+    body: Any,
+) -> None:
+    """Deliver one body to the webhook and let its states be written."""
+    client = await hass_client_no_auth()
+    assert (await client.post(webhook_path(entry), json=body)).status == 200
+    await written(hass)
+
+
+def shown_set_point(hass: HomeAssistant) -> float:
+    """Return the set point the living room's climate entity shows."""
+    return float(hass.states.get(LIVING_ENTITY).attributes["temperature"])
+
+
+async def test_an_older_event_delivered_later_never_wins(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """22.0 at T, then in a later delivery 17.0 from 90 s earlier: 22.0 stays on screen."""
+    now = cloud.clock.now()
+    newer = real_event(cloud, LIVING, set_point=22.0, at=now)
+    older = real_event(cloud, LIVING, set_point=17.0, at=now - timedelta(seconds=90))
+    await post_and_write(hass, hass_client_no_auth, push_integration, [newer])
+    assert shown_set_point(hass) == 22.0
+    await post_and_write(hass, hass_client_no_auth, push_integration, [older])
+    assert shown_set_point(hass) == 22.0
+    # Replayed as it was: still nothing changes.
+    await post_and_write(hass, hass_client_no_auth, push_integration, [newer, older])
+    assert shown_set_point(hass) == 22.0
+
+
+async def test_a_replay_of_unknown_or_old_age_replaces_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A bare data object 10 minutes old, or an event with no time at all, is not shown.
+
+    The event of unknown age has the thermostat read at the next refresh instead.
+    """
+    coordinator = coordinator_of(push_integration)
+    coordinator.async_add_listener(lambda: None)
+    old = real_event(
+        cloud, LIVING, set_point=12.0, at=cloud.clock.now() - timedelta(minutes=10)
+    )
+    shown = shown_set_point(hass)
+    await post_and_write(hass, hass_client_no_auth, push_integration, old["data"])
+    assert shown_set_point(hass) == shown
+    ageless = real_event(cloud, LIVING, set_point=13.0)
+    del ageless["eventTime"]
+    for status in ageless["data"]["chronothermostats"]:
+        del status["time"]
+    await post_and_write(hass, hass_client_no_auth, push_integration, [ageless])
+    assert shown_set_point(hass) == shown
+    assert coordinator.push.ignored == 2
+    reads = calls_to(cloud, STATUS)
+    await next_refresh(hass, freezer, coordinator)
+    assert calls_to(cloud, STATUS) == reads + 1
+
+
+async def test_a_time_far_ahead_counts_as_its_receipt(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """An event stamped a year ahead does not outrank the real changes that follow it."""
+    now = cloud.clock.now()
+    ahead = real_event(cloud, LIVING, set_point=25.0, at=now + timedelta(days=365))
+    await post_and_write(hass, hass_client_no_auth, push_integration, [ahead])
+    assert shown_set_point(hass) == 25.0
+    freezer.tick(timedelta(seconds=30))
+    real = real_event(cloud, LIVING, set_point=19.0, at=cloud.clock.now())
+    await post_and_write(hass, hass_client_no_auth, push_integration, [real])
+    assert shown_set_point(hass) == 19.0
+    # In one burst too: the far-ahead one is as old as its receipt.
+    freezer.tick(timedelta(seconds=30))
+    ahead = real_event(cloud, LIVING, set_point=26.0, at=now + timedelta(days=365))
+    real = real_event(cloud, LIVING, set_point=20.0, at=cloud.clock.now())
+    await post_and_write(hass, hass_client_no_auth, push_integration, [ahead, real])
+    assert shown_set_point(hass) == 20.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("time", "yesterday"),
+        ("loadState", 5),
+        ("hygrometer", "wet"),
+        ("programs", [{"number": None}]),
+        ("activationTime", "x/y"),
+        ("activationTime", "9999-12-31T23:59:59"),
+        ("setPoint", {"value": 1e308, "unit": "C"}),
+        ("setPoint", {"value": -500, "unit": "C"}),
+    ],
+)
+async def test_one_bad_field_leaves_the_thermostat_shown(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+    field: str,
+    value: Any,
+) -> None:
+    """A malformed or impossible optional field: that value unknown, the thermostat shown."""
+    event = real_event(cloud, LIVING, set_point=23.5, at=cloud.clock.now())
+    status = event["data"]["chronothermostats"][0]
+    status[field] = value
+    await post_and_write(hass, hass_client_no_auth, push_integration, [event])
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state != STATE_UNAVAILABLE
+    assert state.attributes["temperature"] == (None if field == "setPoint" else 23.5)
+    assert state.attributes["current_temperature"] is not None
+    assert not [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp.access")
+    ]

@@ -60,7 +60,6 @@ async def async_setup_entry(
 
     entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
     entry.runtime_data.push = async_setup_push(hass, entry, coordinator)
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -101,15 +100,6 @@ async def _async_client(
             daily_limit=entry.options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET),
             time_zone=dt_util.get_default_time_zone(),
         ),
-    )
-
-
-async def _async_entry_updated(
-    hass: HomeAssistant, entry: LegrandEliotConfigEntry
-) -> None:
-    """Apply a new daily budget at once; token updates need nothing more."""
-    entry.runtime_data.coordinator.set_daily_limit(
-        entry.options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET)
     )
 
 

@@ -154,8 +154,8 @@ class ReachableSensor(HomeControlEntity, BinarySensorEntity):
 
     @property
     @override
-    def is_on(self) -> bool:
-        """Return whether the module is reachable."""
+    def is_on(self) -> bool | None:
+        """Return whether the module is reachable; unknown when the status does not say."""
         return self.module_state.reachable
 
 

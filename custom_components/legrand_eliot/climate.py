@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, override
 
 from homeassistant.components.climate import ClimateEntity, ClimateEntityDescription
@@ -253,6 +253,19 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
                 return self.program_label(status.program)
         return None
 
+    def _plant_zone(self) -> tzinfo:
+        """Return the zone the plant's thermostats take times in, as last learned."""
+        found = self.coordinator.data.thermostat(self.module_id)
+        return dt_util.get_default_time_zone() if found is None else found[0].zone
+
+    def _plant_time(self, end: datetime | None) -> datetime | None:
+        """Return an end time as the plant's wall clock shows it, as commands write it."""
+        return (
+            None
+            if end is None
+            else end.astimezone(self._plant_zone()).replace(tzinfo=None)
+        )
+
     def _apply(self, **changes: Any) -> None:
         """Show a command's effect at once; the next poll or push confirms it."""
         if (status := self.status) is not None:
@@ -290,7 +303,7 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
             self.module_id,
             function=function,
             set_point=set_point,
-            until=end,
+            until=self._plant_time(end),
         )
         self._apply(
             function=function,
@@ -308,7 +321,7 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
             self.plant_id,
             self.module_id,
             function=function,
-            until=end,
+            until=self._plant_time(end),
         )
         self._apply(
             mode=ThermostatMode.OFF,
@@ -322,7 +335,11 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
         """Run the load at full power for 30, 60 or 90 minutes."""
         function = function_of(self.status)
         await self.client.set_boost(
-            self.plant_id, self.module_id, function=function, minutes=minutes
+            self.plant_id,
+            self.module_id,
+            function=function,
+            minutes=minutes,
+            time_zone=self._plant_zone(),
         )
         now = dt_util.now()
         self._apply(

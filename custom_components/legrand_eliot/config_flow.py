@@ -12,6 +12,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlowResult,
     OptionsFlow,
+    OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
@@ -297,8 +298,8 @@ class LegrandEliotFlowHandler(
         )
 
 
-class LegrandEliotOptionsFlow(OptionsFlow):
-    """Options: the daily call budget of the developer subscription."""
+class LegrandEliotOptionsFlow(OptionsFlowWithReload):
+    """Options: the daily call budget of the developer subscription; saving reloads."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None

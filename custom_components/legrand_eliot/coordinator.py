@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 import math
 import time
@@ -22,8 +22,10 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .absence import AbsenceTracker
 from .const import DOMAIN, LOGGER
 from .eliot import EliotClient, QuotaBudget
+from .eliot.const import DEFAULT_RESERVE_FRACTION
 from .eliot.exceptions import (
     EliotAppPasswordExpiredError,
     EliotAuthError,
@@ -66,9 +68,43 @@ STORAGE_SAVE_DELAY = 5
 # While push covers a thermostat, it is still polled this often: events lost to a ban or an outage
 # are corrected within this window.
 RECONCILE_INTERVAL = timedelta(minutes=30)
-# A pushed state older than the last poll by more than this is a late delivery: the poll is newer.
-# The margin absorbs the difference between the cloud's clock and Home Assistant's.
-LATE_EVENT_TOLERANCE = timedelta(minutes=2)
+# A state time this far ahead of Home Assistant's clock is wrong; within it, the clocks differ.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+# A 404 on the Home + Control plants list means that API is retired for the account only once it
+# has lasted this long: a single 404 is a passing fault and removes nothing.
+RETIRED_AFTER = timedelta(days=1)
+# A plants list that failed is read again this much later (at once while nothing is known).
+FAILED_LIST_RETRY = timedelta(hours=1)
+# A status naming a module the topology lacks has the topology read again, at most this often.
+UNKNOWN_MODULE_INTERVAL = timedelta(hours=1)
+# The keys under which the plants lists' failures are logged and kept for diagnostics.
+HC_PLANTS_KEY = "home_control_plants"
+SMARTHER_PLANTS_KEY = "smarther_plants"
+
+
+def state_time(
+    status: ThermostatStatus,
+    event_time: datetime | None,
+    received: datetime,
+    utc_offset: timedelta | None = None,
+) -> datetime | None:
+    """
+    Return the time of a thermostat state: its own timestamp, else its event's; None if unknown.
+
+    A time far ahead of Home Assistant's clock is wrong: the receipt time stands for it, to the
+    second as the thermostats stamp their states, so that a true state received with it ties.
+    """
+    for moment in (status.time, event_time):
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
+            if utc_offset is None:
+                continue
+            moment = moment.replace(tzinfo=timezone(utc_offset))
+        if moment > received + FUTURE_TOLERANCE:
+            return received.replace(microsecond=0)
+        return moment
+    return None
 
 
 def budget_store_key(entry_id: str) -> str:
@@ -165,8 +201,23 @@ class SmartherPlant:
     unavailable: set[str] = field(default_factory=set)
     # When each thermostat's state was last confirmed by the cloud (monotonic seconds).
     updated: dict[str, float] = field(default_factory=dict)
-    # The same moment on the wall clock (UTC), to tell a late pushed event from a newer poll.
-    confirmed_at: dict[str, datetime] = field(default_factory=dict)
+    # The time of each state shown (its own timestamp, else its event's, else its receipt):
+    # a state older than it is a late delivery and never replaces it.
+    shown_at: dict[str, datetime] = field(default_factory=dict)
+    # The plant's offset from UTC, from its thermostats' own timestamps: thermostats take
+    # times in the plant's own time. None until a timestamp with an offset was seen.
+    utc_offset: timedelta | None = None
+
+    @property
+    def zone(self) -> tzinfo:
+        """Return the plant's time zone as last seen; Home Assistant's until one was."""
+        if self.utc_offset is None:
+            return dt_util.get_default_time_zone()
+        return timezone(self.utc_offset)
+
+    def aware(self, moment: datetime) -> datetime:
+        """Return a time the thermostat gave without a zone in the plant's own zone."""
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=self.zone)
 
 
 @dataclass(slots=True)
@@ -207,6 +258,56 @@ class EliotData:
             if (module := plant.topology.module(module_id)) is not None:
                 return plant, module
         return None
+
+
+@dataclass(slots=True)
+class _TopologyRead:
+    """What one topology read proved: the ids its successful reads did not list.
+
+    Only a complete listing (every read of it succeeded) speaks for devices it never knew.
+    """
+
+    missing: set[str] = field(default_factory=set)
+    complete: bool = True
+
+    def missing_from(self, old: Topology, new: Topology) -> None:
+        """Note the modules a successful topology read no longer lists."""
+        self.missing.update(module.id for module in old.modules)
+        self.missing.difference_update(module.id for module in new.modules)
+
+    def plants_missing(
+        self, old: Mapping[str, HomeControlPlant | SmartherPlant], listed: Iterable[str]
+    ) -> None:
+        """Note the plants (and their modules) a successful plants list no longer lists."""
+        for plant_id in set(old) - set(listed):
+            self.missing.add(plant_id)
+            self.missing.update(module.id for module in old[plant_id].topology.modules)
+
+
+def _retain(old: EliotData, data: EliotData, keep: set[str]) -> None:
+    """Put back the plants and modules missing from a read but not proven gone yet."""
+    for plant_id in keep & set(old.home_control):
+        if plant_id not in data.home_control:
+            data.home_control[plant_id] = old.home_control[plant_id]
+            data.home_control[plant_id].available = False
+    for plant_id in keep & set(old.smarther):
+        data.smarther.setdefault(plant_id, old.smarther[plant_id])
+    for plants, old_plants in (
+        (data.home_control, old.home_control),
+        (data.smarther, old.smarther),
+    ):
+        for plant_id, plant in plants.items():
+            if (previous := old_plants.get(plant_id)) is None:
+                continue
+            kept = tuple(
+                module
+                for module in previous.topology.modules
+                if module.id in keep and plant.topology.module(module.id) is None
+            )
+            if kept:
+                plant.topology = replace(
+                    plant.topology, modules=plant.topology.modules + kept
+                )
 
 
 def _account_errors[**P, T](
@@ -277,8 +378,17 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, budget_store_key(config_entry.entry_id)
         )
-        self._topology_read_at: float | None = None
+        self._hc_read_at: datetime | None = None
+        self._smarther_read_at: datetime | None = None
+        self._hc_retry_at: datetime | None = None
+        self._smarther_retry_at: datetime | None = None
+        # The first of an unbroken run of 404s on the Home + Control plants list.
+        self._hc_not_found_since: datetime | None = None
+        self._hc_failures = 0
+        # Plants whose status named a module the topology lacks, and the last read for them.
         self._topology_wanted: set[str] = set()
+        self._unknown_read_at: datetime | None = None
+        self._absence = AbsenceTracker()
         # What is logged as unavailable, by key, with the name the log used.
         self._unavailable_logged: dict[str, str] = {}
         self.last_errors: dict[str, str] = {}
@@ -289,17 +399,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     def budget(self) -> QuotaBudget:
         """Return the call budget the client charges."""
         return self.client.budget
-
-    def set_daily_limit(self, limit: int) -> None:
-        """Use a new daily call budget from now on, and space refreshes accordingly."""
-        if limit == self.budget.daily_limit:
-            return
-        self.budget.daily_limit = limit
-        self.save_budget()
-        if self.data is not None and not self.budget.is_paused:
-            self.update_interval = self.budget.refresh_interval(
-                self.calls_per_refresh(self.data)
-            )
 
     async def async_restore_budget(self) -> None:
         """Restore what was spent today, so a restart does not forget it."""
@@ -323,7 +422,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 raise self._quota_error()
             if self._topology_due():
                 data = await self._async_read_topology(data)
-                self._remove_stale_devices(data)
             await self._async_poll(data)
         except EliotQuotaExceededError as err:
             self.quota_refused(err)
@@ -334,7 +432,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             self.save_budget()
         clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
         calls = self.calls_per_refresh(data)
-        topology = self._topology_calls(data)
+        topology = self._whole_topology_calls(data)
         self.budget.floor_calls_per_hour = calls + math.ceil(
             topology / (TOPOLOGY_INTERVAL / timedelta(hours=1))
         )
@@ -396,23 +494,20 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             for module in plant.topology.modules
             if not self._kept_fresh_by_push(plant, module.id, now)
         )
-        return max(1, len(data.home_control) + thermostats)
+        return max(1, len(data.home_control) + thermostats + self._topology_calls(data))
 
     @staticmethod
-    def _topology_calls(data: EliotData) -> int:
-        """Return the calls of one topology read: both lists, each plant, each program list."""
+    def _whole_topology_calls(data: EliotData) -> int:
+        """Return the calls of a whole topology read: both lists, each plant, each program list."""
         calls = 2 + 2 * len(data.home_control) + len(data.smarther)
         return calls + sum(len(p.topology.modules) for p in data.smarther.values())
 
     def _topology_reads_before(self, moment: datetime) -> int:
         """Return how many scheduled topology reads fall before a moment."""
-        if self._topology_read_at is None:
+        read_at = [t for t in (self._hc_read_at, self._smarther_read_at) if t]
+        if not read_at:
             return 1
-        due = dt_util.utcnow() + timedelta(
-            seconds=self._topology_read_at
-            + TOPOLOGY_INTERVAL.total_seconds()
-            - time.monotonic()
-        )
+        due = min(read_at) + TOPOLOGY_INTERVAL
         return max(0, math.ceil((moment - due) / TOPOLOGY_INTERVAL))
 
     def _kept_fresh_by_push(
@@ -428,20 +523,120 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         )
 
     def _topology_due(self) -> bool:
-        """Return whether the plants and their topology should be read again."""
+        """Return whether either plants list and its topologies should be read now."""
+        now = dt_util.utcnow()
+        return self._hc_due(now) or self._smarther_due(now)
+
+    def _absence_check_due(self, now: datetime) -> bool:
+        """Return whether a read could now prove that a device missing since is gone."""
+        check = self._absence.next_check()
+        return check is not None and now >= check
+
+    def _hc_due(self, now: datetime) -> bool:
+        """Return whether the Home + Control plants and topologies should be read now."""
         return (
-            self._topology_read_at is None
-            or bool(self._topology_wanted)
-            or time.monotonic() - self._topology_read_at
-            >= TOPOLOGY_INTERVAL.total_seconds()
+            self._hc_read_at is None
+            or now - self._hc_read_at >= TOPOLOGY_INTERVAL
+            or (self._hc_retry_at is not None and now >= self._hc_retry_at)
+            or (
+                bool(self._topology_wanted)
+                and (
+                    self._unknown_read_at is None
+                    or now - self._unknown_read_at >= UNKNOWN_MODULE_INTERVAL
+                )
+            )
+            or self._absence_check_due(now)
         )
 
+    def _smarther_due(self, now: datetime) -> bool:
+        """Return whether the Smarther plants and topologies should be read now."""
+        return (
+            self._smarther_read_at is None
+            or now - self._smarther_read_at >= TOPOLOGY_INTERVAL
+            or (self._smarther_retry_at is not None and now >= self._smarther_retry_at)
+            or self._absence_check_due(now)
+        )
+
+    def _topology_calls(self, data: EliotData) -> int:
+        """Return what the topology reads due at the next refresh will cost."""
+        now = dt_util.utcnow()
+        calls = 0
+        if self._hc_due(now):
+            calls += 1 + 2 * len(data.home_control)
+        if self._smarther_due(now):
+            calls += 1 + sum(
+                1 + len(plant.topology.modules) for plant in data.smarther.values()
+            )
+        return calls
+
     async def _async_read_topology(self, old: EliotData) -> EliotData:
-        """Read both plants lists, each plant's topology, scenes and programs."""
-        data = EliotData()
+        """Read the plants lists and topologies that are due; an error never means gone."""
+        now = dt_util.utcnow()
+        data = EliotData(home_control=old.home_control, smarther=old.smarther)
+        reading = _TopologyRead()
+        if self._hc_due(now):
+            data.home_control = await self._async_read_home_control(old, reading, now)
+        if self._smarther_due(now):
+            data.smarther = await self._async_read_smarther(old, reading, now)
+        self._settle_absences(old, data, reading, now)
+        return data
+
+    async def _async_read_home_control(
+        self, old: EliotData, reading: _TopologyRead, now: datetime
+    ) -> dict[str, HomeControlPlant]:
+        """Read the Home + Control plants and their topologies; keep what a failure hides."""
+        if self._topology_wanted:
+            self._unknown_read_at = now
+        self._topology_wanted.clear()
+        self._hc_read_at = now
         try:
             hc_plants = await self.client.hc_plants()
-        except EliotNotFoundError:
+        except EliotQuotaExceededError, EliotAuthError:
+            raise
+        except EliotNotFoundError as err:
+            self._hc_list_failed(reading, now, err, not_found=True)
+            return old.home_control
+        except EliotError as err:
+            self._hc_list_failed(reading, now, err, not_found=False)
+            return old.home_control
+        self._hc_retry_at = self._hc_not_found_since = None
+        self._hc_failures = 0
+        self._log_recovered(HC_PLANTS_KEY)
+        clear_issue(self.hass, self.config_entry, ISSUE_HOME_CONTROL_RETIRED)
+        result: dict[str, HomeControlPlant] = {}
+        for plant in hc_plants:
+            previous = old.home_control.get(plant.id)
+            hc_plant, listed = await self._async_home_control_topology(plant, previous)
+            result[plant.id] = hc_plant
+            if listed and previous is not None:
+                reading.missing_from(previous.topology, hc_plant.topology)
+            elif not listed:
+                reading.complete = False
+        reading.plants_missing(old.home_control, result)
+        return result
+
+    def _hc_list_failed(
+        self,
+        reading: _TopologyRead,
+        now: datetime,
+        err: EliotError,
+        *,
+        not_found: bool,
+    ) -> None:
+        """Keep the known plants; a 404 that lasts a day says the API is retired."""
+        reading.complete = False
+        self._plant_failed(HC_PLANTS_KEY, "The Home + Control plants list", err)
+        # A passing fault is read again at the next refresh, a lasting one every hour.
+        self._hc_failures += 1
+        self._hc_retry_at = now + (
+            timedelta() if self._hc_failures == 1 else FAILED_LIST_RETRY
+        )
+        if not not_found:
+            self._hc_not_found_since = None
+            return
+        if self._hc_not_found_since is None:
+            self._hc_not_found_since = now
+        if now - self._hc_not_found_since >= RETIRED_AFTER:
             # Legrand moved Home + Control to Netatmo: this account's H+C API is gone.
             raise_issue(
                 self.hass,
@@ -449,59 +644,70 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 ISSUE_HOME_CONTROL_RETIRED,
                 severity=ir.IssueSeverity.WARNING,
             )
-            hc_plants = []
-        else:
-            clear_issue(self.hass, self.config_entry, ISSUE_HOME_CONTROL_RETIRED)
-        for plant in hc_plants:
-            data.home_control[plant.id] = await self._async_home_control_topology(
-                plant, old.home_control.get(plant.id)
-            )
-        smarther_plants = await self._async_smarther_call(
-            "plants", self.client.smarther_plants
-        )
-        if smarther_plants is None:
-            # The list could not be read: the thermostats known so far stay, with their
-            # devices and push subscriptions, until the next topology read.
-            data.smarther = old.smarther
-        for plant in smarther_plants or []:
-            data.smarther[plant.id] = await self._async_smarther_topology(
-                plant, old.smarther.get(plant.id)
-            )
-        self._topology_read_at = time.monotonic()
-        self._topology_wanted.clear()
-        return data
+            self._hc_retry_at = None
 
     async def _async_home_control_topology(
         self, plant: Plant, old: HomeControlPlant | None
-    ) -> HomeControlPlant:
-        """Read a Home + Control plant's topology and scenes; keep the old ones on failure."""
+    ) -> tuple[HomeControlPlant, bool]:
+        """Read a plant's topology and scenes; keep the old ones on failure (False)."""
         try:
             topology = await self.client.hc_topology(plant.id)
             scenes = await self.client.hc_scenes(plant.id)
-        except EliotQuotaExceededError:
+        except EliotQuotaExceededError, EliotAuthError:
             raise
         except EliotError as err:
             self._plant_failed(plant.id, plant.name, err)
             if old is not None:
                 return HomeControlPlant(
-                    plant, old.topology, old.scenes, old.status, False
-                )
+                    plant, old.topology, old.scenes, old.status, old.available
+                ), False
             return HomeControlPlant(
                 plant,
                 Topology(plant_id=plant.id, name=plant.name, ambients=(), modules=()),
-            )
+            ), False
         return HomeControlPlant(
             plant,
             topology,
             scenes,
             old.status if old else None,
             old.available if old else False,
+        ), True
+
+    async def _async_read_smarther(
+        self, old: EliotData, reading: _TopologyRead, now: datetime
+    ) -> dict[str, SmartherPlant]:
+        """Read the Smarther plants and their thermostats; keep what a failure hides."""
+        self._smarther_read_at = now
+        smarther_plants = await self._async_smarther_call(
+            SMARTHER_PLANTS_KEY, self.client.smarther_plants
         )
+        if smarther_plants is None:
+            # The thermostats known so far stay, with their devices and push subscriptions.
+            reading.complete = False
+            self._smarther_retry_at = now + (
+                FAILED_LIST_RETRY if old.smarther else timedelta()
+            )
+            return old.smarther
+        self._smarther_retry_at = None
+        self._log_recovered(SMARTHER_PLANTS_KEY)
+        result: dict[str, SmartherPlant] = {}
+        for plant in smarther_plants:
+            previous = old.smarther.get(plant.id)
+            smarther_plant, listed = await self._async_smarther_topology(
+                plant, previous
+            )
+            result[plant.id] = smarther_plant
+            if listed and previous is not None:
+                reading.missing_from(previous.topology, smarther_plant.topology)
+            elif not listed:
+                reading.complete = False
+        reading.plants_missing(old.smarther, result)
+        return result
 
     async def _async_smarther_topology(
         self, plant: Plant, old: SmartherPlant | None
-    ) -> SmartherPlant:
-        """Read a Smarther plant's thermostats and their programs."""
+    ) -> tuple[SmartherPlant, bool]:
+        """Read a Smarther plant's thermostats and their programs; False when it failed."""
         result = SmartherPlant(
             plant,
             old.topology
@@ -511,13 +717,14 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         if old is not None:
             result.thermostats = old.thermostats
             result.programs = old.programs
+            result.unavailable = old.unavailable
             result.updated = old.updated
-            result.confirmed_at = old.confirmed_at
+            result.shown_at = old.shown_at
         topology = await self._async_smarther_call(
             plant.id, self.client.smarther_topology, plant.id
         )
         if topology is None:
-            return result
+            return result, False
         result.topology = topology
         for module in topology.modules:
             programs = await self._async_smarther_call(
@@ -525,7 +732,34 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             )
             if programs is not None:
                 result.programs[module.id] = programs
-        return result
+        return result, True
+
+    def _settle_absences(
+        self, old: EliotData, data: EliotData, reading: _TopologyRead, now: datetime
+    ) -> None:
+        """Count absences seen by successful reads; keep devices not proven gone yet."""
+        present = data.device_ids()
+        self._absence.seen(present)
+        missing = set(reading.missing)
+        if reading.complete:
+            # A complete listing also speaks for devices known only to the registry.
+            missing |= self._registered_ids() - present
+        gone = self._absence.missing(missing - present, now)
+        _retain(old, data, (missing - present) - gone)
+        if gone:
+            self._remove_devices(gone)
+
+    def _registered_ids(self) -> set[str]:
+        """Return the plant and module ids of this entry's devices in the registry."""
+        registry = dr.async_get(self.hass)
+        return {
+            ident
+            for device in dr.async_entries_for_config_entry(
+                registry, self.config_entry.entry_id
+            )
+            for domain, ident in device.identifiers
+            if domain == DOMAIN
+        }
 
     async def _async_smarther_call[**P, T](
         self,
@@ -590,22 +824,19 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 if thermostat is None:
                     plant.unavailable.add(module.id)
                     continue
-                self._store_thermostat(plant, thermostat, dt_util.utcnow())
+                self._store_polled(plant, thermostat)
                 self._log_recovered(module.id)
 
-    def _remove_stale_devices(self, data: EliotData) -> None:
-        """Remove devices whose module left the account (seen in a fresh topology)."""
-        known = data.device_ids()
+    def _remove_devices(self, gone: set[str]) -> None:
+        """Remove the devices of plants and modules proven gone from the account."""
         registry = dr.async_get(self.hass)
         for device in dr.async_entries_for_config_entry(
             registry, self.config_entry.entry_id
         ):
             ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-            if ids and not ids & known:
-                LOGGER.debug("Removing device %s: it left the account", device.name)
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+            if ids and ids <= gone:
+                LOGGER.info("Removing device %s: it left the account", device.name)
+                registry.async_remove_device(device.id)
 
     def apply_module_state(self, module_id: str, **changes: Any) -> None:
         """Show a command's effect at once, until the next poll confirms it."""
@@ -614,14 +845,49 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             or (found := self.data.home_control_module(module_id)) is None
         ):
             return
-        plant, _module, state = found
+        self._store_module_state(found[0], replace(found[2], **changes))
+
+    def _store_module_state(self, plant: HomeControlPlant, state: ModuleState) -> None:
+        """Keep one module's new state and tell entities."""
         if plant.status is None:
             return
         plant.status = replace(
-            plant.status,
-            modules={**plant.status.modules, module_id: replace(state, **changes)},
+            plant.status, modules={**plant.status.modules, state.module_id: state}
         )
         self.async_update_listeners()
+
+    def can_spare_call(self) -> bool:
+        """Return whether a call outside the schedule leaves the commands' reserve whole."""
+        budget = self.budget
+        return (
+            not budget.is_paused
+            and budget.calls_left > budget.daily_limit * DEFAULT_RESERVE_FRACTION
+        )
+
+    def confirm_module(self, module_id: str) -> None:
+        """Read one module now (a shutter that should have arrived), if the budget allows."""
+        if self.can_spare_call():
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_confirm_module(module_id),
+                "legrand_eliot confirming read",
+            )
+
+    async def _async_confirm_module(self, module_id: str) -> None:
+        """Read one module's state and show it; a failure waits for the next poll."""
+        if (found := self.data.home_control_module(module_id)) is None:
+            return
+        plant, module, _state = found
+        try:
+            state = await self.client.hc_module_status(
+                plant.plant.id, module_id, module.device
+            )
+        except EliotError as err:
+            LOGGER.debug("A confirming read failed; the next poll tells: %s", err)
+            return
+        finally:
+            self.save_budget()
+        self._store_module_state(plant, state)
 
     def apply_thermostat(self, status: ThermostatStatus) -> None:
         """Store a thermostat's new status after a command and tell entities."""
@@ -631,7 +897,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         ):
             return
         plant, _module = found
-        self._store_thermostat(plant, status, dt_util.utcnow())
+        now = dt_util.utcnow()
+        # A command's effect is the newest state there is, whatever the clocks say.
+        shown = plant.shown_at.get(status.module_id)
+        self._store_thermostat(plant, status, now if shown is None else max(now, shown))
         self.async_update_listeners()
 
     def apply_pushed(
@@ -640,8 +909,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         """
         Store thermostat states that arrived by push, tell entities once, return how many.
 
-        Each state comes with its event time. One older than what a poll confirmed since is a
-        late delivery and is dropped: the polled state is newer.
+        Each state comes with its event time. A state older than the one shown is a late or
+        replayed delivery and is dropped; a state of unknown age replaces nothing, it only has
+        the thermostat read at the next refresh.
         """
         now = dt_util.utcnow()
         applied = 0
@@ -651,33 +921,63 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 self.push.ignored += 1
                 continue
             plant = found[0]
-            confirmed = plant.confirmed_at.get(status.module_id)
-            if (
-                event_time is not None
-                and confirmed is not None
-                and event_time < confirmed - LATE_EVENT_TOLERANCE
-            ):
+            moment = state_time(status, event_time, now, plant.utc_offset)
+            if moment is None:
                 LOGGER.debug(
-                    "Ignoring a pushed thermostat state older than the last poll"
+                    "A pushed thermostat state of unknown age: read it instead"
+                )
+                plant.updated.pop(status.module_id, None)
+                self.push.ignored += 1
+                continue
+            shown = plant.shown_at.get(status.module_id)
+            if shown is not None and moment < shown:
+                LOGGER.debug(
+                    "Ignoring a pushed thermostat state older than the one shown"
                 )
                 self.push.ignored += 1
                 continue
-            self._store_thermostat(plant, status, min(event_time or now, now))
+            self._store_thermostat(plant, status, moment)
             applied += 1
         if applied:
             self.push.writes += 1
             self.async_update_listeners()
         return applied
 
+    def _store_polled(self, plant: SmartherPlant, status: ThermostatStatus) -> None:
+        """Keep a polled state unless a newer one is shown (a push that overtook the poll)."""
+        now = dt_util.utcnow()
+        moment = state_time(status, None, now, plant.utc_offset) or now
+        shown = plant.shown_at.get(status.module_id)
+        if shown is not None and moment < shown:
+            # The poll confirms the thermostat answers; the state shown stays.
+            plant.unavailable.discard(status.module_id)
+            plant.updated[status.module_id] = time.monotonic()
+            return
+        self._store_thermostat(plant, status, moment)
+
     @staticmethod
     def _store_thermostat(
-        plant: SmartherPlant, status: ThermostatStatus, confirmed_at: datetime
+        plant: SmartherPlant, status: ThermostatStatus, shown_at: datetime
     ) -> None:
-        """Keep a thermostat's state and when the cloud confirmed it."""
+        """Keep a thermostat's state, its time, and the plant's UTC offset it reveals."""
+        if status.time is not None and (offset := status.time.utcoffset()) is not None:
+            plant.utc_offset = offset
+        if (activation := status.activation_time) is not None:
+            # Times without a zone are the plant's own: kept with the zone they are in.
+            status = replace(
+                status,
+                activation_time=replace(
+                    activation,
+                    start=None
+                    if activation.start is None
+                    else plant.aware(activation.start),
+                    end=None if activation.end is None else plant.aware(activation.end),
+                ),
+            )
         plant.thermostats[status.module_id] = status
         plant.unavailable.discard(status.module_id)
         plant.updated[status.module_id] = time.monotonic()
-        plant.confirmed_at[status.module_id] = confirmed_at
+        plant.shown_at[status.module_id] = shown_at
 
     def _plant_failed(self, plant_id: str, name: str | None, err: EliotError) -> None:
         """Record and log (once) why a plant is unavailable."""

@@ -13,8 +13,9 @@ from homeassistant.components.cover import (
     CoverEntityDescription,
     CoverEntityFeature,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .coordinator import LegrandEliotConfigEntry
@@ -31,6 +32,11 @@ PARALLEL_UPDATES = 1
 
 OPEN_LEVEL = 100
 CLOSED_LEVEL = 0
+# Legrand does not say how long a shutter takes from closed to open: a usual roller shutter
+# takes about this long. Between polls the position moves at this pace.
+TRAVEL_TIME = timedelta(seconds=30)
+# While a shutter moves, its estimated position is written this often.
+MOVING_UPDATE = timedelta(seconds=2)
 # A shutter travels end to end in well under a minute: a movement not seen to finish within
 # this time was stopped by someone else, so the entity stops reporting it.
 MOVEMENT_TIMEOUT = timedelta(minutes=2)
@@ -74,9 +80,12 @@ class EliotCover(HomeControlEntity, CoverEntity):
         | CoverEntityFeature.STOP
         | CoverEntityFeature.SET_POSITION
     )
-    # The level a command sent the shutter to, while it is on its way there.
+    # The level a command sent the shutter to, while it is on its way there, where it started
+    # from, and when.
     _target: int | None = None
+    _start: int | None = None
     _target_sent_at: datetime | None = None
+    _cancel_moving: CALLBACK_TYPE | None = None
 
     @property
     def _level(self) -> int | None:
@@ -85,53 +94,115 @@ class EliotCover(HomeControlEntity, CoverEntity):
         return None if level is None or level < 0 else level
 
     @property
+    def _arrival(self) -> datetime | None:
+        """Return when a commanded movement should be over, going at the usual pace."""
+        if self._target is None or self._start is None or self._target_sent_at is None:
+            return None
+        distance = abs(self._target - self._start) / (OPEN_LEVEL - CLOSED_LEVEL)
+        return self._target_sent_at + TRAVEL_TIME * distance
+
+    @property
+    def _position(self) -> int | None:
+        """Return the position: reported, or estimated from the travel time while moving."""
+        if self._target is None or self._start is None or self._target_sent_at is None:
+            return self._level
+        elapsed = dt_util.utcnow() - self._target_sent_at
+        moved = round((OPEN_LEVEL - CLOSED_LEVEL) * (elapsed / TRAVEL_TIME))
+        if self._target >= self._start:
+            return min(self._start + moved, self._target)
+        return max(self._start - moved, self._target)
+
+    @property
     @override
     def current_cover_position(self) -> int | None:
         """Return the position: 0 closed, 100 fully open."""
-        return self._level
+        return self._position
 
     @property
     @override
     def is_closed(self) -> bool | None:
         """Return whether the shutter is fully closed."""
-        level = self._level
-        return None if level is None else level == CLOSED_LEVEL
+        position = self._position
+        return None if position is None else position == CLOSED_LEVEL
 
     @property
     @override
     def is_opening(self) -> bool:
         """Return whether the shutter is on its way up to a commanded level."""
-        level = self._level
-        return self._target is not None and level is not None and level < self._target
+        position = self._position
+        return (
+            self._target is not None
+            and position is not None
+            and position < self._target
+        )
 
     @property
     @override
     def is_closing(self) -> bool:
         """Return whether the shutter is on its way down to a commanded level."""
-        level = self._level
-        return self._target is not None and level is not None and level > self._target
+        position = self._position
+        return (
+            self._target is not None
+            and position is not None
+            and position > self._target
+        )
 
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Stop reporting a movement once the shutter is there, or it took too long."""
+        """Stop estimating once a poll after the arrival tells where the shutter is."""
+        arrival = self._arrival
+        now = dt_util.utcnow()
         if self._target is not None and (
-            self._level is None
-            or self._level == self._target
+            self._level == self._target
+            or arrival is None
+            or now >= arrival
             or self._target_sent_at is None
-            or dt_util.utcnow() - self._target_sent_at > MOVEMENT_TIMEOUT
+            or now - self._target_sent_at > MOVEMENT_TIMEOUT
         ):
-            self._target = None
+            self._stop_estimating()
         super()._handle_coordinator_update()
+
+    def _stop_estimating(self) -> None:
+        """Forget the commanded movement and its timer."""
+        self._target = self._start = self._target_sent_at = None
+        if self._cancel_moving is not None:
+            self._cancel_moving()
+            self._cancel_moving = None
+
+    @callback
+    def _moving(self, now: datetime) -> None:
+        """Write the estimated position; once there, read the shutter if the budget allows."""
+        arrival = self._arrival
+        if arrival is None or now < arrival:
+            self.async_write_ha_state()
+            return
+        if self._cancel_moving is not None:
+            self._cancel_moving()
+            self._cancel_moving = None
+        self.async_write_ha_state()
+        self.coordinator.confirm_module(self.module_id)
 
     async def _move_to(self, level: int) -> None:
         """Send the shutter to a level and show it moving there until it arrives."""
+        start = self._position
         await self.client.set_level(
             self.plant_id, self.module_id, DeviceKind.AUTOMATION, level
         )
+        self._stop_estimating()
         self._target = level
+        self._start = start
         self._target_sent_at = dt_util.utcnow()
-        self._handle_coordinator_update()
+        if start is not None and start != level:
+            self._cancel_moving = async_track_time_interval(
+                self.hass, self._moving, MOVING_UPDATE
+            )
+        self.async_write_ha_state()
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop the movement timer."""
+        self._stop_estimating()
+        await super().async_will_remove_from_hass()
 
     @eliot_command
     @override
@@ -154,7 +225,10 @@ class EliotCover(HomeControlEntity, CoverEntity):
     @eliot_command
     @override
     async def async_stop_cover(self, **kwargs: Any) -> None:
-        """Stop the shutter where it is; the next poll tells where that is."""
+        """Stop the shutter where it is: shown where the travel time says it got to."""
+        position = self._position
         await self.client.stop_automation(self.plant_id, self.module_id)
-        self._target = None
+        self._stop_estimating()
+        if position is not None:
+            self.coordinator.apply_module_state(self.module_id, level=position)
         self.async_write_ha_state()

@@ -404,9 +404,14 @@ class HomeControlEntity(EliotEntity):
 
     @property
     def available(self) -> bool:
-        """Return whether the last poll succeeded, the gateway answered and the module too."""
+        """Return whether the last poll succeeded, the gateway answered and the module too.
+
+        A module the status does not list (reachability unknown) cannot be read: unavailable.
+        """
         return (
-            super().available and self.plant_available and self.module_state.reachable
+            super().available
+            and self.plant_available
+            and self.module_state.reachable is True
         )
 
 

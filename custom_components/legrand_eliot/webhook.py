@@ -23,7 +23,12 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_CLOUD_URL, LOGGER
-from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator, PushState
+from .coordinator import (
+    LegrandEliotConfigEntry,
+    LegrandEliotCoordinator,
+    PushState,
+    state_time,
+)
 from .eliot import (
     EliotClient,
     EliotConflictError,
@@ -156,6 +161,18 @@ def _decode_events(body: bytes) -> tuple[list[PushEvent], int] | None:
     if malformed and not events:
         return None
     return events, malformed
+
+
+def _older(
+    state: tuple[ThermostatStatus, datetime | None],
+    queued: tuple[ThermostatStatus, datetime | None],
+    utc_offset: timedelta | None,
+) -> bool:
+    """Return whether a pushed state is older than one queued for the same thermostat."""
+    now = dt_util.utcnow()
+    new_time = state_time(*state, now, utc_offset)
+    queued_time = state_time(*queued, now, utc_offset)
+    return new_time is None or (queued_time is not None and new_time < queued_time)
 
 
 class EliotPush:
@@ -482,11 +499,8 @@ class EliotPush:
             if status.plant_id in self._subscribed:
                 self.health.receiving.add(status.plant_id)
             queued = self._pending.get(status.module_id)
-            if (
-                queued is not None
-                and queued[1] is not None
-                and event.event_time is not None
-                and event.event_time < queued[1]
+            if queued is not None and _older(
+                (status, event.event_time), queued, plant.utc_offset
             ):
                 # Delivered out of order: the queued state is the newer one.
                 continue

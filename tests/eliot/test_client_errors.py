@@ -219,9 +219,9 @@ async def test_malformed_json_is_a_response_error(
     "body",
     [
         {"chronothermostats": []},
-        {"chronothermostats": [{"mode": 12}]},
-        {"chronothermostats": [{"mode": "manual", "setPoint": {"value": "warm"}}]},
-        {"chronothermostats": [{"mode": "boost", "activationTime": "soon"}]},
+        {"chronothermostats": [{}]},
+        {"chronothermostats": ["manual"]},
+        {"chronothermostats": {"mode": "boost"}},
         [],
         None,
     ],

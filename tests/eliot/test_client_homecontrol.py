@@ -130,7 +130,8 @@ async def test_plant_status(
     remote = status.state(REMOTE)
     assert (remote.reachable, remote.battery) == (False, "full")
     missing = status.state(LOCK, DeviceKind.UNKNOWN)
-    assert missing.reachable is False
+    # Missing from the status: nothing is known of it, it is not said to be unreachable.
+    assert missing.reachable is None
     assert missing.on is None
 
 

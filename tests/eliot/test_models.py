@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+import uuid
 
 import pytest
 
@@ -95,14 +96,18 @@ def test_no_activation_time_is_forever(raw: Any) -> None:
         "2025-11-21T25:00:00",
         "2025-11-21T10:00:00+99:00",
         5,
+        "x/y",
+        "9999-12-31T23:59:59",
+        "0001-01-01T00:00:00Z",
     ],
 )
-def test_bad_activation_time_names_the_endpoint(raw: Any) -> None:
-    """A time that cannot be read raises the response error, not ValueError."""
-    with pytest.raises(EliotResponseError, match="activationTime") as caught:
-        status(activationTime=raw)
+def test_bad_activation_time_is_unknown(raw: Any) -> None:
+    """A time that cannot be read, or no real date, is unknown; the rest of the state stays."""
+    parsed = status(mode="BOOST", activationTime=raw, setPoint={"value": "21"})
 
-    assert caught.value.endpoint == ENDPOINT
+    assert parsed.activation_time is None
+    assert parsed.mode is ThermostatMode.BOOST
+    assert parsed.set_point == 21.0
 
 
 @pytest.mark.parametrize(
@@ -155,9 +160,11 @@ def test_program_number_int_or_string(raw: Any, expected: int) -> None:
 
 @pytest.mark.parametrize("raw", ["one", 1.5, None, True])
 def test_bad_program_number(raw: Any) -> None:
-    """A program number that is not a whole number is a response error."""
-    with pytest.raises(EliotResponseError):
-        status(programs=[{"number": raw}])
+    """A program number that is not a whole number leaves the program unknown, not the state."""
+    parsed = status(programs=[{"number": raw}], mode="AUTOMATIC")
+
+    assert parsed.program is None
+    assert parsed.mode is ThermostatMode.AUTOMATIC
 
 
 @pytest.mark.parametrize(
@@ -168,11 +175,69 @@ def test_set_point_numbers_as_strings(raw: Any, expected: float) -> None:
     assert status(setPoint={"value": raw, "unit": "C"}).set_point == expected
 
 
-@pytest.mark.parametrize("raw", ["NaN", "inf", "warm", [], {}])
+@pytest.mark.parametrize(
+    "raw", ["NaN", "inf", "warm", [], {}, 1e308, -500, "2.9", 40.5]
+)
 def test_bad_set_point(raw: Any) -> None:
-    """A set point that is not a finite number is a response error."""
-    with pytest.raises(EliotResponseError):
-        status(setPoint={"value": raw, "unit": "C"})
+    """A set point that is not a number within the documented 3-40 °C is unknown."""
+    parsed = status(setPoint={"value": raw, "unit": "C"}, loadState="ACTIVE")
+
+    assert parsed.set_point is None
+    assert parsed.load_state is LoadState.ACTIVE
+
+
+def test_set_point_in_fahrenheit_is_checked_in_celsius() -> None:
+    """A set point in °F is within range when its °C value is."""
+    assert status(setPoint={"value": "68", "unit": "F"}).set_point == 68.0
+    assert status(setPoint={"value": "30", "unit": "F"}).set_point is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "attribute"),
+    [
+        ("time", "yesterday", "time"),
+        ("time", "1900-01-01T00:00:00Z", "time"),
+        ("loadState", 5, "load_state"),
+        ("hygrometer", "wet", "humidity"),
+        ("hygrometer", {"measures": [{"value": "104", "unit": "%"}]}, "humidity"),
+        ("thermometer", {"measures": [{"value": "-500", "unit": "C"}]}, "temperature"),
+        ("thermometer", {"measures": [{"value": 1e308, "unit": "C"}]}, "temperature"),
+        ("programs", [{"number": None}], "program"),
+        ("activationTime", "x/y", "activation_time"),
+        ("online", "maybe", "online"),
+        ("temperatureFormat", 7.5, "temperature_format"),
+        ("function", 3, "function"),
+    ],
+)
+def test_one_bad_field_is_unknown_the_rest_is_used(
+    field: str, value: Any, attribute: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One malformed or impossible optional field: that value unknown, logged once."""
+    fields = {
+        "mode": "MANUAL",
+        "setPoint": {"value": "21.5", "unit": "C"},
+        "thermometer": {"measures": [{"value": "20.1", "unit": "C"}]},
+        "hygrometer": {"measures": [{"value": "45", "unit": "%"}]},
+        field: value,
+    }
+    # A module of its own: each module's field is logged once for the whole run.
+    module = str(uuid.uuid4())
+    first = parse_thermostat_status(thermostat(**fields), "plant", module, ENDPOINT)
+    parse_thermostat_status(thermostat(**fields), "plant", module, ENDPOINT)
+
+    assert getattr(first, attribute) in (None, ThermostatFunction.UNKNOWN)
+    assert first.mode is ThermostatMode.MANUAL
+    assert first.set_point == 21.5
+    if attribute != "temperature":
+        assert first.temperature is not None
+        assert first.temperature.value == 20.1
+    lines = [r for r in caplog.records if field in r.getMessage()]
+    assert len(lines) == 1
+
+
+def test_mode_of_another_type_is_unknown() -> None:
+    """A mode that is not a word is unknown; the thermostat stays."""
+    assert status(mode=12).mode is ThermostatMode.UNKNOWN
 
 
 def test_status_without_optional_fields() -> None:
@@ -273,16 +338,39 @@ def test_power_ignores_other_units() -> None:
     ("data", "what"),
     [
         ({"modules": []}, "status modules"),
-        ({"modules": {"plugs": [{"status": "on"}]}}, "module id"),
-        ({"modules": {"plugs": [{"id": "p", "level": 250}]}}, "level"),
-        ({"modules": {"plugs": [{"id": "p", "status": 1}]}}, "status"),
-        ({"modules": {"plugs": [{"id": "p", "reachable": "maybe"}]}}, "reachable"),
+        ({"modules": {"plugs": "none"}}, "plugs status list"),
     ],
 )
 def test_plant_status_errors_say_what(data: Any, what: str) -> None:
-    """The response error says which field could not be read."""
+    """The response error says which part could not be read."""
     with pytest.raises(EliotResponseError, match=what):
         parse_plant_status(data, "plant", ENDPOINT)
+
+
+@pytest.mark.parametrize(
+    ("element", "attribute"),
+    [
+        ({"id": "p", "level": 250}, "level"),
+        ({"id": "p", "level": -7}, "level"),
+        ({"id": "p", "status": 1}, "on"),
+        ({"id": "p", "reachable": "maybe"}, "reachable"),
+        ({"id": "p", "step": "x"}, "step"),
+        ({"id": "p", "consumptions": "lots"}, "power"),
+    ],
+)
+def test_plant_status_bad_field_is_unknown(element: Any, attribute: str) -> None:
+    """One bad field of a module is unknown; its other fields and the other modules stay."""
+    data = {
+        "modules": {
+            "plugs": [{"status": "on", "battery": "low", **element}, {"status": "on"}],
+            "lights": [{"id": "l", "status": "off"}],
+        }
+    }
+    parsed = parse_plant_status(data, "plant", ENDPOINT)
+
+    assert getattr(parsed.state("p"), attribute) is None
+    assert parsed.state("p").battery == "low"
+    assert parsed.state("l").on is False
 
 
 def test_plants_bare_list_and_204() -> None:

@@ -642,14 +642,14 @@ async def test_every_activation_time_style(sim: Sim) -> None:
 
 @pytest.mark.parametrize("sim_options", [{"hc_unreachable": "missing"}], indirect=True)
 async def test_unreachable_modules_missing_from_the_status(sim: Sim) -> None:
-    """A module absent from the status lists is reported unreachable."""
+    """A module absent from the status lists is of unknown reachability, not unreachable."""
     plant, plug = await sim.hc_module("Prise TV")
     await sim.control("POST", f"/modules/{plug.id}/physical", {"reachable": False})
 
     status = await sim.client.hc_plant_status(plant)
 
     assert plug.id not in status.modules
-    assert status.state(plug.id, DeviceKind.PLUG).reachable is False
+    assert status.state(plug.id, DeviceKind.PLUG).reachable is None
 
 
 @pytest.mark.parametrize(

@@ -333,9 +333,10 @@ class EliotClient:
         *,
         function: ThermostatFunction | str,
         minutes: int,
+        time_zone: tzinfo | None = None,
     ) -> None:
-        """Heat or cool at full power for 30, 60 or 90 minutes from now."""
-        body = boost_body(function, minutes, self.budget.now(), self._zone)
+        """Heat or cool at full power for 30, 60 or 90 minutes from now (in the plant's zone)."""
+        body = boost_body(function, minutes, self.budget.now(), time_zone or self._zone)
         await self._set_thermostat(plant_id, module_id, body)
 
     async def set_off(

@@ -64,6 +64,9 @@ BUSY_RETRY_DELAY: Final = 10.0
 # The set-status schema documents set points from 3 to 40 °C (°C only, one decimal).
 MIN_SET_POINT: Final = 3.0
 MAX_SET_POINT: Final = 40.0
+# Room temperatures a thermostat can really read (°C); outside them a reading is garbage.
+MIN_TEMPERATURE: Final = -40.0
+MAX_TEMPERATURE: Final = 85.0
 MAX_PROGRAM_NUMBER: Final = 11
 
 

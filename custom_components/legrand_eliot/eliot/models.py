@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 import weakref
 
 from .const import (
     DEVICE_KIND_ALIASES,
+    MAX_SET_POINT,
+    MAX_TEMPERATURE,
+    MIN_SET_POINT,
+    MIN_TEMPERATURE,
     STATUS_LIST_KINDS,
     TOKEN_ENDPOINT,
     DeviceKind,
@@ -22,7 +27,9 @@ from .parsing import (
     ParseError,
     dig,
     enum_value,
+    in_range,
     integer,
+    lenient,
     mapping,
     optional_boolean,
     optional_integer,
@@ -244,11 +251,15 @@ class Measure:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModuleState:
-    """The state of one Home + Control module; `reachable` is false when it did not answer."""
+    """The state of one Home + Control module.
+
+    `reachable` is false when the cloud says the module did not answer, None when it does not
+    say (the module is missing from the status, or the field could not be read).
+    """
 
     module_id: str
     kind: DeviceKind
-    reachable: bool
+    reachable: bool | None
     on: bool | None = None
     level: int | None = None
     step: int | None = None
@@ -265,6 +276,13 @@ class ModuleState:
         return cls(module_id=module_id, kind=kind, reachable=False)
 
     @classmethod
+    def unknown(
+        cls, module_id: str, kind: DeviceKind = DeviceKind.UNKNOWN
+    ) -> ModuleState:
+        """Return the state of a module the status does not list: nothing is known of it."""
+        return cls(module_id=module_id, kind=kind, reachable=None)
+
+    @classmethod
     def from_dict(
         cls, data: Any, kind: DeviceKind, module_id: str | None = None
     ) -> ModuleState:
@@ -273,24 +291,45 @@ class ModuleState:
         found_id = _sender_module_id(obj) or module_id
         if found_id is None:
             raise ParseError("module status has no module id")
-        consumptions = tuple(
-            measure
-            for raw in optional_sequence(obj.get("consumptions"), "consumptions")
-            if (measure := _consumption(raw)) is not None
+        owner = found_id
+
+        def field[T](what: str, read: Callable[[], T]) -> T | None:
+            """Read one field of this module; a bad one is unknown."""
+            return lenient(owner, what, read)
+
+        consumptions = (
+            field("consumptions", lambda: _consumptions(obj.get("consumptions"))) or ()
         )
-        reachable = optional_boolean(obj.get("reachable"), "reachable")
         return cls(
             module_id=found_id,
             kind=kind,
-            reachable=True if reachable is None else reachable,
-            on=_on_off(obj.get("status")),
-            level=_level(obj.get("level")),
-            step=optional_integer(obj.get("step"), "step"),
+            # Listed without a word on it, the module answered its gateway.
+            reachable=True
+            if obj.get("reachable") is None
+            else field(
+                "reachable", lambda: optional_boolean(obj.get("reachable"), "reachable")
+            ),
+            on=field("status", lambda: _on_off(obj.get("status"))),
+            level=field("level", lambda: _level(obj.get("level"))),
+            step=field("step", lambda: optional_integer(obj.get("step"), "step")),
             power=_power(consumptions),
-            battery=_lower_text(obj.get("battery"), "battery"),
-            firmware=optional_text(obj.get("fw"), "firmware"),
+            battery=field(
+                "battery", lambda: _lower_text(obj.get("battery"), "battery")
+            ),
+            firmware=field(
+                "firmware", lambda: optional_text(obj.get("fw"), "firmware")
+            ),
             consumptions=consumptions,
         )
+
+
+def _consumptions(value: Any) -> tuple[Measure, ...]:
+    """Read the consumption readings of a module."""
+    return tuple(
+        measure
+        for raw in optional_sequence(value, "consumptions")
+        if (measure := _consumption(raw)) is not None
+    )
 
 
 def _consumption(data: Any) -> Measure | None:
@@ -354,8 +393,8 @@ class PlantStatus:
     def state(
         self, module_id: str, kind: DeviceKind = DeviceKind.UNKNOWN
     ) -> ModuleState:
-        """Return a module's state; a module missing from the lists is unreachable."""
-        return self.modules.get(module_id) or ModuleState.unreachable(module_id, kind)
+        """Return a module's state; of a module missing from the lists nothing is known."""
+        return self.modules.get(module_id) or ModuleState.unknown(module_id, kind)
 
     @classmethod
     def from_dict(cls, data: Any, plant_id: str) -> PlantStatus:
@@ -365,8 +404,14 @@ class PlantStatus:
         for key, elements in lists.items():
             kind = STATUS_LIST_KINDS.get(str(key).lower(), DeviceKind.UNKNOWN)
             for raw in optional_sequence(elements, f"{key} status list"):
-                state = ModuleState.from_dict(raw, kind)
-                states[state.module_id] = state
+                # An element that names no module is skipped; the others are used.
+                state = lenient(
+                    plant_id,
+                    f"{key} element",
+                    partial(ModuleState.from_dict, raw, kind),
+                )
+                if state is not None:
+                    states[state.module_id] = state
         return cls(plant_id=plant_id, modules=states)
 
 
@@ -449,43 +494,117 @@ class ThermostatStatus:
         found_module = sender_module or module_id
         if found_plant is None or found_module is None:
             raise ParseError("chronothermostat names no plant or module")
-        set_point = obj.get("setPoint")
-        set_point_obj = None if set_point is None else mapping(set_point, "setPoint")
-        raw_function = obj.get("function")
-        raw_load = obj.get("loadState")
+        owner = found_module
+
+        def field[T](what: str, read: Callable[[], T]) -> T | None:
+            """Read one field of this thermostat; a bad one is unknown."""
+            return lenient(owner, what, read)
+
+        set_point = field("setPoint", lambda: _set_point(obj.get("setPoint")))
         return cls(
             plant_id=found_plant,
             module_id=found_module,
-            function=ThermostatFunction.UNKNOWN
-            if raw_function in (None, "")
-            else enum_value(
-                ThermostatFunction, raw_function, "function", ThermostatFunction.UNKNOWN
+            function=field("function", lambda: _function(obj.get("function")))
+            or ThermostatFunction.UNKNOWN,
+            mode=_mode(obj.get("mode")),
+            set_point=None if set_point is None else set_point[0],
+            set_point_unit=None if set_point is None else set_point[1],
+            programs=field("programs", lambda: _program_numbers(obj.get("programs")))
+            or (),
+            activation_time=field(
+                "activationTime",
+                lambda: ActivationTime.parse(obj.get("activationTime")),
             ),
-            mode=enum_value(
-                ThermostatMode, obj.get("mode"), "mode", ThermostatMode.UNKNOWN
+            temperature=field(
+                "thermometer",
+                lambda: _temperature(
+                    Measure.first_of(obj.get("thermometer"), "thermometer")
+                ),
             ),
-            set_point=None
-            if set_point_obj is None
-            else optional_number(set_point_obj.get("value"), "setPoint value"),
-            set_point_unit=None
-            if set_point_obj is None
-            else optional_text(set_point_obj.get("unit"), "setPoint unit"),
-            programs=tuple(
-                integer(mapping(raw, "program").get("number"), "program number")
-                for raw in optional_sequence(obj.get("programs"), "programs")
+            humidity=field(
+                "hygrometer",
+                lambda: _humidity(
+                    Measure.first_of(obj.get("hygrometer"), "hygrometer")
+                ),
             ),
-            activation_time=ActivationTime.parse(obj.get("activationTime")),
-            temperature=Measure.first_of(obj.get("thermometer"), "thermometer"),
-            humidity=Measure.first_of(obj.get("hygrometer"), "hygrometer"),
-            load_state=None
-            if raw_load in (None, "")
-            else enum_value(LoadState, raw_load, "loadState", LoadState.UNKNOWN),
-            temperature_format=_upper_text(
-                obj.get("temperatureFormat"), "temperatureFormat"
+            load_state=field("loadState", lambda: _load_state(obj.get("loadState"))),
+            temperature_format=field(
+                "temperatureFormat",
+                lambda: _upper_text(obj.get("temperatureFormat"), "temperatureFormat"),
             ),
-            online=optional_boolean(obj.get("online"), "online"),
-            time=optional_timestamp(obj.get("time"), "time"),
+            online=field(
+                "online", lambda: optional_boolean(obj.get("online"), "online")
+            ),
+            time=field("time", lambda: optional_timestamp(obj.get("time"), "time")),
         )
+
+
+def _mode(value: Any) -> ThermostatMode:
+    """Read the mode: without one nothing sensible can be shown; an odd one is unknown."""
+    if value is None or value == "":
+        raise ParseError("mode is missing or not text")
+    if not isinstance(value, str):
+        return ThermostatMode.UNKNOWN
+    return enum_value(ThermostatMode, value, "mode", ThermostatMode.UNKNOWN)
+
+
+def _function(value: Any) -> ThermostatFunction:
+    """Read whether the thermostat heats or cools; absent is unknown."""
+    if value is None or value == "":
+        return ThermostatFunction.UNKNOWN
+    return enum_value(ThermostatFunction, value, "function", ThermostatFunction.UNKNOWN)
+
+
+def _load_state(value: Any) -> LoadState | None:
+    """Read whether the load runs; absent is None."""
+    if value is None or value == "":
+        return None
+    return enum_value(LoadState, value, "loadState", LoadState.UNKNOWN)
+
+
+def _program_numbers(value: Any) -> tuple[int, ...]:
+    """Read the numbers of the active programs."""
+    return tuple(
+        integer(mapping(raw, "program").get("number"), "program number")
+        for raw in optional_sequence(value, "programs")
+    )
+
+
+def _celsius(value: float, unit: str | None) -> float:
+    """Return a temperature in °C whichever scale it came in."""
+    return (value - 32) / 1.8 if (unit or "").upper() == "F" else value
+
+
+def _set_point(value: Any) -> tuple[float, str | None] | None:
+    """Read a set point and its unit; one outside the documented range is no set point."""
+    if value is None:
+        return None
+    obj = mapping(value, "setPoint")
+    number = optional_number(obj.get("value"), "setPoint value")
+    unit = optional_text(obj.get("unit"), "setPoint unit")
+    if number is None:
+        return None
+    in_range(_celsius(number, unit), MIN_SET_POINT, MAX_SET_POINT, "setPoint value")
+    return number, unit
+
+
+def _temperature(measure: Measure | None) -> Measure | None:
+    """Keep a room temperature a thermostat can really measure."""
+    if measure is not None:
+        in_range(
+            _celsius(measure.value, measure.unit),
+            MIN_TEMPERATURE,
+            MAX_TEMPERATURE,
+            "temperature",
+        )
+    return measure
+
+
+def _humidity(measure: Measure | None) -> Measure | None:
+    """Keep a relative humidity from 0 to 100 %."""
+    if measure is not None:
+        in_range(measure.value, 0, 100, "humidity")
+    return measure
 
 
 def _upper_text(value: Any, what: str) -> str | None:

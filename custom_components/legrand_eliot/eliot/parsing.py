@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
+import logging
 import math
 import re
 from typing import Any
+
+_LOGGER = logging.getLogger(__package__)
+# Dates outside these years are no real reading: a clock reset, a placeholder, garbage.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+# Each (module, field) whose value could not be read is logged once; a flood of garbage
+# ids cannot grow this without bound.
+_REPORTED: set[tuple[str, str]] = set()
+_REPORTED_LIMIT = 1000
 
 
 class ParseError(ValueError):
@@ -146,6 +156,8 @@ def timestamp(value: Any, what: str) -> datetime:
         )
     except ValueError as err:
         raise ParseError(f"{what} is not a valid date and time") from err
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ParseError(f"{what} is out of range")
     return moment
 
 
@@ -177,3 +189,26 @@ def dig(value: Any, *keys: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def in_range(value: float | None, low: float, high: float, what: str) -> float | None:
+    """Return a value within physical bounds; outside them it is no real reading."""
+    if value is not None and not low <= value <= high:
+        raise ParseError(f"{what} is out of range")
+    return value
+
+
+def lenient[T](owner: str, what: str, read: Callable[[], T]) -> T | None:
+    """
+    Read one optional field; a malformed or impossible value is unknown, not an error.
+
+    The first failure of each module and field is logged; the rest of the answer is used.
+    """
+    try:
+        return read()
+    except (ParseError, OverflowError) as err:
+        key = (owner, what)
+        if key not in _REPORTED and len(_REPORTED) < _REPORTED_LIMIT:
+            _REPORTED.add(key)
+            _LOGGER.info("Ignoring the %s of %s: %s", what, owner, err)
+        return None

@@ -1,0 +1,500 @@
+"""A fault soak: seeded virtual hours of every fault the simulated cloud can inject, checked each step.
+
+Two virtual hours run with the suite. `scripts/soak` runs a whole virtual day
+(`LEGRAND_ELIOT_SOAK_HOURS=24`) and prints the figures the README quotes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+import logging
+import os
+import random
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.climate import DOMAIN as CLIMATE_DOMAIN
+from homeassistant.components.cover import DOMAIN as COVER_DOMAIN
+from homeassistant.components.light import DOMAIN as LIGHT_DOMAIN
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.legrand_eliot.const import DEFAULT_DAILY_BUDGET, DOMAIN
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+from custom_components.legrand_eliot.eliot import EliotClient
+from simulator import SimulatedCloud
+from simulator.generate import generate_scenario
+
+from .test_webhook import (
+    delivered,
+    real_event,
+    serve_home_assistant,
+    setup_entry,
+    webhook_path,
+    written,
+)
+
+SOAK_HOURS = float(os.environ.get("LEGRAND_ELIOT_SOAK_HOURS", "2"))
+SEED = int(os.environ.get("LEGRAND_ELIOT_SOAK_SEED", "12"))
+# A quarter past midnight where Home Assistant is, so that a day is one quota day.
+DAY_START = "2026-11-25 00:15:00"
+# Every answer of the error table, as the gateway or the APIs give it.
+STATUSES = (400, 401, 403, 404, 406, 408, 429, 430, 469, 470, 486, 500, 502, 503, 504)
+# Where faults hit: the plants lists, topologies, statuses and commands of both APIs.
+MATCHES = (
+    "/hc/api/v1.0/plants",
+    "/topology",
+    "/addressLocation",
+    "/smarther/v2.0/plants",
+    "/chronothermostat",
+    None,
+)
+# Log records at ERROR that an injected token revocation must produce: reauth is the answer.
+REAUTH_RECORD = "Authentication failed"
+# Loggers of the test harness, not of Home Assistant or the integration.
+HARNESS_LOGGERS = ("aiohttp.access", "homeassistant.components.camera.img_util")
+
+
+@dataclass
+class Figures:
+    """What a soak did: faults injected, commands, calls, states shown."""
+
+    faults: Counter[str] = field(default_factory=Counter)
+    commands: int = 0
+    refused: int = 0
+    steps: int = 0
+    relinks: int = 0
+    pushes: int = 0
+    # The client's count minus the gateway's at the end.
+    difference: int = 0
+    # Checks made while the entry was retrying its setup after a fault.
+    retries: int = 0
+
+    def line(self, name: str, cloud: SimulatedCloud, states: int) -> str:
+        """Return the figures as one line."""
+        return (
+            f"soak {name}: {SOAK_HOURS:g} h, {self.steps} steps, "
+            f"{sum(self.faults.values())} faults ({dict(sorted(self.faults.items()))}), "
+            f"{self.commands} commands ({self.refused} refused with an error), "
+            f"{self.pushes} push bodies, {self.relinks} re-links, "
+            f"{cloud.counters['total']} gateway calls (local count minus the gateway's: "
+            f"{self.difference}), {states} state writes"
+        )
+
+
+@pytest.fixture
+def start_time() -> datetime:
+    """Start just after local midnight."""
+    return datetime.fromisoformat(DAY_START).replace(
+        tzinfo=dt_util.get_default_time_zone()
+    )
+
+
+@pytest.fixture
+def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
+    """Quota days where Home Assistant is; a hung request answers 504 at once.
+
+    Requests go back to back in frozen time: the burst limit, which real spacing keeps clear
+    of, is off (the client's own tests cover the spacing).
+    """
+    return {
+        "quota_timezone": hass.config.time_zone,
+        "fault_timeout_delay": 0,
+        "burst_limit": None,
+    }
+
+
+@pytest.fixture(autouse=True)
+def no_request_spacing() -> Generator[None]:
+    """Send requests back to back and retry at once, as the other tests do."""
+    client = partial(EliotClient, min_spacing=0, retry_backoff=0, busy_retry_delay=0)
+    with patch("custom_components.legrand_eliot.EliotClient", client):
+        yield
+
+
+class Soak:
+    """One soak run: the entry, the simulated cloud, a seeded random source and the checks."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        entry: MockConfigEntry,
+        cloud: SimulatedCloud,
+        sim: TestClient,
+        client: TestClient,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """Keep what every step needs."""
+        self.hass = hass
+        self.freezer = freezer
+        self.entry = entry
+        self.cloud = cloud
+        self.sim = sim
+        self.client = client
+        self.caplog = caplog
+        self.rng = random.Random(SEED)
+        self.figures = Figures()
+        self.registered: set[str] = set()
+        self.shown_at: dict[str, datetime] = {}
+        self.bodies: list[Any] = []
+        self.away: list[tuple[str, dict[str, Any]]] = []
+        self.flags: set[str] = set()
+        self.revoked = False
+        self.checked_records = 0
+        self.states = 0
+        self.disconnects = 0
+
+    @property
+    def coordinator(self) -> LegrandEliotCoordinator:
+        """Return the entry's coordinator (a new one after a reload)."""
+        coordinator: LegrandEliotCoordinator = self.entry.runtime_data.coordinator
+        return coordinator
+
+    async def fault(self) -> None:
+        """Make the gateway fail the next matching requests with one row of the table."""
+        kind = self.rng.choice(("status",) * 8 + ("timeout", "malformed", "disconnect"))
+        body: dict[str, Any] = {"kind": kind, "count": self.rng.randint(1, 3)}
+        if kind == "status":
+            status = self.rng.choice(STATUSES)
+            body["status"] = status
+            if status == 401:
+                # One refused token is refreshed and retried; more is a real revocation.
+                body["count"] = 1
+            if status == 429:
+                body["retry_after"] = self.rng.randint(1, 120)
+            self.figures.faults[str(status)] += 1
+        else:
+            self.figures.faults[kind] += 1
+        if (match := self.rng.choice(MATCHES)) is not None:
+            body["match"] = match
+        if kind == "disconnect":
+            self.disconnects += body["count"]
+        assert (await self.sim.post("/_sim/faults", json=body)).status == 201
+
+    async def outage(self) -> None:
+        """Take a plant's gateway offline, or bring every plant back."""
+        plants = [*self.cloud.world.hc_plants, *self.cloud.world.smarther_plants]
+        offline = [p for p in plants if not self._plant(p).online]
+        if offline:
+            for plant_id in offline:
+                await self.sim.post(f"/_sim/plants/{plant_id}/online", json={})
+            return
+        self.figures.faults["gateway outage"] += 1
+        plant_id = self.rng.choice(plants)
+        await self.sim.post(f"/_sim/plants/{plant_id}/online", json={"online": False})
+
+    def _plant(self, plant_id: str) -> Any:
+        """Return a simulated plant of either API."""
+        world = self.cloud.world
+        return world.hc_plants.get(plant_id) or world.smarther_plants[plant_id]
+
+    async def app_flag(self) -> None:
+        """Expire the Thermostat app password or terms (469 / 470), or renew them."""
+        user = self.cloud.user().email
+        if self.flags:
+            for flag in self.flags:
+                await self.sim.post(
+                    f"/_sim/users/{user}/{flag}", json={"expired": False}
+                )
+            self.flags.clear()
+            return
+        flag = self.rng.choice(("app-password-expired", "terms-expired"))
+        self.figures.faults[flag] += 1
+        self.flags.add(flag)
+        await self.sim.post(f"/_sim/users/{user}/{flag}", json={"expired": True})
+
+    async def tokens(self) -> None:
+        """Expire the access token now, or (rarely) revoke every token."""
+        if self.rng.random() < 0.2:
+            self.figures.faults["token revocation"] += 1
+            self.revoked = True
+            await self.sim.post("/_sim/tokens/revoke", json={"access": True})
+        else:
+            self.figures.faults["token expiry"] += 1
+            await self.sim.post("/_sim/tokens/expire", json={})
+
+    async def module_leaves(self) -> None:
+        """Remove a Home + Control module from its plant, or bring a removed one back."""
+        if self.entry.state is not ConfigEntryState.LOADED:
+            return
+        if self.away and self.rng.random() < 0.5:
+            plant_id, module = self.away.pop(0)
+            await self.sim.post(f"/_sim/topology/{plant_id}/modules", json=module)
+            return
+        candidates = [
+            (plant_id, module)
+            for plant_id, plant in self.coordinator.data.home_control.items()
+            for module in plant.topology.modules
+            if plant_id in self.cloud.world.hc_plants
+            and module.id in self.cloud.world.hc_plants[plant_id].modules
+        ]
+        if not candidates:
+            return
+        plant_id, module = self.rng.choice(candidates)
+        self.figures.faults["module leaves"] += 1
+        await self.sim.delete(f"/_sim/topology/{plant_id}/modules/{module.id}")
+        self.away.append(
+            (
+                plant_id,
+                {
+                    "id": module.id,
+                    "name": module.name,
+                    "hw_type": module.hw_type,
+                    "device": module.device_type,
+                },
+            )
+        )
+
+    async def push(self) -> None:
+        """Deliver out-of-order, replayed, ageless or garbage bodies to the webhook."""
+        if self.entry.state is not ConfigEntryState.LOADED:
+            return
+        thermostats = [
+            module.id
+            for plant in self.coordinator.data.smarther.values()
+            for module in plant.topology.modules
+            if self.cloud.world.thermostat(module.id) is not None
+        ]
+        if not thermostats:
+            return
+        module_id = self.rng.choice(thermostats)
+        now = self.cloud.clock.now()
+        kind = self.rng.choice(("out of order", "replay", "garbage", "ageless"))
+        self.figures.faults[f"push {kind}"] += 1
+        body: Any
+        if kind == "out of order":
+            body = [
+                real_event(self.cloud, module_id, set_point=20.0, at=now),
+                real_event(
+                    self.cloud,
+                    module_id,
+                    set_point=15.0,
+                    at=now - timedelta(minutes=self.rng.randint(1, 600)),
+                ),
+            ]
+        elif kind == "replay" and self.bodies:
+            body = self.rng.choice(self.bodies)
+        elif kind == "ageless":
+            event = real_event(self.cloud, module_id, set_point=16.0)
+            del event["eventTime"]
+            for status in event["data"]["chronothermostats"]:
+                status.pop("time", None)
+            body = event["data"]
+        else:
+            body = self.rng.choice(
+                ([{"eventType": 5}], {"chronothermostats": "x"}, [[1, 2]], "oops")
+            )
+        self.bodies.append(body)
+        self.figures.pushes += 1
+        response = await self.client.post(webhook_path(self.entry), json=body)
+        assert response.status in (200, 400)
+        await written(self.hass)
+
+    async def physical(self) -> None:
+        """Change a thermostat by hand: the cloud pushes it."""
+        thermostats = [
+            module_id
+            for plant in self.cloud.world.smarther_plants.values()
+            for module_id in plant.thermostats
+        ]
+        module_id = self.rng.choice(thermostats)
+        await self.sim.post(
+            f"/_sim/modules/{module_id}/physical",
+            json={"mode": "manual", "setPoint": self.rng.choice((18.0, 19.5, 21.0))},
+        )
+        await delivered(self.hass, self.cloud)
+        await written(self.hass)
+
+    async def command(self) -> None:
+        """Run one user command: it is applied, or refused with an error."""
+        choices: list[tuple[str, str, dict[str, Any]]] = []
+        for state in self.hass.states.async_all(
+            (LIGHT_DOMAIN, SWITCH_DOMAIN, COVER_DOMAIN, CLIMATE_DOMAIN)
+        ):
+            domain = state.domain
+            if domain in (LIGHT_DOMAIN, SWITCH_DOMAIN):
+                choices.append((domain, "turn_on", {}))
+                choices.append((domain, "turn_off", {}))
+            elif domain == COVER_DOMAIN:
+                choices.append((domain, "open_cover", {}))
+                choices.append((domain, "close_cover", {}))
+            else:
+                choices.append((domain, "set_temperature", {"temperature": 20.5}))
+                choices.append((domain, "set_preset_mode", {"preset_mode": "boost"}))
+            choices[-1][2][ATTR_ENTITY_ID] = state.entity_id
+            choices[-2][2][ATTR_ENTITY_ID] = state.entity_id
+        domain, service, data = self.rng.choice(choices)
+        self.figures.commands += 1
+        try:
+            await self.hass.services.async_call(domain, service, data, blocking=True)
+        except HomeAssistantError:
+            self.figures.refused += 1
+
+    async def relink_if_asked(self) -> None:
+        """Sign in again when Home Assistant asks for it (after a revocation)."""
+        flows = [
+            flow
+            for flow in self.hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+            if flow["context"].get("source") == SOURCE_REAUTH
+        ]
+        if not flows:
+            # Loaded, or retrying its setup by itself after a fault on the first refresh.
+            return
+        assert self.revoked, "re-authentication asked without a revocation"
+        for flow in flows:
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
+        token = self.cloud.issue_tokens()
+        token["expires_at"] = dt_util.utcnow().timestamp() + int(token["expires_in"])
+        self.hass.config_entries.async_update_entry(
+            self.entry, data={**self.entry.data, "token": token}
+        )
+        # A fault on the first refresh leaves the entry retrying its setup by itself.
+        await self.hass.config_entries.async_reload(self.entry.entry_id)
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+        self.revoked = False
+        self.figures.relinks += 1
+
+    def check(self) -> None:
+        """Check what the user would notice after a step."""
+        records = self.caplog.records[self.checked_records :]
+        self.checked_records = len(self.caplog.records)
+        for record in records:
+            if record.levelno < logging.ERROR or record.name.startswith(
+                HARNESS_LOGGERS
+            ):
+                continue
+            assert REAUTH_RECORD in record.getMessage(), record.getMessage()
+            assert record.name.startswith("custom_components.legrand_eliot")
+        # The quota: never exceeded, and the local count never below the gateway's. The
+        # gateway does not charge a request it refuses for its token (401) before the quota;
+        # the client charges every request it sends, so it may count a few more. A connection
+        # dropped without an answer is sent again by aiohttp itself, unseen by the client:
+        # the gateway may count one more per injected disconnect.
+        used = int(self.cloud.counters["quota"][self.cloud.user().email]["used"])
+        assert used <= DEFAULT_DAILY_BUDGET
+        loaded = self.entry.state is ConfigEntryState.LOADED
+        if loaded:
+            assert self.coordinator.budget.calls_used + self.disconnects >= used
+            self.figures.difference = self.coordinator.budget.calls_used - used
+        else:
+            self.figures.retries += 1
+        # No device removed that the cloud still has.
+        registry = dr.async_get(self.hass)
+        registered = {
+            ident
+            for device in dr.async_entries_for_config_entry(
+                registry, self.entry.entry_id
+            )
+            for domain, ident in device.identifiers
+            if domain == DOMAIN
+        }
+        world = self.cloud.world
+        in_cloud = {
+            *world.hc_plants,
+            *world.smarther_plants,
+            *(m for p in world.hc_plants.values() for m in p.modules),
+            *(m for p in world.smarther_plants.values() for m in p.thermostats),
+        }
+        lost = (self.registered & in_cloud) - registered
+        assert not lost, f"devices removed that the cloud still has: {lost}"
+        self.registered = registered
+        # No thermostat state shown older than one shown before.
+        if loaded:
+            for plant in self.coordinator.data.smarther.values():
+                for module_id, moment in plant.shown_at.items():
+                    before = self.shown_at.get(module_id)
+                    assert before is None or moment >= before, module_id
+                    self.shown_at[module_id] = moment
+
+    async def run(self) -> None:
+        """Run the soak for its virtual hours."""
+        steps: list[tuple[float, Callable[[], Awaitable[None]]]] = [
+            (0.35, self.fault),
+            (0.05, self.outage),
+            (0.04, self.app_flag),
+            (0.03, self.tokens),
+            (0.04, self.module_leaves),
+            (0.2, self.push),
+            (0.1, self.physical),
+            (0.4, self.command),
+        ]
+        end = dt_util.utcnow() + timedelta(hours=SOAK_HOURS)
+        self.check()
+        while dt_util.utcnow() < end:
+            for weight, step in steps:
+                if self.rng.random() < weight:
+                    await step()
+                    await self.relink_if_asked()
+                    self.check()
+            # Time runs on; refreshes that fall due meanwhile run.
+            self.freezer.tick(timedelta(seconds=self.rng.randint(60, 600)))
+            async_fire_time_changed(self.hass)
+            await self.hass.async_block_till_done(wait_background_tasks=True)
+            await self.relink_if_asked()
+            self.check()
+            self.figures.steps += 1
+
+
+@pytest.mark.parametrize(
+    ("name", "scenario"),
+    [
+        ("demo", "demo"),
+        ("large", generate_scenario(6, 12, thermostat_plants=2, thermostats=3)),
+    ],
+    ids=["demo", "large"],
+)
+async def test_soak(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    scenario: Any,
+) -> None:
+    """Faults at random for hours: nothing crashes, no quota overrun, nothing lost or reordered."""
+    await serve_home_assistant(hass, hass_client_no_auth)
+    await setup_entry(hass, config_entry)
+    config_entry.runtime_data.coordinator.async_add_listener(lambda: None)
+    writes = 0
+
+    def count(_event: Any) -> None:
+        """Count state writes."""
+        nonlocal writes
+        writes += 1
+
+    hass.bus.async_listen("state_changed", count)
+    soak = Soak(
+        hass,
+        freezer,
+        config_entry,
+        cloud,
+        sim,
+        await hass_client_no_auth(),
+        caplog,
+    )
+    await soak.run()
+    assert soak.figures.commands > 0
+    assert sum(soak.figures.faults.values()) > 10
+    print(soak.figures.line(name, cloud, writes))  # noqa: T201
