@@ -192,7 +192,7 @@ class TestQuotaExhausted:
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
 LIGHT = "light.salon_lumiere_salon"
-CLIMATE = "climate.soggiorno"
+CLIMATE = "climate.soggiorno_soggiorno"
 NEW_PLUG = {
     "id": "000070ee503ed5d462756200000000aa",
     "name": "Prise Bureau",
