@@ -115,8 +115,10 @@ class PushEmitter:
 
     async def flush(self) -> None:
         """Wait until every scheduled delivery is done."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        # Ask each task whether it is done: a done task can stay in the set until its callback
+        # runs, and waiting for the set to empty could then spin without end.
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def close(self) -> None:
         """Cancel pending deliveries and close the HTTP session."""
