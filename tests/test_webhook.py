@@ -43,14 +43,12 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import DOMAIN
-from custom_components.legrand_eliot.coordinator import (
-    LegrandEliotCoordinator,
-    PushState,
-)
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.eliot import (
     Subscription as EliotSubscription,
     ThermostatMode,
 )
+from custom_components.legrand_eliot.push_health import PushState
 from custom_components.legrand_eliot.webhook import (
     COALESCE_DELAY,
     CONF_PUSH_URL,
