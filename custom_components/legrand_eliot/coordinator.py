@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -35,8 +36,16 @@ from .eliot.exceptions import (
     EliotQuotaExceededError,
     EliotTermsExpiredError,
 )
-from .eliot.models import ModuleState, Plant, ThermostatStatus, Topology
+from .eliot.models import ModuleState, Plant, PlantStatus, ThermostatStatus, Topology
 from .helpers import error_translation, format_resume_time
+from .poll_schedule import (
+    PRIOR_MODULE_CHANGES_A_DAY,
+    PRIOR_THERMOSTAT_CHANGES_A_DAY,
+    RECONCILE_INTERVAL as RECONCILE_INTERVAL,
+    TIMER_SLACK,
+    PollSchedule,
+    Source,
+)
 from .push_health import PushHealth
 from .repairs import (
     ISSUE_APP_PASSWORD_EXPIRED,
@@ -54,9 +63,8 @@ TOPOLOGY_INTERVAL = timedelta(hours=12)
 STORAGE_VERSION = 1
 # Saving the budget a few seconds late batches the writes of one refresh into one.
 STORAGE_SAVE_DELAY = 5
-# While push covers a thermostat, it is still polled this often: events lost to a ban or an outage
-# are corrected within this window.
-RECONCILE_INTERVAL = timedelta(minutes=30)
+# A refresh comes at least this long after the previous one, whatever falls due.
+MIN_WAKE = timedelta(seconds=10)
 # A 404 on the Home + Control plants list means that API is retired for the account only once it
 # has lasted this long: a single 404 is a passing fault and removes nothing.
 RETIRED_AFTER = timedelta(days=1)
@@ -67,6 +75,51 @@ UNKNOWN_MODULE_INTERVAL = timedelta(hours=1)
 # The keys under which the plants lists' failures are logged and kept for diagnostics.
 HC_PLANTS_KEY = "home_control_plants"
 SMARTHER_PLANTS_KEY = "smarther_plants"
+
+
+# The prior of a thermostat's changes, an hour (a day's mean weight).
+_THERMOSTAT_PRIOR = PRIOR_THERMOSTAT_CHANGES_A_DAY / 24
+
+
+def _plant_prior(plant: HomeControlPlant) -> float:
+    """Return the prior of a Home + Control plant's changes an hour: its modules' changes."""
+    return PRIOR_MODULE_CHANGES_A_DAY * max(1, len(plant.topology.modules)) / 24
+
+
+def _module_state_key(state: ModuleState) -> tuple[Any, ...]:
+    """Return what a person changes of a module (not its measures)."""
+    return (state.reachable, state.on, state.level, state.step)
+
+
+def _module_changes(plant: HomeControlPlant, status: PlantStatus) -> int | None:
+    """Return how many modules a new status shows changed; None with nothing to compare."""
+    if plant.status is None or not plant.available:
+        return None
+    old = plant.status.modules
+    return sum(
+        1
+        for module_id, state in status.modules.items()
+        if (before := old.get(module_id)) is not None
+        and _module_state_key(before) != _module_state_key(state)
+    )
+
+
+def _thermostat_key(status: ThermostatStatus) -> tuple[Any, ...]:
+    """Return what a person changes of a thermostat (not its measures)."""
+    return (
+        status.function,
+        status.mode,
+        status.set_point,
+        status.programs,
+        status.activation_time,
+    )
+
+
+def _thermostat_changes(plant: SmartherPlant, status: ThermostatStatus) -> int | None:
+    """Return 1 when a polled thermostat state differs from the one shown; None if none was."""
+    if (old := plant.thermostats.get(status.module_id)) is None:
+        return None
+    return int(_thermostat_key(old) != _thermostat_key(status))
 
 
 def budget_store_key(entry_id: str) -> str:
@@ -208,6 +261,11 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self.last_errors: dict[str, str] = {}
         self._pause_logged: datetime | None = None
         self.push = PushHealth()
+        # When each plant and thermostat is read, from how often it changes.
+        self.schedule = PollSchedule(zone=client.budget.time_zone)
+        # The calls the next refresh was planned to make, and when it was planned.
+        self.planned_calls = 0
+        self._next_refresh_at: datetime | None = None
 
     @property
     def budget(self) -> QuotaBudget:
@@ -245,18 +303,98 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         finally:
             self.save_budget()
         clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
-        calls = self.calls_per_refresh(data)
-        topology = self._whole_topology_calls(data)
-        self.budget.floor_calls_per_hour = calls + math.ceil(
-            topology / (TOPOLOGY_INTERVAL / timedelta(hours=1))
-        )
+        self._plan(data)
         if self.budget.commands_allowed():
             clear_issue(self.hass, self.config_entry, ISSUE_COMMAND_BUDGET_EXHAUSTED)
-        self.update_interval = self.budget.refresh_interval(
-            calls,
-            set_aside=topology * self._topology_reads_before(self.budget.reset_at),
-        )
         return data
+
+    @property
+    def next_refresh(self) -> datetime | None:
+        """Return when the next scheduled refresh runs; None while none is scheduled."""
+        handle = getattr(self._unsub_refresh, "__self__", None)
+        if not isinstance(handle, asyncio.TimerHandle):
+            return None
+        return dt_util.utcnow() + timedelta(
+            seconds=handle.when() - self.hass.loop.time()
+        )
+
+    def _sources(self, data: EliotData) -> list[Source]:
+        """Return what the poller reads: each plant's status, each thermostat's status."""
+        sources = [
+            Source(
+                plant.plant.id,
+                1,
+                self.schedule.rate_of(plant.plant.id, _plant_prior(plant)).rate,
+            )
+            for plant in data.home_control.values()
+        ]
+        for plant in data.smarther.values():
+            covered = self.push.covers(plant.plant.id)
+            sources.extend(
+                Source(
+                    module.id,
+                    1,
+                    self.schedule.rate_of(module.id, _THERMOSTAT_PRIOR).rate,
+                    covered=covered
+                    and module.id not in plant.unavailable
+                    and module.id in plant.updated,
+                )
+                for module in plant.topology.modules
+            )
+        return sources
+
+    def _plan(self, data: EliotData) -> None:
+        """Share the budget between sources and schedule the refresh for the first one due.
+
+        The refresh reads every source due by then (and those due a moment later): the calls it
+        will make are planned here, reconciliation reads included.
+        """
+        now = dt_util.utcnow()
+        sources = self._sources(data)
+        self.schedule.forget(source.key for source in sources)
+        topology = self._whole_topology_calls(data)
+        self.budget.floor_calls_per_hour = sum(s.cost for s in sources) + math.ceil(
+            topology / (TOPOLOGY_INTERVAL / timedelta(hours=1))
+        )
+        allowance = self.budget.polling_allowance(
+            set_aside=topology * self._topology_reads_before(self.budget.reset_at)
+        )
+        self.schedule.plan(sources, allowance, now, self.budget.reset_at)
+        dues = [self._due_at(data, source.key) for source in sources]
+        first = min((due for due in dues if due is not None), default=None)
+        if first is None or any(due is None for due in dues):
+            first = now
+        interval = max(MIN_WAKE, first - now)
+        self._next_refresh_at = now + interval
+        self.planned_calls = self._calls_due(data, self._next_refresh_at)
+        self.update_interval = interval
+
+    def _due_at(self, data: EliotData, key: str) -> datetime | None:
+        """Return when a source is next due; None when it is due at once."""
+        found = data.thermostat(key)
+        if found is None:
+            return self.schedule.due_at(key)
+        plant = found[0]
+        confirmed = plant.updated.get(key)
+        if confirmed is None:
+            # Never confirmed, or a pushed state of unknown age: read it now.
+            return None
+        return self.schedule.due_at(
+            key, dt_util.utcnow() - timedelta(seconds=time.monotonic() - confirmed)
+        )
+
+    def _due_by(self, data: EliotData, key: str, at: datetime) -> bool:
+        """Return whether a refresh at `at` reads a source: it is due by then, or nearly."""
+        due = self._due_at(data, key)
+        return due is None or due <= at + self.schedule.window(key)
+
+    def _refresh_moment(self) -> datetime:
+        """Return the moment a refresh reads for: the planned one, when the timer fired early."""
+        now = dt_util.utcnow()
+        planned = self._next_refresh_at
+        if planned is not None and now < planned <= now + TIMER_SLACK:
+            return planned
+        return now
 
     def _quota_error(self) -> EliotQuotaExceededError:
         """Build the error that stands for the pause the budget is in."""
@@ -300,15 +438,23 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             )
 
     def calls_per_refresh(self, data: EliotData) -> int:
-        """Return how many calls the next refresh makes: thermostats push keeps fresh are not read."""
-        now = time.monotonic()
+        """Return the calls of a refresh reading every source push does not keep fresh."""
         thermostats = sum(
             1
             for plant in data.smarther.values()
             for module in plant.topology.modules
-            if not self._kept_fresh_by_push(plant, module.id, now)
+            if not self._kept_fresh_by_push(plant, module.id)
         )
         return max(1, len(data.home_control) + thermostats + self._topology_calls(data))
+
+    def _calls_due(self, data: EliotData, at: datetime) -> int:
+        """Return the calls a refresh at `at` makes: the sources due then, the topology due."""
+        keys = [
+            *data.home_control,
+            *(m.id for p in data.smarther.values() for m in p.topology.modules),
+        ]
+        due = sum(1 for key in keys if self._due_by(data, key, at))
+        return due + self._topology_calls(data)
 
     @staticmethod
     def _whole_topology_calls(data: EliotData) -> int:
@@ -324,16 +470,12 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         due = min(read_at) + TOPOLOGY_INTERVAL
         return max(0, math.ceil((moment - due) / TOPOLOGY_INTERVAL))
 
-    def _kept_fresh_by_push(
-        self, plant: SmartherPlant, module_id: str, now: float
-    ) -> bool:
-        """Return whether push covers a thermostat whose state was confirmed recently enough."""
-        confirmed = plant.updated.get(module_id)
+    def _kept_fresh_by_push(self, plant: SmartherPlant, module_id: str) -> bool:
+        """Return whether push covers a thermostat that answers: it is read only to reconcile."""
         return (
             self.push.covers(plant.plant.id)
             and module_id not in plant.unavailable
-            and confirmed is not None
-            and now - confirmed < RECONCILE_INTERVAL.total_seconds()
+            and module_id in plant.updated
         )
 
     def _topology_due(self) -> bool:
@@ -606,16 +748,25 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         return result
 
     async def _async_poll(self, data: EliotData) -> None:
-        """Read each Home + Control plant's status and each thermostat's status."""
+        """Read the Home + Control plants' and thermostats' statuses that are due."""
+        at = self._refresh_moment()
+        now = dt_util.utcnow()
         for hc_plant in data.home_control.values():
+            key = hc_plant.plant.id
+            if not self._due_by(data, key, at):
+                continue
             try:
-                status = await self.client.hc_plant_status(hc_plant.plant.id)
+                status = await self.client.hc_plant_status(key)
             except EliotQuotaExceededError, EliotAuthError:
                 raise
             except EliotError as err:
+                self.schedule.read(key, now, None, _plant_prior(hc_plant))
                 self._plant_failed(hc_plant.plant.id, hc_plant.plant.name, err)
                 hc_plant.available = False
                 continue
+            self.schedule.read(
+                key, now, _module_changes(hc_plant, status), _plant_prior(hc_plant)
+            )
             hc_plant.status = status
             hc_plant.available = True
             self._log_recovered(hc_plant.plant.id)
@@ -623,11 +774,11 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             if any(topology.module(module_id) is None for module_id in status.modules):
                 # A device the topology does not know yet: read the topology next time.
                 self._topology_wanted.add(hc_plant.plant.id)
-        now = time.monotonic()
         for plant in data.smarther.values():
             for module in plant.topology.modules:
-                if self._kept_fresh_by_push(plant, module.id, now):
-                    self.push.polls_saved += 1
+                if not self._due_by(data, module.id, at):
+                    if self._kept_fresh_by_push(plant, module.id):
+                        self.push.polls_saved += 1
                     continue
                 thermostat = await self._async_smarther_call(
                     module.id,
@@ -636,8 +787,15 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     module.id,
                 )
                 if thermostat is None:
+                    self.schedule.read(module.id, now, None, _THERMOSTAT_PRIOR)
                     plant.unavailable.add(module.id)
                     continue
+                self.schedule.read(
+                    module.id,
+                    now,
+                    _thermostat_changes(plant, thermostat),
+                    _THERMOSTAT_PRIOR,
+                )
                 self._store_polled(plant, thermostat)
                 self._log_recovered(module.id)
 

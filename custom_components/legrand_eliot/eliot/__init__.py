@@ -48,7 +48,7 @@ from .models import (
     parse_token_response,
 )
 from .push import PushEvent, parse_push_events, validation_response
-from .quota import QuotaBudget
+from .quota import PollingAllowance, QuotaBudget
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -83,6 +83,7 @@ __all__ = [
     "ModuleState",
     "Plant",
     "PlantStatus",
+    "PollingAllowance",
     "Program",
     "PushEvent",
     "QuotaBudget",

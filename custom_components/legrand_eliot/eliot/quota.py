@@ -35,6 +35,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class PollingAllowance:
+    """What polling may spend until the reset: the time to it, the calls left, those beyond the reserve.
+
+    `left` may all go to the polling floor (one read of every source an hour); `spendable` is what
+    is left beyond the reserve kept for commands.
+    """
+
+    seconds: float
+    left: int
+    spendable: float
+
+
 @dataclass(kw_only=True)
 class QuotaBudget:
     """
@@ -208,19 +221,14 @@ class QuotaBudget:
             return max(MIN_REFRESH_INTERVAL, self.paused_until - now)
         if calls_per_refresh == 0:
             return MIN_REFRESH_INTERVAL
-        remaining = (self.reset_at - now).total_seconds()
-        reserve = (
-            reserve_fraction
-            * self.daily_limit
-            * min(1.0, remaining / _DAY.total_seconds())
-        )
-        left = max(0, self.daily_limit - self.used - max(0, set_aside))
+        allowance = self.polling_allowance(reserve_fraction, now, set_aside=set_aside)
+        remaining, left = allowance.seconds, allowance.left
         if left < calls_per_refresh:
             return max(MIN_REFRESH_INTERVAL, self.reset_at - now)
         # Everything left spread evenly: the slowest pace that still lasts until the reset.
         all_left = timedelta(seconds=math.ceil(remaining * calls_per_refresh / left))
         floor_pace = max(POLLING_FLOOR_INTERVAL, all_left)
-        spendable = left - reserve
+        spendable = allowance.spendable
         if spendable < calls_per_refresh:
             return floor_pace
         interval = timedelta(
@@ -228,6 +236,35 @@ class QuotaBudget:
         )
         # The reserve never slows polling below the floor's hourly pace.
         return max(MIN_REFRESH_INTERVAL, min(interval, floor_pace))
+
+    def polling_allowance(
+        self,
+        reserve_fraction: float = DEFAULT_RESERVE_FRACTION,
+        now: datetime | None = None,
+        *,
+        set_aside: int = 0,
+    ) -> PollingAllowance:
+        """
+        Return what polling may spend until the reset.
+
+        The reserve for commands is `reserve_fraction` of the daily limit scaled to the part of
+        the day that is left; `set_aside` calls are kept for reads the poller knows will come
+        before the reset. While paused, nothing may be spent.
+        """
+        now = self.now() if now is None else now
+        self._roll(now)
+        remaining = max(0.0, (self.reset_at - now).total_seconds())
+        if self.paused_until is not None:
+            return PollingAllowance(seconds=remaining, left=0, spendable=0.0)
+        reserve = (
+            min(max(reserve_fraction, 0.0), 1.0)
+            * self.daily_limit
+            * min(1.0, remaining / _DAY.total_seconds())
+        )
+        left = max(0, self.daily_limit - self.used - max(0, set_aside))
+        return PollingAllowance(
+            seconds=remaining, left=left, spendable=max(0.0, left - reserve)
+        )
 
     def snapshot(self) -> dict[str, Any]:
         """Return the state as JSON-friendly values, for storage across restarts."""

@@ -1,0 +1,347 @@
+"""The polling schedule: how often to read each plant and thermostat so the budget buys freshness.
+
+Each source (a Home + Control plant's status, a thermostat's status) is read on its own interval.
+How often a source changes is learned from what each of its reads reveals; people change things
+when they are awake, so a day profile in the home's time zone weights the hours. For the calls the
+budget allows until its reset, the mean time a change stays unseen, the sum over sources of
+rate x interval / 2, is smallest when each interval is proportional to sqrt(cost / rate) (the
+square-root rule). Guarantees come first: every source is read at least once an hour while the
+day's calls allow it (the polling floor), and thermostats kept fresh by push are only read to
+reconcile, a fixed cost taken off the budget before the rest is shared.
+
+No Home Assistant import: times are aware datetimes, the budget comes as a `PollingAllowance`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+import math
+
+from .eliot import PollingAllowance
+from .eliot.const import MIN_REFRESH_INTERVAL, POLLING_FLOOR_INTERVAL
+
+_HOUR = 3600.0
+# How the hours of a day weigh when nothing was learned yet: quiet at night, busy in the
+# morning and the evening, in between during the day. Scaled so that a day averages 1.
+_PRIOR_HOURS: tuple[float, ...] = (
+    (0.15,) * 6 + (0.6, 1.5, 1.3) + (0.7,) * 8 + (1.3, 1.5, 1.5, 1.3, 1.0, 0.6, 0.3)
+)
+DEFAULT_PROFILE: tuple[float, ...] = tuple(
+    weight * len(_PRIOR_HOURS) / sum(_PRIOR_HOURS) for weight in _PRIOR_HOURS
+)
+# No hour weighs less than this, so that a night change is still seen within the floor.
+MIN_WEIGHT = 0.05
+# Changes a day of one Home + Control module and of one thermostat, before anything is seen.
+PRIOR_MODULE_CHANGES_A_DAY = 2.0
+PRIOR_THERMOSTAT_CHANGES_A_DAY = 1.0
+# The prior counts as this many hours of observation (at a day's mean weight): it yields
+# to what is seen within a few hours.
+PRIOR_HOURS = 6.0
+# Observations lose half their weight in this time, so the estimate follows the household.
+HALF_LIFE = timedelta(days=2)
+# No source changes less often than this (changes an hour): every rate stays positive.
+MIN_RATE = 1e-3
+# Nor more often than this: a rate beyond it is garbage.
+MAX_RATE = 3600.0
+# A source due within this of a refresh (at most a quarter of its interval) is read by it.
+BATCH_WINDOW = timedelta(seconds=60)
+# Thermostats push keeps fresh are read this often, to correct events lost on the way.
+RECONCILE_INTERVAL = timedelta(minutes=30)
+# The slack a timer may fire early by: a refresh reads what falls due within it.
+TIMER_SLACK = timedelta(seconds=2)
+# At most this many hourly pieces are looked at until the reset (a day and its DST hour).
+_MAX_PIECES = 50
+
+
+def _finite(value: float, default: float) -> float:
+    """Return value if it is a finite number, else the default."""
+    try:
+        number = float(value)
+    except TypeError, ValueError:
+        return default
+    return number if math.isfinite(number) else default
+
+
+def sane_profile(profile: Sequence[float] | None) -> tuple[float, ...]:
+    """Return 24 positive weights averaging 1; anything unusable gives the default profile."""
+    if profile is None or len(profile) != len(DEFAULT_PROFILE):
+        return DEFAULT_PROFILE
+    weights = [max(0.0, _finite(weight, 0.0)) for weight in profile]
+    total = sum(weights)
+    if total <= 0:
+        return DEFAULT_PROFILE
+    scaled = [max(MIN_WEIGHT, weight * len(weights) / total) for weight in weights]
+    mean = sum(scaled) / len(scaled)
+    return tuple(weight / mean for weight in scaled)
+
+
+def _local_hour(moment: datetime, zone: tzinfo) -> tuple[int, float]:
+    """Return the local hour of a moment and the seconds to the next local hour."""
+    try:
+        local = moment.astimezone(zone)
+    except ValueError, TypeError, OverflowError, OSError:
+        local = moment.astimezone(UTC)
+    into = local.minute * 60 + local.second + local.microsecond / 1e6
+    return local.hour, max(1.0, _HOUR - into)
+
+
+def day_pieces(
+    start: datetime, end: datetime, zone: tzinfo, profile: Sequence[float]
+) -> list[tuple[float, float]]:
+    """Return (seconds, weight) pieces from start to end, one per local hour they cross."""
+    pieces: list[tuple[float, float]] = []
+    moment = start
+    while moment < end and len(pieces) < _MAX_PIECES:
+        hour, to_next = _local_hour(moment, zone)
+        seconds = min(to_next, (end - moment).total_seconds())
+        pieces.append((seconds, profile[hour]))
+        moment += timedelta(seconds=seconds)
+    if moment < end:
+        # Beyond the pieces looked at, the day's mean weight.
+        pieces.append(((end - moment).total_seconds(), 1.0))
+    return pieces
+
+
+def weighted_hours(
+    start: datetime, end: datetime, zone: tzinfo, profile: Sequence[float]
+) -> float:
+    """Return the hours between two moments, each weighted by the profile."""
+    return (
+        sum(
+            seconds * weight
+            for seconds, weight in day_pieces(start, end, zone, profile)
+        )
+        / _HOUR
+    )
+
+
+@dataclass(slots=True)
+class ChangeRate:
+    """How often one source changes, in changes per hour of mean weight, learned with decay."""
+
+    prior: float
+    changes: float = 0.0
+    hours: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Return the estimate: what was seen, with the prior for what was not."""
+        prior = _sane_rate(self.prior)
+        return _sane_rate(
+            (self.changes + prior * PRIOR_HOURS) / (self.hours + PRIOR_HOURS)
+        )
+
+    def observe(self, changes: int, hours: float, elapsed: timedelta) -> None:
+        """Count the changes a read revealed over `hours` (weighted) since the previous read."""
+        changes = max(0, changes)
+        hours = max(0.0, _finite(hours, 0.0))
+        decay = 0.5 ** max(0.0, elapsed / HALF_LIFE)
+        self.changes = self.changes * decay + changes
+        self.hours = self.hours * decay + hours
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One thing the poller reads: what a read costs, how often it changes, whether push covers it."""
+
+    key: str
+    cost: int
+    rate: float
+    covered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """The interval of each source now, and the calls that plan spends until the reset."""
+
+    intervals: Mapping[str, timedelta]
+    planned_calls: float
+
+
+def _ceiling(total_cost: int, allowance: PollingAllowance) -> float:
+    """Return the longest interval any source may have: the floor, or all that is left spread."""
+    floor = POLLING_FLOOR_INTERVAL.total_seconds()
+    if allowance.left <= 0:
+        return max(floor, allowance.seconds + 1.0)
+    return max(floor, allowance.seconds * total_cost / allowance.left)
+
+
+def allocate(
+    sources: Iterable[Source],
+    allowance: PollingAllowance,
+    pieces: Sequence[tuple[float, float]],
+) -> Allocation:
+    """
+    Share the calls until the reset between sources; return each source's interval now.
+
+    Every source gets at least the ceiling's pace (one read an hour, or all that is left spread
+    evenly when that is less); covered sources then get their reconciliation pace if it fits;
+    what is left goes to the others by the square-root rule, the hours weighted by `pieces`
+    (the first piece is now). The reserve for commands never slows a source below the floor.
+    """
+    items = [s for s in sources if s.cost > 0]
+    if not items:
+        return Allocation({}, 0.0)
+    horizon = max(MIN_REFRESH_INTERVAL.total_seconds(), allowance.seconds)
+    pieces = [(s, w) for s, w in pieces if s > 0] or [(horizon, 1.0)]
+    total_cost = sum(s.cost for s in items)
+    ceiling = _ceiling(total_cost, allowance)
+    minimum = MIN_REFRESH_INTERVAL.total_seconds()
+    floor_calls = total_cost * horizon / ceiling
+    budget = max(float(allowance.spendable), floor_calls)
+    covered = [s for s in items if s.covered]
+    free = [s for s in items if not s.covered]
+    free_floor = sum(s.cost for s in free) * horizon / ceiling
+    covered_cost = sum(s.cost for s in covered)
+    intervals: dict[str, timedelta] = {}
+    covered_interval = ceiling
+    if covered:
+        reconcile = RECONCILE_INTERVAL.total_seconds()
+        room = budget - free_floor
+        covered_interval = (
+            min(ceiling, max(reconcile, covered_cost * horizon / room))
+            if room > 0
+            else ceiling
+        )
+        for source in covered:
+            intervals[source.key] = timedelta(seconds=covered_interval)
+    spent = covered_cost * horizon / covered_interval
+    left = budget - spent
+    now_weight = pieces[0][1]
+    if not free:
+        return Allocation(intervals, spent)
+    scale = _square_root_scale(free, left, pieces, minimum, ceiling)
+    for source in free:
+        seconds = _interval(source, scale, now_weight, minimum, ceiling)
+        intervals[source.key] = timedelta(seconds=seconds)
+    spent += _calls(free, scale, pieces, minimum, ceiling)
+    return Allocation(intervals, spent)
+
+
+def _interval(
+    source: Source, scale: float, weight: float, minimum: float, ceiling: float
+) -> float:
+    """Return a source's interval at an hour of some weight: scale x sqrt(cost / rate), clamped."""
+    rate = _sane_rate(source.rate) * max(MIN_WEIGHT, weight)
+    return min(ceiling, max(minimum, scale * math.sqrt(source.cost / rate)))
+
+
+def _sane_rate(rate: float) -> float:
+    """Return a rate within bounds; a rate that is no number counts as the lowest."""
+    return min(MAX_RATE, max(MIN_RATE, _finite(rate, MIN_RATE)))
+
+
+def _calls(
+    sources: Sequence[Source],
+    scale: float,
+    pieces: Sequence[tuple[float, float]],
+    minimum: float,
+    ceiling: float,
+) -> float:
+    """Return the calls the sources spend over the pieces at some scale."""
+    return sum(
+        source.cost * seconds / _interval(source, scale, weight, minimum, ceiling)
+        for source in sources
+        for seconds, weight in pieces
+    )
+
+
+def _square_root_scale(
+    sources: Sequence[Source],
+    budget: float,
+    pieces: Sequence[tuple[float, float]],
+    minimum: float,
+    ceiling: float,
+) -> float:
+    """Return the scale whose intervals spend the budget (or the least spent, at the ceiling)."""
+    weights = [max(MIN_WEIGHT, weight) for _, weight in pieces]
+    fastest = max(_sane_rate(s.rate) for s in sources) * max(weights)
+    slowest = min(_sane_rate(s.rate) for s in sources) * min(weights)
+    costs = [s.cost for s in sources]
+    # At `high` every interval is the ceiling, at `low` every one the minimum.
+    high = 2 * ceiling * math.sqrt(fastest / min(costs))
+    low = minimum * math.sqrt(slowest / max(costs)) / 2
+    if _calls(sources, high, pieces, minimum, ceiling) >= budget:
+        return high
+    if _calls(sources, low, pieces, minimum, ceiling) <= budget:
+        return low
+    for _ in range(60):
+        middle = math.sqrt(low * high)
+        if _calls(sources, middle, pieces, minimum, ceiling) > budget:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+@dataclass(slots=True)
+class PollSchedule:
+    """Which sources are due, and when the next refresh should be, from what was learned."""
+
+    zone: tzinfo = UTC
+    profile: tuple[float, ...] = DEFAULT_PROFILE
+    rates: dict[str, ChangeRate] = field(default_factory=dict)
+    last_read: dict[str, datetime] = field(default_factory=dict)
+    intervals: dict[str, timedelta] = field(default_factory=dict)
+
+    def rate_of(self, key: str, prior: float) -> ChangeRate:
+        """Return a source's learned rate, starting from its prior."""
+        found = self.rates.get(key)
+        if found is None:
+            found = self.rates[key] = ChangeRate(prior)
+        found.prior = prior
+        return found
+
+    def read(self, key: str, at: datetime, changes: int | None, prior: float) -> None:
+        """Note a read of a source at `at` and the changes it revealed (None: nothing to compare)."""
+        previous = self.last_read.get(key)
+        self.last_read[key] = at
+        if previous is None or changes is None or at <= previous:
+            return
+        hours = weighted_hours(previous, at, self.zone, self.profile)
+        self.rate_of(key, prior).observe(changes, hours, at - previous)
+
+    def forget(self, keep: Iterable[str]) -> None:
+        """Forget sources that are no longer known."""
+        kept = set(keep)
+        for table in (self.rates, self.last_read, self.intervals):
+            for key in set(table) - kept:
+                del table[key]
+
+    def plan(
+        self,
+        sources: Sequence[Source],
+        allowance: PollingAllowance,
+        now: datetime,
+        reset_at: datetime,
+    ) -> Allocation:
+        """Share the budget until the reset and keep each source's interval."""
+        pieces = day_pieces(now, reset_at, self.zone, self.profile)
+        allocation = allocate(sources, allowance, pieces)
+        self.intervals = dict(allocation.intervals)
+        return allocation
+
+    def due_at(self, key: str, confirmed: datetime | None = None) -> datetime | None:
+        """Return when a source is next due: its last read (or confirmation) plus its interval.
+
+        None when it was never read: it is due at once.
+        """
+        last = self.last_read.get(key)
+        if confirmed is not None and (last is None or confirmed > last):
+            last = confirmed
+        interval = self.intervals.get(key)
+        if last is None or interval is None:
+            return None
+        return last + interval
+
+    def window(self, key: str) -> timedelta:
+        """Return how early a refresh may read a source: a short batching window."""
+        interval = self.intervals.get(key, BATCH_WINDOW * 4)
+        return max(TIMER_SLACK, min(BATCH_WINDOW, interval / 4))
+
+    def is_due(self, key: str, at: datetime, confirmed: datetime | None = None) -> bool:
+        """Return whether a refresh at `at` reads a source."""
+        due = self.due_at(key, confirmed)
+        return due is None or due <= at + self.window(key)

@@ -1,0 +1,253 @@
+"""Tests for the polling schedule: the square-root rule, the day profile, the floor, the budget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+import math
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from custom_components.legrand_eliot.eliot import PollingAllowance, QuotaBudget
+from custom_components.legrand_eliot.poll_schedule import (
+    DEFAULT_PROFILE,
+    RECONCILE_INTERVAL,
+    ChangeRate,
+    PollSchedule,
+    Source,
+    allocate,
+    day_pieces,
+    sane_profile,
+)
+
+ROME = ZoneInfo("Europe/Rome")
+HOUR = timedelta(hours=1)
+
+
+def _allowance(spendable: float, left: int, hours: float = 24.0) -> PollingAllowance:
+    """Return an allowance of some calls until a reset some hours away."""
+    return PollingAllowance(seconds=hours * 3600, left=left, spendable=spendable)
+
+
+def _flat(hours: float = 24.0) -> list[tuple[float, float]]:
+    """Return a horizon where every hour weighs the same."""
+    return [(hours * 3600, 1.0)]
+
+
+def test_a_busy_plant_is_read_more_often_than_a_quiet_thermostat() -> None:
+    """The square-root rule: intervals go as sqrt(cost / rate), a rate 16x higher reads 4x more."""
+    plant = Source("plant", 1, rate=16 / 24)
+    thermostat = Source("thermostat", 1, rate=1 / 24)
+    allocation = allocate([plant, thermostat], _allowance(300, 400), _flat())
+    fast = allocation.intervals["plant"]
+    slow = allocation.intervals["thermostat"]
+    assert fast < slow
+    assert slow / fast == 4.0 or math.isclose(slow / fast, 4.0, rel_tol=1e-3)
+    # The whole allowance is spent: 300 calls over the day.
+    assert math.isclose(allocation.planned_calls, 300, rel_tol=1e-3)
+
+
+def test_every_source_is_read_at_least_hourly() -> None:
+    """A source that never changes is still read once an hour while the calls allow it."""
+    sources = [Source("busy", 1, rate=100.0), Source("still", 1, rate=0.0)]
+    allocation = allocate(sources, _allowance(300, 400), _flat())
+    assert allocation.intervals["still"] == HOUR
+    assert allocation.intervals["busy"] < HOUR
+
+
+def test_without_calls_for_the_floor_every_source_shares_alike() -> None:
+    """When one read an hour of each source is more than what is left, all is spread evenly."""
+    sources = [Source(str(i), 1, rate=i + 1.0) for i in range(20)]
+    allocation = allocate(sources, _allowance(300, 400), _flat())
+    assert set(allocation.intervals.values()) == {
+        timedelta(seconds=24 * 3600 * 20 / 400)
+    }
+
+
+def test_push_covered_thermostats_are_reconciled_first() -> None:
+    """Covered thermostats cost their reconciliation reads; the rest goes to the plant."""
+    sources = [
+        Source("plant", 1, rate=1.0),
+        Source("living", 1, rate=5.0, covered=True),
+        Source("bedroom", 1, rate=5.0, covered=True),
+    ]
+    allocation = allocate(sources, _allowance(300, 400), _flat())
+    assert allocation.intervals["living"] == RECONCILE_INTERVAL
+    assert allocation.intervals["bedroom"] == RECONCILE_INTERVAL
+    # 2 x 48 reconciliation reads, the plant has the other 204.
+    assert math.isclose(
+        allocation.intervals["plant"].total_seconds(), 86400 / 204, rel_tol=1e-3
+    )
+
+
+def test_reconciliation_yields_when_the_day_cannot_afford_it() -> None:
+    """Many covered thermostats on a small budget: no source is left below the floor's pace."""
+    sources = [Source(f"t{i}", 1, rate=1.0, covered=True) for i in range(10)]
+    sources += [Source(f"p{i}", 1, rate=10.0) for i in range(5)]
+    allocation = allocate(sources, _allowance(300, 400), _flat())
+    assert allocation.planned_calls <= 400 + 1e-6
+    assert all(
+        interval >= RECONCILE_INTERVAL for interval in allocation.intervals.values()
+    )
+
+
+def test_night_reads_are_fewer_than_day_reads() -> None:
+    """Over a day in the home's time zone, a plant is read less at night than in the evening."""
+    budget_day = datetime(2026, 11, 25, tzinfo=ROME)
+    schedule = PollSchedule(zone=ROME)
+    reads = _simulate(
+        schedule,
+        [Source("plant", 1, rate=1.0), Source("thermostat", 1, rate=0.05)],
+        QuotaBudget(daily_limit=500, time_zone=ROME, clock=lambda: budget_day),
+        budget_day.astimezone(UTC) + timedelta(minutes=15),
+    )
+    local_hours = [
+        moment.astimezone(ROME).hour for key, moment in reads if key == "plant"
+    ]
+    night = sum(1 for hour in local_hours if 1 <= hour < 5)
+    evening = sum(1 for hour in local_hours if 18 <= hour < 22)
+    assert evening > 2 * night
+    assert night >= 4
+
+
+def test_learned_changes_make_a_plant_read_more_often() -> None:
+    """A plant whose reads reveal many changes is read more often than one that reveals none."""
+    schedule = PollSchedule(zone=UTC)
+    start = datetime(2026, 11, 25, 8, tzinfo=UTC)
+    for step in range(1, 20):
+        moment = start + step * timedelta(minutes=10)
+        schedule.read("busy", moment, 3, prior=0.5)
+        schedule.read("quiet", moment, 0, prior=0.5)
+    busy = schedule.rates["busy"].rate
+    quiet = schedule.rates["quiet"].rate
+    assert busy > 5 * quiet
+    now = start + timedelta(hours=4)
+    schedule.plan(
+        [Source("busy", 1, busy), Source("quiet", 1, quiet)],
+        _allowance(200, 300, hours=16),
+        now,
+        now + timedelta(hours=16),
+    )
+    assert schedule.intervals["busy"] < schedule.intervals["quiet"]
+
+
+def test_old_observations_fade() -> None:
+    """Changes seen long ago weigh less than what is seen now: the estimate follows the home."""
+    rate = ChangeRate(prior=0.1)
+    rate.observe(30, 10.0, timedelta(hours=10))
+    busy = rate.rate
+    rate.observe(0, 10.0, timedelta(days=8))
+    assert rate.rate < busy / 10
+
+
+def test_garbage_profiles_give_the_default() -> None:
+    """A profile of the wrong length or of no weight at all is not used."""
+    assert sane_profile(None) == DEFAULT_PROFILE
+    assert sane_profile([1.0] * 5) == DEFAULT_PROFILE
+    assert sane_profile([0.0] * 24) == DEFAULT_PROFILE
+    flat = sane_profile([float("nan")] * 23 + [1.0])
+    assert math.isclose(sum(flat) / 24, 1.0)
+    assert min(flat) > 0
+
+
+def test_a_dst_day_is_cut_in_local_hours() -> None:
+    """The day the clocks go back has 25 local hours: the pieces cover it, and end on time."""
+    start = datetime(2026, 10, 25, tzinfo=ROME).astimezone(UTC)
+    end = datetime(2026, 10, 26, tzinfo=ROME).astimezone(UTC)
+    pieces = day_pieces(start, end, ROME, DEFAULT_PROFILE)
+    assert len(pieces) == 25
+    assert math.isclose(sum(seconds for seconds, _ in pieces), 25 * 3600)
+
+
+def _simulate(
+    schedule: PollSchedule,
+    sources: list[Source],
+    budget: QuotaBudget,
+    start: datetime,
+) -> list[tuple[str, datetime]]:
+    """Run the schedule from start to the budget's reset as the coordinator does; return reads.
+
+    Every source was read at start (the first refresh, not counted); the plan follows.
+    """
+    moment = start
+    budget.clock = lambda: moment
+    end = budget.reset_at
+    reads: list[tuple[str, datetime]] = []
+    for source in sources:
+        schedule.read(source.key, moment, None, prior=source.rate)
+    schedule.plan(sources, budget.polling_allowance(), moment, end)
+    while moment < end:
+        for source in sources:
+            if schedule.is_due(source.key, moment):
+                budget.check(command=False)
+                budget.charge()
+                schedule.read(source.key, moment, 0, prior=source.rate)
+                reads.append((source.key, moment))
+        if moment >= end:
+            break
+        schedule.plan(sources, budget.polling_allowance(), moment, end)
+        first = min(schedule.due_at(source.key) or moment for source in sources)
+        moment = max(moment + timedelta(seconds=10), first)
+    return reads
+
+
+ZONES: list[tzinfo] = [
+    UTC,
+    ROME,
+    ZoneInfo("America/Los_Angeles"),
+    ZoneInfo("Australia/Lord_Howe"),
+    ZoneInfo("Asia/Kathmandu"),
+    timezone(timedelta(hours=-11, minutes=-30)),
+]
+RATES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=0, max_value=50),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    zone=st.sampled_from(ZONES),
+    day=st.sampled_from(
+        [
+            datetime(2026, 3, 29),
+            datetime(2026, 10, 25),
+            datetime(2026, 11, 25),
+            datetime(2026, 4, 5),
+        ]
+    ),
+    minute=st.integers(min_value=0, max_value=24 * 60 - 1),
+    limit=st.integers(min_value=1, max_value=250),
+    used=st.integers(min_value=0, max_value=250),
+    rates=st.lists(RATES, min_size=1, max_size=5),
+    covered=st.lists(st.booleans(), min_size=5, max_size=5),
+)
+def test_the_schedule_never_spends_more_than_is_left_and_keeps_the_floor(
+    zone: tzinfo,
+    day: datetime,
+    minute: int,
+    limit: int,
+    used: int,
+    rates: list[float],
+    covered: list[bool],
+) -> None:
+    """Whatever the rates, the zone or the day, reads until the reset fit what was left.
+
+    While what is left allows one read of each source an hour, no source waits longer.
+    """
+    start = day.replace(tzinfo=zone).astimezone(UTC) + timedelta(minutes=minute)
+    budget = QuotaBudget(daily_limit=limit, time_zone=zone, clock=lambda: start)
+    budget.charge(min(used, limit))
+    left = budget.calls_left
+    sources = [
+        Source(f"s{i}", 1, rate, covered=covered[i]) for i, rate in enumerate(rates)
+    ]
+    hours = (budget.reset_at - start) / HOUR
+    reads = _simulate(PollSchedule(zone=zone), sources, budget, start)
+    assert len(reads) <= left
+    if left >= len(sources) * (math.ceil(hours) + 1):
+        for source in sources:
+            moments = [start] + [m for key, m in reads if key == source.key]
+            moments.append(budget.reset_at)
+            gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
+            assert max(gaps) <= HOUR + timedelta(seconds=60)
