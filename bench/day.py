@@ -119,15 +119,11 @@ def calls_of(cloud: SimulatedCloud) -> int:
 
 
 def next_refresh_in(coordinator: LegrandEliotCoordinator) -> float | None:
-    """Return the seconds until our coordinator's scheduled refresh (None: none scheduled).
-
-    The coordinator keeps only the cancel method of its timer; the timer tells when it runs.
-    """
-    cancel = coordinator._unsub_refresh  # noqa: SLF001
-    handle = getattr(cancel, "__self__", None)
-    if handle is None:
+    """Return the seconds until our coordinator's scheduled refresh (None: none scheduled)."""
+    moment = coordinator.next_refresh
+    if moment is None:
         return None
-    return float(handle.when() - coordinator.hass.loop.time())
+    return (moment - dt_util.utcnow()).total_seconds()
 
 
 def ours_view(data: EliotData) -> dict[str, tuple[Any, Any]]:

@@ -115,6 +115,21 @@ class TestSimulatedDay:
         assert coordinator.budget.calls_used == used_by_user(cloud)
 
 
+async def test_next_refresh_is_told(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The moment of the next scheduled refresh is public: the update interval from now."""
+    coordinator = polling_coordinator(init_integration)
+    await hass.async_block_till_done()
+    moment = coordinator.next_refresh
+    assert moment is not None
+    assert coordinator.update_interval is not None
+    expected = dt_util.utcnow() + coordinator.update_interval
+    assert abs((moment - expected).total_seconds()) <= 1
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert coordinator.next_refresh is None
+
+
 async def test_restart_keeps_what_was_spent(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: SimulatedCloud
 ) -> None:

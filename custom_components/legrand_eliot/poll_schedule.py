@@ -187,6 +187,13 @@ def allocate(
     horizon = max(MIN_REFRESH_INTERVAL.total_seconds(), allowance.seconds)
     pieces = [(s, w) for s, w in pieces if s > 0] or [(horizon, 1.0)]
     total_cost = sum(s.cost for s in items)
+    # One read of every source is kept as a margin: reads fall due a little early or at once.
+    margin = min(allowance.left, total_cost)
+    allowance = PollingAllowance(
+        seconds=allowance.seconds,
+        left=allowance.left - margin,
+        spendable=max(0.0, min(allowance.spendable, allowance.left - margin)),
+    )
     ceiling = _ceiling(total_cost, allowance)
     minimum = MIN_REFRESH_INTERVAL.total_seconds()
     floor_calls = total_cost * horizon / ceiling
