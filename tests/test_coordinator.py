@@ -385,6 +385,35 @@ async def test_reload_with_expired_app_password_keeps_thermostats(
     assert entry_devices(hass, init_integration) == devices
 
 
+async def test_thermostats_that_keep_failing_are_read_on_their_schedule(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """Thermostats whose reads fail are retried on their schedule, not at every wake-up."""
+    coordinator = polling_coordinator(init_integration)
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "count": 100000, "match": "/chronothermostat/"},
+    )
+    freezer.tick(timedelta(hours=1))
+    await next_refresh(hass, freezer, coordinator)
+    before = coordinator.budget.calls_used
+    start = dt_util.utcnow()
+    refreshes = 0
+    while dt_util.utcnow() - start < timedelta(hours=2):
+        await next_refresh(hass, freezer, coordinator)
+        refreshes += 1
+        assert coordinator.update_interval is not None
+        assert coordinator.update_interval >= timedelta(seconds=60)
+    assert hass.states.get(CLIMATE).state == STATE_UNAVAILABLE
+    # Two hours at about the day's pace (500 calls), failed reads and their retries included.
+    assert coordinator.budget.calls_used - before <= 2 * 500 / 24 * 1.5
+    assert refreshes >= 4
+
+
 async def test_topology_failure_keeps_what_was_known(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -13,10 +13,12 @@ from custom_components.legrand_eliot.poll_schedule import (
     DEFAULT_PROFILE,
     RECONCILE_INTERVAL,
     ChangeRate,
+    DayProfile,
     PollSchedule,
     Source,
     allocate,
     day_pieces,
+    hour_pieces,
     sane_profile,
 )
 
@@ -58,12 +60,12 @@ def test_every_source_is_read_at_least_hourly() -> None:
 def test_without_calls_for_the_floor_every_source_shares_alike() -> None:
     """When one read an hour of each source is more than what is left, all is spread evenly.
 
-    One read of each source is kept as a margin.
+    Half a read of each source is kept as a margin.
     """
     sources = [Source(str(i), 1, rate=i + 1.0) for i in range(20)]
     allocation = allocate(sources, _allowance(300, 400), _flat())
     assert set(allocation.intervals.values()) == {
-        timedelta(seconds=24 * 3600 * 20 / (400 - 20))
+        timedelta(seconds=24 * 3600 * 20 / (400 - 10))
     }
 
 
@@ -141,6 +143,29 @@ def test_old_observations_fade() -> None:
     busy = rate.rate
     rate.observe(0, 10.0, timedelta(days=8))
     assert rate.rate < busy / 10
+
+
+def test_the_day_profile_learns_the_household_hours_slowly() -> None:
+    """Changes seen every day at 14:00 make that hour weigh more; one odd day moves little."""
+    profile = DayProfile()
+    day = datetime(2026, 11, 2, tzinfo=UTC)
+    first = day + timedelta(hours=14)
+    profile.observe(3, hour_pieces(first, first + timedelta(minutes=10), UTC), first)
+    one_day = profile.weights[14] / DEFAULT_PROFILE[14]
+    assert 1.0 < one_day < 1.25
+    for index in range(1, 60):
+        moment = first + timedelta(days=index)
+        pieces = hour_pieces(moment, moment + timedelta(minutes=10), UTC)
+        profile.observe(3, pieces, moment + timedelta(minutes=10))
+    assert profile.weights[14] > 2 * DEFAULT_PROFILE[14]
+    assert profile.weights[14] > profile.weights[8]
+    assert min(profile.weights) > 0
+    assert math.isclose(sum(profile.weights) / 24, 1.0)
+    # Nothing to learn from: no change, or no time.
+    before = profile.weights
+    profile.observe(0, pieces, moment)
+    profile.observe(5, [], moment)
+    assert profile.weights == before
 
 
 def test_garbage_profiles_give_the_default() -> None:

@@ -26,7 +26,7 @@ from .absence import AbsenceTracker
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
 from .eliot import EliotClient, QuotaBudget
-from .eliot.const import DEFAULT_RESERVE_FRACTION
+from .eliot.const import DEFAULT_RESERVE_FRACTION, MIN_REFRESH_INTERVAL
 from .eliot.exceptions import (
     EliotAppPasswordExpiredError,
     EliotAuthError,
@@ -64,7 +64,7 @@ STORAGE_VERSION = 1
 # Saving the budget a few seconds late batches the writes of one refresh into one.
 STORAGE_SAVE_DELAY = 5
 # A refresh comes at least this long after the previous one, whatever falls due.
-MIN_WAKE = timedelta(seconds=10)
+MIN_WAKE = MIN_REFRESH_INTERVAL
 # A 404 on the Home + Control plants list means that API is retired for the account only once it
 # has lasted this long: a single 404 is a passing fault and removes nothing.
 RETIRED_AFTER = timedelta(days=1)
@@ -377,7 +377,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         plant = found[0]
         confirmed = plant.updated.get(key)
         if confirmed is None:
-            # Never confirmed, or a pushed state of unknown age: read it now.
+            if key in plant.unavailable:
+                # Its reads fail: read again on its schedule, not at every refresh.
+                return self.schedule.due_at(key)
+            # Never read, or a pushed state of unknown age: read it now.
             return None
         return self.schedule.due_at(
             key, dt_util.utcnow() - timedelta(seconds=time.monotonic() - confirmed)

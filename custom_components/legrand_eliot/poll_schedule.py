@@ -51,6 +51,12 @@ BATCH_WINDOW = timedelta(seconds=60)
 RECONCILE_INTERVAL = timedelta(minutes=30)
 # The slack a timer may fire early by: a refresh reads what falls due within it.
 TIMER_SLACK = timedelta(seconds=2)
+# The share of one read of every source kept as a margin until the reset.
+MARGIN_ROUNDS = 0.5
+# The prior day profile counts as this many changes: about two weeks of a busy household.
+PROFILE_PRIOR_CHANGES = 500.0
+# Changes seen at some hour lose half their weight in the profile in this time.
+PROFILE_HALF_LIFE = timedelta(days=14)
 # At most this many hourly pieces are looked at until the reset (a day and its DST hour).
 _MAX_PIECES = 50
 
@@ -87,34 +93,73 @@ def _local_hour(moment: datetime, zone: tzinfo) -> tuple[int, float]:
     return local.hour, max(1.0, _HOUR - into)
 
 
-def day_pieces(
-    start: datetime, end: datetime, zone: tzinfo, profile: Sequence[float]
-) -> list[tuple[float, float]]:
-    """Return (seconds, weight) pieces from start to end, one per local hour they cross."""
-    pieces: list[tuple[float, float]] = []
+def hour_pieces(
+    start: datetime, end: datetime, zone: tzinfo
+) -> list[tuple[float, int | None]]:
+    """Return (seconds, local hour) pieces from start to end; None for what lies beyond them."""
+    pieces: list[tuple[float, int | None]] = []
     moment = start
     while moment < end and len(pieces) < _MAX_PIECES:
         hour, to_next = _local_hour(moment, zone)
         seconds = min(to_next, (end - moment).total_seconds())
-        pieces.append((seconds, profile[hour]))
+        pieces.append((seconds, hour))
         moment += timedelta(seconds=seconds)
     if moment < end:
-        # Beyond the pieces looked at, the day's mean weight.
-        pieces.append(((end - moment).total_seconds(), 1.0))
+        pieces.append(((end - moment).total_seconds(), None))
     return pieces
 
 
-def weighted_hours(
+def day_pieces(
     start: datetime, end: datetime, zone: tzinfo, profile: Sequence[float]
-) -> float:
-    """Return the hours between two moments, each weighted by the profile."""
-    return (
-        sum(
-            seconds * weight
-            for seconds, weight in day_pieces(start, end, zone, profile)
+) -> list[tuple[float, float]]:
+    """Return (seconds, weight) pieces from start to end, one per local hour they cross.
+
+    Beyond the pieces looked at (more than two days), the day's mean weight.
+    """
+    return [
+        (seconds, 1.0 if hour is None else profile[hour])
+        for seconds, hour in hour_pieces(start, end, zone)
+    ]
+
+
+@dataclass(slots=True)
+class DayProfile:
+    """How the hours of a day weigh: the prior profile, moved by the changes seen at each hour.
+
+    The changes a read reveals are spread over the local hours since the previous read, in
+    proportion to how those hours weigh now. The prior counts as `PROFILE_PRIOR_CHANGES`
+    changes, so a couple of weeks of a household are needed before the profile is mostly its
+    own, and one odd day moves it little.
+    """
+
+    counts: list[float] = field(default_factory=lambda: [0.0] * 24)
+    weights: tuple[float, ...] = DEFAULT_PROFILE
+    decayed_at: datetime | None = None
+
+    def observe(
+        self, changes: int, pieces: Sequence[tuple[float, int | None]], at: datetime
+    ) -> None:
+        """Count changes seen over some local hours, and weigh the hours again."""
+        shares = [
+            (hour, seconds * self.weights[hour])
+            for seconds, hour in pieces
+            if hour is not None and seconds > 0
+        ]
+        total = sum(share for _, share in shares)
+        if changes <= 0 or total <= 0:
+            return
+        if self.decayed_at is not None and at > self.decayed_at:
+            decay = 0.5 ** ((at - self.decayed_at) / PROFILE_HALF_LIFE)
+            self.counts = [count * decay for count in self.counts]
+        self.decayed_at = at
+        for hour, share in shares:
+            self.counts[hour] += changes * share / total
+        self.weights = sane_profile(
+            [
+                count + PROFILE_PRIOR_CHANGES * prior / len(DEFAULT_PROFILE)
+                for count, prior in zip(self.counts, DEFAULT_PROFILE, strict=True)
+            ]
         )
-        / _HOUR
-    )
 
 
 @dataclass(slots=True)
@@ -187,8 +232,8 @@ def allocate(
     horizon = max(MIN_REFRESH_INTERVAL.total_seconds(), allowance.seconds)
     pieces = [(s, w) for s, w in pieces if s > 0] or [(horizon, 1.0)]
     total_cost = sum(s.cost for s in items)
-    # One read of every source is kept as a margin: reads fall due a little early or at once.
-    margin = min(allowance.left, total_cost)
+    # Half a read of every source is kept as a margin: reads fall due a little early or at once.
+    margin = min(allowance.left, math.ceil(total_cost * MARGIN_ROUNDS))
     allowance = PollingAllowance(
         seconds=allowance.seconds,
         left=allowance.left - margin,
@@ -288,7 +333,7 @@ class PollSchedule:
     """Which sources are due, and when the next refresh should be, from what was learned."""
 
     zone: tzinfo = UTC
-    profile: tuple[float, ...] = DEFAULT_PROFILE
+    day: DayProfile = field(default_factory=DayProfile)
     rates: dict[str, ChangeRate] = field(default_factory=dict)
     last_read: dict[str, datetime] = field(default_factory=dict)
     intervals: dict[str, timedelta] = field(default_factory=dict)
@@ -307,8 +352,14 @@ class PollSchedule:
         self.last_read[key] = at
         if previous is None or changes is None or at <= previous:
             return
-        hours = weighted_hours(previous, at, self.zone, self.profile)
-        self.rate_of(key, prior).observe(changes, hours, at - previous)
+        pieces = hour_pieces(previous, at, self.zone)
+        weights = self.day.weights
+        hours = sum(
+            seconds * (1.0 if hour is None else weights[hour])
+            for seconds, hour in pieces
+        )
+        self.rate_of(key, prior).observe(changes, hours / _HOUR, at - previous)
+        self.day.observe(changes, pieces, at)
 
     def forget(self, keep: Iterable[str]) -> None:
         """Forget sources that are no longer known."""
@@ -325,7 +376,7 @@ class PollSchedule:
         reset_at: datetime,
     ) -> Allocation:
         """Share the budget until the reset and keep each source's interval."""
-        pieces = day_pieces(now, reset_at, self.zone, self.profile)
+        pieces = day_pieces(now, reset_at, self.zone, self.day.weights)
         allocation = allocate(sources, allowance, pieces)
         self.intervals = dict(allocation.intervals)
         return allocation
