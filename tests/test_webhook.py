@@ -20,7 +20,7 @@ from homeassistant.components.cloud import (
     CloudNotAvailable,
     CloudNotConnected,
 )
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_WEBHOOK_ID,
     EVENT_STATE_CHANGED,
@@ -1007,7 +1007,7 @@ async def test_one_bad_field_leaves_the_thermostat_shown(
     ]
 
 
-async def test_a_token_refused_while_subscribing_starts_reauth_and_keeps_polling(
+async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(
     hass: HomeAssistant,
     ha_url: str,
     credentials: None,
@@ -1016,24 +1016,21 @@ async def test_a_token_refused_while_subscribing_starts_reauth_and_keeps_polling
     sim: TestClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A subscription refused with 401 even after a token refresh asks to sign in again, once.
+    """A subscription refused with 401, even with a fresh token, while the account answers.
 
-    Push is not set up then: the thermostats stay polled and shown, nothing is logged as a
-    traceback.
+    The plant is out of reach for push only: its thermostats stay polled and shown, nobody is
+    asked to sign in again, and nothing is logged as a traceback.
     """
     await sim.post(
         "/_sim/faults",
-        json={"status": 401, "count": 4, "match": f"plants/{PLANT}/subscription"},
+        json={"status": 401, "count": 2, "match": f"plants/{PLANT}/subscription"},
     )
     await setup_entry(hass, config_entry)
     coordinator = coordinator_of(config_entry)
 
     assert coordinator.push.state is PushState.FAILED
     assert subscriptions_in(cloud) == []
-    assert [
-        flow["context"]["source"]
-        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    ] == [SOURCE_REAUTH]
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(LIVING_ENTITY).state != STATE_UNAVAILABLE
     assert "Traceback" not in caplog.text
