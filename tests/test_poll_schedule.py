@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+import itertools
 import math
 from zoneinfo import ZoneInfo
 
@@ -291,5 +292,5 @@ def test_the_schedule_never_spends_more_than_is_left_and_keeps_the_floor(
         for source in sources:
             moments = [start] + [m for key, m in reads if key == source.key]
             moments.append(budget.reset_at)
-            gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
+            gaps = [b - a for a, b in itertools.pairwise(moments)]
             assert max(gaps) <= HOUR + timedelta(minutes=5)

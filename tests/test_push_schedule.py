@@ -22,11 +22,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.legrand_eliot.coordinator import (
-    RECONCILE_INTERVAL,
-    LegrandEliotCoordinator,
-)
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.eliot import ThermostatStatus
+from custom_components.legrand_eliot.poll_schedule import RECONCILE_INTERVAL
 from custom_components.legrand_eliot.push_health import PushState
 from custom_components.legrand_eliot.webhook import COALESCE_DELAY
 from simulator import SimulatedCloud

@@ -41,7 +41,6 @@ from .helpers import error_translation, format_resume_time
 from .poll_schedule import (
     PRIOR_MODULE_CHANGES_A_DAY,
     PRIOR_THERMOSTAT_CHANGES_A_DAY,
-    RECONCILE_INTERVAL as RECONCILE_INTERVAL,
     TIMER_SLACK,
     PollSchedule,
     Source,

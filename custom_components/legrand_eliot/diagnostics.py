@@ -15,8 +15,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import CONF_SUBSCRIPTION_KEY, DOMAIN
-from .coordinator import RECONCILE_INTERVAL
 from .data import EliotData
+from .poll_schedule import RECONCILE_INTERVAL
 from .push_health import PushHealth
 from .runtime import LegrandEliotConfigEntry
 from .webhook import CONF_PUSH_URL
