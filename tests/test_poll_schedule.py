@@ -70,19 +70,6 @@ def test_without_calls_for_the_floor_every_source_shares_alike() -> None:
     }
 
 
-def test_without_the_floor_reads_still_follow_the_hours() -> None:
-    """All that is left spread evenly by source, but more by day than at night."""
-    sources = [Source(str(i), 1, rate=1.0) for i in range(20)]
-    night = [(3600.0, 0.2), (23 * 3600.0, 1.0)]
-    evening = [(3600.0, 2.0), (23 * 3600.0, 1.0)]
-    at_night = allocate(sources, _allowance(300, 400), night)
-    in_the_evening = allocate(sources, _allowance(300, 400), evening)
-    assert at_night.intervals["0"] > in_the_evening.intervals["0"]
-    assert at_night.intervals["0"] == at_night.intervals["19"]
-    for allocation in (at_night, in_the_evening):
-        assert allocation.planned_calls <= 400
-
-
 def test_push_covered_thermostats_are_reconciled_first() -> None:
     """Covered thermostats cost their reconciliation reads; the rest goes to the plant."""
     sources = [

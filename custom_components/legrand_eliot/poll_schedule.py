@@ -205,47 +205,12 @@ class Allocation:
     planned_calls: float
 
 
-@dataclass(frozen=True, slots=True)
-class _Ceiling:
-    """The longest interval a source may have at an hour of some weight.
-
-    The floor (one read an hour) while what is left allows it; else all that is left, spread
-    over the hours by the square root of their weight: more reads by day than at night.
-    """
-
-    flat: float
-    shaped: float | None = None
-
-    @classmethod
-    def of(
-        cls,
-        total_cost: int,
-        allowance: PollingAllowance,
-        pieces: Sequence[tuple[float, float]],
-    ) -> _Ceiling:
-        """Return the ceiling of an account whose sources cost `total_cost` a round."""
-        floor = POLLING_FLOOR_INTERVAL.total_seconds()
-        if allowance.left <= 0:
-            return cls(max(floor, allowance.seconds + 1.0))
-        even = allowance.seconds * total_cost / allowance.left
-        if even <= floor:
-            return cls(floor)
-        horizon = sum(seconds for seconds, _ in pieces)
-        root = sum(s * math.sqrt(max(MIN_WEIGHT, w)) for s, w in pieces) / horizon
-        return cls(even, even * root)
-
-    def at(self, weight: float) -> float:
-        """Return the ceiling at an hour of some weight."""
-        if self.shaped is None:
-            return self.flat
-        return max(
-            MIN_REFRESH_INTERVAL.total_seconds(),
-            self.shaped / math.sqrt(max(MIN_WEIGHT, weight)),
-        )
-
-    def calls(self, cost: float, pieces: Sequence[tuple[float, float]]) -> float:
-        """Return the calls of sources costing `cost` a round, read at the ceiling."""
-        return sum(cost * seconds / self.at(weight) for seconds, weight in pieces)
+def _ceiling(total_cost: int, allowance: PollingAllowance) -> float:
+    """Return the longest interval any source may have: the floor, or all that is left spread."""
+    floor = POLLING_FLOOR_INTERVAL.total_seconds()
+    if allowance.left <= 0:
+        return max(floor, allowance.seconds + 1.0)
+    return max(floor, allowance.seconds * total_cost / allowance.left)
 
 
 def allocate(
@@ -257,10 +222,9 @@ def allocate(
     Share the calls until the reset between sources; return each source's interval now.
 
     Every source gets at least the ceiling's pace (one read an hour, or all that is left spread
-    over the hours by their weight when that is less); covered sources then get their
-    reconciliation pace if it fits; what is left goes to the others by the square-root rule,
-    the hours weighted by `pieces` (the first piece is now). The reserve for commands never
-    slows a source below the floor.
+    evenly when that is less); covered sources then get their reconciliation pace if it fits;
+    what is left goes to the others by the square-root rule, the hours weighted by `pieces`
+    (the first piece is now). The reserve for commands never slows a source below the floor.
     """
     items = [s for s in sources if s.cost > 0]
     if not items:
@@ -271,52 +235,49 @@ def allocate(
     # Half a read of every source is kept as a margin: reads fall due a little early or at once.
     margin = min(allowance.left, math.ceil(total_cost * MARGIN_ROUNDS))
     allowance = PollingAllowance(
-        seconds=horizon,
+        seconds=allowance.seconds,
         left=allowance.left - margin,
         spendable=max(0.0, min(allowance.spendable, allowance.left - margin)),
     )
-    ceiling = _Ceiling.of(total_cost, allowance, pieces)
-    budget = max(float(allowance.spendable), ceiling.calls(total_cost, pieces))
+    ceiling = _ceiling(total_cost, allowance)
+    minimum = MIN_REFRESH_INTERVAL.total_seconds()
+    floor_calls = total_cost * horizon / ceiling
+    budget = max(float(allowance.spendable), floor_calls)
     covered = [s for s in items if s.covered]
     free = [s for s in items if not s.covered]
+    free_floor = sum(s.cost for s in free) * horizon / ceiling
     covered_cost = sum(s.cost for s in covered)
-    now_weight = pieces[0][1]
     intervals: dict[str, timedelta] = {}
-    spent = 0.0
+    covered_interval = ceiling
     if covered:
-        room = budget - ceiling.calls(total_cost - covered_cost, pieces)
-        wanted = RECONCILE_INTERVAL.total_seconds()
-        if room > 0:
-            wanted = max(wanted, covered_cost * horizon / room)
-        else:
-            wanted = math.inf
-        spent = sum(
-            covered_cost * seconds / min(ceiling.at(weight), wanted)
-            for seconds, weight in pieces
+        reconcile = RECONCILE_INTERVAL.total_seconds()
+        room = budget - free_floor
+        covered_interval = (
+            min(ceiling, max(reconcile, covered_cost * horizon / room))
+            if room > 0
+            else ceiling
         )
         for source in covered:
-            intervals[source.key] = timedelta(
-                seconds=min(ceiling.at(now_weight), wanted)
-            )
+            intervals[source.key] = timedelta(seconds=covered_interval)
+    spent = covered_cost * horizon / covered_interval
+    left = budget - spent
+    now_weight = pieces[0][1]
     if not free:
         return Allocation(intervals, spent)
-    scale = _square_root_scale(free, budget - spent, pieces, ceiling)
+    scale = _square_root_scale(free, left, pieces, minimum, ceiling)
     for source in free:
-        seconds = _interval(source, scale, now_weight, ceiling)
+        seconds = _interval(source, scale, now_weight, minimum, ceiling)
         intervals[source.key] = timedelta(seconds=seconds)
-    spent += _calls(free, scale, pieces, ceiling)
+    spent += _calls(free, scale, pieces, minimum, ceiling)
     return Allocation(intervals, spent)
 
 
-def _interval(source: Source, scale: float, weight: float, ceiling: _Ceiling) -> float:
+def _interval(
+    source: Source, scale: float, weight: float, minimum: float, ceiling: float
+) -> float:
     """Return a source's interval at an hour of some weight: scale x sqrt(cost / rate), clamped."""
     rate = _sane_rate(source.rate) * max(MIN_WEIGHT, weight)
-    return min(
-        ceiling.at(weight),
-        max(
-            MIN_REFRESH_INTERVAL.total_seconds(), scale * math.sqrt(source.cost / rate)
-        ),
-    )
+    return min(ceiling, max(minimum, scale * math.sqrt(source.cost / rate)))
 
 
 def _sane_rate(rate: float) -> float:
@@ -328,11 +289,12 @@ def _calls(
     sources: Sequence[Source],
     scale: float,
     pieces: Sequence[tuple[float, float]],
-    ceiling: _Ceiling,
+    minimum: float,
+    ceiling: float,
 ) -> float:
     """Return the calls the sources spend over the pieces at some scale."""
     return sum(
-        source.cost * seconds / _interval(source, scale, weight, ceiling)
+        source.cost * seconds / _interval(source, scale, weight, minimum, ceiling)
         for source in sources
         for seconds, weight in pieces
     )
@@ -342,24 +304,24 @@ def _square_root_scale(
     sources: Sequence[Source],
     budget: float,
     pieces: Sequence[tuple[float, float]],
-    ceiling: _Ceiling,
+    minimum: float,
+    ceiling: float,
 ) -> float:
     """Return the scale whose intervals spend the budget (or the least spent, at the ceiling)."""
     weights = [max(MIN_WEIGHT, weight) for _, weight in pieces]
     fastest = max(_sane_rate(s.rate) for s in sources) * max(weights)
     slowest = min(_sane_rate(s.rate) for s in sources) * min(weights)
     costs = [s.cost for s in sources]
-    longest = max(ceiling.at(weight) for weight in weights)
     # At `high` every interval is the ceiling, at `low` every one the minimum.
-    high = 2 * longest * math.sqrt(fastest / min(costs))
-    low = MIN_REFRESH_INTERVAL.total_seconds() * math.sqrt(slowest / max(costs)) / 2
-    if _calls(sources, high, pieces, ceiling) >= budget:
+    high = 2 * ceiling * math.sqrt(fastest / min(costs))
+    low = minimum * math.sqrt(slowest / max(costs)) / 2
+    if _calls(sources, high, pieces, minimum, ceiling) >= budget:
         return high
-    if _calls(sources, low, pieces, ceiling) <= budget:
+    if _calls(sources, low, pieces, minimum, ceiling) <= budget:
         return low
     for _ in range(60):
         middle = math.sqrt(low * high)
-        if _calls(sources, middle, pieces, ceiling) > budget:
+        if _calls(sources, middle, pieces, minimum, ceiling) > budget:
             low = middle
         else:
             high = middle
