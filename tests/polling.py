@@ -19,7 +19,7 @@ def polling_coordinator(entry: MockConfigEntry) -> LegrandEliotCoordinator:
     return coordinator
 
 
-async def next_refresh(
+async def next_scheduled_refresh(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     coordinator: LegrandEliotCoordinator,
@@ -30,3 +30,17 @@ async def next_refresh(
     async_fire_time_changed(hass)
     # Scheduled refreshes run as background tasks: wait for them too.
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def next_refresh(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: LegrandEliotCoordinator,
+) -> None:
+    """Let time run to the next scheduled refresh and have it read every plant and thermostat.
+
+    Each is read on its own schedule, so a refresh may read only some of them; here the refresh
+    reads all of them (not those push keeps fresh), as one asked to update entities.
+    """
+    coordinator.request_full_read()
+    await next_scheduled_refresh(hass, freezer, coordinator)

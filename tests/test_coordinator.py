@@ -15,6 +15,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -28,7 +29,7 @@ from custom_components.legrand_eliot.coordinator import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
-from .polling import next_refresh, polling_coordinator
+from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
 
 # A quarter past midnight where Home Assistant is, so that a "day" is one quota day.
 DAY_START = "2026-11-25 00:15:00"
@@ -73,7 +74,7 @@ class TestSimulatedDay:
         end = dt_util.start_of_local_day() + timedelta(days=1) - timedelta(minutes=1)
         refreshes = 0
         while dt_util.now() + coordinator.update_interval < end:
-            await next_refresh(hass, freezer, coordinator)
+            await next_scheduled_refresh(hass, freezer, coordinator)
             refreshes += 1
             left_of_day = (end - dt_util.now()) / timedelta(days=1)
             assert (
@@ -113,6 +114,26 @@ class TestSimulatedDay:
         after = coordinator.schedule.intervals[plant.plant.id]
         assert after > before * 1.3
         assert coordinator.budget.calls_used == used_by_user(cloud)
+
+
+async def test_update_entity_reads_every_plant_and_thermostat(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Asking Home Assistant to update an entity reads everything at once, due or not."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    coordinator = polling_coordinator(init_integration)
+    await next_scheduled_refresh(hass, freezer, coordinator)
+    everything = coordinator.calls_per_refresh(coordinator.data)
+    assert everything == 3
+    before = coordinator.budget.calls_used
+    entity_id = hass.states.async_entity_ids("climate")[0]
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": entity_id}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert coordinator.budget.calls_used - before == everything
 
 
 async def test_next_refresh_is_told(

@@ -29,7 +29,7 @@ from custom_components.legrand_eliot.push_health import PushState
 from custom_components.legrand_eliot.webhook import COALESCE_DELAY
 from simulator import SimulatedCloud
 
-from .polling import next_refresh, polling_coordinator
+from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
 from .test_webhook import (
     BEDROOM,
     LIVING,
@@ -417,14 +417,14 @@ async def test_reconciliation_reads_are_counted_in_the_plan(
     """
     coordinator = polling_coordinator(push_entry)
     await _push_change(hass, cloud, sim, LIVING)
-    await next_refresh(hass, freezer, coordinator)
+    await next_scheduled_refresh(hass, freezer, coordinator)
     end = dt_util.start_of_local_day() + timedelta(days=1) - timedelta(minutes=1)
     refreshes = unplanned = reconciled = 0
     while dt_util.now() + coordinator.update_interval < end:
         planned = coordinator.planned_calls
         before = coordinator.budget.calls_used
         status_calls = _calls(cloud, STATUS)
-        await next_refresh(hass, freezer, coordinator)
+        await next_scheduled_refresh(hass, freezer, coordinator)
         refreshes += 1
         unplanned += coordinator.budget.calls_used - before != planned
         reconciled += _calls(cloud, STATUS) - status_calls

@@ -265,6 +265,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         # The calls the next refresh was planned to make, and when it was planned.
         self.planned_calls = 0
         self._next_refresh_at: datetime | None = None
+        # The next refresh reads every source polled for freshness, due or not.
+        self._read_everything = False
 
     @property
     def budget(self) -> QuotaBudget:
@@ -349,6 +351,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         will make are planned here, reconciliation reads included.
         """
         now = dt_util.utcnow()
+        self._read_everything = False
         sources = self._sources(data)
         self.schedule.forget(source.key for source in sources)
         topology = self._whole_topology_calls(data)
@@ -363,7 +366,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         first = min((due for due in dues if due is not None), default=None)
         if first is None or any(due is None for due in dues):
             first = now
-        interval = max(MIN_WAKE, first - now)
+        # Whole seconds, as Home Assistant's timer counts them.
+        interval = max(
+            MIN_WAKE, timedelta(seconds=math.ceil((first - now).total_seconds()))
+        )
         self._next_refresh_at = now + interval
         self.planned_calls = self._calls_due(data, self._next_refresh_at)
         self.update_interval = interval
@@ -387,6 +393,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
 
     def _due_by(self, data: EliotData, key: str, at: datetime) -> bool:
         """Return whether a refresh at `at` reads a source: it is due by then, or nearly."""
+        if self._read_everything and not self._kept_fresh_by_push_key(data, key):
+            return True
         due = self._due_at(data, key)
         return due is None or due <= at + self.schedule.window(key)
 
@@ -449,6 +457,15 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         )
         return max(1, len(data.home_control) + thermostats + self._topology_calls(data))
 
+    def request_full_read(self) -> None:
+        """Have the next refresh read every plant and thermostat polled, due or not."""
+        self._read_everything = True
+
+    async def async_request_refresh(self) -> None:
+        """Refresh soon, reading everything: someone asked for fresh states (update entity)."""
+        self.request_full_read()
+        await super().async_request_refresh()
+
     def _calls_due(self, data: EliotData, at: datetime) -> int:
         """Return the calls a refresh at `at` makes: the sources due then, the topology due."""
         keys = [
@@ -471,6 +488,11 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             return 1
         due = min(read_at) + TOPOLOGY_INTERVAL
         return max(0, math.ceil((moment - due) / TOPOLOGY_INTERVAL))
+
+    def _kept_fresh_by_push_key(self, data: EliotData, key: str) -> bool:
+        """Return whether push keeps a source fresh (never a Home + Control plant)."""
+        found = data.thermostat(key)
+        return found is not None and self._kept_fresh_by_push(found[0], key)
 
     def _kept_fresh_by_push(self, plant: SmartherPlant, module_id: str) -> bool:
         """Return whether push covers a thermostat that answers: it is read only to reconcile."""
