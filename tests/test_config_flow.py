@@ -104,13 +104,14 @@ def mock_cloud(
     hc_plants: list[dict[str, Any]] | None = None,
     smarther_plants: list[dict[str, Any]] | None = None,
     error: dict[str, Any] | None = None,
-    topology_status: int = 200,
+    broken_topology: str | None = None,
 ) -> None:
     """Answer the token exchange, the login keys, both plants lists and each plant's rooms.
 
     Each Home + Control plant has a living room with a plug; each Smarther plant a thermostat
-    named after its room.
+    named after its room. `broken_topology` ("hc" or "smarther") has that API's rooms fail.
     """
+    broken = {"statusCode": 500, "message": "Internal server error"}
     aioclient_mock.post(f"{LOGIN_URL}/token", json=token or token_response())
     mock_login_server(aioclient_mock)
     hc = {
@@ -122,8 +123,8 @@ def mock_cloud(
     for plant in hc["plants"] if hc_status < 400 else []:
         aioclient_mock.get(
             f"{HC_PLANTS}/{plant['id']}/topology",
-            status=topology_status,
-            json=hc_topology(plant["id"]) if topology_status < 400 else error,
+            status=500 if broken_topology == "hc" else 200,
+            json=broken if broken_topology == "hc" else hc_topology(plant["id"]),
         )
     if smarther_status == 204:
         aioclient_mock.get(SMARTHER_PLANTS, status=204)
@@ -141,7 +142,10 @@ def mock_cloud(
         for plant in sm["plants"] if smarther_status < 400 else []:
             aioclient_mock.get(
                 f"{SMARTHER_PLANTS}/{plant['id']}/topology",
-                json=smarther_topology(plant["id"]),
+                status=500 if broken_topology == "smarther" else 200,
+                json=broken
+                if broken_topology == "smarther"
+                else smarther_topology(plant["id"]),
             )
 
 
@@ -764,24 +768,25 @@ async def test_rooms_are_areas_before_the_entry_is_set_up(
     assert ar.async_get(hass).async_get_area_by_name("Salon") == existing
 
 
+@pytest.mark.parametrize(
+    ("broken", "areas"), [("hc", ["Soggiorno"]), ("smarther", ["Salon"])]
+)
 @pytest.mark.usefixtures("current_request_with_host")
 async def test_a_plant_whose_rooms_cannot_be_read_gives_no_area(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
+    broken: str,
+    areas: list[str],
 ) -> None:
-    """A Home + Control topology that fails: its rooms get no area, the account still links."""
-    mock_cloud(
-        aioclient_mock,
-        topology_status=500,
-        error={"statusCode": 500, "message": "Internal server error"},
-    )
+    """A topology that fails to read: that plant's rooms get no area, the account still links."""
+    mock_cloud(aioclient_mock, broken_topology=broken)
     result = await start_and_sign_in(
         hass, hass_client_no_auth, await start_user_flow(hass)
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert area_names(hass) == ["Soggiorno"]
+    assert area_names(hass) == areas
 
 
 class TestWithTheSimulatedCloud:
