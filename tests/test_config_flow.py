@@ -56,8 +56,8 @@ KEY = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
-async def credentials(hass: HomeAssistant) -> None:
-    """Register the application credentials a user enters once."""
+async def login_credentials(hass: HomeAssistant) -> None:
+    """Register the application credentials a user enters once (for the mocked login)."""
     assert await async_setup_component(hass, "application_credentials", {})
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
@@ -650,7 +650,6 @@ async def test_test_call_errors(
 async def test_reconfigure_with_a_token_that_cannot_be_refreshed(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
-    credentials: None,
     token_status: int,
     error: str,
 ) -> None:
@@ -798,19 +797,8 @@ class TestWithTheSimulatedCloud:
         return {"quota_timezone": hass.config.time_zone, "auto_consent": True}
 
     @pytest.fixture
-    async def credentials(
-        self,
-        hass: HomeAssistant,
-        cloud: SimulatedCloud,
-        cloud_url: str,
-        monkeypatch: pytest.MonkeyPatch,
-    ) -> None:
-        """Register the simulated app's credentials and point the login at the simulator."""
-        monkeypatch.setenv(ENV_CLOUD_URL, cloud_url)
-        assert await async_setup_component(hass, "application_credentials", {})
-        await async_import_client_credential(
-            hass, DOMAIN, ClientCredential(cloud.client_id, cloud.client_secret), DOMAIN
-        )
+    def login_credentials(self, credentials: None) -> None:
+        """Use the simulated app's credentials, with the login at the simulated cloud."""
 
     @pytest.fixture
     def no_setup(self) -> None:
