@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 import logging
 from typing import Any
@@ -111,7 +112,6 @@ def mock_cloud(
     Each Home + Control plant has a living room with a plug; each Smarther plant a thermostat
     named after its room. `broken_topology` ("hc" or "smarther") has that API's rooms fail.
     """
-    broken = {"statusCode": 500, "message": "Internal server error"}
     aioclient_mock.post(f"{LOGIN_URL}/token", json=token or token_response())
     mock_login_server(aioclient_mock)
     hc = {
@@ -121,10 +121,8 @@ def mock_cloud(
         HC_PLANTS, status=hc_status, json=error if hc_status >= 400 else hc
     )
     for plant in hc["plants"] if hc_status < 400 else []:
-        aioclient_mock.get(
-            f"{HC_PLANTS}/{plant['id']}/topology",
-            status=500 if broken_topology == "hc" else 200,
-            json=broken if broken_topology == "hc" else hc_topology(plant["id"]),
+        mock_topology(
+            aioclient_mock, HC_PLANTS, plant["id"], hc_topology, broken_topology == "hc"
         )
     if smarther_status == 204:
         aioclient_mock.get(SMARTHER_PLANTS, status=204)
@@ -140,13 +138,30 @@ def mock_cloud(
             json=error if smarther_status >= 400 else sm,
         )
         for plant in sm["plants"] if smarther_status < 400 else []:
-            aioclient_mock.get(
-                f"{SMARTHER_PLANTS}/{plant['id']}/topology",
-                status=500 if broken_topology == "smarther" else 200,
-                json=broken
-                if broken_topology == "smarther"
-                else smarther_topology(plant["id"]),
+            mock_topology(
+                aioclient_mock,
+                SMARTHER_PLANTS,
+                plant["id"],
+                smarther_topology,
+                broken_topology == "smarther",
             )
+
+
+def mock_topology(
+    aioclient_mock: AiohttpClientMocker,
+    plants_url: str,
+    plant_id: str,
+    topology: Callable[[str], dict[str, Any]],
+    broken: bool,
+) -> None:
+    """Answer a plant's topology, or a server error for it."""
+    aioclient_mock.get(
+        f"{plants_url}/{plant_id}/topology",
+        status=500 if broken else 200,
+        json={"statusCode": 500, "message": "Internal server error"}
+        if broken
+        else topology(plant_id),
+    )
 
 
 def hc_topology(plant_id: str) -> dict[str, Any]:
