@@ -37,11 +37,8 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.legrand_eliot import entity
 from custom_components.legrand_eliot.const import DOMAIN
-from custom_components.legrand_eliot.coordinator import (
-    EliotData,
-    HomeControlPlant,
-    LegrandEliotCoordinator,
-)
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+from custom_components.legrand_eliot.data import EliotData, HomeControlPlant
 from custom_components.legrand_eliot.eliot.models import Module, ModuleState, Topology
 from custom_components.legrand_eliot.entity import EliotEntity, HomeControlEntity
 from custom_components.legrand_eliot.webhook import COALESCE_DELAY

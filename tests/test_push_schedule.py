@@ -25,9 +25,9 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.legrand_eliot.coordinator import (
     RECONCILE_INTERVAL,
     LegrandEliotCoordinator,
-    PushState,
 )
 from custom_components.legrand_eliot.eliot import ThermostatStatus
+from custom_components.legrand_eliot.push_health import PushState
 from custom_components.legrand_eliot.webhook import COALESCE_DELAY
 from simulator import SimulatedCloud
 

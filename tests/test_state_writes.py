@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import DOMAIN
-from custom_components.legrand_eliot.coordinator import PushState
+from custom_components.legrand_eliot.push_health import PushState
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 

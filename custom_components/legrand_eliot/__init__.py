@@ -23,14 +23,10 @@ from .const import (
     DEFAULT_DAILY_BUDGET,
     DOMAIN,
 )
-from .coordinator import (
-    LegrandEliotConfigEntry,
-    LegrandEliotCoordinator,
-    LegrandEliotRuntimeData,
-    budget_store_key,
-)
+from .coordinator import LegrandEliotCoordinator, budget_store_key
 from .eliot import EliotClient, QuotaBudget
 from .oauth import EliotOAuth2Session
+from .runtime import LegrandEliotConfigEntry, LegrandEliotRuntimeData
 from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [

@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import LOGGER
-from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
+from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind, LoadState
 from .entity import (
     Candidate,
@@ -30,6 +30,7 @@ from .entity import (
     module_candidates,
     thermostat_candidates,
 )
+from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -21,7 +21,6 @@ from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from .const import DOMAIN
-from .coordinator import LegrandEliotConfigEntry
 from .eliot import BoostDuration, LoadState, ThermostatFunction, ThermostatMode
 from .eliot.models import ActivationTime
 from .entity import (
@@ -33,6 +32,7 @@ from .entity import (
     thermostat_candidates,
 )
 from .helpers import eliot_command
+from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 1
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone, tzinfo
-from enum import StrEnum
+from datetime import datetime, timedelta
 import math
 import time
-from typing import TYPE_CHECKING, Any, Concatenate
+from typing import Any, Concatenate
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -24,6 +23,7 @@ from homeassistant.util import dt as dt_util
 
 from .absence import AbsenceTracker
 from .const import DOMAIN, LOGGER
+from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
 from .eliot import EliotClient, QuotaBudget
 from .eliot.const import DEFAULT_RESERVE_FRACTION
 from .eliot.exceptions import (
@@ -35,17 +35,9 @@ from .eliot.exceptions import (
     EliotQuotaExceededError,
     EliotTermsExpiredError,
 )
-from .eliot.models import (
-    Module,
-    ModuleState,
-    Plant,
-    PlantStatus,
-    Program,
-    Scene,
-    ThermostatStatus,
-    Topology,
-)
+from .eliot.models import ModuleState, Plant, ThermostatStatus, Topology
 from .helpers import error_translation, format_resume_time
+from .push_health import PushHealth
 from .repairs import (
     ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
@@ -57,9 +49,6 @@ from .repairs import (
     raise_issue,
 )
 
-if TYPE_CHECKING:
-    from .webhook import EliotPush
-
 # Topology, scenes, programs and the plants lists change rarely: read them twice a day.
 TOPOLOGY_INTERVAL = timedelta(hours=12)
 STORAGE_VERSION = 1
@@ -68,8 +57,6 @@ STORAGE_SAVE_DELAY = 5
 # While push covers a thermostat, it is still polled this often: events lost to a ban or an outage
 # are corrected within this window.
 RECONCILE_INTERVAL = timedelta(minutes=30)
-# A state time this far ahead of Home Assistant's clock is wrong; within it, the clocks differ.
-FUTURE_TOLERANCE = timedelta(minutes=5)
 # A 404 on the Home + Control plants list means that API is retired for the account only once it
 # has lasted this long: a single 404 is a passing fault and removes nothing.
 RETIRED_AFTER = timedelta(days=1)
@@ -82,182 +69,9 @@ HC_PLANTS_KEY = "home_control_plants"
 SMARTHER_PLANTS_KEY = "smarther_plants"
 
 
-def state_time(
-    status: ThermostatStatus,
-    event_time: datetime | None,
-    received: datetime,
-    utc_offset: timedelta | None = None,
-) -> datetime | None:
-    """
-    Return the time of a thermostat state: its own timestamp, else its event's; None if unknown.
-
-    A time far ahead of Home Assistant's clock is wrong: the receipt time stands for it, to the
-    second as the thermostats stamp their states, so that a true state received with it ties.
-    """
-    for moment in (status.time, event_time):
-        if moment is None:
-            continue
-        if moment.tzinfo is None:
-            if utc_offset is None:
-                continue
-            moment = moment.replace(tzinfo=timezone(utc_offset))
-        if moment > received + FUTURE_TOLERANCE:
-            return received.replace(microsecond=0)
-        return moment
-    return None
-
-
 def budget_store_key(entry_id: str) -> str:
     """Return the storage key under which an entry's call budget is kept."""
     return f"{DOMAIN}.{entry_id}.quota"
-
-
-type LegrandEliotConfigEntry = ConfigEntry[LegrandEliotRuntimeData]
-
-
-@dataclass(slots=True)
-class LegrandEliotRuntimeData:
-    """What a loaded entry keeps: the client, the coordinator and push."""
-
-    client: EliotClient
-    coordinator: LegrandEliotCoordinator
-    push: EliotPush | None = None
-
-
-class PushState(StrEnum):
-    """Where push updates of an entry stand."""
-
-    # No Smarther plant: nothing to push.
-    OFF = "off"
-    STARTING = "starting"
-    # No https address Legrand could post to: polling only, and a repair issue says why.
-    NO_URL = "no_url"
-    # Every Smarther plant has a subscription.
-    ACTIVE = "active"
-    # Some plants have a subscription, the others are retried later.
-    PARTIAL = "partial"
-    # No plant could be subscribed; retried later.
-    FAILED = "failed"
-    STOPPED = "stopped"
-
-
-@dataclass(slots=True)
-class PushHealth:
-    """How push updates are doing: what diagnostics and a diagnostic sensor show."""
-
-    state: PushState = PushState.STARTING
-    # "cloudhook", "external" or "development": which kind of address Legrand posts to.
-    url_kind: str | None = None
-    # The subscription id of each subscribed Smarther plant.
-    subscriptions: dict[str, str] = field(default_factory=dict)
-    failed_plants: set[str] = field(default_factory=set)
-    # Subscribed plants whose events have reached Home Assistant since they were subscribed.
-    receiving: set[str] = field(default_factory=set)
-    # Bodies accepted by the webhook.
-    deliveries: int = 0
-    # Thermostat states received for thermostats this entry knows.
-    events: int = 0
-    # Thermostat states for unknown plants or modules, or older than what was polled since.
-    ignored: int = 0
-    # Bodies or events refused: too large, not JSON, not events.
-    rejected: int = 0
-    # Times pushed states were written to Home Assistant (bursts are written once).
-    writes: int = 0
-    # When the last thermostat state arrived.
-    last_event: datetime | None = None
-    # Thermostat polls skipped because push kept the thermostat fresh.
-    polls_saved: int = 0
-
-    def covers(self, plant_id: str) -> bool:
-        """Return whether this plant's changes are known to reach Home Assistant by push.
-
-        A subscription alone is not enough: an address Legrand cannot reach would otherwise
-        leave the thermostats polled only at reconciliation time.
-        """
-        return plant_id in self.subscriptions and plant_id in self.receiving
-
-
-@dataclass(slots=True)
-class HomeControlPlant:
-    """A Home + Control plant: its rooms and devices, their last states, its scenes."""
-
-    plant: Plant
-    topology: Topology
-    scenes: list[Scene] = field(default_factory=list)
-    status: PlantStatus | None = None
-    # False while the gateway does not answer: all of its modules are unavailable then.
-    available: bool = False
-
-
-@dataclass(slots=True)
-class SmartherPlant:
-    """A Smarther plant: its thermostats, their last statuses and programs."""
-
-    plant: Plant
-    topology: Topology
-    thermostats: dict[str, ThermostatStatus] = field(default_factory=dict)
-    programs: dict[str, list[Program]] = field(default_factory=dict)
-    # Thermostats whose last poll failed (offline gateway, app password...): unavailable.
-    unavailable: set[str] = field(default_factory=set)
-    # When each thermostat's state was last confirmed by the cloud (monotonic seconds).
-    updated: dict[str, float] = field(default_factory=dict)
-    # The time of each state shown (its own timestamp, else its event's, else its receipt):
-    # a state older than it is a late delivery and never replaces it.
-    shown_at: dict[str, datetime] = field(default_factory=dict)
-    # The plant's offset from UTC, from its thermostats' own timestamps: thermostats take
-    # times in the plant's own time. None until a timestamp with an offset was seen.
-    utc_offset: timedelta | None = None
-
-    @property
-    def zone(self) -> tzinfo:
-        """Return the plant's time zone as last seen; Home Assistant's until one was."""
-        if self.utc_offset is None:
-            return dt_util.get_default_time_zone()
-        return timezone(self.utc_offset)
-
-    def aware(self, moment: datetime) -> datetime:
-        """Return a time the thermostat gave without a zone in the plant's own zone."""
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=self.zone)
-
-
-@dataclass(slots=True)
-class EliotData:
-    """The account as Home Assistant last saw it."""
-
-    home_control: dict[str, HomeControlPlant] = field(default_factory=dict)
-    smarther: dict[str, SmartherPlant] = field(default_factory=dict)
-
-    def home_control_module(
-        self, module_id: str
-    ) -> tuple[HomeControlPlant, Module, ModuleState] | None:
-        """Return a Home + Control module, its plant and its state (unreachable if unknown)."""
-        for plant in self.home_control.values():
-            if (module := plant.topology.module(module_id)) is not None:
-                state = (
-                    plant.status.state(module_id, module.device)
-                    if plant.status is not None and plant.available
-                    else ModuleState.unreachable(module_id, module.device)
-                )
-                return plant, module, state
-        return None
-
-    def device_ids(self) -> set[str]:
-        """Return the ids of every plant and module of the account."""
-        ids: set[str] = set()
-        for hc_plant in self.home_control.values():
-            ids.add(hc_plant.plant.id)
-            ids.update(module.id for module in hc_plant.topology.modules)
-        for smarther_plant in self.smarther.values():
-            ids.add(smarther_plant.plant.id)
-            ids.update(module.id for module in smarther_plant.topology.modules)
-        return ids
-
-    def thermostat(self, module_id: str) -> tuple[SmartherPlant, Module] | None:
-        """Return a thermostat's plant and module."""
-        for plant in self.smarther.values():
-            if (module := plant.topology.module(module_id)) is not None:
-                return plant, module
-        return None
 
 
 @dataclass(slots=True)
@@ -358,12 +172,12 @@ def _account_errors[**P, T](
 class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     """Poll the account within its daily call budget."""
 
-    config_entry: LegrandEliotConfigEntry
+    config_entry: ConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        config_entry: LegrandEliotConfigEntry,
+        config_entry: ConfigEntry,
         client: EliotClient,
     ) -> None:
         """Keep the client and the budget store; the first refresh reads the topology."""

@@ -18,7 +18,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .coordinator import LegrandEliotConfigEntry
 from .eliot import DeviceKind
 from .entity import (
     HomeControlEntity,
@@ -27,6 +26,7 @@ from .entity import (
     module_candidates,
 )
 from .helpers import eliot_command
+from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 1
 

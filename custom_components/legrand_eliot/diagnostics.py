@@ -15,12 +15,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import CONF_SUBSCRIPTION_KEY, DOMAIN
-from .coordinator import (
-    RECONCILE_INTERVAL,
-    EliotData,
-    LegrandEliotConfigEntry,
-    PushHealth,
-)
+from .coordinator import RECONCILE_INTERVAL
+from .data import EliotData
+from .push_health import PushHealth
+from .runtime import LegrandEliotConfigEntry
 from .webhook import CONF_PUSH_URL
 
 TO_REDACT = {

@@ -17,15 +17,11 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util.unit_conversion import TemperatureConverter
 
 from .const import DOMAIN
-from .coordinator import (
-    EliotData,
-    HomeControlPlant,
-    LegrandEliotConfigEntry,
-    LegrandEliotCoordinator,
-    SmartherPlant,
-)
+from .coordinator import LegrandEliotCoordinator
+from .data import EliotData, HomeControlPlant, SmartherPlant
 from .eliot import DeviceKind, EliotClient, ThermostatFunction
 from .eliot.models import Measure, Module, ModuleState, Program, ThermostatStatus
+from .runtime import LegrandEliotConfigEntry
 
 LEGRAND = "Legrand"
 BTICINO = "BTicino"
@@ -302,7 +298,7 @@ class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
     @property
     def client(self) -> EliotClient:
         """Return the client that sends this entity's commands."""
-        return self.coordinator.config_entry.runtime_data.client
+        return self.coordinator.client
 
     @property
     def device_name(self) -> str:

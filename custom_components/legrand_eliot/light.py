@@ -10,7 +10,7 @@ from homeassistant.components.light.const import ATTR_BRIGHTNESS, ColorMode
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
+from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind
 from .eliot.models import Module, ModuleState
 from .entity import (
@@ -20,6 +20,7 @@ from .entity import (
     module_candidates,
 )
 from .helpers import eliot_command
+from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 1
 

@@ -29,7 +29,7 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
-from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator, PushState
+from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind, ThermostatStatus
 from .eliot.models import ModuleState
 from .entity import (
@@ -45,6 +45,8 @@ from .entity import (
     module_candidates,
     thermostat_candidates,
 )
+from .push_health import PushState
+from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -10,7 +10,6 @@ from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LegrandEliotConfigEntry
 from .eliot import DeviceKind
 from .entity import (
     HomeControlEntity,
@@ -19,6 +18,7 @@ from .entity import (
     module_candidates,
 )
 from .helpers import eliot_command
+from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 1
 

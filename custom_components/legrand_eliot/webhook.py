@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import ClientError, web
 from aiohttp.hdrs import METH_POST
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -23,12 +24,8 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_CLOUD_URL, LOGGER
-from .coordinator import (
-    LegrandEliotConfigEntry,
-    LegrandEliotCoordinator,
-    PushState,
-    state_time,
-)
+from .coordinator import LegrandEliotCoordinator
+from .data import state_time
 from .eliot import (
     EliotClient,
     EliotConflictError,
@@ -40,6 +37,7 @@ from .eliot import (
     parse_push_events,
     validation_response,
 )
+from .push_health import PushState
 from .repairs import ISSUE_NO_PUSH_URL, clear_issue, raise_issue
 
 if TYPE_CHECKING:
@@ -181,7 +179,7 @@ class EliotPush:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: LegrandEliotConfigEntry,
+        entry: ConfigEntry,
         coordinator: LegrandEliotCoordinator,
     ) -> None:
         """Prepare push for an entry whose first refresh is done; nothing is sent yet."""
@@ -522,7 +520,7 @@ class EliotPush:
 @callback
 def async_setup_push(
     hass: HomeAssistant,
-    entry: LegrandEliotConfigEntry,
+    entry: ConfigEntry,
     coordinator: LegrandEliotCoordinator,
 ) -> EliotPush:
     """Start push for a loaded entry: its webhook id is created once and kept in the entry."""
@@ -538,7 +536,7 @@ def async_setup_push(
 
 async def async_remove_push(
     hass: HomeAssistant,
-    entry: LegrandEliotConfigEntry,
+    entry: ConfigEntry,
     client_factory: Callable[[], Awaitable[EliotClient]],
 ) -> None:
     """Clean up after a removed entry: its cloudhook, and subscriptions an unload left behind."""
