@@ -454,24 +454,33 @@ class FirstHour:
         before = self.thermostat(CAMERA)["setpoint"]
         entity_id = self.entity_id(f"{CAMERA}_thermostat")
         dialog = self.more_info(entity_id)
-        # The browser's US locale has onboarding pick °F, where a step is one whole degree.
+        # In °F (the browser's US locale has onboarding pick it) a step is a whole degree.
+        fahrenheit = self.hass("hass.config.unit_system.temperature") == "°F"
         step = self.hass(
             f"hass.states[{json.dumps(entity_id)}].attributes.target_temp_step"
         )
-        if step != 1:
-            raise StepFailedError(f"the set point steps by {step} °F")
+        if step != (1 if fahrenheit else 0.1):
+            raise StepFailedError(f"the set point steps by {step} degree")
         # The round set point control, one step up as the "+" button gives it: one command.
         dialog.get_by_role("slider").first.press("ArrowUp")
         self.wait_for_cloud(
             "a higher set point", lambda: self.thermostat(CAMERA)["setpoint"] > before
         )
-        # Home Assistant shows, in whole °F, the set point the cloud has in °C.
+
+        digits = 0 if fahrenheit else 1  # as the frontend shows temperatures
+
+        def cloud_shown() -> float:
+            """Return the cloud's set point (°C) in the frontend's unit, as it is shown."""
+            celsius: float = self.thermostat(CAMERA)["setpoint"]
+            return round(celsius * 9 / 5 + 32 if fahrenheit else celsius, digits)
+
+        # Home Assistant shows the set point the cloud has.
         self.wait_for_ui(
             "the cloud's set point",
             entity_id,
             lambda state: (
-                round(state.get("attributes", {}).get("temperature") or 0)
-                == round(self.thermostat(CAMERA)["setpoint"] * 9 / 5 + 32)
+                round(state.get("attributes", {}).get("temperature") or -999, digits)
+                == cloud_shown()
             ),
         )
         self.shot("thermostat-set-point")
