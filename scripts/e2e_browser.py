@@ -94,7 +94,8 @@ class FirstHour:
     def shot(self, name: str) -> None:
         """Save a small PNG of what the page shows now."""
         self.shots += 1
-        png = self.page.screenshot()
+        # Transitions finished: a control shows where it ends, not half way there.
+        png = self.page.screenshot(animations="disabled")
         image = Image.open(io.BytesIO(png)).convert("RGB")
         small = image.quantize(
             colors=SCREENSHOT_COLOURS, method=Image.Quantize.MEDIANCUT
@@ -391,10 +392,14 @@ class FirstHour:
     def plug(self) -> None:
         """Turn the TV plug off in its more-info dialog; the cloud shows it off."""
         assert self.module(TV_PLUG)["status"] == "on"
-        dialog = self.more_info(self.entity_id(f"{TV_PLUG}_outlet"))
+        entity_id = self.entity_id(f"{TV_PLUG}_outlet")
+        dialog = self.more_info(entity_id)
         dialog.locator("ha-control-switch, ha-state-control-toggle").first.click()
         self.wait_for_cloud(
             "the plug off", lambda: self.module(TV_PLUG)["status"] == "off"
+        )
+        self.wait_for_ui(
+            "the plug off", entity_id, lambda state: state.get("state") == "off"
         )
         self.shot("plug-off")
         self.close_dialogs()
