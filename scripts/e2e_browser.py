@@ -299,6 +299,10 @@ class FirstHour:
 
         expect(field(flow, "Subscription key")).to_be_visible()
         field(flow, "Subscription key").fill(key)
+        # The step's text comes with the integration's translations, after the form itself.
+        expect(
+            flow.get_by_text(re.compile("Every call to the Legrand API"))
+        ).to_be_visible()
         self.shot("subscription-key")
         # The frontend opens Legrand's sign-in page by itself ("Open website" opens it again).
         with page.expect_popup() as popup_info:
@@ -526,6 +530,7 @@ class FirstHour:
         budget = field(flow, "Calls per day")
         expect(budget).to_be_visible()
         budget.fill("600")
+        expect(flow.get_by_text(re.compile("counts every call"))).to_be_visible()
         self.shot("options")
         self.submit_flow()
         expect(flow.get_by_text("Options successfully saved.")).to_be_visible()
@@ -544,6 +549,9 @@ class FirstHour:
         page.get_by_role("menuitem", name=re.compile("Reconfigure")).click()
         flow = self.flow_dialog()
         field(flow, "Subscription key").fill(key)
+        expect(
+            flow.get_by_text(re.compile("tested with your linked account"))
+        ).to_be_visible()
         self.shot("reconfigure")
         self.submit_flow()
         expect(
