@@ -408,51 +408,82 @@ class FirstHour:
         self.shot("plug-off")
         self.close_dialogs()
 
-    def slide(self, dialog: Locator, name: str, before: int) -> None:
+    def slide(self, dialog: Locator, name: str, before: int) -> Locator:
         """Move a more-info slider by three large steps, down from high values, else up."""
         slider = dialog.get_by_role("slider", name=re.compile(name))
         key = "PageDown" if before > 50 else "PageUp"
         for _ in range(3):
             slider.press(key)
+        return slider
+
+    def wait_for_agreement(
+        self,
+        what: str,
+        slider: Locator,
+        cloud: Callable[[], int],
+        entity_id: str,
+        shown: Callable[[dict[str, Any]], int | None],
+    ) -> None:
+        """Wait until the slider, the simulated cloud and Home Assistant hold one value.
+
+        The slider sends its steps as more than one command; the first may reach the cloud and
+        come back before the last is sent.
+        """
+        deadline = time.monotonic() + 2 * TIMEOUT_MS / 1000
+        while True:
+            value = slider.get_attribute("aria-valuenow")
+            state = self.hass(f"hass.states[{json.dumps(entity_id)}]") or {}
+            if value is not None and round(float(value)) == cloud() == shown(state):
+                return
+            if time.monotonic() > deadline:
+                raise StepFailedError(
+                    f"the slider, the cloud and Home Assistant never agreed on {what}"
+                )
+            time.sleep(0.3)
 
     def light(self) -> None:
         """Change the living room light's brightness in the UI; the cloud and the UI follow."""
         before = self.module(SALON_LIGHT)["level"]
         entity_id = self.entity_id(f"{SALON_LIGHT}_light")
         dialog = self.more_info(entity_id)
-        self.slide(dialog, "Brightness", before)
+        slider = self.slide(dialog, "Brightness", before)
         self.wait_for_cloud(
             "another brightness", lambda: self.module(SALON_LIGHT)["level"] != before
         )
-        # Home Assistant shows the brightness the cloud has (the slider's last step included).
-        self.wait_for_ui(
-            "the cloud's brightness",
+        self.wait_for_agreement(
+            "the brightness",
+            slider,
+            lambda: int(self.module(SALON_LIGHT)["level"]),
             entity_id,
             lambda state: (
-                state.get("attributes", {}).get("brightness")
-                == round(self.module(SALON_LIGHT)["level"] * 255 / 100)
+                None
+                if (brightness := state.get("attributes", {}).get("brightness")) is None
+                else round(brightness * 100 / 255)
             ),
         )
         self.shot("light-brightness")
         self.close_dialogs()
 
     def shutter(self) -> None:
-        """Move the living room shutter in the UI; the cloud gets its new position."""
+        """Move the living room shutter in the UI; the cloud and then the UI follow."""
         before = self.module(SALON_SHUTTER)["position"]
         entity_id = self.entity_id(f"{SALON_SHUTTER}_shutter")
         dialog = self.more_info(entity_id)
-        self.slide(dialog, "Position", before)
+        slider = self.slide(dialog, "Position", before)
         self.wait_for_cloud(
             "the shutter moving",
             lambda: self.module(SALON_SHUTTER)["position"] != before,
         )
-        # Home Assistant shows the shutter on its way (or there): its travel takes a while.
-        self.wait_for_ui(
-            "the shutter moving",
+        # Home Assistant shows the shutter where the cloud put it, once its travel is over.
+        self.wait_for_agreement(
+            "the shutter's position",
+            slider,
+            lambda: int(self.module(SALON_SHUTTER)["position"]),
             entity_id,
             lambda state: (
-                state.get("state") in ("opening", "closing")
-                or state.get("attributes", {}).get("current_position") != before
+                None
+                if state.get("state") in ("opening", "closing")
+                else state.get("attributes", {}).get("current_position")
             ),
         )
         self.shot("shutter-position")
