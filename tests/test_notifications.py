@@ -235,6 +235,32 @@ async def test_a_failed_refresh_tells_everyone(
     assert coordinator.last_update_success
 
 
+async def test_a_failing_listener_leaves_the_others_told(
+    hass: HomeAssistant,
+    told: Told,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A listener that raises is logged; the listeners after it are still told."""
+    coordinator = init_integration.runtime_data.coordinator
+    after: list[bool] = []
+
+    def broken() -> None:
+        """Fail, as a faulty listener would."""
+        raise RuntimeError("broken listener")
+
+    init_integration.async_on_unload(coordinator.async_add_listener(broken))
+    init_integration.async_on_unload(
+        coordinator.async_add_listener(lambda: after.append(True))
+    )
+    told.clear()
+    coordinator.async_update_all_listeners()
+    await hass.async_block_till_done()
+    assert after == [True]
+    assert told.entities == entry_entities(hass, init_integration)
+    assert "Unexpected error updating listener" in caplog.text
+
+
 async def test_a_shutter_that_did_not_move_ends_its_estimate(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
