@@ -43,7 +43,12 @@ from custom_components.legrand_eliot import entity
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.data import EliotData, HomeControlPlant
-from custom_components.legrand_eliot.eliot.models import Module, ModuleState, Topology
+from custom_components.legrand_eliot.eliot.models import (
+    Module,
+    ModuleState,
+    PlantStatus,
+    Topology,
+)
 from custom_components.legrand_eliot.entity import EliotEntity, HomeControlEntity
 from custom_components.legrand_eliot.webhook import COALESCE_DELAY
 from simulator import SimulatedCloud
@@ -61,6 +66,8 @@ MAX_STEP = 300.0
 CPU_ROUNDS = 7
 # The ways entities are updated: as the code is, writing every entity, and as before.
 WAYS = ("now", "every entity", "before")
+# How a status answer is read, every element of it.
+_READ_STATUS = PlantStatus.from_dict
 
 
 class WriteCounter:
@@ -339,7 +346,14 @@ def _way(way: str) -> contextlib.AbstractContextManager[object]:
         stack.enter_context(
             patch.object(entity, "home_control_modules", search_each_module)
         )
+        # Each status answer was read whole, every element of it.
+        stack.enter_context(patch.object(PlantStatus, "from_dict", read_whole_status))
     return stack
+
+
+def read_whole_status(data: Any, plant_id: str, memo: object = None) -> PlantStatus:
+    """Read every element of a status answer, as before the last answer was remembered."""
+    return _READ_STATUS(data, plant_id)
 
 
 def scan_for_module(topology: Topology, module_id: str) -> Module | None:
