@@ -11,6 +11,7 @@ from aiohttp import ClientError
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
     OptionsFlowWithReload,
@@ -56,6 +57,7 @@ from .eliot.exceptions import (
 )
 from .eliot.models import Plant
 from .identity import IdentityError, async_account_subject
+from .oauth import EliotOAuth2Session
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -149,13 +151,7 @@ async def async_check_entry_key(
 ) -> str | None:
     """Test a new subscription key with an entry's linked account; return an error key or None."""
     try:
-        implementation = (
-            await config_entry_oauth2_flow.async_get_config_entry_implementation(
-                hass, entry
-            )
-        )
-        session = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
-        await session.async_ensure_token_valid()
+        access_token = await _async_entry_token(hass, entry)
     except OAuth2TokenRequestReauthError:
         return "invalid_auth"
     except (
@@ -165,13 +161,28 @@ async def async_check_entry_key(
     ):
         return "cannot_connect"
     error = await async_check_account(
-        hass,
-        session.token[CONF_ACCESS_TOKEN],
-        subscription_key,
-        api_base_url(entry.data),
+        hass, access_token, subscription_key, api_base_url(entry.data)
     )
     # The key works even when the account has no plant left.
     return None if error == "no_plants" else error
+
+
+async def _async_entry_token(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """
+    Return a valid access token of an entry.
+
+    A loaded entry's own session gives it: a refresh then takes that session's lock, so a
+    rotating refresh token is never redeemed twice by the entry and the flow at once.
+    """
+    if entry.state is ConfigEntryState.LOADED:
+        client: EliotClient = entry.runtime_data.client
+        return await client.token_callback()
+    implementation = (
+        await config_entry_oauth2_flow.async_get_config_entry_implementation(
+            hass, entry
+        )
+    )
+    return await EliotOAuth2Session(hass, entry, implementation).async_access_token()
 
 
 class LegrandEliotFlowHandler(
