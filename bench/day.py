@@ -404,6 +404,9 @@ async def _sample(sides: Sides, writes: WriteCounter) -> _Sample:
         telling += time.process_time() - started
 
     before, cloud = writes.count, metering.cpu_seconds
+    # Every plant and thermostat is read, as a refresh did before each was read on its own
+    # schedule: the refreshes compared make the same calls.
+    coordinator.request_full_read()
     with patch.object(coordinator, "async_update_listeners", timed_tell):
         started = time.process_time()
         await coordinator.async_refresh()
