@@ -22,6 +22,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .absence import AbsenceTracker
+from .account_store import AccountStore, encode
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
 from .eliot import EliotClient, QuotaBudget
@@ -192,6 +193,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, budget_store_key(config_entry.entry_id)
         )
+        self._account = AccountStore(hass, config_entry.entry_id)
         self._hc_read_at: datetime | None = None
         self._smarther_read_at: datetime | None = None
         self._hc_retry_at: datetime | None = None
@@ -218,6 +220,28 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         """Restore what was spent today, so a restart does not forget it."""
         if (stored := await self._store.async_load()) is not None:
             self.budget.restore(stored)
+
+    async def async_restore_account(self) -> bool:
+        """Show the account as last read, so entities exist before the first poll.
+
+        Only the structure comes back: every state is unknown (its entity unavailable) until
+        the first refresh polls it, and the topology schedule goes on from the kept read times.
+        """
+        if (restored := await self._account.async_load()) is None:
+            return False
+        self.data = restored.data
+        self._hc_read_at = restored.hc_read_at
+        self._smarther_read_at = restored.smarther_read_at
+        return True
+
+    def _account_snapshot(self, data: EliotData) -> Callable[[], dict[str, Any]]:
+        """Return what writes the account's structure and read times as they are when saved."""
+        return lambda: encode(data, self._hc_read_at, self._smarther_read_at)
+
+    async def async_save_account_now(self) -> None:
+        """Write the account's structure at once (on unload), if any was read."""
+        if self.data is not None:
+            await self._account.async_save_now(self._account_snapshot(self.data))
 
     def save_budget(self) -> None:
         """Persist the budget soon (batched with other changes of the same moment)."""
@@ -393,6 +417,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         if self._smarther_due(now):
             data.smarther = await self._async_read_smarther(old, reading, now)
         self._settle_absences(old, data, reading, now)
+        # What was read, and when, is kept: the next start shows it without reading it again.
+        self._account.save_soon(self._account_snapshot(data))
         return data
 
     async def _async_read_home_control(
@@ -473,7 +499,12 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             self._plant_failed(plant.id, plant.name, err)
             if old is not None:
                 return HomeControlPlant(
-                    plant, old.topology, old.scenes, old.status, old.available
+                    plant,
+                    old.topology,
+                    old.scenes,
+                    old.status,
+                    old.available,
+                    old.read_at,
                 ), False
             return HomeControlPlant(
                 plant,
@@ -485,6 +516,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             scenes,
             old.status if old else None,
             old.available if old else False,
+            dt_util.utcnow(),
         ), True
 
     async def _async_read_smarther(
@@ -534,12 +566,15 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             result.unavailable = old.unavailable
             result.updated = old.updated
             result.shown_at = old.shown_at
+            result.utc_offset = old.utc_offset
+            result.read_at = old.read_at
         topology = await self._async_smarther_call(
             plant.id, self.client.smarther_topology, plant.id
         )
         if topology is None:
             return result, False
         result.topology = topology
+        result.read_at = dt_util.utcnow()
         for module in topology.modules:
             programs = await self._async_smarther_call(
                 module.id, self.client.program_list, plant.id, module.id
