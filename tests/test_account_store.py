@@ -523,3 +523,37 @@ class TestSpreadTopologyReads:
         assert calls[HC_TOPOLOGY] == 2
         coordinator = init_integration.runtime_data.coordinator
         assert coordinator.data.home_control[unknown].read_at == dt_util.utcnow()
+
+
+async def test_a_failed_plant_read_waits_an_hour_and_keeps_what_was_known(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A thermostat plant whose topology fails keeps its thermostats; it is tried hourly."""
+    coordinator = polling_coordinator(init_integration)
+    route = "GET /smarther/v2.0/plants/{plantId}/topology"
+    plant_id, plant = next(iter(coordinator.data.smarther.items()))
+    thermostats = plant.topology.modules
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 500, "match": f"/smarther/v2.0/plants/{plant_id}/topology"},
+    )
+    freezer.tick(TOPOLOGY_INTERVAL)
+    reads = by_endpoint(cloud)[route]
+    start = dt_util.utcnow()
+    while dt_util.utcnow() - start < timedelta(minutes=50):
+        await next_refresh(hass, freezer, coordinator)
+    # One failed read; the plants read after it were read all the same.
+    assert by_endpoint(cloud)[route] == reads + 1
+    assert coordinator.data.smarther[plant_id].topology.modules == thermostats
+    read_at = [p.read_at for p in coordinator.data.home_control.values()]
+    assert all(moment is not None and moment > start for moment in read_at)
+    # The failure came at the third refresh of the round (the plants tie, thermostats last).
+    while dt_util.utcnow() - start < timedelta(minutes=130):
+        await next_refresh(hass, freezer, coordinator)
+    assert by_endpoint(cloud)[route] == reads + 2
+    assert coordinator.data.smarther[plant_id].read_at is not None
+    assert coordinator.data.smarther[plant_id].read_at > start
