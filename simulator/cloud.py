@@ -371,6 +371,26 @@ class SimulatedCloud:
         sm.thermostats[thermostat.id] = thermostat
         return thermostat.id
 
+    def set_member(self, plant_id: str, member: bool) -> None:
+        """Take a plant out of its owner's account (as when it stops being shared), or back.
+
+        Out of the account, the plant leaves its owner's plants lists, its calls are refused
+        with 401 like any plant of someone else, and its push subscriptions end.
+        """
+        plant: HcPlant | SmartherPlant | None = self.world.hc_plants.get(
+            plant_id
+        ) or self.world.smarther_plants.get(plant_id)
+        if plant is None:
+            raise KeyError(plant_id)
+        if not member and plant.former_owner is None:
+            plant.former_owner, plant.owner = plant.owner, ""
+            for sub_id, sub in list(self.world.subscriptions.items()):
+                if sub.plant_id == plant_id:
+                    del self.world.subscriptions[sub_id]
+        elif member and plant.former_owner is not None:
+            plant.owner, plant.former_owner = plant.former_owner, None
+            self.time_moved()
+
     def remove_module(self, plant_id: str, module_id: str) -> None:
         """Remove a module (or a thermostat) from a plant."""
         hc = self.world.hc_plants.get(plant_id)

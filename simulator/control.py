@@ -28,6 +28,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{PREFIX}/faults", add_fault),
         web.delete(f"{PREFIX}/faults", clear_faults),
         web.post(f"{PREFIX}/plants/{{plantId}}/online", plant_online),
+        web.post(f"{PREFIX}/plants/{{plantId}}/member", plant_member),
         web.post(f"{PREFIX}/modules/{{moduleId}}/physical", physical),
         web.post(f"{PREFIX}/modules/{{moduleId}}/busy", busy),
         web.post(f"{PREFIX}/users/{{user}}/{{flag}}", user_flag),
@@ -275,6 +276,19 @@ async def move_clock(request: web.Request) -> web.Response:
         raise control_error(400, str(err)) from err
     cloud.time_moved()
     return _clock_answer(request)
+
+
+async def plant_member(request: web.Request) -> web.Response:
+    """POST {"member": false}: take a plant out of its owner's account, or bring it back."""
+    cloud = request.app[CLOUD]
+    body = await _body(request)
+    member = _flag(body, "member", default=True)
+    plant_id = request.match_info["plantId"]
+    try:
+        cloud.set_member(plant_id, member)
+    except KeyError as err:
+        raise control_error(404, f"unknown plant {plant_id}") from err
+    return web.json_response({"plant": plant_id, "member": member})
 
 
 async def add_module(request: web.Request) -> web.Response:

@@ -260,6 +260,8 @@ class HcPlant:
     country: str
     owner: str
     online: bool = True
+    # The owner while the plant is out of the account (no longer shared with it).
+    former_owner: str | None = None
     ambients: list[Ambient] = field(default_factory=list)
     modules: dict[str, HcModule] = field(default_factory=dict)
     scenes: list[Scene] = field(default_factory=list)

@@ -20,6 +20,8 @@ class SmartherPlant:
     owner: str
     zone: ZoneInfo
     online: bool = True
+    # The owner while the plant is out of the account (no longer shared with it).
+    former_owner: str | None = None
     thermostats: dict[str, Thermostat] = field(default_factory=dict)
 
 

@@ -10,9 +10,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -29,6 +30,7 @@ from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.helpers import eliot_command
 from simulator import SimulatedCloud
 
+from .entities import plug_entity
 from .polling import next_refresh, polling_coordinator
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
@@ -521,3 +523,60 @@ async def test_errors_of_a_poll_name_no_raw_id(
     assert HC_PLANT not in caplog.text
     assert HC_PLANT not in json.dumps(diagnostics["last_errors"])
     assert "{plantId}" in json.dumps(diagnostics["last_errors"])
+
+
+async def test_a_plant_that_leaves_the_account_asks_no_sign_in(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """
+    A plant no longer shared with the account is refused with 401, like a bad token.
+
+    The account is fine (its plants list answers): nobody is asked to sign in again, the plant's
+    devices stay, unavailable, commands say why, and all is back when it returns.
+    """
+    coordinator = polling_coordinator(init_integration)
+    plug = plug_entity(hass)
+    thermostat_plant = next(iter(coordinator.data.smarther))
+    devices = len(
+        dr.async_entries_for_config_entry(dr.async_get(hass), init_integration.entry_id)
+    )
+    for plant_id in (HC_PLANT, thermostat_plant):
+        response = await sim.post(
+            f"/_sim/plants/{plant_id}/member", json={"member": False}
+        )
+        assert response.status == 200
+    await next_refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
+
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert hass.states.get(plug).state == STATE_UNAVAILABLE
+    assert all(
+        state.state == STATE_UNAVAILABLE for state in hass.states.async_all("climate")
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(init_integration).switch_plug()
+    assert err.value.translation_key == "access_denied"
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert (
+        len(
+            dr.async_entries_for_config_entry(
+                dr.async_get(hass), init_integration.entry_id
+            )
+        )
+        == devices
+    )
+
+    for plant_id in (HC_PLANT, thermostat_plant):
+        await sim.post(f"/_sim/plants/{plant_id}/member", json={"member": True})
+    await next_refresh(hass, freezer, coordinator)
+
+    assert hass.states.get(plug).state != STATE_UNAVAILABLE
+    assert all(
+        state.state != STATE_UNAVAILABLE for state in hass.states.async_all("climate")
+    )
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []

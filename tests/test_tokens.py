@@ -153,8 +153,13 @@ async def test_refused_refresh_on_a_command_starts_reauth_at_once(
 async def test_token_refused_after_a_refresh_starts_reauth_at_once(
     hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
 ) -> None:
-    """A command still refused with 401 after a good refresh starts the reauth flow, once."""
-    body = {"status": 401, "match": "/plug/energy/", "count": 4}
+    """
+    The gateway refuses every token, even after a good refresh: the reauth flow starts, once.
+
+    Each command meets three refusals: its call, the call again with a fresh token, and the
+    plants list that tells a plant out of reach from an account out of reach.
+    """
+    body = {"status": 401, "count": 6}
     assert (await sim.post("/_sim/faults", json=body)).status == 201
 
     for _ in range(2):

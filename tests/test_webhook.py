@@ -20,6 +20,7 @@ from homeassistant.components.cloud import (
     CloudNotAvailable,
     CloudNotConnected,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_WEBHOOK_ID,
     EVENT_STATE_CHANGED,
@@ -1004,3 +1005,32 @@ async def test_one_bad_field_leaves_the_thermostat_shown(
         for r in caplog.records
         if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp.access")
     ]
+
+
+async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(
+    hass: HomeAssistant,
+    ha_url: str,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A subscription refused with 401, even with a fresh token, while the account answers.
+
+    The plant is out of reach for push only: its thermostats stay polled and shown, nobody is
+    asked to sign in again, and nothing is logged as a traceback.
+    """
+    await sim.post(
+        "/_sim/faults",
+        json={"status": 401, "count": 2, "match": f"plants/{PLANT}/subscription"},
+    )
+    await setup_entry(hass, config_entry)
+    coordinator = coordinator_of(config_entry)
+
+    assert coordinator.push.state is PushState.FAILED
+    assert subscriptions_in(cloud) == []
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(LIVING_ENTITY).state != STATE_UNAVAILABLE
+    assert "Traceback" not in caplog.text

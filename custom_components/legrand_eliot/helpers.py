@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .eliot.exceptions import (
+    EliotAccessDeniedError,
     EliotAppPasswordExpiredError,
     EliotAuthError,
     EliotBadRequestError,
@@ -63,6 +64,8 @@ def error_translation(
         return "forbidden", {"scope": err.scope or "?"}
     if isinstance(err, EliotNotFoundError):
         return "not_found", {"device": device or "The device"}
+    if isinstance(err, EliotAccessDeniedError):
+        return "access_denied", {"device": device or "The device"}
     if isinstance(err, EliotInvalidValueError):
         return "invalid_value", {"value": str(err.detail)}
     if isinstance(err, (EliotBadRequestError, EliotNotAcceptableError)):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 
 from custom_components.legrand_eliot.eliot import (
+    EliotAccessDeniedError,
     EliotAuthError,
     EliotClient,
     EliotConnectionError,
@@ -36,6 +37,9 @@ STATUS_URL = (
     f"/plants/{PLANT}/modules/parameter/id/value/{MODULE}"
 )
 HC_PLANTS = f"{BASE_URL}/hc/api/v1.0/plants"
+HC_PLANT = "000000005d1e3bc13598330000000001"
+HC_STATUS_URL = f"{HC_PLANTS}/{HC_PLANT}"
+SMARTHER_PLANTS = f"{BASE_URL}/smarther/v2.0/plants"
 OK_STATUS = {"chronothermostats": [{"function": "heating", "mode": "off"}]}
 
 
@@ -181,15 +185,16 @@ async def test_401_refreshes_the_token_once(
 async def test_a_second_401_is_an_auth_error(
     client: EliotClient, aioclient: AiohttpClientMocker, tokens: Tokens
 ) -> None:
-    """A token refused even after a refresh raises the auth error."""
+    """A token refused even after a refresh, and by the plants list too, is an auth error."""
     queue_answers(aioclient, "get", STATUS_URL, [failure(401)])
+    queue_answers(aioclient, "get", SMARTHER_PLANTS, [failure(401)])
 
     with pytest.raises(EliotAuthError) as caught:
         await client.thermostat_status(PLANT, MODULE)
 
     assert caught.value.invalid_subscription_key is False
     assert tokens.refreshed == 1
-    assert aioclient.call_count == 2
+    assert aioclient.call_count == 3
 
 
 async def test_a_second_401_is_reported_once(
@@ -207,6 +212,7 @@ async def test_a_second_401_is_reported_once(
 
     client = make_client(on_auth_failure=heard.append, refresh_callback=refresh)
     queue_answers(aioclient, "get", STATUS_URL, [failure(401)])
+    queue_answers(aioclient, "get", SMARTHER_PLANTS, [failure(401)])
 
     with pytest.raises(EliotAuthError) as caught:
         await client.thermostat_status(PLANT, MODULE)
@@ -214,6 +220,64 @@ async def test_a_second_401_is_reported_once(
     assert heard == [caught.value]
     # The refresh is told which token the gateway refused.
     assert refused == [ACCESS_TOKEN]
+
+
+@pytest.mark.parametrize(
+    ("url", "plants_url", "call"),
+    [
+        (
+            STATUS_URL,
+            SMARTHER_PLANTS,
+            lambda client: client.thermostat_status(PLANT, MODULE),
+        ),
+        (HC_STATUS_URL, HC_PLANTS, lambda client: client.hc_plant_status(HC_PLANT)),
+    ],
+    ids=["smarther", "home_control"],
+)
+async def test_a_plant_refused_while_its_plants_list_answers_asks_no_sign_in(
+    make_client: Callable[..., EliotClient],
+    aioclient: AiohttpClientMocker,
+    tokens: Tokens,
+    url: str,
+    plants_url: str,
+    call: Callable[[EliotClient], Awaitable[object]],
+) -> None:
+    """
+    A plant refused with 401 even with a fresh token, while the plants list still answers.
+
+    The plant left the account (or was never shared): the account is fine, so the caller hears
+    of no sign-in problem; it gets an access error for that plant only.
+    """
+    heard: list[EliotAuthError] = []
+    client = make_client(on_auth_failure=heard.append)
+    queue_answers(aioclient, "get", url, [failure(401)])
+    queue_answers(aioclient, "get", plants_url, [{"json": {"plants": []}}])
+
+    with pytest.raises(EliotAccessDeniedError) as caught:
+        await call(client)
+
+    assert not isinstance(caught.value, EliotAuthError)
+    assert heard == []
+    assert tokens.refreshed == 1
+    assert [str(c[1]) for c in aioclient.mock_calls] == [url, url, plants_url]
+    assert client.budget.calls_used == 3
+
+
+async def test_a_plants_list_refused_twice_is_an_auth_error_without_more_calls(
+    make_client: Callable[..., EliotClient],
+    aioclient: AiohttpClientMocker,
+    tokens: Tokens,
+) -> None:
+    """A call that names no plant has nothing to check against: a second 401 is the account's."""
+    heard: list[EliotAuthError] = []
+    client = make_client(on_auth_failure=heard.append)
+    queue_answers(aioclient, "get", HC_PLANTS, [failure(401)])
+
+    with pytest.raises(EliotAuthError) as caught:
+        await client.hc_plants()
+
+    assert heard == [caught.value]
+    assert aioclient.call_count == 2
 
 
 async def test_401_without_a_refresh_callback_is_not_retried(

@@ -210,6 +210,12 @@ async def test_busy_and_user_flag_errors(client: TestClient[Any, Any]) -> None:
     assert (
         await client.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": "no"})
     ).status == 400
+    assert (
+        await client.post("/_sim/plants/nope/member", json={"member": False})
+    ).status == 404
+    assert (
+        await client.post(f"/_sim/plants/{HC_PLANT}/member", json={"member": 0})
+    ).status == 400
 
 
 async def test_topology_add_and_remove_home_control_module(

@@ -335,6 +335,27 @@ async def test_offline_gateway(
     assert (await client.get(STATUS, headers=headers(sim_cloud))).status == 200
 
 
+async def test_plant_out_of_the_account(
+    client: TestClient[Any, Any], sim_cloud: SimulatedCloud
+) -> None:
+    """Out of the account: gone from the plants list, 401 on its calls; back, all as before."""
+    plants = f"{HC_BASE}/plants"
+    response = await client.post(
+        f"/_sim/plants/{HC_PLANT}/member", json={"member": False}
+    )
+    assert await response.json() == {"plant": HC_PLANT, "member": False}
+    listed = await (await client.get(plants, headers=headers(sim_cloud))).json()
+    assert HC_PLANT not in [plant["id"] for plant in listed["plants"]]
+    refused = await client.get(STATUS, headers=headers(sim_cloud))
+    assert refused.status == 401
+    assert (await refused.json())["errors"][0]["code"] == 401
+
+    await client.post(f"/_sim/plants/{HC_PLANT}/member", json={"member": True})
+    listed = await (await client.get(plants, headers=headers(sim_cloud))).json()
+    assert HC_PLANT in [plant["id"] for plant in listed["plants"]]
+    assert (await client.get(STATUS, headers=headers(sim_cloud))).status == 200
+
+
 async def test_unreachable_module_flagged(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:

@@ -12,6 +12,7 @@ from .const import (
     ThermostatMode,
 )
 from .exceptions import (
+    EliotAccessDeniedError,
     EliotAppPasswordExpiredError,
     EliotAuthError,
     EliotBadRequestError,
@@ -57,6 +58,7 @@ __all__ = [
     "Ambient",
     "BoostDuration",
     "DeviceKind",
+    "EliotAccessDeniedError",
     "EliotAppPasswordExpiredError",
     "EliotAuthError",
     "EliotBadRequestError",

@@ -37,6 +37,7 @@ from .const import (
     HC_MODULE,
     HC_PLANT_STATUS,
     HC_PLANTS,
+    HC_PREFIX,
     HC_SCENE,
     HC_SCENES,
     HC_TOPOLOGY,
@@ -55,9 +56,11 @@ from .const import (
 )
 from .error_map import error_for_status
 from .exceptions import (
+    EliotAccessDeniedError,
     EliotAuthError,
     EliotConnectionError,
     EliotDisplayBusyError,
+    EliotError,
     EliotInvalidValueError,
     EliotQuotaExceededError,
     EliotResponseError,
@@ -442,12 +445,21 @@ class EliotClient:
             except EliotAuthError as err:
                 if err.invalid_subscription_key:
                     raise
-                if refused is not None or self.refresh_callback is None:
-                    if self.on_auth_failure is not None:
-                        self.on_auth_failure(err)
-                    raise
-                _LOGGER.debug("%s refused the token; refreshing it once", call.endpoint)
-                refused = token
+                if refused is None and self.refresh_callback is not None:
+                    _LOGGER.debug(
+                        "%s refused the token; refreshing it once", call.endpoint
+                    )
+                    refused = token
+                    continue
+                if refused is not None and await self._token_still_good(call, token):
+                    raise EliotAccessDeniedError(
+                        "The account may not reach this plant any more",
+                        endpoint=call.endpoint,
+                        status=err.status,
+                    ) from err
+                if self.on_auth_failure is not None:
+                    self.on_auth_failure(err)
+                raise
             except EliotQuotaExceededError as err:
                 if self.on_quota is not None:
                     self.on_quota(err)
@@ -469,6 +481,35 @@ class EliotClient:
                     "%s failed (%s); retrying in %s s", call.endpoint, err.status, delay
                 )
                 await self.sleep(delay)
+
+    async def _token_still_good(self, call: _Call, token: str) -> bool:
+        """
+        Return whether a fresh token refused on one plant still opens its API's plants list.
+
+        A plant that left the account (or a device the user lost) is refused with 401 like a
+        bad token. One plants-list read (one call) tells them apart: a list that answers means
+        the account is fine and only that plant is out of reach, so no new sign-in is asked.
+        """
+        if "plantId" not in call.path:
+            return False
+        if call.route.startswith(HC_PREFIX):
+            check = _Call("GET", HC_PLANTS, {})
+        else:
+            check = _Call("GET", SMARTHER_PLANTS, {}, scope=_COMFORT_READ)
+        try:
+            await self._send(check, self._url(check), token)
+        except EliotAuthError:
+            return False
+        except EliotQuotaExceededError as err:
+            if self.on_quota is not None:
+                self.on_quota(err)
+            raise
+        except EliotError as err:
+            _LOGGER.debug(
+                "The token could not be checked (%s): no new sign-in asked", err
+            )
+            return True
+        return True
 
     async def _send(self, call: _Call, url: URL, token: str) -> Any:
         """Send one physical request: pace it, charge the budget, map the answer."""

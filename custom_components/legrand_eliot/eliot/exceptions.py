@@ -73,6 +73,17 @@ class EliotAuthError(EliotError):
     invalid_subscription_key: ClassVar[bool] = False
 
 
+class EliotAccessDeniedError(EliotError):
+    """
+    The service behind the gateway refused this plant or device (401), even with a fresh token.
+
+    The token is good (the gateway let the call through): the plant or device is not this
+    account's any more, or not yet. It says nothing about the account's sign-in.
+    """
+
+    default_message: ClassVar[str] = "The account may not reach this plant or device"
+
+
 class EliotInvalidSubscriptionKeyError(EliotAuthError):
     """The subscription key (Ocp-Apim-Subscription-Key) is missing, wrong or inactive."""
 
