@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+import json
 import logging
 from typing import Any
 
@@ -390,6 +391,26 @@ async def test_a_restored_device_proven_gone_is_removed(
     await next_refresh(hass, freezer, coordinator)
     assert registry.async_get(device.id) is None
     assert registry.async_get(stray.id) is None
+
+
+async def test_the_kept_account_holds_no_secret(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """No token, client secret or subscription key is ever written with the account."""
+    await saved(hass, freezer)
+    text = json.dumps(hass_storage[account_store_key(init_integration.entry_id)])
+    secrets = {
+        *cloud.tokens.access,
+        *cloud.tokens.refresh,
+        cloud.client_secret,
+        *cloud.app_registration.subscription_keys,
+    }
+    assert secrets
+    assert not any(secret in text for secret in secrets)
 
 
 async def test_removing_the_entry_forgets_the_kept_account(
