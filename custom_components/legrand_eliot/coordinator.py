@@ -423,6 +423,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
 
         A module missing from its plant's topology is proven by that plant's own read.
         """
+        if not self._absence.absent:
+            return False
         held = set() if self.data is None else _module_ids(self.data)
         return any(
             now >= absence.since + ABSENT_FOR
@@ -476,7 +478,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             or now - self._unknown_read_at >= UNKNOWN_MODULE_INTERVAL
         )
         wanted = [p for p in read if unknown_allowed and p in self._topology_wanted]
-        proving = [p for p in read if self._proof_due(plants[p], now)]
+        proving = [
+            p for p in read if self._absence.absent and self._proof_due(plants[p], now)
+        ]
         stale = sorted(
             (p for p, read_at in read.items() if now - read_at >= TOPOLOGY_INTERVAL),
             key=read.__getitem__,
