@@ -92,25 +92,36 @@ def writes_table(runs: Sequence[RunResult]) -> list[str]:
         (
             "| account | push | entities | writes per refresh over the day "
             "| writes per unchanged refresh: now / every entity "
-            "| refresh CPU ms: now / every entity / before (now / before) "
-            "| entity updates CPU ms: now / every entity / before (now / before) |"
+            "| refresh CPU ms, whole: now / every entity / before (now / before) "
+            "| integration's own CPU ms: now / every entity / before (now / before) "
+            "| telling the entities CPU ms: now / every entity / before (now / before) |"
         ),
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         cpu = run.cpu
-        refresh = ratio(cpu.refresh_changed_only, cpu.refresh_before)
-        fanout = ratio(cpu.fanout_changed_only, cpu.fanout_before)
         lines.append(
             f"| {run.account} | {_push(run)} | {cpu.entities} "
             f"| {_number(run.ours.writes_per_refresh)} "
             f"| {cpu.writes_changed_only:.0f} / {cpu.writes_write_all:.0f} "
-            f"| {_ms(cpu.refresh_changed_only)} / {_ms(cpu.refresh_write_all)} "
-            f"/ {_ms(cpu.refresh_before)} ({_number(refresh, 2)}) "
-            f"| {_ms(cpu.fanout_changed_only)} / {_ms(cpu.fanout_write_all)} "
-            f"/ {_ms(cpu.fanout_before)} ({_number(fanout, 2)}) |"
+            + _cpu_cell(
+                cpu.refresh_changed_only, cpu.refresh_write_all, cpu.refresh_before
+            )
+            + _cpu_cell(cpu.own_changed_only, cpu.own_write_all, cpu.own_before)
+            + _cpu_cell(
+                cpu.fanout_changed_only, cpu.fanout_write_all, cpu.fanout_before
+            )
+            + "|"
         )
     return lines
+
+
+def _cpu_cell(now: float, every: float, before: float) -> str:
+    """Return one CPU cell: the three ways in milliseconds and now against before."""
+    return (
+        f"| {_ms(now)} / {_ms(every)} / {_ms(before)} "
+        f"({_number(ratio(now, before), 2)}) "
+    )
 
 
 def _ms(seconds: float) -> str:
@@ -171,11 +182,14 @@ def targets(runs: Sequence[RunResult]) -> list[str]:
     for run in runs:
         if run.account != "L":
             continue
-        cpu = ratio(run.cpu.refresh_changed_only, run.cpu.refresh_before)
+        own = ratio(run.cpu.own_changed_only, run.cpu.own_before)
+        whole = ratio(run.cpu.refresh_changed_only, run.cpu.refresh_before)
         lines.append(
-            f"- L, push {_push(run)}: a refresh where nothing changed costs at most "
-            f"{CPU_TARGET:.0%} of the CPU it cost before: "
-            f"{verdict(cpu is not None and cpu <= CPU_TARGET)} ({_number(cpu, 2)}: "
+            f"- L, push {_push(run)}: a refresh where nothing changed costs the integration "
+            f"at most {CPU_TARGET:.0%} of the CPU it cost before: "
+            f"{verdict(own is not None and own <= CPU_TARGET)} ({_number(own, 2)}: "
+            f"{_ms(run.cpu.own_changed_only)} ms against {_ms(run.cpu.own_before)} ms; "
+            f"with the simulated cloud's answers {_number(whole, 2)}: "
             f"{_ms(run.cpu.refresh_changed_only)} ms against "
             f"{_ms(run.cpu.refresh_before)} ms)."
         )
@@ -225,14 +239,26 @@ def render(runs: Sequence[RunResult], *, seed: int, plot: str | None) -> str:
         "## State writes and CPU",
         "",
         (
-            "Measured after the day on refreshes where nothing changed, the ways taking turns for seven rounds (medians), in "
-            "the same process: *now* is the integration as it is; *every entity* is the same "
-            "refresh with every entity writing its state (what `home_plus_control` and Home "
-            "Assistant's coordinator entities do by default); *before* is the code as it was "
-            "when this was measured first (every entity written, each module found by scanning "
-            "its plant). Refresh CPU includes the simulated cloud answering in the same process; "
-            "*entity updates* is the part after the data arrived. CPU figures vary from machine "
-            "to machine; the ratios are what to compare."
+            "Measured after the day on refreshes where nothing changed, the ways taking turns "
+            "for seven rounds (medians), in the same process, with asyncio's debug mode off as "
+            "Home Assistant runs (the test harness turns it on): *now* is the integration as it "
+            "is; *every entity* is the same refresh with every entity told and writing its "
+            "state (what `home_plus_control` and Home Assistant's coordinator entities do by "
+            "default); *before* is the code as it was when this was measured first (every "
+            "entity told and written, each module found by scanning its plant, each status "
+            "answer read whole; *now* reads again only the elements that changed since the "
+            "plant's last answer). The *whole* "
+            "refresh includes the simulated cloud answering in the same process. The "
+            "*integration's own* CPU is the whole minus the CPU the simulated cloud spent in "
+            "its request handlers and middlewares (measured around each request it answers): "
+            "what is left is Home Assistant and the integration sending the requests, reading "
+            "the answers and updating entities, and the aiohttp server's own plumbing of the "
+            "simulated cloud, which stays counted (so the share is, if anything, overstated). "
+            "*Telling the entities* is the CPU of the coordinator calling its listeners, state "
+            "writes included. The targets are judged on the integration's own CPU. Energy "
+            "totals of loads drawing power are told of every reading; with time stopped during "
+            "the rounds they do not grow, so they are told but not written. CPU figures vary "
+            "from machine to machine; the ratios are what to compare."
         ),
         "",
         *writes_table(runs),

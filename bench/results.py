@@ -40,6 +40,10 @@ class CpuResult:
     # As the code was when the issue was filed: every entity written, modules found by a scan.
     refresh_before: float = 0.0
     fanout_before: float = 0.0
+    # The integration's own share of each refresh: the simulated cloud's answers taken out.
+    own_changed_only: float = 0.0
+    own_write_all: float = 0.0
+    own_before: float = 0.0
 
 
 @dataclass(slots=True, kw_only=True)

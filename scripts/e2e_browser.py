@@ -43,6 +43,10 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1100, "height": 760}
 TIMEOUT_MS = 30_000
 ONBOARDING_RELOAD_MS = 30_000
+ONBOARDING_MS = 120_000
+FRONTEND_CONNECTED = (
+    "() => document.querySelector('home-assistant')?.hass?.connected === true"
+)
 # Fewer colours keep the screenshots small enough to live in the repository.
 SCREENSHOT_COLOURS = 64
 
@@ -80,6 +84,8 @@ class FirstHour:
         self.screenshots = screenshots
         self.downloads = downloads
         self.shots = 0
+        # Every page load's address, in order: the frontend reloads itself at times.
+        self.loads: list[str] = []
         # What diagnostics must never show: the client secret and the subscription keys.
         self.secrets: list[str] = []
 
@@ -88,7 +94,8 @@ class FirstHour:
     def shot(self, name: str) -> None:
         """Save a small PNG of what the page shows now."""
         self.shots += 1
-        png = self.page.screenshot()
+        # Transitions finished: a control shows where it ends, not half way there.
+        png = self.page.screenshot(animations="disabled")
         image = Image.open(io.BytesIO(png)).convert("RGB")
         small = image.quantize(
             colors=SCREENSHOT_COLOURS, method=Image.Quantize.MEDIANCUT
@@ -168,9 +175,37 @@ class FirstHour:
         return dialog
 
     def close_dialogs(self) -> None:
-        """Close whatever dialog is open."""
+        """Close whatever dialog is open and wait until none is left on the page."""
         self.page.keyboard.press("Escape")
-        self.page.wait_for_timeout(500)
+        expect(self.page.get_by_role("dialog")).to_have_count(0)
+
+    def close_flow(self) -> None:
+        """Close the flow dialog with its Close button (Escape is ignored once a flow moved on)."""
+        # The header's button is slotted into the dialog: look for it from the flow's element.
+        self.flow_dialog().get_by_role("button", name="Close").first.click()
+        expect(self.flow_dialog().get_by_role("dialog")).to_have_count(0)
+
+    def wait_for_ui(
+        self, what: str, entity_id: str, check: Callable[[dict[str, Any]], bool]
+    ) -> None:
+        """Wait until the frontend's state of an entity passes a check (which may read the cloud)."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while not check(self.hass(f"hass.states[{json.dumps(entity_id)}]") or {}):
+            if time.monotonic() > deadline:
+                raise StepFailedError(f"Home Assistant never showed {what}")
+            time.sleep(0.3)
+
+    def loaded(self, page: Page) -> None:
+        """Note a page load, and print it."""
+        self.loads.append(page.url)
+        print(f"    page loaded: {page.url}", flush=True)
+
+    def frontend_running(self) -> bool:
+        """Return whether the frontend (not onboarding) runs, connected to Home Assistant."""
+        try:
+            return bool(self.page.evaluate(FRONTEND_CONNECTED))
+        except PlaywrightError:
+            return False  # the page is loading another one
 
     def flow_dialog(self) -> Locator:
         """Return the config flow dialog."""
@@ -195,32 +230,40 @@ class FirstHour:
         )
         self.shot("onboarding-user")
         page.get_by_role("button", name="Create account").click()
-        # Location, country, analytics, found devices: keep what onboarding proposes.
-        for _ in range(6):
-            if "/onboarding" not in page.url and "onboarding.html" not in page.url:
-                break
+        # Location, country, analytics, found devices: keep what onboarding proposes, until
+        # the frontend itself runs. Each step is a new element: after a click, wait for its
+        # button to leave the page before looking for the next one.
+        deadline = time.monotonic() + ONBOARDING_MS / 1000
+        while not self.frontend_running():
+            if time.monotonic() > deadline:
+                raise StepFailedError("onboarding did not finish")
             button = page.get_by_role(
                 "button", name=re.compile("^(Next|Finish)$")
             ).first
             try:
-                button.click(timeout=15_000)
+                handle = button.element_handle(timeout=2_000)
+                handle.click(timeout=5_000)
+                page.wait_for_function(
+                    "(button) => !button.isConnected", arg=handle, timeout=15_000
+                )
             except PlaywrightError:
-                break
-            page.wait_for_timeout(1000)
+                # No step shown yet, or it changed under the click, or the page moved on.
+                continue
         page.wait_for_url(re.compile(r"/(lovelace|home)"), timeout=60_000)
-        page.wait_for_function(
-            "() => document.querySelector('home-assistant')?.hass?.connected"
-        )
+        page.wait_for_function(FRONTEND_CONNECTED)
         self.shot("onboarding-done")
         # The frontend reloads itself once, seconds after onboarding; a flow running then is
-        # cut off with its request (an entry set up by it is cancelled). Wait for that reload.
-        try:
-            page.wait_for_event("load", timeout=ONBOARDING_RELOAD_MS)
-        except PlaywrightError:
-            print("    note: the frontend did not reload after onboarding")
-        page.wait_for_function(
-            "() => document.querySelector('home-assistant')?.hass?.connected"
-        )
+        # cut off with its request (an entry set up by it is cancelled). Wait for that reload
+        # (a page load that is neither onboarding nor its sign-in), which may be done already.
+        deadline = time.monotonic() + ONBOARDING_RELOAD_MS / 1000
+        while not any(
+            "onboarding" not in url and "auth_callback" not in url for url in self.loads
+        ):
+            if time.monotonic() > deadline:
+                print("    note: the frontend did not reload after onboarding")
+                break
+            page.wait_for_timeout(250)  # lets Playwright deliver the page's load events
+        page.wait_for_function(FRONTEND_CONNECTED)
 
     def log_in(self) -> None:
         """Log in as the user onboarding created (to run the later steps again)."""
@@ -229,9 +272,7 @@ class FirstHour:
         page.get_by_role("textbox", name=re.compile("^Username")).fill(USER["username"])
         page.get_by_role("textbox", name=re.compile("^Password")).fill(USER["password"])
         page.get_by_role("button", name=re.compile("Log in")).click()
-        page.wait_for_function(
-            "() => document.querySelector('home-assistant')?.hass?.connected"
-        )
+        page.wait_for_function(FRONTEND_CONNECTED)
 
     def add_integration(self, client_id: str, client_secret: str, key: str) -> None:
         """Add Legrand Eliot: credentials, then the key, then the simulator's consent page."""
@@ -258,6 +299,10 @@ class FirstHour:
 
         expect(field(flow, "Subscription key")).to_be_visible()
         field(flow, "Subscription key").fill(key)
+        # The step's text comes with the integration's translations, after the form itself.
+        expect(
+            flow.get_by_text(re.compile("Every call to the Legrand API"))
+        ).to_be_visible()
         self.shot("subscription-key")
         # The frontend opens Legrand's sign-in page by itself ("Open website" opens it again).
         with page.expect_popup() as popup_info:
@@ -279,31 +324,48 @@ class FirstHour:
         expect(flow.get_by_text("Your Legrand account is linked.")).to_be_visible(
             timeout=60_000
         )
-        page.wait_for_timeout(1000)
-        self.shot("devices-found")
-        unknown = page.get_by_text("Unknown area selected").count()
-        pickers = flow.locator("ha-area-picker")
-        if pickers.count() > 3:
-            pickers.nth(3).scroll_into_view_if_needed()
-            self.shot("devices-found-areas")
-        else:
+        if not self.name_and_assign_complete():
             # The frontend sometimes reloads itself just after a first entry; the devices page
             # checks the areas next.
             print("    note: the name-and-assign step closed before it could be read")
+            return
+        self.shot("devices-found")
+        # Every area exists before the first device: the browser never shows a device in an
+        # area it does not know, not even for a moment.
+        unknown = flow.get_by_text("Unknown area selected").count()
         if unknown:
-            # Seen at times: the frontend's area list lags the areas the entry just created.
-            page.wait_for_timeout(3000)
-            still = page.get_by_text("Unknown area selected").count()
-            if still:
-                raise StepFailedError(
-                    f"the name-and-assign step shows 'Unknown area selected' {still} times"
-                )
-            print(
-                f"    note: 'Unknown area selected' showed {unknown} times, then cleared"
+            self.shot("devices-found-unknown-area")
+            raise StepFailedError(
+                f"the name-and-assign step shows 'Unknown area selected' {unknown} times"
             )
-        finish = flow.get_by_role("button", name=re.compile("Finish"))
-        if finish.count():
-            finish.click()
+        flow.locator("ha-area-picker").nth(3).scroll_into_view_if_needed()
+        self.shot("devices-found-areas")
+        flow.get_by_role("button", name=re.compile("Finish")).click()
+        expect(flow.get_by_role("dialog")).to_have_count(0)
+
+    def name_and_assign_complete(self) -> bool:
+        """Wait until the last step lists every device of the entry; False if it closed."""
+        devices = self.page.evaluate(
+            """async () => {
+                const hass = document.querySelector('home-assistant').hass;
+                const [entry] = await hass.callWS(
+                    {type: 'config_entries/get', domain: 'legrand_eliot'});
+                const devices = await hass.callWS({type: 'config/device_registry/list'});
+                return devices.filter((d) => d.config_entries.includes(entry.entry_id)).length;
+            }"""
+        )
+        if devices < 4:
+            raise StepFailedError(f"the entry has {devices} devices")
+        step = self.flow_dialog().locator("step-flow-create-entry")
+        try:
+            expect(step.locator("ha-area-picker")).to_have_count(devices)
+        except AssertionError as err:
+            if not step.count():
+                return False
+            raise StepFailedError(
+                "the name-and-assign step never listed every device"
+            ) from err
+        return True
 
     def consent(self, consent: Page) -> None:
         """Choose the demo account and allow the access on the simulated sign-in page."""
@@ -334,57 +396,132 @@ class FirstHour:
     def plug(self) -> None:
         """Turn the TV plug off in its more-info dialog; the cloud shows it off."""
         assert self.module(TV_PLUG)["status"] == "on"
-        dialog = self.more_info(self.entity_id(f"{TV_PLUG}_outlet"))
+        entity_id = self.entity_id(f"{TV_PLUG}_outlet")
+        dialog = self.more_info(entity_id)
         dialog.locator("ha-control-switch, ha-state-control-toggle").first.click()
         self.wait_for_cloud(
             "the plug off", lambda: self.module(TV_PLUG)["status"] == "off"
         )
+        self.wait_for_ui(
+            "the plug off", entity_id, lambda state: state.get("state") == "off"
+        )
         self.shot("plug-off")
         self.close_dialogs()
 
-    def slide(self, dialog: Locator, name: str, before: int) -> None:
+    def slide(self, dialog: Locator, name: str, before: int) -> Locator:
         """Move a more-info slider by three large steps, down from high values, else up."""
         slider = dialog.get_by_role("slider", name=re.compile(name))
         key = "PageDown" if before > 50 else "PageUp"
         for _ in range(3):
             slider.press(key)
+        return slider
+
+    def wait_for_agreement(
+        self,
+        what: str,
+        slider: Locator,
+        cloud: Callable[[], int],
+        entity_id: str,
+        shown: Callable[[dict[str, Any]], int | None],
+    ) -> None:
+        """Wait until the slider, the simulated cloud and Home Assistant hold one value.
+
+        The slider sends its steps as more than one command; the first may reach the cloud and
+        come back before the last is sent.
+        """
+        deadline = time.monotonic() + 2 * TIMEOUT_MS / 1000
+        while True:
+            value = slider.get_attribute("aria-valuenow")
+            state = self.hass(f"hass.states[{json.dumps(entity_id)}]") or {}
+            if value is not None and round(float(value)) == cloud() == shown(state):
+                return
+            if time.monotonic() > deadline:
+                raise StepFailedError(
+                    f"the slider, the cloud and Home Assistant never agreed on {what}"
+                )
+            time.sleep(0.3)
 
     def light(self) -> None:
-        """Change the living room light's brightness in the UI; the cloud follows."""
+        """Change the living room light's brightness in the UI; the cloud and the UI follow."""
         before = self.module(SALON_LIGHT)["level"]
-        dialog = self.more_info(self.entity_id(f"{SALON_LIGHT}_light"))
-        self.slide(dialog, "Brightness", before)
+        entity_id = self.entity_id(f"{SALON_LIGHT}_light")
+        dialog = self.more_info(entity_id)
+        slider = self.slide(dialog, "Brightness", before)
         self.wait_for_cloud(
             "another brightness", lambda: self.module(SALON_LIGHT)["level"] != before
         )
-        self.page.wait_for_timeout(1000)
+        self.wait_for_agreement(
+            "the brightness",
+            slider,
+            lambda: int(self.module(SALON_LIGHT)["level"]),
+            entity_id,
+            lambda state: (
+                None
+                if (brightness := state.get("attributes", {}).get("brightness")) is None
+                else round(brightness * 100 / 255)
+            ),
+        )
         self.shot("light-brightness")
         self.close_dialogs()
 
     def shutter(self) -> None:
-        """Move the living room shutter in the UI; the cloud gets its new position."""
+        """Move the living room shutter in the UI; the cloud and then the UI follow."""
         before = self.module(SALON_SHUTTER)["position"]
-        dialog = self.more_info(self.entity_id(f"{SALON_SHUTTER}_shutter"))
-        self.slide(dialog, "Position", before)
+        entity_id = self.entity_id(f"{SALON_SHUTTER}_shutter")
+        dialog = self.more_info(entity_id)
+        slider = self.slide(dialog, "Position", before)
         self.wait_for_cloud(
             "the shutter moving",
             lambda: self.module(SALON_SHUTTER)["position"] != before,
         )
-        self.page.wait_for_timeout(1000)
+        # Home Assistant shows the shutter where the cloud put it, once its travel is over.
+        self.wait_for_agreement(
+            "the shutter's position",
+            slider,
+            lambda: int(self.module(SALON_SHUTTER)["position"]),
+            entity_id,
+            lambda state: (
+                None
+                if state.get("state") in ("opening", "closing")
+                else state.get("attributes", {}).get("current_position")
+            ),
+        )
         self.shot("shutter-position")
         self.close_dialogs()
 
     def thermostat_set_point(self) -> None:
         """Raise the bedroom thermostat's set point in the UI; the cloud follows."""
         before = self.thermostat(CAMERA)["setpoint"]
-        dialog = self.more_info(self.entity_id(f"{CAMERA}_thermostat"))
-        # The round set point control, ten steps up as the "+" button gives them (a step is
-        # 0.1 degree in Fahrenheit, which onboarding may choose from the browser's locale).
-        control = dialog.get_by_role("slider").first
-        for _ in range(10):
-            control.press("ArrowUp")
+        entity_id = self.entity_id(f"{CAMERA}_thermostat")
+        dialog = self.more_info(entity_id)
+        # In °F (the browser's US locale has onboarding pick it) a step is a whole degree.
+        fahrenheit = self.hass("hass.config.unit_system.temperature") == "°F"
+        step = self.hass(
+            f"hass.states[{json.dumps(entity_id)}].attributes.target_temp_step"
+        )
+        if step != (1 if fahrenheit else 0.1):
+            raise StepFailedError(f"the set point steps by {step} degree")
+        # The round set point control, one step up as the "+" button gives it: one command.
+        dialog.get_by_role("slider").first.press("ArrowUp")
         self.wait_for_cloud(
             "a higher set point", lambda: self.thermostat(CAMERA)["setpoint"] > before
+        )
+
+        digits = 0 if fahrenheit else 1  # as the frontend shows temperatures
+
+        def cloud_shown() -> float:
+            """Return the cloud's set point (°C) in the frontend's unit, as it is shown."""
+            celsius: float = self.thermostat(CAMERA)["setpoint"]
+            return round(celsius * 9 / 5 + 32 if fahrenheit else celsius, digits)
+
+        # Home Assistant shows the set point the cloud has.
+        self.wait_for_ui(
+            "the cloud's set point",
+            entity_id,
+            lambda state: (
+                round(state.get("attributes", {}).get("temperature") or -999, digits)
+                == cloud_shown()
+            ),
         )
         self.shot("thermostat-set-point")
         self.close_dialogs()
@@ -424,14 +561,16 @@ class FirstHour:
         budget = field(flow, "Calls per day")
         expect(budget).to_be_visible()
         budget.fill("600")
+        expect(flow.get_by_text(re.compile("counts every call"))).to_be_visible()
         self.shot("options")
         self.submit_flow()
         expect(flow.get_by_text("Options successfully saved.")).to_be_visible()
         flow.get_by_role("button", name="Finish").click()
+        expect(flow.get_by_role("dialog")).to_have_count(0)
         # Opened again, the options show the saved budget.
         page.get_by_role("button", name=re.compile("Configure")).first.click()
         expect(field(flow, "Calls per day")).to_have_value("600")
-        self.close_dialogs()
+        self.close_flow()
 
     def reconfigure(self, key: str) -> None:
         """Reconfigure tests and saves another subscription key."""
@@ -441,6 +580,9 @@ class FirstHour:
         page.get_by_role("menuitem", name=re.compile("Reconfigure")).click()
         flow = self.flow_dialog()
         field(flow, "Subscription key").fill(key)
+        expect(
+            flow.get_by_text(re.compile("tested with your linked account"))
+        ).to_be_visible()
         self.shot("reconfigure")
         self.submit_flow()
         expect(
@@ -450,7 +592,7 @@ class FirstHour:
                 )
             )
         ).to_be_visible()
-        self.close_dialogs()
+        self.close_flow()
 
 
 def main() -> int:
@@ -494,13 +636,10 @@ def main() -> int:
         )
         browser.set_default_timeout(TIMEOUT_MS)
         page = browser.pages[0] if browser.pages else browser.new_page()
-        # Every page load, in the log: the frontend reloads itself at times.
-        page.on(
-            "load", lambda loaded: print(f"    page loaded: {loaded.url}", flush=True)
-        )
         run = FirstHour(
             page, args.ha_url, args.sim_url, args.screenshots, Path(downloads)
         )
+        page.on("load", run.loaded)
         run.secrets = [args.client_secret, args.key, args.other_key]
         steps: list[tuple[str, Callable[[], None]]] = [
             ("onboarding", run.onboard),

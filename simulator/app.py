@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -68,7 +69,11 @@ async def index(request: web.Request) -> web.Response:
 async def guard_middleware(
     request: web.Request, handler: Handler
 ) -> web.StreamResponse:
-    """Turn error answers into responses; a crash becomes a logged 500 with the gateway's body."""
+    """Turn error answers into responses; a crash becomes a logged 500 with the gateway's body.
+
+    The CPU the answer took is counted (time spent waiting in a handler included).
+    """
+    started = time.process_time()
     try:
         return await handler(request)
     except SimError as err:
@@ -81,6 +86,8 @@ async def guard_middleware(
         request.app[CLOUD].metering.unhandled += 1
         _LOGGER.exception("Unexpected error on %s %s", request.method, request.path)
         return apim_error(500, "Internal server error").response()
+    finally:
+        request.app[CLOUD].metering.cpu_seconds += time.process_time() - started
 
 
 def _shaped(request: web.Request, exc: web.HTTPException) -> SimError:

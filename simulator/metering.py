@@ -40,6 +40,9 @@ class Metering:
     by_endpoint: Counter[str] = field(default_factory=Counter)
     by_user: Counter[str] = field(default_factory=Counter)
     unhandled: int = 0
+    # CPU seconds spent answering requests (middlewares and handlers), so that a benchmark
+    # running the cloud in its own process can tell the cloud's share from its client's.
+    cpu_seconds: float = 0.0
     _usage: dict[str, _Usage] = field(default_factory=dict)
     _recent: dict[str, deque[datetime]] = field(default_factory=dict)
 

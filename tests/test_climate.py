@@ -33,6 +33,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -136,6 +137,26 @@ async def test_state_follows_the_thermostat(
     assert bedroom.attributes[ATTR_PRESET_MODE] is None
     assert bedroom.attributes[ATTR_TEMPERATURE] == 24.5
     assert bedroom.attributes[ATTR_HVAC_ACTION] == HVACAction.COOLING
+
+
+async def test_fahrenheit_steps_by_whole_degrees(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Where Home Assistant shows °F, the set point moves by 1 °F, not 0.1 °F, and converts."""
+    hass.config.units = US_CUSTOMARY_SYSTEM
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    living = hass.states.get(LIVING_ENTITY)
+    assert living.attributes["target_temp_step"] == 1.0
+    assert living.attributes[ATTR_TEMPERATURE] == 64  # 18 °C
+
+    await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 70})
+    assert (await _thermostat(sim))["setpoint"] == pytest.approx(21.1)  # 70 °F
 
 
 async def test_action_follows_the_load(

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 import logging
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import ClientSession
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers import (
+    area_registry as ar,
+    config_entry_oauth2_flow,
+    device_registry as dr,
+)
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -22,6 +29,7 @@ from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
 )
+from yarl import URL
 
 from custom_components.legrand_eliot.const import (
     CONF_CLOUD_URL,
@@ -30,6 +38,7 @@ from custom_components.legrand_eliot.const import (
     DOMAIN,
     ENV_CLOUD_URL,
 )
+from simulator import SimulatedCloud
 
 from .login import (
     CLIENT_ID,
@@ -48,8 +57,8 @@ KEY = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
-async def credentials(hass: HomeAssistant) -> None:
-    """Register the application credentials a user enters once."""
+async def login_credentials(hass: HomeAssistant) -> None:
+    """Register the application credentials a user enters once (for the mocked login)."""
     assert await async_setup_component(hass, "application_credentials", {})
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
@@ -96,8 +105,13 @@ def mock_cloud(
     hc_plants: list[dict[str, Any]] | None = None,
     smarther_plants: list[dict[str, Any]] | None = None,
     error: dict[str, Any] | None = None,
+    broken_topology: str | None = None,
 ) -> None:
-    """Answer the token exchange, the login keys and both plants lists."""
+    """Answer the token exchange, the login keys, both plants lists and each plant's rooms.
+
+    Each Home + Control plant has a living room with a plug; each Smarther plant a thermostat
+    named after its room. `broken_topology` ("hc" or "smarther") has that API's rooms fail.
+    """
     aioclient_mock.post(f"{LOGIN_URL}/token", json=token or token_response())
     mock_login_server(aioclient_mock)
     hc = {
@@ -106,6 +120,10 @@ def mock_cloud(
     aioclient_mock.get(
         HC_PLANTS, status=hc_status, json=error if hc_status >= 400 else hc
     )
+    for plant in hc["plants"] if hc_status < 400 else []:
+        mock_topology(
+            aioclient_mock, HC_PLANTS, plant["id"], hc_topology, broken_topology == "hc"
+        )
     if smarther_status == 204:
         aioclient_mock.get(SMARTHER_PLANTS, status=204)
     else:
@@ -119,6 +137,67 @@ def mock_cloud(
             status=smarther_status,
             json=error if smarther_status >= 400 else sm,
         )
+        for plant in sm["plants"] if smarther_status < 400 else []:
+            mock_topology(
+                aioclient_mock,
+                SMARTHER_PLANTS,
+                plant["id"],
+                smarther_topology,
+                broken_topology == "smarther",
+            )
+
+
+def mock_topology(
+    aioclient_mock: AiohttpClientMocker,
+    plants_url: str,
+    plant_id: str,
+    topology: Callable[[str], dict[str, Any]],
+    broken: bool,
+) -> None:
+    """Answer a plant's topology, or a server error for it."""
+    aioclient_mock.get(
+        f"{plants_url}/{plant_id}/topology",
+        status=500 if broken else 200,
+        json={"statusCode": 500, "message": "Internal server error"}
+        if broken
+        else topology(plant_id),
+    )
+
+
+def hc_topology(plant_id: str) -> dict[str, Any]:
+    """Return a Home + Control plant with a plug in its living room and a remote in no room."""
+    return {
+        "plant": {
+            "id": plant_id,
+            "ambients": [
+                {
+                    "id": f"{plant_id}-living",
+                    "name": "Salon",
+                    "modules": [
+                        {"id": f"{plant_id}-plug", "name": "TV", "device": "plug"}
+                    ],
+                },
+                {"id": f"{plant_id}-empty", "name": "Grenier", "modules": []},
+            ],
+            "modules": [{"id": f"{plant_id}-remote", "device": "remote"}],
+        }
+    }
+
+
+def smarther_topology(plant_id: str) -> dict[str, Any]:
+    """Return a Smarther plant with one thermostat, named after the room it heats."""
+    return {
+        "plant": {
+            "id": plant_id,
+            "modules": [
+                {
+                    "id": f"{plant_id}-thermostat",
+                    "name": "Soggiorno",
+                    "device": "chronothermostat",
+                }
+            ],
+        }
+    }
 
 
 async def start_and_sign_in(
@@ -173,10 +252,10 @@ async def test_full_flow(
     assert CONF_CLOUD_URL not in entry.data
     # The test call used the new token and the key on both plants endpoints.
     plants_calls = [
-        call for call in aioclient_mock.mock_calls if "plants" in str(call[1])
+        call for call in aioclient_mock.mock_calls if str(call[1]).endswith("plants")
     ]
     assert len(plants_calls) == 2
-    for _method, _url, _data, headers in plants_calls:
+    for _method, _url, _data, headers in aioclient_mock.mock_calls[-4:]:
         assert headers["Authorization"] == "Bearer access-token-value"
         assert headers["Ocp-Apim-Subscription-Key"] == KEY
 
@@ -435,7 +514,7 @@ async def test_reauth(
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Signing in again with the same account stores the new token."""
+    """Signing in again with the same account stores the new token and makes no area."""
     entry = make_entry(hass)
     mock_cloud(aioclient_mock)
     result = await entry.start_reauth_flow(hass)
@@ -446,6 +525,9 @@ async def test_reauth(
     assert result["reason"] == "reauth_successful"
     assert entry.data["token"]["access_token"] == "access-token-value"
     assert entry.data[CONF_SUBSCRIPTION_KEY] == KEY
+    # The user may have removed or renamed the rooms' areas since the entry was added.
+    assert not ar.async_get(hass).async_list_areas()
+    assert not any("topology" in str(call[1]) for call in aioclient_mock.mock_calls)
 
 
 @pytest.mark.usefixtures("current_request_with_host")
@@ -524,6 +606,7 @@ async def test_simulated_cloud_is_recorded(
     aioclient_mock.post(f"{sim}/token", json=token_response())
     mock_login_server(aioclient_mock, base=sim)
     aioclient_mock.get(f"{sim}/hc/api/v1.0/plants", json={"plants": [{"id": "p"}]})
+    aioclient_mock.get(f"{sim}/hc/api/v1.0/plants/p/topology", json=hc_topology("p"))
     aioclient_mock.get(f"{sim}/smarther/v2.0/plants", status=204)
 
     result = await start_user_flow(hass)
@@ -582,7 +665,6 @@ async def test_test_call_errors(
 async def test_reconfigure_with_a_token_that_cannot_be_refreshed(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
-    credentials: None,
     token_status: int,
     error: str,
 ) -> None:
@@ -668,3 +750,125 @@ async def test_token_answer_without_a_token_aborts_quietly(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "oauth_failed"
     assert "refresh-token-value" not in caplog.text
+
+
+def area_names(hass: HomeAssistant) -> list[str]:
+    """Return the names of every area Home Assistant has."""
+    return sorted(area.name for area in ar.async_get(hass).async_list_areas())
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_rooms_are_areas_before_the_entry_is_set_up(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    no_setup: Any,
+) -> None:
+    """The rooms that hold a device, and each thermostat's room, are areas before setup starts.
+
+    An empty room gets no area; a room already there (in another case) is not made twice.
+    """
+    existing = ar.async_get(hass).async_create("salon")
+    seen_at_setup: list[list[str]] = []
+    no_setup.side_effect = lambda hass, entry: seen_at_setup.append(area_names(hass))
+    no_setup.return_value = True
+    mock_cloud(aioclient_mock)
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert seen_at_setup == [["Soggiorno", "salon"]]
+    assert ar.async_get(hass).async_get_area_by_name("Salon") == existing
+
+
+@pytest.mark.parametrize(
+    ("broken", "areas"), [("hc", ["Soggiorno"]), ("smarther", ["Salon"])]
+)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_a_plant_whose_rooms_cannot_be_read_gives_no_area(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    broken: str,
+    areas: list[str],
+) -> None:
+    """A topology that fails to read: that plant's rooms get no area, the account still links."""
+    mock_cloud(aioclient_mock, broken_topology=broken)
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert area_names(hass) == areas
+
+
+class TestWithTheSimulatedCloud:
+    """The whole flow against the simulated cloud, with the entry really set up."""
+
+    @pytest.fixture
+    def cloud_options(self, hass: HomeAssistant) -> dict[str, Any]:
+        """Let the demo account consent at once, as a browser that consented before."""
+        return {"quota_timezone": hass.config.time_zone, "auto_consent": True}
+
+    @pytest.fixture
+    def login_credentials(self, credentials: None) -> None:
+        """Use the simulated app's credentials, with the login at the simulated cloud."""
+
+    @pytest.fixture
+    def no_setup(self) -> None:
+        """Set the entry up for real."""
+
+    @pytest.mark.usefixtures("current_request_with_host")
+    async def test_every_area_exists_before_the_first_device(
+        self,
+        hass: HomeAssistant,
+        hass_client_no_auth: ClientSessionGenerator,
+        cloud: SimulatedCloud,
+    ) -> None:
+        """The browser learns every new area before any new device that is in one.
+
+        Home Assistant's frontend fetches its area and device lists again, at most every half
+        second, after the registries change. When each device brings its own new area, the
+        "Name and assign" step shown with the created entry can hold a device whose area the
+        browser does not know yet ("Unknown area selected"). Every area made in one go before
+        the first device reaches the browser first.
+        """
+        changes: list[tuple[str, str]] = []
+
+        @callback
+        def note(kind: str, event: Event[Any]) -> None:
+            if event.data["action"] == "create":
+                changes.append((kind, event.data.get("area_id") or ""))
+
+        hass.bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, partial(note, "area"))
+        hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, partial(note, "device"))
+        result = await start_user_flow(hass, cloud.subscription_key)
+        async with ClientSession() as browser:
+            consent = await browser.get(result["url"], allow_redirects=False)
+        callback_url = URL(consent.headers["Location"])
+        client = await hass_client_no_auth()
+        answer = await client.get(f"{callback_url.path}?{callback_url.query_string}")
+        assert answer.status == 200
+        result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        devices = dr.async_entries_for_config_entry(
+            dr.async_get(hass), result["result"].entry_id
+        )
+        assert devices
+        kinds = [kind for kind, _ in changes]
+        first_device = kinds.index("device")
+        assert "area" not in kinds[first_device:]
+        # Every area made holds a device, and each device is in the area its room names.
+        areas = ar.async_get(hass)
+        made = {area_id for kind, area_id in changes if kind == "area"}
+        assert made == {device.area_id for device in devices if device.area_id}
+        rooms = {
+            device.name: areas.async_get_area(device.area_id).name
+            for device in devices
+            if device.area_id
+        }
+        assert rooms["Lumière Salon"] == "Salon"
+        assert rooms["Soggiorno"] == "Soggiorno"
+        await hass.async_block_till_done()

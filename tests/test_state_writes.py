@@ -44,6 +44,15 @@ class Writes:
         self.hass = hass
         self.changed: Counter[str] = Counter()
         self.unchanged: Counter[str] = Counter()
+        self._removers = [
+            hass.bus.async_listen(event_type, self.record, self.ours)
+            for event_type in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED)
+        ]
+
+    def stop(self) -> None:
+        """Stop counting."""
+        for remove in self._removers:
+            remove()
 
     @callback
     def ours(self, event_data: Any) -> bool:
@@ -75,13 +84,8 @@ class Writes:
 def writes(hass: HomeAssistant) -> Generator[Writes]:
     """Count the integration's state writes during a test."""
     counter = Writes(hass)
-    removers = [
-        hass.bus.async_listen(event_type, counter.record, counter.ours)
-        for event_type in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED)
-    ]
     yield counter
-    for remove in removers:
-        remove()
+    counter.stop()
 
 
 def device_entities(
@@ -246,6 +250,18 @@ async def test_a_command_writes_the_commanded_device(
     ) | account_entities(hass, init_integration)
 
 
+async def push_a_living_room_change(
+    hass: HomeAssistant, cloud: SimulatedCloud, sim: TestClient
+) -> None:
+    """Change the living room's thermostat by hand and wait until its push is handled."""
+    response = await sim.post(
+        f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 23.5}
+    )
+    assert response.status == 200
+    await delivered(hass, cloud)
+    await written(hass)
+
+
 async def test_a_pushed_change_writes_that_thermostat_only(
     hass: HomeAssistant,
     credentials: None,
@@ -260,12 +276,7 @@ async def test_a_pushed_change_writes_that_thermostat_only(
     await setup_entry(hass, config_entry)
     assert config_entry.runtime_data.coordinator.push.state is PushState.ACTIVE
     writes.clear()
-    response = await sim.post(
-        f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 23.5}
-    )
-    assert response.status == 200
-    await delivered(hass, cloud)
-    await written(hass)
+    await push_a_living_room_change(hass, cloud, sim)
     thermostat = module_entities(hass, config_entry, LIVING)
     assert writes.unchanged == Counter()
     assert writes.written & thermostat

@@ -13,7 +13,7 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.const import CONF_SUBSCRIPTION_KEY, DOMAIN
 from custom_components.legrand_eliot.eliot import DeviceKind
 from simulator import SimulatedCloud
 
@@ -192,4 +192,43 @@ async def test_unusable_refresh_answer_retries_setup(
     await hass.async_block_till_done()
 
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert reauth_flows(hass) == []
+
+
+async def test_reconfigure_and_commands_meet_an_expired_token_and_refresh_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """
+    A new key is tested while commands run, all with an expired token: one refresh, no reauth.
+
+    The login rotates refresh tokens: had the flow refreshed on its own, beside the entry,
+    one of the two refreshes would have redeemed a revoked refresh token.
+    """
+    entry = init_integration
+    options = {"revoke_rotated_refresh_tokens": True}
+    assert (await sim.post("/_sim/options", json=options)).status == 200
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "token": {**entry.data["token"], "expires_at": 0}}
+    )
+    client = entry.runtime_data.client
+    before = issued(cloud)
+    flow = await entry.start_reconfigure_flow(hass)
+
+    result, *_ = await asyncio.gather(
+        hass.config_entries.flow.async_configure(
+            flow["flow_id"],
+            {CONF_SUBSCRIPTION_KEY: entry.data[CONF_SUBSCRIPTION_KEY]},
+        ),
+        *(
+            client.switch(HC_PLANT, plug, DeviceKind.PLUG, True)
+            for plug in plugs(entry)
+        ),
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["reason"] == "reconfigure_successful"
+    assert issued(cloud) - before == 1
     assert reauth_flows(hass) == []

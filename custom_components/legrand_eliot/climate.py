@@ -41,6 +41,8 @@ MIN_TEMPERATURE = 3.0
 MAX_TEMPERATURE = 40.0
 # The API takes set points with one decimal, and maintained clients offer 0.1 °C steps.
 TEMPERATURE_STEP = 0.1
+# Where Home Assistant shows °F: a whole degree, as it shows those temperatures.
+FAHRENHEIT_STEP = 1.0
 # Holding "the current temperature" needs a value when the thermostat reported none.
 FALLBACK_SET_POINT = 20.0
 
@@ -154,13 +156,24 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
     _attr_temperature_unit = UnitOfTemperature.CELSIUS
     _attr_min_temp = MIN_TEMPERATURE
     _attr_max_temp = MAX_TEMPERATURE
-    _attr_target_temperature_step = TEMPERATURE_STEP
     _attr_supported_features = (
         ClimateEntityFeature.TARGET_TEMPERATURE
         | ClimateEntityFeature.PRESET_MODE
         | ClimateEntityFeature.TURN_ON
         | ClimateEntityFeature.TURN_OFF
     )
+
+    @property
+    @override
+    def target_temperature_step(self) -> float:
+        """Return 0.1 °C, or a whole degree where Home Assistant shows °F.
+
+        Home Assistant shows the step as it is, in its own unit: 0.1 would be 0.1 °F, a tenth of
+        what the thermostat can tell apart, and °F temperatures show as whole degrees.
+        """
+        if self.hass.config.units.temperature_unit == UnitOfTemperature.FAHRENHEIT:
+            return FAHRENHEIT_STEP
+        return TEMPERATURE_STEP
 
     @property
     def _manual_mode(self) -> HVACMode:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 import logging
 from typing import Any, override
 
@@ -10,6 +11,7 @@ from aiohttp import ClientError
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
     OptionsFlowWithReload,
@@ -32,6 +34,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
+from .areas import async_create_areas, async_read_room_names
 from .cloud import api_base_url, cloud_url_override, login_base_url
 from .const import (
     CONF_CLOUD_URL,
@@ -52,7 +55,9 @@ from .eliot.exceptions import (
     EliotQuotaExceededError,
     EliotServerError,
 )
+from .eliot.models import Plant
 from .identity import IdentityError, async_account_subject
+from .oauth import EliotOAuth2Session
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,10 +71,28 @@ KEY_SCHEMA = vol.Schema(
 PLACEHOLDERS = {"developer_portal_url": DEVELOPER_PORTAL_URL}
 
 
-async def async_check_account(
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account the token and key can read, with the client that read it."""
+
+    client: EliotClient
+    home_control: list[Plant]
+    smarther: list[Plant]
+
+
+class AccountCheckError(Exception):
+    """The account cannot be used with this token and key; `reason` is the flow's error key."""
+
+    def __init__(self, reason: str) -> None:
+        """Remember the error key the form shows."""
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def async_read_account(
     hass: HomeAssistant, access_token: str, subscription_key: str, base_url: str
-) -> str | None:
-    """Call both plants endpoints with this token and key; return an error key, or None if usable.
+) -> Account:
+    """Call both plants endpoints with this token and key; raise AccountCheckError if unusable.
 
     An account with no plant at all in either API cannot give Home Assistant anything to show.
     A 404 on the Home + Control plants list means that API is retired for the account: the
@@ -93,22 +116,33 @@ async def async_check_account(
         smarther = await client.smarther_plants()
     except EliotAuthError as err:
         _LOGGER.debug("The test call was refused: %s", err)
-        return (
+        raise AccountCheckError(
             "invalid_subscription_key"
             if err.invalid_subscription_key
             else "invalid_auth"
-        )
+        ) from err
     except EliotQuotaExceededError as err:
         _LOGGER.debug("The test call hit the quota: %s", err)
-        return "quota_exceeded"
+        raise AccountCheckError("quota_exceeded") from err
     except (EliotConnectionError, EliotServerError) as err:
         _LOGGER.debug("The Legrand cloud could not be reached: %s", err)
-        return "cannot_connect"
+        raise AccountCheckError("cannot_connect") from err
     except EliotError as err:
         _LOGGER.warning("Unexpected answer to the test call: %s", err)
-        return "unknown"
+        raise AccountCheckError("unknown") from err
     if not home_control and not smarther:
-        return "no_plants"
+        raise AccountCheckError("no_plants")
+    return Account(client, home_control, smarther)
+
+
+async def async_check_account(
+    hass: HomeAssistant, access_token: str, subscription_key: str, base_url: str
+) -> str | None:
+    """Test a token and key on both plants endpoints; return an error key, or None if usable."""
+    try:
+        await async_read_account(hass, access_token, subscription_key, base_url)
+    except AccountCheckError as err:
+        return err.reason
     return None
 
 
@@ -117,13 +151,7 @@ async def async_check_entry_key(
 ) -> str | None:
     """Test a new subscription key with an entry's linked account; return an error key or None."""
     try:
-        implementation = (
-            await config_entry_oauth2_flow.async_get_config_entry_implementation(
-                hass, entry
-            )
-        )
-        session = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
-        await session.async_ensure_token_valid()
+        access_token = await _async_entry_token(hass, entry)
     except OAuth2TokenRequestReauthError:
         return "invalid_auth"
     except (
@@ -133,13 +161,28 @@ async def async_check_entry_key(
     ):
         return "cannot_connect"
     error = await async_check_account(
-        hass,
-        session.token[CONF_ACCESS_TOKEN],
-        subscription_key,
-        api_base_url(entry.data),
+        hass, access_token, subscription_key, api_base_url(entry.data)
     )
     # The key works even when the account has no plant left.
     return None if error == "no_plants" else error
+
+
+async def _async_entry_token(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """
+    Return a valid access token of an entry.
+
+    A loaded entry's own session gives it: a refresh then takes that session's lock, so a
+    rotating refresh token is never redeemed twice by the entry and the flow at once.
+    """
+    if entry.state is ConfigEntryState.LOADED:
+        client: EliotClient = entry.runtime_data.client
+        return await client.token_callback()
+    implementation = (
+        await config_entry_oauth2_flow.async_get_config_entry_implementation(
+            hass, entry
+        )
+    )
+    return await EliotOAuth2Session(hass, entry, implementation).async_access_token()
 
 
 class LegrandEliotFlowHandler(
@@ -246,25 +289,29 @@ class LegrandEliotFlowHandler(
     async def async_step_check(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Test the new token and the key on both plants endpoints before saving anything."""
+        """Test the new token and the key on both plants endpoints before saving anything.
+
+        A new entry first gets the account's rooms as areas (one topology read per plant).
+        """
         assert self._oauth_data is not None and self._subscription_key is not None
         if user_input is not None:
             self._subscription_key = user_input[CONF_SUBSCRIPTION_KEY].strip()
         cloud_url = cloud_url_override()
-        error = await async_check_account(
-            self.hass,
-            self._oauth_data[CONF_TOKEN][CONF_ACCESS_TOKEN],
-            self._subscription_key,
-            api_base_url(),
-        )
-        if error == "no_plants":
-            return self.async_abort(reason="no_plants")
-        if error is not None:
+        try:
+            account = await async_read_account(
+                self.hass,
+                self._oauth_data[CONF_TOKEN][CONF_ACCESS_TOKEN],
+                self._subscription_key,
+                api_base_url(),
+            )
+        except AccountCheckError as err:
+            if err.reason == "no_plants":
+                return self.async_abort(reason="no_plants")
             # The login went well: only the key (or the network) needs another try.
             return self.async_show_form(
                 step_id="check",
                 data_schema=KEY_SCHEMA,
-                errors={"base": error},
+                errors={"base": err.reason},
                 description_placeholders=PLACEHOLDERS,
             )
 
@@ -275,6 +322,13 @@ class LegrandEliotFlowHandler(
             return self.async_update_reload_and_abort(
                 self._get_reauth_entry(), data_updates=data
             )
+        # The rooms become areas before the entry (and its devices) exist: see areas.py.
+        async_create_areas(
+            self.hass,
+            await async_read_room_names(
+                account.client, account.home_control, account.smarther
+            ),
+        )
         return self.async_create_entry(title="Legrand Eliot", data=data)
 
     async def async_step_reconfigure(

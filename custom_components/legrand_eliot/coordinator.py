@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import math
 import time
-from typing import Any, Concatenate
+from typing import Any, Concatenate, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     OAuth2TokenRequestBaseError,
@@ -23,6 +23,7 @@ from homeassistant.util import dt as dt_util
 
 from .absence import ABSENT_FOR, AbsenceTracker
 from .account_store import AccountStore, encode
+from .changes import ChangeTracker
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
 from .eliot import EliotClient, QuotaBudget
@@ -251,6 +252,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self.last_errors: dict[str, str] = {}
         self._pause_logged: datetime | None = None
         self.push = PushHealth()
+        self._told = ChangeTracker()
 
     @property
     def budget(self) -> QuotaBudget:
@@ -786,6 +788,34 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             if ids and ids <= gone:
                 LOGGER.info("Removing device %s: it left the account", device.name)
                 registry.async_remove_device(device.id)
+
+    @callback
+    @override
+    def async_update_listeners(self) -> None:
+        """Tell the listeners whose device changed since they were last told, and those of none.
+
+        On a large account most refreshes, pushed events and commands change a few devices:
+        calling every entity to find them costs more than the refresh. Everyone is told the
+        first time and whenever the refresh's success flips.
+        """
+        changes = self._told.since_last_told(self.data, self.last_update_success)
+        for update_callback, context in list(self._listeners.values()):
+            if not changes.concerns(context):
+                continue
+            try:
+                update_callback()
+            except Exception:
+                self.logger.exception(
+                    "Unexpected error updating listener %s for %s",
+                    id(update_callback),
+                    self.name,
+                )
+
+    @callback
+    def async_update_all_listeners(self) -> None:
+        """Tell every listener, whatever changed."""
+        self._told.forget()
+        self.async_update_listeners()
 
     def apply_module_state(self, module_id: str, **changes: Any) -> None:
         """Show a command's effect at once, until the next poll confirms it."""

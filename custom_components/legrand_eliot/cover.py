@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from .changes import Reading
 from .eliot import DeviceKind
 from .entity import (
     HomeControlEntity,
@@ -86,6 +87,9 @@ class EliotCover(HomeControlEntity, CoverEntity):
     _start: int | None = None
     _target_sent_at: datetime | None = None
     _cancel_moving: CALLBACK_TYPE | None = None
+    # While it moves, every reading of the shutter ends the estimate, even one that shows no
+    # change (a shutter stopped by hand where it was).
+    _cancel_reading: CALLBACK_TYPE | None = None
 
     @property
     def _level(self) -> int | None:
@@ -169,6 +173,9 @@ class EliotCover(HomeControlEntity, CoverEntity):
         if self._cancel_moving is not None:
             self._cancel_moving()
             self._cancel_moving = None
+        if self._cancel_reading is not None:
+            self._cancel_reading()
+            self._cancel_reading = None
 
     @callback
     def _moving(self, now: datetime) -> None:
@@ -193,6 +200,9 @@ class EliotCover(HomeControlEntity, CoverEntity):
         self._target = level
         self._start = start
         self._target_sent_at = dt_util.utcnow()
+        self._cancel_reading = self.coordinator.async_add_listener(
+            self._handle_coordinator_update, Reading(self.module_id)
+        )
         if start is not None and start != level:
             self._cancel_moving = async_track_time_interval(
                 self.hass, self._moving, MOVING_UPDATE

@@ -16,6 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util.unit_conversion import TemperatureConverter
 
+from .changes import Context
 from .const import DOMAIN
 from .coordinator import LegrandEliotCoordinator
 from .data import EliotData, HomeControlPlant, SmartherPlant
@@ -240,7 +241,8 @@ def async_add_entities_when_seen(
             async_add_entities([factory() for factory in fresh])
 
     add_new()
-    entry.async_on_unload(coordinator.async_add_listener(add_new))
+    # Only a change can call for an entity: a new module, plant or scene, a first reading.
+    entry.async_on_unload(coordinator.async_add_listener(add_new, Context.ANY_CHANGE))
 
 
 @callback
@@ -255,7 +257,11 @@ def async_create_hub_devices(entry: LegrandEliotConfigEntry) -> None:
 
 
 class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
-    """An entity of the account, named after its device, identified by its device's id and key."""
+    """An entity of the account, named after its device, identified by its device's id and key.
+
+    Its context tells the coordinator what it shows: the id of its module, thermostat or plant
+    (told only when that one changed), or None for what every update may change.
+    """
 
     _attr_has_entity_name = True
 
@@ -264,9 +270,10 @@ class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
         coordinator: LegrandEliotCoordinator,
         device_id: str,
         description: EntityDescription,
+        context: object = None,
     ) -> None:
         """Name the entity after its description and its device."""
-        super().__init__(coordinator)
+        super().__init__(coordinator, context)
         self.entity_description = description
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}_{description.key}"
@@ -276,10 +283,9 @@ class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
     def _handle_coordinator_update(self) -> None:
         """Write the state only when it differs from what Home Assistant shows.
 
-        The coordinator tells every entity of the entry about each refresh, pushed event and
-        command; most of them did not change, and writing them anyway costs the CPU of a
-        state write each. What would be written (state, availability, every attribute,
-        the translated name) is compared with what is shown.
+        The coordinator tells an entity when its device may have changed; what would be
+        written (state, availability, every attribute, the translated name) is still compared
+        with what is shown, as a reading may bring nothing new.
         """
         if self._shows_current_state():
             return
@@ -336,7 +342,7 @@ class PlantEntity(EliotEntity):
         description: EntityDescription,
     ) -> None:
         """Attach the entity to its plant's gateway device."""
-        super().__init__(coordinator, device_id, description)
+        super().__init__(coordinator, device_id, description, plant_id)
         self.plant_id = plant_id
         self._attr_device_info = hub_device_info(plant_id, coordinator.data)
 
@@ -356,7 +362,7 @@ class HomeControlEntity(EliotEntity):
         description: EntityDescription,
     ) -> None:
         """Describe the module's device from the topology and its last state."""
-        super().__init__(coordinator, module_id, description)
+        super().__init__(coordinator, module_id, description, module_id)
         self.module_id = module_id
         found = coordinator.data.home_control_module(module_id)
         assert found is not None
@@ -442,7 +448,7 @@ class ThermostatEntity(EliotEntity):
         description: EntityDescription,
     ) -> None:
         """Describe the thermostat's device."""
-        super().__init__(coordinator, module_id, description)
+        super().__init__(coordinator, module_id, description, module_id)
         self.module_id = module_id
         found = coordinator.data.thermostat(module_id)
         assert found is not None

@@ -28,6 +28,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .changes import Energy
 from .const import LOGGER
 from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind, ThermostatStatus
@@ -280,6 +281,16 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
     _last: tuple[float, datetime] | None = None
     # The module state the total was last brought up to date with.
     _sampled: ModuleState | None = None
+
+    def __init__(
+        self,
+        coordinator: LegrandEliotCoordinator,
+        module_id: str,
+        description: ModuleSensorEntityDescription,
+    ) -> None:
+        """Be told of every reading while the module draws power: the total grows with each."""
+        super().__init__(coordinator, module_id, description)
+        self.coordinator_context = Energy(module_id)
 
     @override
     async def async_added_to_hass(self) -> None:

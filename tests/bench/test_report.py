@@ -28,8 +28,15 @@ def _side(mean: float, *, calls: int = 400, refused: int = 0) -> SideResult:
     )
 
 
-def _run(account: str, ours: SideResult, base: SideResult, cpu: float) -> RunResult:
-    """Return a run of an account with push off."""
+def _run(
+    account: str,
+    ours: SideResult,
+    base: SideResult,
+    cpu: float,
+    own: float | None = None,
+) -> RunResult:
+    """Return a run of an account with push off; its own CPU is 80 % of the whole's."""
+    own = cpu * 0.8 if own is None else own
     return RunResult(
         account=account,
         push=False,
@@ -48,6 +55,9 @@ def _run(account: str, ours: SideResult, base: SideResult, cpu: float) -> RunRes
             fanout_before=0.5,
             writes_changed_only=2.0,
             writes_write_all=100.0,
+            own_changed_only=own,
+            own_write_all=0.4,
+            own_before=0.8,
         ),
     )
 
@@ -68,6 +78,15 @@ def test_targets_met_and_not_met() -> None:
     assert lines[0].startswith("- No quota overrun") and "**not met**" in lines[0]
     assert "1.50x" in lines[1] and lines[1].count("**not met**") == 0
     assert any("L, push off" in line and "**not met**" in line for line in lines)
+
+
+def test_the_cpu_target_is_judged_on_the_integrations_own_cpu() -> None:
+    """L at 30 % of before with the cloud's answers, 8 % without them: the target is met."""
+    large = _run("L", _side(100.0), _side(150.0), 0.3, own=0.064)
+    (line,) = [line for line in targets([large]) if line.startswith("- L")]
+    assert "met (0.08: 64.0 ms against 800.0 ms" in line
+    assert "**not met**" not in line
+    assert "0.30: 300.0 ms against 1000.0 ms" in line
 
 
 def test_report_has_every_table_and_the_plot() -> None:

@@ -22,6 +22,7 @@ from custom_components.legrand_eliot.eliot import (
 )
 from custom_components.legrand_eliot.eliot.error_map import error_for_status
 from custom_components.legrand_eliot.eliot.models import (
+    StatusMemo,
     parse_measures,
     parse_module_status,
     parse_plant_status,
@@ -249,3 +250,21 @@ def test_client_calls_raise_only_eliot_errors(
     """Any status with any body reaching the client raises only the package's errors."""
     with contextlib.suppress(EliotError):
         asyncio.run(_call_with_answer(status, raw, headers))
+
+
+@GARBAGE
+@given(before=json_values | mutated_fixtures(), after=json_values | mutated_fixtures())
+def test_a_status_read_with_the_last_answers_memo_equals_a_fresh_read(
+    before: Any, after: Any
+) -> None:
+    """Whatever the previous answer was, reusing its unchanged elements changes no result."""
+    memo: StatusMemo = {}
+    with contextlib.suppress(EliotResponseError):
+        parse_plant_status(before, "plant", E, memo)
+    try:
+        fresh = parse_plant_status(after, "plant", E)
+    except EliotResponseError:
+        with pytest.raises(EliotResponseError):
+            parse_plant_status(after, "plant", E, memo)
+        return
+    assert parse_plant_status(after, "plant", E, memo) == fresh

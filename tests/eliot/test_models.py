@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from unittest.mock import patch
 import uuid
 
 import pytest
@@ -18,6 +20,8 @@ from custom_components.legrand_eliot.eliot import (
     parse_token_response,
 )
 from custom_components.legrand_eliot.eliot.models import (
+    ModuleState,
+    StatusMemo,
     guarded,
     parse_module_status,
     parse_plant_status,
@@ -470,3 +474,24 @@ def test_a_foreign_parse_failure_does_not_quote_the_payload() -> None:
         guarded(ENDPOINT, broken, {})
 
     assert "secret-value" not in str(caught.value)
+
+
+def test_a_status_read_again_reads_only_the_elements_that_changed() -> None:
+    """With the plant's last answer kept, an unchanged element is not read again."""
+    answer = load_fixture("hc_plant_status.json")
+    memo: StatusMemo = {}
+    first = parse_plant_status(answer, "plant", ENDPOINT, memo)
+    changed = copy.deepcopy(answer)
+    plug = changed["modules"]["plugs"][0]
+    plug["status"] = "off" if plug.get("status") == "on" else "on"
+    plug_id = plug["sender"]["plant"]["module"]["id"]
+
+    with patch.object(ModuleState, "from_dict", wraps=ModuleState.from_dict) as read:
+        again = parse_plant_status(copy.deepcopy(answer), "plant", ENDPOINT, memo)
+        assert read.call_count == 0
+        after = parse_plant_status(changed, "plant", ENDPOINT, memo)
+        assert read.call_count == 1
+
+    assert again == first
+    assert after == parse_plant_status(changed, "plant", ENDPOINT)
+    assert after.modules[plug_id].on is not first.modules[plug_id].on

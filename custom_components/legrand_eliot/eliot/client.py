@@ -73,6 +73,7 @@ from .models import (
     PlantStatus,
     Program,
     Scene,
+    StatusMemo,
     Subscription,
     ThermostatMeasures,
     ThermostatStatus,
@@ -161,6 +162,10 @@ class EliotClient:
     _last_start: float = field(default=float("-inf"), init=False, repr=False)
     _own_session: bool = field(default=False, init=False, repr=False)
     _recent_tokens: list[str] = field(default_factory=list, init=False, repr=False)
+    # Each plant's last status answer, so that elements that did not change are not read again.
+    _status_memos: dict[str, StatusMemo] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         """Refuse a base URL or a subscription key that could never work."""
@@ -215,7 +220,10 @@ class EliotClient:
     async def hc_plant_status(self, plant_id: str) -> PlantStatus:
         """Return the state of every module of a plant in one call."""
         call = _Call("GET", HC_PLANT_STATUS, {"plantId": plant_id})
-        return parse_plant_status(await self._request(call), plant_id, call.endpoint)
+        memo = self._status_memos.setdefault(plant_id, {})
+        return parse_plant_status(
+            await self._request(call), plant_id, call.endpoint, memo
+        )
 
     async def hc_module_status(
         self, plant_id: str, module_id: str, kind: DeviceKind

@@ -383,6 +383,10 @@ def _lower_text(value: Any, what: str) -> str | None:
     return None if result is None else result.lower()
 
 
+# The elements of a plant's last status answer and what each was read as, by list and place.
+type StatusMemo = dict[tuple[str, int], tuple[Any, ModuleState]]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlantStatus:
     """The states of every module of a Home + Control plant that answered."""
@@ -397,21 +401,41 @@ class PlantStatus:
         return self.modules.get(module_id) or ModuleState.unknown(module_id, kind)
 
     @classmethod
-    def from_dict(cls, data: Any, plant_id: str) -> PlantStatus:
-        """Build the plant status from a `{"modules": {"plugs": [...], ...}}` answer."""
+    def from_dict(
+        cls, data: Any, plant_id: str, memo: StatusMemo | None = None
+    ) -> PlantStatus:
+        """
+        Build the plant status from a `{"modules": {"plugs": [...], ...}}` answer.
+
+        With a memo of the plant's previous answer, an element equal to the one at the same
+        place last time is not read again: reading is a pure function of the element, so its
+        state is the same. The memo then holds this answer's elements.
+        """
         lists = mapping(mapping(data, "plant status").get("modules"), "status modules")
         states: dict[str, ModuleState] = {}
+        seen: StatusMemo = {}
         for key, elements in lists.items():
             kind = STATUS_LIST_KINDS.get(str(key).lower(), DeviceKind.UNKNOWN)
-            for raw in optional_sequence(elements, f"{key} status list"):
-                # An element that names no module is skipped; the others are used.
-                state = lenient(
-                    plant_id,
-                    f"{key} element",
-                    partial(ModuleState.from_dict, raw, kind),
-                )
+            for index, raw in enumerate(
+                optional_sequence(elements, f"{key} status list")
+            ):
+                place = (str(key), index)
+                kept = None if memo is None else memo.get(place)
+                if kept is not None and kept[0] == raw:
+                    state: ModuleState | None = kept[1]
+                else:
+                    # An element that names no module is skipped; the others are used.
+                    state = lenient(
+                        plant_id,
+                        f"{key} element",
+                        partial(ModuleState.from_dict, raw, kind),
+                    )
                 if state is not None:
                     states[state.module_id] = state
+                    seen[place] = (raw, state)
+        if memo is not None:
+            memo.clear()
+            memo.update(seen)
         return cls(plant_id=plant_id, modules=states)
 
 
@@ -769,9 +793,11 @@ def parse_topology(data: Any, plant_id: str, endpoint: str) -> Topology:
     return guarded(endpoint, Topology.from_dict, data, plant_id)
 
 
-def parse_plant_status(data: Any, plant_id: str, endpoint: str) -> PlantStatus:
-    """Parse the whole-plant status of a Home + Control plant."""
-    return guarded(endpoint, PlantStatus.from_dict, data, plant_id)
+def parse_plant_status(
+    data: Any, plant_id: str, endpoint: str, memo: StatusMemo | None = None
+) -> PlantStatus:
+    """Parse the whole-plant status of a Home + Control plant (see `PlantStatus.from_dict`)."""
+    return guarded(endpoint, PlantStatus.from_dict, data, plant_id, memo)
 
 
 def parse_module_status(

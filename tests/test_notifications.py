@@ -1,0 +1,371 @@
+"""Tests that the coordinator tells only the entities whose device changed, and never misses one."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Generator
+import random
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.cover import DOMAIN as COVER_DOMAIN
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_OPEN_COVER, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.legrand_eliot.coordinator import TOPOLOGY_INTERVAL
+from custom_components.legrand_eliot.entity import EliotEntity
+from custom_components.legrand_eliot.push_health import PushState
+from simulator import SimulatedCloud
+from simulator.generate import generate_scenario
+
+from .polling import next_refresh, polling_coordinator
+from .test_state_writes import (
+    Writes,
+    account_entities,
+    device_entities,
+    energy_sensors,
+    entry_entities,
+    module_entities,
+    push_a_living_room_change,
+)
+from .test_webhook import LIVING, serve_home_assistant, setup_entry
+
+
+class Told:
+    """The entities the coordinator told of an update, by entity id."""
+
+    def __init__(self) -> None:
+        """Count nothing yet."""
+        self.count: Counter[str] = Counter()
+
+    def clear(self) -> None:
+        """Forget what was counted so far."""
+        self.count.clear()
+
+    @property
+    def entities(self) -> set[str]:
+        """Return every entity told since the last clear."""
+        return set(self.count)
+
+
+@pytest.fixture
+def told() -> Generator[Told]:
+    """Count the calls of every entity's update callback during a test."""
+    counter = Told()
+    original = EliotEntity._handle_coordinator_update
+
+    def counting(entity: EliotEntity) -> None:
+        """Count one call, then update as the entity does."""
+        counter.count[entity.entity_id] += 1
+        original(entity)
+
+    with patch.object(EliotEntity, "_handle_coordinator_update", counting):
+        yield counter
+
+
+def generated_plants(cloud: SimulatedCloud) -> list[Any]:
+    """Return the simulated Home + Control plants, in their order."""
+    return list(cloud.world.hc_plants.values())
+
+
+def module_of(plant: Any, device: str, hw_type: str | None = None) -> str:
+    """Return the id of the first module of a kind in a simulated plant."""
+    return next(
+        module_id
+        for module_id, module in plant.modules.items()
+        if module.device == device and (hw_type is None or module.hw_type == hw_type)
+    )
+
+
+def toggle(cloud: SimulatedCloud, module_id: str) -> None:
+    """Switch a light or a plug by hand: on if it is off, off if it is on."""
+    found = cloud.world.hc_module(module_id)
+    assert found is not None
+    cloud.physical(module_id, {"status": "off" if found[1].status == "on" else "on"})
+
+
+def drawing(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """Return the energy sensors of loads drawing power: told of each reading, as they grow."""
+    return {
+        entity_id
+        for entity_id in energy_sensors(hass, entry)
+        if (power := hass.states.get(entity_id.replace("_energy", "_power")))
+        is not None
+        and power.state not in {"0.0", STATE_UNAVAILABLE}
+    }
+
+
+def plant_entities(
+    hass: HomeAssistant, entry: MockConfigEntry, cloud: SimulatedCloud, plant: Any
+) -> set[str]:
+    """Return the entities of a plant's gateway and of every module of the plant."""
+    entities = device_entities(hass, entry, ("legrand_eliot", plant.id))
+    for module_id in plant.modules:
+        entities |= module_entities(hass, entry, module_id)
+    return entities
+
+
+@pytest.fixture
+def scenario() -> dict[str, Any]:
+    """Return an account of 4 plants of 30 modules and no thermostat."""
+    return generate_scenario(4, 30, thermostat_plants=0)
+
+
+async def test_a_refresh_tells_the_changed_module_only(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    told: Told,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """A light switched by hand: the refresh tells that light's entities, not its neighbours'.
+
+    The account's call counters are told of every update, and the energy totals of loads
+    drawing power of every reading; the plant's meter reads what the light drew.
+    """
+    coordinator = polling_coordinator(init_integration)
+    await next_refresh(hass, freezer, coordinator)
+    plant = generated_plants(cloud)[1]
+    light = module_of(plant, "light", "NLL")
+    meter = module_of(plant, "energymeter")
+    toggle(cloud, light)
+    growing = drawing(hass, init_integration)
+    told.clear()
+    await next_refresh(hass, freezer, coordinator)
+    light_entities = module_entities(hass, init_integration, light)
+    assert light_entities <= told.entities
+    assert told.entities - growing <= light_entities | module_entities(
+        hass, init_integration, meter
+    ) | account_entities(hass, init_integration)
+    assert max(told.count.values()) == 1
+
+
+async def test_a_refresh_where_nothing_changed_tells_only_the_account(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    told: Told,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Nobody touched anything: of hundreds of entities, few are told.
+
+    The call counters are told, and the energy totals of the loads drawing power, which grow.
+    """
+    coordinator = polling_coordinator(init_integration)
+    await next_refresh(hass, freezer, coordinator)
+    growing = drawing(hass, init_integration)
+    told.clear()
+    await next_refresh(hass, freezer, coordinator)
+    everything = entry_entities(hass, init_integration)
+    assert len(everything) > 250
+    assert growing
+    assert told.entities == account_entities(hass, init_integration) | growing
+    assert len(told.entities) < len(everything) / 5
+
+
+async def test_a_plant_going_offline_tells_all_its_entities(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    told: Told,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """A gateway that stops answering: every entity of its plant is told and unavailable."""
+    coordinator = polling_coordinator(init_integration)
+    await next_refresh(hass, freezer, coordinator)
+    plant = generated_plants(cloud)[2]
+    plant.online = False
+    growing = drawing(hass, init_integration)
+    told.clear()
+    await next_refresh(hass, freezer, coordinator)
+    entities = plant_entities(hass, init_integration, cloud, plant)
+    assert entities <= told.entities
+    assert (
+        told.entities <= entities | account_entities(hass, init_integration) | growing
+    )
+    light = module_of(plant, "light")
+    for entity_id in module_entities(hass, init_integration, light):
+        assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+    plant.online = True
+    told.clear()
+    await next_refresh(hass, freezer, coordinator)
+    assert entities <= told.entities
+    for entity_id in module_entities(hass, init_integration, light):
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
+
+
+async def test_a_topology_read_tells_everyone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    told: Told,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The plants and their topologies read again: every entity is told."""
+    coordinator = polling_coordinator(init_integration)
+    await next_refresh(hass, freezer, coordinator)
+    told.clear()
+    freezer.tick(TOPOLOGY_INTERVAL)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert told.entities == entry_entities(hass, init_integration)
+
+
+async def test_a_failed_refresh_tells_everyone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    told: Told,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """Every plant unreachable at once, then back: every entity is told both times."""
+    coordinator = polling_coordinator(init_integration)
+    await next_refresh(hass, freezer, coordinator)
+    told.clear()
+    coordinator.async_set_update_error(RuntimeError("down"))
+    await hass.async_block_till_done()
+    everything = entry_entities(hass, init_integration)
+    assert told.entities == everything
+    told.clear()
+    await next_refresh(hass, freezer, coordinator)
+    assert told.entities == everything
+    assert coordinator.last_update_success
+
+
+async def test_a_failing_listener_leaves_the_others_told(
+    hass: HomeAssistant,
+    told: Told,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A listener that raises is logged; the listeners after it are still told."""
+    coordinator = init_integration.runtime_data.coordinator
+    after: list[bool] = []
+
+    def broken() -> None:
+        """Fail, as a faulty listener would."""
+        raise RuntimeError("broken listener")
+
+    init_integration.async_on_unload(coordinator.async_add_listener(broken))
+    init_integration.async_on_unload(
+        coordinator.async_add_listener(lambda: after.append(True))
+    )
+    told.clear()
+    coordinator.async_update_all_listeners()
+    await hass.async_block_till_done()
+    assert after == [True]
+    assert told.entities == entry_entities(hass, init_integration)
+    assert "Unexpected error updating listener" in caplog.text
+
+
+async def test_a_shutter_that_did_not_move_ends_its_estimate(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+) -> None:
+    """A shutter sent up but held closed by hand: the next reading, unchanged, shows it closed."""
+    coordinator = polling_coordinator(init_integration)
+    plant = generated_plants(cloud)[0]
+    shutter = module_of(plant, "automation")
+    cloud.physical(shutter, {"level": 0})
+    await next_refresh(hass, freezer, coordinator)
+    (entity_id,) = (
+        entity_id
+        for entity_id in module_entities(hass, init_integration, shutter)
+        if entity_id.startswith("cover.")
+    )
+    assert hass.states.get(entity_id).attributes["current_position"] == 0
+    await hass.services.async_call(
+        COVER_DOMAIN, SERVICE_OPEN_COVER, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    cloud.physical(shutter, {"level": 0})
+    freezer.tick(60)
+    await next_refresh(hass, freezer, coordinator)
+    assert hass.states.get(entity_id).attributes["current_position"] == 0
+
+
+class TestRandomChanges:
+    """An account of plants and thermostats changed at random."""
+
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        """Return an account of 3 plants of 20 modules and 4 thermostats."""
+        return generate_scenario(3, 20, thermostat_plants=1, thermostats=4)
+
+    async def test_random_changes_are_never_missed(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        init_integration: MockConfigEntry,
+        cloud: SimulatedCloud,
+    ) -> None:
+        """Random changes by hand, gateways lost and back: no entity misses one.
+
+        After each refresh, telling every entity again changes nothing: no entity missed a
+        change that concerned it.
+        """
+        coordinator = polling_coordinator(init_integration)
+        writes = Writes(hass)
+        init_integration.async_on_unload(writes.stop)
+        rng = random.Random(13)
+        plants = generated_plants(cloud)
+        devices = [
+            (module_id, module.device)
+            for plant in plants
+            for module_id, module in plant.modules.items()
+            if module.device in {"light", "plug", "automation"}
+        ] + [
+            (module_id, "thermostat")
+            for plant in cloud.world.smarther_plants.values()
+            for module_id in plant.thermostats
+        ]
+        for _round in range(12):
+            for module_id, device in rng.sample(devices, rng.randint(0, 6)):
+                if device == "automation":
+                    cloud.physical(module_id, {"level": rng.choice((0, 40, 100))})
+                elif device == "thermostat":
+                    point = rng.choice((18.0, 19.5, 21.0))
+                    cloud.physical(module_id, {"mode": "manual", "setPoint": point})
+                else:
+                    cloud.physical(module_id, {"status": rng.choice(("on", "off"))})
+            if rng.random() < 0.3:
+                plant = rng.choice(plants)
+                plant.online = not plant.online
+            await next_refresh(hass, freezer, coordinator)
+            writes.clear()
+            coordinator.async_update_all_listeners()
+            await hass.async_block_till_done()
+            assert writes.written == set()
+
+
+class TestThermostats:
+    """The demo account, whose thermostats push their changes."""
+
+    @pytest.fixture
+    def scenario(self) -> str:
+        """Return the demo account."""
+        return "demo"
+
+    async def test_a_pushed_change_tells_that_thermostat_only(
+        self,
+        hass: HomeAssistant,
+        credentials: None,
+        hass_client_no_auth: ClientSessionGenerator,
+        config_entry: MockConfigEntry,
+        cloud: SimulatedCloud,
+        sim: TestClient,
+        told: Told,
+    ) -> None:
+        """A thermostat changed by hand and pushed: its entities are told, no other device's."""
+        await serve_home_assistant(hass, hass_client_no_auth)
+        await setup_entry(hass, config_entry)
+        assert config_entry.runtime_data.coordinator.push.state is PushState.ACTIVE
+        told.clear()
+        await push_a_living_room_change(hass, cloud, sim)
+        thermostat = module_entities(hass, config_entry, LIVING)
+        assert thermostat <= told.entities
+        assert told.entities <= thermostat | account_entities(hass, config_entry)
