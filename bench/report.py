@@ -52,10 +52,10 @@ def _sides(run: RunResult) -> tuple[tuple[str, SideResult], ...]:
 
 
 def budget_table(runs: Sequence[RunResult]) -> list[str]:
-    """Return the table of calls: a day, refused, blind time, setup and commands."""
+    """Return the table of calls: a day, refused, blind time, setup, restart and commands."""
     lines = [
-        "| account | push | side | calls a day | 403s | blind minutes (from) | setup calls | calls per command | refreshes |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| account | push | side | calls a day | 403s | blind minutes (from) | setup calls | restart calls | calls per command | refreshes |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         for name, side in _sides(run):
@@ -66,7 +66,8 @@ def budget_table(runs: Sequence[RunResult]) -> list[str]:
             )
             lines.append(
                 f"| {run.account} | {_push(run)} | {name} | {side.calls} | {side.refused} "
-                f"| {blind} | {side.setup_calls} | {_number(side.calls_per_command)} "
+                f"| {blind} | {side.setup_calls} | {side.restart_calls} "
+                f"| {_number(side.calls_per_command)} "
                 f"| {side.refreshes} |"
             )
     return lines

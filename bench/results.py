@@ -20,6 +20,7 @@ class SideResult:
     hourly_staleness: list[float | None] = field(default_factory=list)
     series: CallSeries = field(default_factory=CallSeries)
     setup_calls: int = 0
+    restart_calls: int = 0
     calls_per_command: float | None = None
     refreshes: int = 0
     writes_per_refresh: float | None = None

@@ -16,6 +16,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .account_store import AccountStore
 from .cloud import api_base_url
 from .const import (
     CONF_DAILY_BUDGET,
@@ -52,11 +53,20 @@ async def async_setup_entry(
     client.on_auth_failure = lambda _err: entry.async_start_reauth(hass)
     await coordinator.async_restore_budget()
     entry.async_on_unload(coordinator.async_save_budget_now)
-    await coordinator.async_config_entry_first_refresh()
+    # With the account kept from the last run, entities come at once (unavailable until the
+    # first poll), and that first refresh only polls; without it, the first refresh reads it.
+    restored = await coordinator.async_restore_account()
+    if not restored:
+        await coordinator.async_config_entry_first_refresh()
+    entry.async_on_unload(coordinator.async_save_account_now)
 
     entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
     entry.runtime_data.push = async_setup_push(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if restored:
+        entry.async_create_task(
+            hass, coordinator.async_refresh(), "legrand_eliot first refresh"
+        )
     return True
 
 
@@ -109,10 +119,11 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: LegrandEliotConfigEntry
 ) -> None:
-    """Forget the stored call budget of a removed entry, and clean up its push."""
+    """Forget the stored call budget and account of a removed entry, and clean up its push."""
     await Store[dict[str, object]](
         hass, 1, budget_store_key(entry.entry_id)
     ).async_remove()
+    await AccountStore(hass, entry.entry_id).async_remove()
 
     async def client() -> EliotClient:
         """Build a client, only when subscriptions are left to delete."""

@@ -46,9 +46,3 @@ class AbsenceTracker:
         for device_id in gone:
             del self.absent[device_id]
         return gone
-
-    def next_check(self) -> datetime | None:
-        """Return when a read could prove the oldest pending absence; None when none is."""
-        if not self.absent:
-            return None
-        return min(absence.since for absence in self.absent.values()) + ABSENT_FOR

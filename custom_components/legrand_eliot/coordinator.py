@@ -22,7 +22,8 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .absence import AbsenceTracker
+from .absence import ABSENT_FOR, AbsenceTracker
+from .account_store import AccountStore, encode
 from .changes import ChangeTracker
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
@@ -135,18 +136,23 @@ class _TopologyRead:
     """
 
     missing: set[str] = field(default_factory=set)
+    # The ids the successful reads listed: only these are proven present.
+    seen: set[str] = field(default_factory=set)
     complete: bool = True
 
     def missing_from(self, old: Topology, new: Topology) -> None:
         """Note the modules a successful topology read no longer lists."""
         self.missing.update(module.id for module in old.modules)
         self.missing.difference_update(module.id for module in new.modules)
+        self.seen.update(module.id for module in new.modules)
 
     def plants_missing(
         self, old: Mapping[str, HomeControlPlant | SmartherPlant], listed: Iterable[str]
     ) -> None:
         """Note the plants (and their modules) a successful plants list no longer lists."""
-        for plant_id in set(old) - set(listed):
+        listed = set(listed)
+        self.seen.update(listed)
+        for plant_id in set(old) - listed:
             self.missing.add(plant_id)
             self.missing.update(module.id for module in old[plant_id].topology.modules)
 
@@ -175,6 +181,40 @@ def _retain(old: EliotData, data: EliotData, keep: set[str]) -> None:
                 plant.topology = replace(
                     plant.topology, modules=plant.topology.modules + kept
                 )
+
+
+def _plants(data: EliotData) -> dict[str, HomeControlPlant | SmartherPlant]:
+    """Return every plant of the account, of both APIs, by id."""
+    return {**data.home_control, **data.smarther}
+
+
+def _module_ids(data: EliotData) -> set[str]:
+    """Return the ids of the modules the account's plants hold."""
+    return {
+        module.id
+        for plant in _plants(data).values()
+        for module in plant.topology.modules
+    }
+
+
+def _plant_read_calls(plant: HomeControlPlant | SmartherPlant) -> int:
+    """Return the calls of one plant's read: topology and scenes, or topology and programs."""
+    if isinstance(plant, HomeControlPlant):
+        return 2
+    return 1 + len(plant.topology.modules)
+
+
+def _reads_before(read_at: datetime | None, moment: datetime) -> int:
+    """Return how many reads on the topology schedule fall before a moment (now, if never)."""
+    if read_at is None:
+        return 1
+    due = read_at + TOPOLOGY_INTERVAL
+    return max(0, math.ceil((moment - due) / TOPOLOGY_INTERVAL))
+
+
+def _empty_topology(plant: Plant) -> Topology:
+    """Return the topology of a plant not read yet."""
+    return Topology(plant_id=plant.id, name=plant.name, ambients=(), modules=())
 
 
 def _account_errors[**P, T](
@@ -245,6 +285,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, budget_store_key(config_entry.entry_id)
         )
+        self._account = AccountStore(hass, config_entry.entry_id)
         self._hc_read_at: datetime | None = None
         self._smarther_read_at: datetime | None = None
         self._hc_retry_at: datetime | None = None
@@ -255,6 +296,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         # Plants whose status named a module the topology lacks, and the last read for them.
         self._topology_wanted: set[str] = set()
         self._unknown_read_at: datetime | None = None
+        # When a plant whose topology read failed may be tried again.
+        self._topology_retry_at: dict[str, datetime] = {}
         self._absence = AbsenceTracker()
         # What is logged as unavailable, by key, with the name the log used.
         self._unavailable_logged: dict[str, str] = {}
@@ -279,6 +322,28 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         """Restore what was spent today, so a restart does not forget it."""
         if (stored := await self._store.async_load()) is not None:
             self.budget.restore(stored)
+
+    async def async_restore_account(self) -> bool:
+        """Show the account as last read, so entities exist before the first poll.
+
+        Only the structure comes back: every state is unknown (its entity unavailable) until
+        the first refresh polls it, and the topology schedule goes on from the kept read times.
+        """
+        if (restored := await self._account.async_load()) is None:
+            return False
+        self.data = restored.data
+        self._hc_read_at = restored.hc_read_at
+        self._smarther_read_at = restored.smarther_read_at
+        return True
+
+    def _account_snapshot(self, data: EliotData) -> Callable[[], dict[str, Any]]:
+        """Return what writes the account's structure and read times as they are when saved."""
+        return lambda: encode(data, self._hc_read_at, self._smarther_read_at)
+
+    async def async_save_account_now(self) -> None:
+        """Write the account's structure at once (on unload), if any was read."""
+        if self.data is not None:
+            await self._account.async_save_now(self._account_snapshot(self.data))
 
     def save_budget(self) -> None:
         """Persist the budget soon (batched with other changes of the same moment)."""
@@ -360,8 +425,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self.budget.floor_calls_per_hour = sum(s.cost for s in sources) + math.ceil(
             topology / (TOPOLOGY_INTERVAL / timedelta(hours=1))
         )
+        # The topology reads until the reset, those of the next refresh included.
         allowance = self.budget.polling_allowance(
-            set_aside=topology * self._topology_reads_before(self.budget.reset_at)
+            set_aside=self._topology_set_aside(data, self.budget.reset_at)
+            + self._topology_calls(data)
         )
         self.schedule.plan(sources, allowance, now, self.budget.reset_at)
         dues = [self._due_at(data, source.key) for source in sources]
@@ -480,16 +547,23 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     @staticmethod
     def _whole_topology_calls(data: EliotData) -> int:
         """Return the calls of a whole topology read: both lists, each plant, each program list."""
-        calls = 2 + 2 * len(data.home_control) + len(data.smarther)
-        return calls + sum(len(p.topology.modules) for p in data.smarther.values())
+        return 2 + sum(_plant_read_calls(plant) for plant in _plants(data).values())
 
-    def _topology_reads_before(self, moment: datetime) -> int:
-        """Return how many scheduled topology reads fall before a moment."""
-        read_at = [t for t in (self._hc_read_at, self._smarther_read_at) if t]
-        if not read_at:
-            return 1
-        due = min(read_at) + TOPOLOGY_INTERVAL
-        return max(0, math.ceil((moment - due) / TOPOLOGY_INTERVAL))
+    def _topology_set_aside(self, data: EliotData, moment: datetime) -> int:
+        """Return the calls of the topology reads that fall due before a moment.
+
+        Each plants list and each plant keeps its own read time: a plant read later in a
+        spread round falls due later in the next one, so each is counted by its own time. The
+        reads of the next refresh are left out: `calls_per_refresh` counts them already.
+        """
+        calls = _reads_before(self._hc_read_at, moment) + _reads_before(
+            self._smarther_read_at, moment
+        )
+        calls += sum(
+            _reads_before(plant.read_at, moment) * _plant_read_calls(plant)
+            for plant in _plants(data).values()
+        )
+        return max(0, calls - self._topology_calls(data))
 
     def _kept_fresh_by_push_key(self, data: EliotData, key: str) -> bool:
         """Return whether push keeps a source fresh (never a Home + Control plant)."""
@@ -505,71 +579,135 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         )
 
     def _topology_due(self) -> bool:
-        """Return whether either plants list and its topologies should be read now."""
+        """Return whether a plants list or a plant's topology should be read now."""
         now = dt_util.utcnow()
-        return self._hc_due(now) or self._smarther_due(now)
+        data = self.data if self.data is not None else EliotData()
+        return (
+            self._hc_due(now)
+            or self._smarther_due(now)
+            or bool(self._plants_to_read(data, now))
+        )
 
-    def _absence_check_due(self, now: datetime) -> bool:
-        """Return whether a read could now prove that a device missing since is gone."""
-        check = self._absence.next_check()
-        return check is not None and now >= check
+    def _list_proof_due(self, now: datetime) -> bool:
+        """Return whether a plants list could now prove that a plant or stray device is gone.
+
+        A module missing from its plant's topology is proven by that plant's own read.
+        """
+        if not self._absence.absent:
+            return False
+        held = set() if self.data is None else _module_ids(self.data)
+        return any(
+            now >= absence.since + ABSENT_FOR
+            for device_id, absence in self._absence.absent.items()
+            if device_id not in held
+        )
 
     def _hc_due(self, now: datetime) -> bool:
-        """Return whether the Home + Control plants and topologies should be read now."""
+        """Return whether the Home + Control plants list should be read now."""
         return (
             self._hc_read_at is None
             or now - self._hc_read_at >= TOPOLOGY_INTERVAL
             or (self._hc_retry_at is not None and now >= self._hc_retry_at)
-            or (
-                bool(self._topology_wanted)
-                and (
-                    self._unknown_read_at is None
-                    or now - self._unknown_read_at >= UNKNOWN_MODULE_INTERVAL
-                )
-            )
-            or self._absence_check_due(now)
+            or self._list_proof_due(now)
         )
 
     def _smarther_due(self, now: datetime) -> bool:
-        """Return whether the Smarther plants and topologies should be read now."""
+        """Return whether the Smarther plants list should be read now."""
         return (
             self._smarther_read_at is None
             or now - self._smarther_read_at >= TOPOLOGY_INTERVAL
             or (self._smarther_retry_at is not None and now >= self._smarther_retry_at)
-            or self._absence_check_due(now)
+            or self._list_proof_due(now)
+        )
+
+    def _plants_to_read(self, data: EliotData, now: datetime) -> list[str]:
+        """
+        Return the plants whose topology a refresh now reads: each new one, and one more.
+
+        A plant never read is read at once. Of the others one per refresh, so that a large
+        account's topology is read over several refreshes instead of in one burst: first one
+        whose status named a module its topology lacks (at most hourly), then one holding a
+        device that a read could now prove gone, then the one read longest ago once the
+        topology interval has passed. A plant whose read failed waits before it is tried again;
+        a plant that may have left the account is left to the plants list.
+        """
+        plants = {
+            plant_id: plant
+            for plant_id, plant in _plants(data).items()
+            if plant_id not in self._absence.absent
+            and now >= self._topology_retry_at.get(plant_id, now)
+        }
+        new = [plant_id for plant_id, plant in plants.items() if plant.read_at is None]
+        read = {
+            plant_id: plant.read_at
+            for plant_id, plant in plants.items()
+            if plant.read_at is not None
+        }
+        unknown_allowed = (
+            self._unknown_read_at is None
+            or now - self._unknown_read_at >= UNKNOWN_MODULE_INTERVAL
+        )
+        wanted = [p for p in read if unknown_allowed and p in self._topology_wanted]
+        proving = [
+            p for p in read if self._absence.absent and self._proof_due(plants[p], now)
+        ]
+        stale = sorted(
+            (p for p, read_at in read.items() if now - read_at >= TOPOLOGY_INTERVAL),
+            key=read.__getitem__,
+        )
+        return new + [*wanted, *proving, *stale][:1]
+
+    def _proof_due(
+        self, plant: HomeControlPlant | SmartherPlant, now: datetime
+    ) -> bool:
+        """Return whether a read of this plant could now prove one of its modules gone."""
+        absent = self._absence.absent
+        return any(
+            now >= absent[module.id].since + ABSENT_FOR
+            for module in plant.topology.modules
+            if module.id in absent
         )
 
     def _topology_calls(self, data: EliotData) -> int:
         """Return what the topology reads due at the next refresh will cost."""
         now = dt_util.utcnow()
-        calls = 0
-        if self._hc_due(now):
-            calls += 1 + 2 * len(data.home_control)
-        if self._smarther_due(now):
-            calls += 1 + sum(
-                1 + len(plant.topology.modules) for plant in data.smarther.values()
-            )
-        return calls
+        calls = int(self._hc_due(now)) + int(self._smarther_due(now))
+        plants = _plants(data)
+        return calls + sum(
+            _plant_read_calls(plants[plant_id])
+            for plant_id in self._plants_to_read(data, now)
+        )
 
     async def _async_read_topology(self, old: EliotData) -> EliotData:
         """Read the plants lists and topologies that are due; an error never means gone."""
         now = dt_util.utcnow()
-        data = EliotData(home_control=old.home_control, smarther=old.smarther)
+        # New mappings: a plant read now must not replace the one `old` keeps to compare.
+        data = EliotData(
+            home_control=dict(old.home_control), smarther=dict(old.smarther)
+        )
         reading = _TopologyRead()
         if self._hc_due(now):
             data.home_control = await self._async_read_home_control(old, reading, now)
         if self._smarther_due(now):
             data.smarther = await self._async_read_smarther(old, reading, now)
+        for plant_id in self._plants_to_read(data, now):
+            await self._async_read_plant(data, plant_id, reading, now)
+        # Only a plant read whole at least once speaks for the devices it holds.
+        reading.complete = reading.complete and all(
+            plant.read_at is not None for plant in _plants(data).values()
+        )
         self._settle_absences(old, data, reading, now)
+        # What was read, and when, is kept: the next start shows it without reading it again.
+        self._account.save_soon(self._account_snapshot(data))
         return data
 
     async def _async_read_home_control(
         self, old: EliotData, reading: _TopologyRead, now: datetime
     ) -> dict[str, HomeControlPlant]:
-        """Read the Home + Control plants and their topologies; keep what a failure hides."""
-        if self._topology_wanted:
-            self._unknown_read_at = now
-        self._topology_wanted.clear()
+        """Read the Home + Control plants list; keep what a failure hides.
+
+        A plant listed for the first time gets an empty topology, read in the same refresh.
+        """
         self._hc_read_at = now
         try:
             hc_plants = await self.client.hc_plants()
@@ -577,23 +715,20 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             raise
         except EliotNotFoundError as err:
             self._hc_list_failed(reading, now, err, not_found=True)
-            return old.home_control
+            return dict(old.home_control)
         except EliotError as err:
             self._hc_list_failed(reading, now, err, not_found=False)
-            return old.home_control
+            return dict(old.home_control)
         self._hc_retry_at = self._hc_not_found_since = None
         self._hc_failures = 0
         self._log_recovered(HC_PLANTS_KEY)
         clear_issue(self.hass, self.config_entry, ISSUE_HOME_CONTROL_RETIRED)
-        result: dict[str, HomeControlPlant] = {}
-        for plant in hc_plants:
-            previous = old.home_control.get(plant.id)
-            hc_plant, listed = await self._async_home_control_topology(plant, previous)
-            result[plant.id] = hc_plant
-            if listed and previous is not None:
-                reading.missing_from(previous.topology, hc_plant.topology)
-            elif not listed:
-                reading.complete = False
+        result = {
+            plant.id: HomeControlPlant(plant, _empty_topology(plant))
+            if (previous := old.home_control.get(plant.id)) is None
+            else replace(previous, plant=plant)
+            for plant in hc_plants
+        }
         reading.plants_missing(old.home_control, result)
         return result
 
@@ -628,10 +763,39 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             )
             self._hc_retry_at = None
 
+    async def _async_read_plant(
+        self, data: EliotData, plant_id: str, reading: _TopologyRead, now: datetime
+    ) -> None:
+        """Read one plant's topology (and scenes, or programs); a failure is retried later."""
+        if plant_id in self._topology_wanted:
+            self._topology_wanted.discard(plant_id)
+            self._unknown_read_at = now
+        old: HomeControlPlant | SmartherPlant
+        read: HomeControlPlant | SmartherPlant | None
+        if (hc_plant := data.home_control.get(plant_id)) is not None:
+            old = hc_plant
+            read = hc_read = await self._async_home_control_topology(hc_plant, now)
+            if hc_read is not None:
+                data.home_control[plant_id] = hc_read
+        else:
+            old = smarther_plant = data.smarther[plant_id]
+            read = smarther_read = await self._async_smarther_topology(
+                smarther_plant, now
+            )
+            if smarther_read is not None:
+                data.smarther[plant_id] = smarther_read
+        if read is None:
+            reading.complete = False
+            self._topology_retry_at[plant_id] = now + FAILED_LIST_RETRY
+            return
+        self._topology_retry_at.pop(plant_id, None)
+        reading.missing_from(old.topology, read.topology)
+
     async def _async_home_control_topology(
-        self, plant: Plant, old: HomeControlPlant | None
-    ) -> tuple[HomeControlPlant, bool]:
-        """Read a plant's topology and scenes; keep the old ones on failure (False)."""
+        self, old: HomeControlPlant, now: datetime
+    ) -> HomeControlPlant | None:
+        """Read a plant's topology and scenes; None when it failed (the old ones stay)."""
+        plant = old.plant
         try:
             topology = await self.client.hc_topology(plant.id)
             scenes = await self.client.hc_scenes(plant.id)
@@ -639,26 +803,13 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             raise
         except EliotError as err:
             self._plant_failed(plant.id, plant.name, err)
-            if old is not None:
-                return HomeControlPlant(
-                    plant, old.topology, old.scenes, old.status, old.available
-                ), False
-            return HomeControlPlant(
-                plant,
-                Topology(plant_id=plant.id, name=plant.name, ambients=(), modules=()),
-            ), False
-        return HomeControlPlant(
-            plant,
-            topology,
-            scenes,
-            old.status if old else None,
-            old.available if old else False,
-        ), True
+            return None
+        return replace(old, topology=topology, scenes=scenes, read_at=now)
 
     async def _async_read_smarther(
         self, old: EliotData, reading: _TopologyRead, now: datetime
     ) -> dict[str, SmartherPlant]:
-        """Read the Smarther plants and their thermostats; keep what a failure hides."""
+        """Read the Smarther plants list; keep what a failure hides."""
         self._smarther_read_at = now
         smarther_plants = await self._async_smarther_call(
             SMARTHER_PLANTS_KEY, self.client.smarther_plants
@@ -669,59 +820,45 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             self._smarther_retry_at = now + (
                 FAILED_LIST_RETRY if old.smarther else timedelta()
             )
-            return old.smarther
+            return dict(old.smarther)
         self._smarther_retry_at = None
         self._log_recovered(SMARTHER_PLANTS_KEY)
-        result: dict[str, SmartherPlant] = {}
-        for plant in smarther_plants:
-            previous = old.smarther.get(plant.id)
-            smarther_plant, listed = await self._async_smarther_topology(
-                plant, previous
-            )
-            result[plant.id] = smarther_plant
-            if listed and previous is not None:
-                reading.missing_from(previous.topology, smarther_plant.topology)
-            elif not listed:
-                reading.complete = False
+        result = {
+            plant.id: SmartherPlant(plant, _empty_topology(plant))
+            if (previous := old.smarther.get(plant.id)) is None
+            else replace(previous, plant=plant)
+            for plant in smarther_plants
+        }
         reading.plants_missing(old.smarther, result)
         return result
 
     async def _async_smarther_topology(
-        self, plant: Plant, old: SmartherPlant | None
-    ) -> tuple[SmartherPlant, bool]:
-        """Read a Smarther plant's thermostats and their programs; False when it failed."""
-        result = SmartherPlant(
-            plant,
-            old.topology
-            if old
-            else Topology(plant_id=plant.id, name=plant.name, ambients=(), modules=()),
-        )
-        if old is not None:
-            result.thermostats = old.thermostats
-            result.programs = old.programs
-            result.unavailable = old.unavailable
-            result.updated = old.updated
-            result.shown_at = old.shown_at
+        self, old: SmartherPlant, now: datetime
+    ) -> SmartherPlant | None:
+        """Read a Smarther plant's thermostats and their programs; None when it failed."""
+        plant = old.plant
         topology = await self._async_smarther_call(
             plant.id, self.client.smarther_topology, plant.id
         )
         if topology is None:
-            return result, False
-        result.topology = topology
+            return None
+        # The thermostats' states, programs and times stay; a program list that fails too.
+        result = replace(old, topology=topology, read_at=now)
         for module in topology.modules:
             programs = await self._async_smarther_call(
                 module.id, self.client.program_list, plant.id, module.id
             )
             if programs is not None:
                 result.programs[module.id] = programs
-        return result, True
+        return result
 
     def _settle_absences(
         self, old: EliotData, data: EliotData, reading: _TopologyRead, now: datetime
     ) -> None:
         """Count absences seen by successful reads; keep devices not proven gone yet."""
         present = data.device_ids()
-        self._absence.seen(present)
+        # Devices kept from earlier reads are neither seen nor missed by this one.
+        self._absence.seen(reading.seen)
         missing = set(reading.missing)
         if reading.complete:
             # A complete listing also speaks for devices known only to the registry.

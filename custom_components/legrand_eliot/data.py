@@ -57,6 +57,8 @@ class HomeControlPlant:
     status: PlantStatus | None = None
     # False while the gateway does not answer: all of its modules are unavailable then.
     available: bool = False
+    # When the topology and scenes were last read whole (UTC); None until they were.
+    read_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -77,6 +79,8 @@ class SmartherPlant:
     # The plant's offset from UTC, from its thermostats' own timestamps: thermostats take
     # times in the plant's own time. None until a timestamp with an offset was seen.
     utc_offset: timedelta | None = None
+    # When the thermostats and their programs were last read (UTC); None until they were.
+    read_at: datetime | None = None
 
     @property
     def zone(self) -> tzinfo:

@@ -21,6 +21,7 @@ def _side(mean: float, *, calls: int = 400, refused: int = 0) -> SideResult:
         hourly_staleness=[mean] * 24,
         series=CallSeries([0.0, 3600.0], [0, calls]),
         setup_calls=8,
+        restart_calls=2,
         calls_per_command=1.0,
         refreshes=200,
         writes_per_refresh=3.0,
@@ -94,6 +95,6 @@ def test_report_has_every_table_and_the_plot() -> None:
         [_run("S", _side(100.0), _side(150.0), 0.05)], seed=7, plot="benchmarks.png"
     )
     assert "seed 7" in text
-    assert "| S | off | ours | 400 | 0 | 0 | 8 | 1.0 | 200 |" in text
+    assert "| S | off | ours | 400 | 0 | 0 | 8 | 2 | 1.0 | 200 |" in text
     assert "| S | off | baseline |" in text
     assert "![Calls spent and staleness over the day](benchmarks.png)" in text
