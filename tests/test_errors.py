@@ -35,6 +35,7 @@ from .polling import next_refresh, polling_coordinator
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
 PLANT_STATUS = "/hc/api/v1.0/plants/" + HC_PLANT
+PLANT_ROUTE = "/hc/api/v1.0/plants/{plantId}"
 
 
 async def fault(sim: TestClient, **body: Any) -> None:
@@ -573,6 +574,9 @@ async def test_a_plant_that_leaves_the_account_asks_no_sign_in(
 
     for plant_id in (HC_PLANT, thermostat_plant):
         await sim.post(f"/_sim/plants/{plant_id}/member", json={"member": True})
+    # Left out of their plants lists, they are seen back at the lists' next read, an hour on.
+    freezer.tick(timedelta(hours=1))
+    await next_refresh(hass, freezer, coordinator)
     await next_refresh(hass, freezer, coordinator)
 
     assert hass.states.get(plug).state != STATE_UNAVAILABLE
@@ -580,3 +584,60 @@ async def test_a_plant_that_leaves_the_account_asks_no_sign_in(
         state.state != STATE_UNAVAILABLE for state in hass.states.async_all("climate")
     )
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
+@pytest.mark.parametrize("returns", [False, True], ids=["gone", "back"])
+async def test_a_plant_that_left_is_not_polled_and_goes_once_proven_gone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    returns: bool,
+) -> None:
+    """
+    A refused plant has its plants list read at once; left out of it, it is polled no more.
+
+    An hour later a second list read proves it gone and its devices are removed; had it come
+    back, that read shows it again and it is polled and shown as before.
+    """
+    coordinator = polling_coordinator(init_integration)
+    registry = dr.async_get(hass)
+    plug = plug_entity(hass)
+
+    def status_reads() -> int:
+        return int(cloud.counters["by_endpoint"].get(f"GET {PLANT_ROUTE}", 0))
+
+    def plants_list_reads() -> int:
+        return int(cloud.counters["by_endpoint"].get("GET /hc/api/v1.0/plants", 0))
+
+    await sim.post(f"/_sim/plants/{HC_PLANT}/member", json={"member": False})
+    await next_refresh(hass, freezer, coordinator)
+    lists = plants_list_reads()
+    await next_refresh(hass, freezer, coordinator)
+    assert plants_list_reads() == lists + 1
+    reads = status_reads()
+    await next_refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
+    assert status_reads() == reads
+    assert hass.states.get(plug).state == STATE_UNAVAILABLE
+
+    if returns:
+        await sim.post(f"/_sim/plants/{HC_PLANT}/member", json={"member": True})
+    freezer.tick(timedelta(hours=1))
+    await next_refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
+
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    device = registry.async_get_device_by_identifier(
+        (DOMAIN, HC_PLANT), init_integration.entry_id
+    )
+    if returns:
+        assert device is not None
+        assert status_reads() > reads
+        assert hass.states.get(plug).state != STATE_UNAVAILABLE
+    else:
+        assert device is None
+        assert hass.states.get(plug) is None or (
+            hass.states.get(plug).state == STATE_UNAVAILABLE
+        )

@@ -30,6 +30,7 @@ from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
 from .eliot import EliotClient, QuotaBudget
 from .eliot.const import DEFAULT_RESERVE_FRACTION, MIN_REFRESH_INTERVAL
 from .eliot.exceptions import (
+    EliotAccessDeniedError,
     EliotAppPasswordExpiredError,
     EliotAuthError,
     EliotCommandBudgetError,
@@ -290,6 +291,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._smarther_read_at: datetime | None = None
         self._hc_retry_at: datetime | None = None
         self._smarther_retry_at: datetime | None = None
+        # Plants that refused the account (a 401 a fresh token did not cure while the plants
+        # list answered): no longer shared, most likely. Not polled while a plants list leaves
+        # them out, until that list lists them again or proves them gone.
+        self._denied: set[str] = set()
         # The first of an unbroken run of 404s on the Home + Control plants list.
         self._hc_not_found_since: datetime | None = None
         self._hc_failures = 0
@@ -903,6 +908,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         except EliotQuotaExceededError, EliotAuthError:
             raise
         except EliotError as err:
+            if isinstance(err, EliotAccessDeniedError):
+                self._plant_denied(what)
             self.last_errors[what] = str(err)
             self._log_unavailable(what, str(err))
             return None
@@ -916,6 +923,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         now = dt_util.utcnow()
         for hc_plant in data.home_control.values():
             key = hc_plant.plant.id
+            if self._left(key):
+                hc_plant.available = False
+                continue
             if not self._due_by(data, key, at):
                 continue
             try:
@@ -923,10 +933,13 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             except EliotQuotaExceededError, EliotAuthError:
                 raise
             except EliotError as err:
+                if isinstance(err, EliotAccessDeniedError):
+                    self._plant_denied(key)
                 self.schedule.read(key, now, None, _plant_prior(hc_plant))
                 self._plant_failed(hc_plant.plant.id, hc_plant.plant.name, err)
                 hc_plant.available = False
                 continue
+            self._denied.discard(key)
             self.schedule.read(
                 key, now, _module_changes(hc_plant, status), _plant_prior(hc_plant)
             )
@@ -938,6 +951,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 # A device the topology does not know yet: read the topology next time.
                 self._topology_wanted.add(hc_plant.plant.id)
         for plant in data.smarther.values():
+            if self._left(plant.plant.id):
+                plant.unavailable.update(module.id for module in plant.topology.modules)
+                continue
             for module in plant.topology.modules:
                 if not self._due_by(data, module.id, at):
                     if self._kept_fresh_by_push(plant, module.id):
@@ -959,8 +975,32 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     _thermostat_changes(plant, thermostat),
                     _THERMOSTAT_PRIOR,
                 )
+                self._denied.discard(plant.plant.id)
                 self._store_polled(plant, thermostat)
                 self._log_recovered(module.id)
+
+    def _left(self, plant_id: str) -> bool:
+        """Return whether a plant refused the account and the plants list left it out since."""
+        return plant_id in self._denied and plant_id in self._absence.absent
+
+    def _plant_denied(self, what: str) -> None:
+        """
+        Note a plant (or the plant of a thermostat) that refused the account.
+
+        Its plants list is read at the next refresh: a plant that left the account is then seen
+        missing, and is not polled again until a list shows it back or proves it gone.
+        """
+        plant_id = what
+        if self.data is not None and (found := self.data.thermostat(what)) is not None:
+            plant_id = found[0].plant.id
+        if plant_id in self._denied:
+            return
+        self._denied.add(plant_id)
+        now = dt_util.utcnow()
+        if self.data is not None and plant_id in self.data.smarther:
+            self._smarther_retry_at = now
+        else:
+            self._hc_retry_at = now
 
     def _remove_devices(self, gone: set[str]) -> None:
         """Remove the devices of plants and modules proven gone from the account."""
