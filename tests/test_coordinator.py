@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.coordinator import TOPOLOGY_INTERVAL
+from custom_components.legrand_eliot.poll_schedule import ChangeRate
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
@@ -501,3 +502,44 @@ async def test_reconfigure_of_a_loaded_entry_reloads_it_the_supported_way(
     await hass.async_block_till_done()
     assert result["reason"] == "reconfigure_successful"
     assert init_integration.state is ConfigEntryState.LOADED
+
+
+async def test_what_polling_learned_survives_a_reload_and_goes_with_the_entry(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A plant seen changing keeps its learned rate across a reload; removal forgets it."""
+    coordinator = polling_coordinator(init_integration)
+    plugs = [
+        module_id
+        for module_id, module in cloud.world.hc_plants[HC_PLANT].modules.items()
+        if module.device == "plug"
+    ]
+    for step in range(6):
+        for plug in plugs:
+            response = await sim.post(
+                f"/_sim/modules/{plug}/physical",
+                json={"status": "on" if step % 2 else "off"},
+            )
+            assert response.status == 200
+        await next_refresh(hass, freezer, coordinator)
+    learned = coordinator.schedule.rates[HC_PLANT].rate
+    # Every read saw every plug flip: far above what a plant starts from.
+    assert learned > 2 * ChangeRate(coordinator.schedule.rates[HC_PLANT].prior).rate
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    reloaded = init_integration.runtime_data.coordinator
+    assert reloaded is not coordinator
+    assert reloaded.schedule.rates[HC_PLANT].rate == learned
+    key = f"{DOMAIN}.{init_integration.entry_id}.learned"
+    assert key in hass_storage
+
+    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage

@@ -281,3 +281,72 @@ def test_the_schedule_never_spends_more_than_is_left_and_keeps_the_floor(
             moments.append(budget.reset_at)
             gaps = [b - a for a, b in itertools.pairwise(moments)]
             assert max(gaps) <= HOUR + timedelta(minutes=5)
+
+
+def _learned_schedule() -> PollSchedule:
+    """Return a schedule that learned a busy plant, a quiet one and an afternoon household."""
+    schedule = PollSchedule(zone=UTC)
+    start = datetime(2026, 11, 25, 14, tzinfo=UTC)
+    for step in range(1, 30):
+        moment = start + step * timedelta(minutes=10)
+        schedule.read("busy", moment, 3, prior=0.5)
+        schedule.read("quiet", moment, 0, prior=0.5)
+    return schedule
+
+
+def test_what_was_learned_comes_back_after_a_restart() -> None:
+    """A new schedule given what an earlier one learned rates and weighs exactly like it."""
+    learned = _learned_schedule()
+    restarted = PollSchedule(zone=UTC)
+
+    assert restarted.restore_learned(learned.learned()) == 0
+
+    for key in ("busy", "quiet"):
+        assert restarted.rate_of(key, 0.5).rate == learned.rates[key].rate
+    assert restarted.day.weights == learned.day.weights
+    assert restarted.day.weights != DEFAULT_PROFILE
+    assert restarted.day.decayed_at == learned.day.decayed_at
+
+
+def test_an_unusable_kept_value_leaves_the_others_learned() -> None:
+    """A damaged rate falls back to its prior alone; damaged hours leave the default profile."""
+    kept = _learned_schedule().learned()
+    kept["rates"]["quiet"] = ["many", 1.0]
+    kept["rates"][""] = [1.0, -1.0]
+    restarted = PollSchedule(zone=UTC)
+
+    assert restarted.restore_learned(kept) == 2
+    assert restarted.rate_of("busy", 0.5).rate > 0.5
+    assert restarted.rate_of("quiet", 0.5).rate == ChangeRate(0.5).rate
+    assert restarted.day.weights != DEFAULT_PROFILE
+
+    kept["hours"] = [1.0] * 23
+    assert PollSchedule(zone=UTC).restore_learned(kept) == 3
+    assert PollSchedule(zone=UTC).restore_learned({"version": 2}) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kept=st.recursive(
+        st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=25)
+            | st.dictionaries(
+                st.sampled_from(["version", "rates", "hours", "hours_at", "busy", "x"]),
+                inner,
+                max_size=5,
+            )
+        ),
+        max_leaves=60,
+    )
+)
+def test_any_damage_to_what_was_kept_is_caught(kept: object) -> None:
+    """Whatever the store holds, restoring never raises and leaves every weight sane."""
+    schedule = PollSchedule(zone=UTC)
+    schedule.restore_learned(kept)
+    schedule.restore_learned({"version": 1, "rates": kept, "hours": kept})
+    assert len(schedule.day.weights) == 24
+    assert all(math.isfinite(w) and w > 0 for w in schedule.day.weights)
+    assert all(
+        math.isfinite(rate.rate) and rate.rate > 0 for rate in schedule.rates.values()
+    )

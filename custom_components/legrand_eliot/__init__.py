@@ -24,7 +24,7 @@ from .const import (
     DEFAULT_DAILY_BUDGET,
     DOMAIN,
 )
-from .coordinator import LegrandEliotCoordinator, budget_store_key
+from .coordinator import LegrandEliotCoordinator, budget_store_key, learned_store_key
 from .eliot import EliotClient, QuotaBudget
 from .oauth import EliotOAuth2Session
 from .runtime import LegrandEliotConfigEntry, LegrandEliotRuntimeData
@@ -52,6 +52,7 @@ async def async_setup_entry(
     client.on_quota = coordinator.quota_refused
     client.on_auth_failure = lambda _err: entry.async_start_reauth(hass)
     await coordinator.async_restore_budget()
+    await coordinator.async_restore_learned()
     entry.async_on_unload(coordinator.async_save_budget_now)
     # With the account kept from the last run, entities come at once (unavailable until the
     # first poll), and that first refresh only polls; without it, the first refresh reads it.
@@ -124,6 +125,9 @@ async def async_remove_entry(
         hass, 1, budget_store_key(entry.entry_id)
     ).async_remove()
     await AccountStore(hass, entry.entry_id).async_remove()
+    await Store[dict[str, object]](
+        hass, 1, learned_store_key(entry.entry_id)
+    ).async_remove()
 
     async def client() -> EliotClient:
         """Build a client, only when subscriptions are left to delete."""

@@ -65,6 +65,8 @@ TOPOLOGY_INTERVAL = timedelta(hours=12)
 STORAGE_VERSION = 1
 # Saving the budget a few seconds late batches the writes of one refresh into one.
 STORAGE_SAVE_DELAY = 5
+# What polling learns moves slowly: written at most every few minutes (and on unload and stop).
+LEARNED_SAVE_DELAY = 300
 # A refresh comes at least this long after the previous one, whatever falls due.
 MIN_WAKE = MIN_REFRESH_INTERVAL
 # A 404 on the Home + Control plants list means that API is retired for the account only once it
@@ -122,6 +124,11 @@ def _thermostat_changes(plant: SmartherPlant, status: ThermostatStatus) -> int |
     if (old := plant.thermostats.get(status.module_id)) is None:
         return None
     return int(_thermostat_key(old) != _thermostat_key(status))
+
+
+def learned_store_key(entry_id: str) -> str:
+    """Return the storage key under which what polling learned of an entry is kept."""
+    return f"{DOMAIN}.{entry_id}.learned"
 
 
 def budget_store_key(entry_id: str) -> str:
@@ -312,6 +319,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._told = ChangeTracker()
         # When each plant and thermostat is read, from how often it changes.
         self.schedule = PollSchedule(zone=client.budget.time_zone)
+        self._learned_store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, learned_store_key(config_entry.entry_id)
+        )
         # The calls the next refresh was planned to make, and when it was planned.
         self.planned_calls = 0
         self._next_refresh_at: datetime | None = None
@@ -350,13 +360,24 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         if self.data is not None:
             await self._account.async_save_now(self._account_snapshot(self.data))
 
+    async def async_restore_learned(self) -> None:
+        """Take back how often each plant and thermostat changed, and when people are awake."""
+        stored = await self._learned_store.async_load()
+        if stored is not None and self.schedule.restore_learned(stored):
+            LOGGER.warning(
+                "Part of what polling learned of this account could not be read back; "
+                "that part starts again from the defaults"
+            )
+
     def save_budget(self) -> None:
         """Persist the budget soon (batched with other changes of the same moment)."""
         self._store.async_delay_save(self.budget.snapshot, STORAGE_SAVE_DELAY)
+        self._learned_store.async_delay_save(self.schedule.learned, LEARNED_SAVE_DELAY)
 
     async def async_save_budget_now(self) -> None:
-        """Persist the budget at once (on unload)."""
+        """Persist the budget, and what polling learned, at once (on unload)."""
         await self._store.async_save(self.budget.snapshot())
+        await self._learned_store.async_save(self.schedule.learned())
 
     @_account_errors
     async def _async_update_data(self) -> EliotData:

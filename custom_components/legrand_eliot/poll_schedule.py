@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 import math
+from typing import Any
 
 from .eliot import PollingAllowance
 from .eliot.const import MIN_REFRESH_INTERVAL, POLLING_FLOOR_INTERVAL
@@ -57,6 +58,9 @@ MARGIN_ROUNDS = 0.5
 PROFILE_PRIOR_CHANGES = 500.0
 # Changes seen at some hour lose half their weight in the profile in this time.
 PROFILE_HALF_LIFE = timedelta(days=14)
+# The shape of what is kept across restarts, and the largest count it may hold.
+LEARNED_VERSION = 1
+LEARNED_MAX = 1e7
 # At most this many hourly pieces are looked at until the reset (a day and its DST hour).
 _MAX_PIECES = 50
 
@@ -68,6 +72,35 @@ def _finite(value: float, default: float) -> float:
     except TypeError, ValueError:
         return default
     return number if math.isfinite(number) else default
+
+
+def _learned_number(value: Any) -> float | None:
+    """Return a kept count if it is a plausible one (finite, not negative, not huge)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and 0 <= number <= LEARNED_MAX else None
+
+
+def _learned_pair(value: Any) -> tuple[float, float] | None:
+    """Return a kept rate's changes and hours if both are plausible."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    changes, hours = (_learned_number(item) for item in value)
+    if changes is None or hours is None:
+        return None
+    return changes, hours
+
+
+def _learned_time(value: Any) -> datetime | None:
+    """Return a kept moment if it is an aware ISO time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def sane_profile(profile: Sequence[float] | None) -> tuple[float, ...]:
@@ -154,6 +187,10 @@ class DayProfile:
         self.decayed_at = at
         for hour, share in shares:
             self.counts[hour] += changes * share / total
+        self.reweigh()
+
+    def reweigh(self) -> None:
+        """Weigh the hours from the prior and the changes counted at each hour."""
         self.weights = sane_profile(
             [
                 count + PROFILE_PRIOR_CHANGES * prior / len(DEFAULT_PROFILE)
@@ -360,6 +397,48 @@ class PollSchedule:
         )
         self.rate_of(key, prior).observe(changes, hours / _HOUR, at - previous)
         self.day.observe(changes, pieces, at)
+
+    def learned(self) -> dict[str, Any]:
+        """Return what was learned, as JSON, so that a restart does not start from the prior."""
+        decayed_at = self.day.decayed_at
+        return {
+            "version": LEARNED_VERSION,
+            "rates": {
+                key: [rate.changes, rate.hours] for key, rate in self.rates.items()
+            },
+            "hours": list(self.day.counts),
+            "hours_at": None if decayed_at is None else decayed_at.isoformat(),
+        }
+
+    def restore_learned(self, data: Any) -> int:
+        """
+        Take back what an earlier run learned; return how many values were unusable.
+
+        Each rate and the hours are checked on their own: an unusable one is left to the prior,
+        the others are kept. Sources read since keep what they learned.
+        """
+        if not isinstance(data, Mapping) or data.get("version") != LEARNED_VERSION:
+            return 1
+        bad = 0
+        rates = data.get("rates")
+        for key, value in (rates if isinstance(rates, Mapping) else {}).items():
+            pair = _learned_pair(value)
+            if not isinstance(key, str) or pair is None:
+                bad += 1
+                continue
+            self.rates.setdefault(key, ChangeRate(1.0, *pair))
+        hours = data.get("hours")
+        counts = (
+            [_learned_number(count) for count in hours]
+            if isinstance(hours, list) and len(hours) == len(DEFAULT_PROFILE)
+            else None
+        )
+        if counts is None or any(count is None for count in counts):
+            return bad + 1
+        self.day.counts = [count or 0.0 for count in counts]
+        self.day.decayed_at = _learned_time(data.get("hours_at"))
+        self.day.reweigh()
+        return bad
 
     def forget(self, keep: Iterable[str]) -> None:
         """Forget sources that are no longer known."""
