@@ -229,10 +229,12 @@ async def run_day(
             freezer.tick(COALESCE_DELAY + 0.1)
         before = writes.count
         refreshing = refresh_in is not None and now + refresh_in <= sides.seconds()
+        planned, calls_before = coordinator.planned_calls, calls_of(sides.cloud)
         await settle(hass)
         if refreshing:
             ours.refreshes += 1
             refresh_writes += writes.count - before
+            ours.over_plan += calls_of(sides.cloud) - calls_before > planned
         at = sides.seconds()
         pending_ours.check(ViewOf(ours_view(coordinator.data), sides.families), at)
         for task in schedule.pop_due(step):

@@ -23,6 +23,8 @@ class SideResult:
     restart_calls: int = 0
     calls_per_command: float | None = None
     refreshes: int = 0
+    # Scheduled refreshes that made more calls than the coordinator planned for them.
+    over_plan: int = 0
     writes_per_refresh: float | None = None
 
 

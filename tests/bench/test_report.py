@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import json
+
+import pytest
 
 from bench.report import render, targets
 from bench.results import CpuResult, RunResult, SideResult
@@ -98,3 +101,18 @@ def test_report_has_every_table_and_the_plot() -> None:
     assert "| S | off | ours | 400 | 0 | 0 | 8 | 2 | 1.0 | 200 |" in text
     assert "| S | off | baseline |" in text
     assert "![Calls spent and staleness over the day](benchmarks.png)" in text
+
+
+@pytest.mark.parametrize(
+    ("over", "verdict"), [(9, "met (9 of 200"), (10, "**not met**")]
+)
+def test_refreshes_over_plan_are_judged_on_l_with_push_on(
+    over: int, verdict: str
+) -> None:
+    """Under 5 % of L's refreshes with push on may cost more calls than were planned."""
+    ours = _side(100.0)
+    ours.over_plan = over
+    large = replace(_run("L", ours, _side(150.0), 0.05), push=True)
+    (line,) = [line for line in targets([large]) if "than planned" in line]
+    assert verdict in line
+    assert f"| 200 | {over} (" in render([large], seed=1, plot=None)
