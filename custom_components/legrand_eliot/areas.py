@@ -17,29 +17,49 @@ from homeassistant.helpers import area_registry as ar
 
 from .eliot import EliotClient
 from .eliot.exceptions import EliotError
-from .eliot.models import Plant, Topology
+from .eliot.models import Module, Plant, Topology
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def module_area(topology: Topology, module: Module) -> str | None:
+    """Return the area a Home + Control module suggests: the room it is in, if it is in one."""
+    if module.ambient_id is None:
+        return None
+    return next(
+        (
+            ambient.name
+            for ambient in topology.ambients
+            if ambient.id == module.ambient_id and ambient.name
+        ),
+        None,
+    )
+
+
+def thermostat_area(module: Module) -> str | None:
+    """Return the area a thermostat suggests: its own name.
+
+    The Smarther API has no rooms, and a thermostat is named after the room it heats.
+    """
+    return module.name or None
 
 
 def room_names(
     home_control: Iterable[Topology], smarther: Iterable[Topology]
 ) -> list[str]:
-    """Return the areas the account's devices will suggest, each once, in the order first met.
-
-    A Home + Control module suggests the room it is in; a thermostat suggests its own name (the
-    Smarther API has no rooms, and a thermostat is named after the room it heats).
-    """
-    names: list[str] = []
-    for topology in home_control:
-        rooms = {ambient.id: ambient.name for ambient in topology.ambients}
-        names.extend(
-            name
-            for module in topology.modules
-            if module.ambient_id is not None and (name := rooms.get(module.ambient_id))
-        )
-    for topology in smarther:
-        names.extend(module.name for module in topology.modules if module.name)
+    """Return the areas the account's devices will suggest, each once, in the order first met."""
+    names = [
+        name
+        for topology in home_control
+        for module in topology.modules
+        if (name := module_area(topology, module))
+    ]
+    names.extend(
+        name
+        for topology in smarther
+        for module in topology.modules
+        if (name := thermostat_area(module))
+    )
     return list(dict.fromkeys(names))
 
 

@@ -16,6 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util.unit_conversion import TemperatureConverter
 
+from .areas import module_area, thermostat_area
 from .changes import Context
 from .const import DOMAIN
 from .coordinator import LegrandEliotCoordinator
@@ -376,7 +377,7 @@ class HomeControlEntity(EliotEntity):
             model=model_name(module.hw_type),
             model_id=module.hw_type,
             sw_version=state.firmware,
-            suggested_area=_ambient_name(plant, module),
+            suggested_area=module_area(plant.topology, module),
             via_device_id=_hub_device_id(coordinator, plant.plant.id),
         )
 
@@ -426,18 +427,6 @@ def _hub_device_id(coordinator: LegrandEliotCoordinator, plant_id: str) -> str:
     )
 
 
-def _ambient_name(plant: HomeControlPlant, module: Module) -> str | None:
-    """Return the name of the room a module is in, if it is in one."""
-    return next(
-        (
-            ambient.name
-            for ambient in plant.topology.ambients
-            if ambient.id == module.ambient_id
-        ),
-        None,
-    )
-
-
 class ThermostatEntity(EliotEntity):
     """An entity of a Smarther thermostat."""
 
@@ -461,7 +450,7 @@ class ThermostatEntity(EliotEntity):
             model=SMARTHER_MODEL,
             # The Smarther API has no rooms: a thermostat is named after the room it heats
             # (each one is a zone of its own), so that name is the room voice commands use.
-            suggested_area=module.name,
+            suggested_area=thermostat_area(module),
             via_device_id=_hub_device_id(coordinator, plant.plant.id),
         )
 
