@@ -25,6 +25,7 @@ from playwright.sync_api import (
     Error as PlaywrightError,
     Locator,
     Page,
+    ViewportSize,
     expect,
     sync_playwright,
 )
@@ -40,7 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1100, "height": 760}
+VIEWPORT = ViewportSize(width=1100, height=760)
 TIMEOUT_MS = 30_000
 ONBOARDING_RELOAD_MS = 30_000
 ONBOARDING_MS = 120_000
