@@ -68,6 +68,22 @@ async def test_entry_diagnostics(
     )
     assert result["schedule"]["calls_per_refresh"] == 3
     assert result["schedule"]["update_interval_seconds"] >= 60
+    # What polling learned, by hashed source: the plant and both thermostats, each read once.
+    sources = result["schedule"]["sources"]
+    assert len(sources) == 3
+    assert all(key.startswith("id-") for key in sources)
+    assert all(source["changes_per_hour"] > 0 for source in sources.values())
+    assert all(source["last_read"] for source in sources.values())
+    assert len(result["schedule"]["hour_weights"]) == 24
+    assert result["schedule"]["next_refresh"] is not None
+    assert set(result["schedule"]["topology_read_at"]) == {
+        home_control_plant["plant"]["id"]
+        for home_control_plant in (
+            *result["account"]["home_control"],
+            *result["account"]["smarther"],
+        )
+    }
+    assert all(result["schedule"]["topology_read_at"].values())
     home_control = result["account"]["home_control"][0]
     assert home_control["plant"]["name"] == "Maison"
     assert home_control["plant"]["id"].startswith("id-")

@@ -16,7 +16,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import CONF_SUBSCRIPTION_KEY, DOMAIN
 from .data import EliotData
-from .poll_schedule import RECONCILE_INTERVAL
+from .poll_schedule import RECONCILE_INTERVAL, PollSchedule
 from .push_health import PushHealth
 from .runtime import LegrandEliotConfigEntry
 from .webhook import CONF_PUSH_URL
@@ -105,6 +105,25 @@ def _account(data: EliotData | None) -> dict[str, Any]:
     }
 
 
+def _learned(schedule: PollSchedule) -> dict[str, Any]:
+    """Describe what polling learned: each source's change rate and interval, the day's hours."""
+    return {
+        "sources": {
+            _hash(key): {
+                "changes_per_hour": round(rate.rate, 4),
+                "interval_seconds": (
+                    schedule.intervals[key].total_seconds()
+                    if key in schedule.intervals
+                    else None
+                ),
+                "last_read": _plain(schedule.last_read.get(key)),
+            }
+            for key, rate in schedule.rates.items()
+        },
+        "hour_weights": [round(weight, 3) for weight in schedule.day.weights],
+    }
+
+
 def _push(health: PushHealth) -> dict[str, Any]:
     """Describe how push stands: subscriptions, what arrived, what polling it saved."""
     return {
@@ -152,6 +171,23 @@ async def async_get_config_entry_diagnostics(
                 else None
             ),
             "last_update_success": coordinator.last_update_success,
+            "next_refresh": (
+                coordinator.next_refresh.isoformat()
+                if coordinator.next_refresh
+                else None
+            ),
+            **_learned(coordinator.schedule),
+            "topology_read_at": {
+                _hash(plant_id): _plain(plant.read_at)
+                for plant_id, plant in (
+                    *(
+                        coordinator.data.home_control.items()
+                        if coordinator.data
+                        else ()
+                    ),
+                    *(coordinator.data.smarther.items() if coordinator.data else ()),
+                )
+            },
         },
         "push": _push(coordinator.push),
         "last_errors": {
