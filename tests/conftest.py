@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator
 from datetime import datetime
 from functools import partial
+import os
 import re
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from homeassistant.components.application_credentials import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -32,6 +34,13 @@ from custom_components.legrand_eliot.const import (
 from custom_components.legrand_eliot.eliot import EliotClient
 from simulator import CLOUD, SimulatedCloud, create_app
 from tests.moments import START
+
+# Property tests draw the same examples at every run, as every other test does: a landing is
+# never decided by the draw. `LEGRAND_ELIOT_HYPOTHESIS=explore` draws new ones, many more, to
+# look for cases worth keeping as explicit examples.
+settings.register_profile("suite", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=1000, print_blob=True)
+settings.load_profile(os.environ.get("LEGRAND_ELIOT_HYPOTHESIS", "suite"))
 
 JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
 # Loggers outside the product whose records may carry test data: the harness's storage mock,

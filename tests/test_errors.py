@@ -641,3 +641,41 @@ async def test_a_plant_that_left_is_not_polled_and_goes_once_proven_gone(
         assert hass.states.get(plug) is None or (
             hass.states.get(plug).state == STATE_UNAVAILABLE
         )
+
+
+async def test_a_plant_refused_while_still_listed_is_tried_hourly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A listed plant whose calls keep being refused is tried once an hour, not every refresh.
+
+    Each try costs three calls (the call, again with a fresh token, and the plants list).
+    """
+    coordinator = polling_coordinator(init_integration)
+
+    async def status_reads() -> int:
+        """Return how many reads of the plant's status the refusal met."""
+        (pending,) = await (await sim.get("/_sim/faults")).json()
+        return 100 - int(pending["remaining"])
+
+    await fault(sim, status=401, count=100, match=PLANT_STATUS)
+    await next_refresh(hass, freezer, coordinator)
+    reads = await status_reads()
+    assert reads == 2
+    for _ in range(3):
+        await next_refresh(hass, freezer, coordinator)
+    assert await status_reads() == reads
+    assert not coordinator.data.home_control[HC_PLANT].available
+
+    freezer.tick(timedelta(hours=1))
+    await next_refresh(hass, freezer, coordinator)
+    assert await status_reads() == reads + 2
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+    await sim.delete("/_sim/faults")
+    freezer.tick(timedelta(hours=1))
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.data.home_control[HC_PLANT].available

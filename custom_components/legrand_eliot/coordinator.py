@@ -74,6 +74,8 @@ MIN_WAKE = MIN_REFRESH_INTERVAL
 RETIRED_AFTER = timedelta(days=1)
 # A plants list that failed is read again this much later (at once while nothing is known).
 FAILED_LIST_RETRY = timedelta(hours=1)
+# A plant that refused the account is tried again this much later (each try costs 3 calls).
+DENIED_RETRY = timedelta(hours=1)
 # A status naming a module the topology lacks has the topology read again, at most this often.
 UNKNOWN_MODULE_INTERVAL = timedelta(hours=1)
 # The keys under which the plants lists' failures are logged and kept for diagnostics.
@@ -299,9 +301,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._hc_retry_at: datetime | None = None
         self._smarther_retry_at: datetime | None = None
         # Plants that refused the account (a 401 a fresh token did not cure while the plants
-        # list answered): no longer shared, most likely. Not polled while a plants list leaves
-        # them out, until that list lists them again or proves them gone.
-        self._denied: set[str] = set()
+        # list answered), and when: no longer shared, most likely. Not polled while a plants
+        # list leaves them out (until it lists them again or proves them gone), nor for an hour
+        # after the refusal: each try costs three calls.
+        self._denied: dict[str, datetime] = {}
         # The first of an unbroken run of 404s on the Home + Control plants list.
         self._hc_not_found_since: datetime | None = None
         self._hc_failures = 0
@@ -960,7 +963,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 self._plant_failed(hc_plant.plant.id, hc_plant.plant.name, err)
                 hc_plant.available = False
                 continue
-            self._denied.discard(key)
+            self._denied.pop(key, None)
             self.schedule.read(
                 key, now, _module_changes(hc_plant, status), _plant_prior(hc_plant)
             )
@@ -989,6 +992,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 if thermostat is None:
                     self.schedule.read(module.id, now, None, _THERMOSTAT_PRIOR)
                     plant.unavailable.add(module.id)
+                    if self._left(plant.plant.id):
+                        # The plant refused the account: its other thermostats would too.
+                        plant.unavailable.update(m.id for m in plant.topology.modules)
+                        break
                     continue
                 self.schedule.read(
                     module.id,
@@ -996,13 +1003,19 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     _thermostat_changes(plant, thermostat),
                     _THERMOSTAT_PRIOR,
                 )
-                self._denied.discard(plant.plant.id)
+                self._denied.pop(plant.plant.id, None)
                 self._store_polled(plant, thermostat)
                 self._log_recovered(module.id)
 
     def _left(self, plant_id: str) -> bool:
-        """Return whether a plant refused the account and the plants list left it out since."""
-        return plant_id in self._denied and plant_id in self._absence.absent
+        """Return whether a plant that refused the account waits instead of being polled.
+
+        It waits while the plants list leaves it out, and for an hour after each refusal.
+        """
+        denied = self._denied.get(plant_id)
+        return denied is not None and (
+            plant_id in self._absence.absent or dt_util.utcnow() < denied + DENIED_RETRY
+        )
 
     def _plant_denied(self, what: str) -> None:
         """
@@ -1014,10 +1027,11 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         plant_id = what
         if self.data is not None and (found := self.data.thermostat(what)) is not None:
             plant_id = found[0].plant.id
-        if plant_id in self._denied:
-            return
-        self._denied.add(plant_id)
         now = dt_util.utcnow()
+        first = plant_id not in self._denied
+        self._denied[plant_id] = now
+        if not first:
+            return
         if self.data is not None and plant_id in self.data.smarther:
             self._smarther_retry_at = now
         else:

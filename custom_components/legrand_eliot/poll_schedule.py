@@ -270,13 +270,19 @@ def allocate(
     pieces = [(s, w) for s, w in pieces if s > 0] or [(horizon, 1.0)]
     total_cost = sum(s.cost for s in items)
     # Half a read of every source is kept as a margin: reads fall due a little early or at once.
+    whole = allowance
     margin = min(allowance.left, math.ceil(total_cost * MARGIN_ROUNDS))
     allowance = PollingAllowance(
         seconds=allowance.seconds,
         left=allowance.left - margin,
         spendable=max(0.0, min(allowance.spendable, allowance.left - margin)),
     )
-    ceiling = _ceiling(total_cost, allowance)
+    # The margin never pushes a source past the hourly floor that every call left affords:
+    # near the reset, the last hourly reads may need all of them. Below the floor, what is
+    # left is spread evenly, the margin kept.
+    ceiling = _ceiling(total_cost, whole)
+    if ceiling > POLLING_FLOOR_INTERVAL.total_seconds():
+        ceiling = _ceiling(total_cost, allowance)
     minimum = MIN_REFRESH_INTERVAL.total_seconds()
     floor_calls = total_cost * horizon / ceiling
     budget = max(float(allowance.spendable), floor_calls)
