@@ -26,7 +26,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import CONF_SUBSCRIPTION_KEY, DOMAIN
-from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+from custom_components.legrand_eliot.coordinator import (
+    TOPOLOGY_INTERVAL,
+    LegrandEliotCoordinator,
+)
 from custom_components.legrand_eliot.helpers import eliot_command
 from simulator import SimulatedCloud
 
@@ -679,3 +682,19 @@ async def test_a_plant_refused_while_still_listed_is_tried_hourly(
     freezer.tick(timedelta(hours=1))
     await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available
+
+
+async def test_a_failed_smarther_plants_list_is_logged_by_its_name(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The log names the Smarther plants list that failed, never a stand-in."""
+    coordinator = init_integration.runtime_data.coordinator
+    freezer.tick(TOPOLOGY_INTERVAL)
+    await fault(sim, status=500, count=1, match="/smarther/v2.0/plants")
+    await coordinator.async_refresh()
+
+    assert "The Smarther plants list is unavailable" in caplog.text

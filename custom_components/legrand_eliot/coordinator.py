@@ -426,15 +426,12 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             for plant in data.home_control.values()
         ]
         for plant in data.smarther.values():
-            covered = self.push.covers(plant.plant.id)
             sources.extend(
                 Source(
                     module.id,
                     1,
                     self.schedule.rate_of(module.id, _THERMOSTAT_PRIOR).rate,
-                    covered=covered
-                    and module.id not in plant.unavailable
-                    and module.id in plant.updated,
+                    covered=self._kept_fresh_by_push(plant, module.id),
                 )
                 for module in plant.topology.modules
             )
@@ -633,19 +630,20 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
 
     def _hc_due(self, now: datetime) -> bool:
         """Return whether the Home + Control plants list should be read now."""
-        return (
-            self._hc_read_at is None
-            or now - self._hc_read_at >= TOPOLOGY_INTERVAL
-            or (self._hc_retry_at is not None and now >= self._hc_retry_at)
-            or self._list_proof_due(now)
-        )
+        return self._list_due(self._hc_read_at, self._hc_retry_at, now)
 
     def _smarther_due(self, now: datetime) -> bool:
         """Return whether the Smarther plants list should be read now."""
+        return self._list_due(self._smarther_read_at, self._smarther_retry_at, now)
+
+    def _list_due(
+        self, read_at: datetime | None, retry_at: datetime | None, now: datetime
+    ) -> bool:
+        """Return whether a plants list read at `read_at`, retried at `retry_at`, is due."""
         return (
-            self._smarther_read_at is None
-            or now - self._smarther_read_at >= TOPOLOGY_INTERVAL
-            or (self._smarther_retry_at is not None and now >= self._smarther_retry_at)
+            read_at is None
+            or now - read_at >= TOPOLOGY_INTERVAL
+            or (retry_at is not None and now >= retry_at)
             or self._list_proof_due(now)
         )
 
@@ -1238,7 +1236,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
 
     def _display_name(self, what: str) -> str:
         """Return the name of a Smarther plant or thermostat to log, never its raw id."""
-        if what == "plants":
+        if what == SMARTHER_PLANTS_KEY:
             return "The Smarther plants list"
         if self.data is not None:
             if (found := self.data.thermostat(what)) is not None:
