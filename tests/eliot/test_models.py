@@ -478,7 +478,7 @@ def test_a_foreign_parse_failure_does_not_quote_the_payload() -> None:
 
 def test_a_status_read_again_reads_only_the_elements_that_changed() -> None:
     """With the plant's last answer kept, an unchanged element is not read again."""
-    answer = load_fixture("hc_plant_status.json")
+    answer = _drawing_nothing(load_fixture("hc_plant_status.json"))
     memo: StatusMemo = {}
     first = parse_plant_status(answer, "plant", ENDPOINT, memo)
     changed = copy.deepcopy(answer)
@@ -495,3 +495,27 @@ def test_a_status_read_again_reads_only_the_elements_that_changed() -> None:
     assert again == first
     assert after == parse_plant_status(changed, "plant", ENDPOINT)
     assert after.modules[plug_id].on is not first.modules[plug_id].on
+
+
+def _drawing_nothing(answer: dict[str, Any]) -> dict[str, Any]:
+    """Return a status answer whose every power reading is 0 W."""
+    for elements in answer["modules"].values():
+        for element in elements:
+            for consumption in element.get("consumptions") or ():
+                consumption["value"] = 0
+    return answer
+
+
+def test_an_element_drawing_power_is_a_new_reading_each_time() -> None:
+    """A module drawing power is read anew even when its element is the same: its energy grows."""
+    answer = load_fixture("hc_plant_status.json")
+    memo: StatusMemo = {}
+    first = parse_plant_status(answer, "plant", ENDPOINT, memo)
+    drawing = {key for key, state in first.modules.items() if state.power}
+    assert drawing
+
+    again = parse_plant_status(copy.deepcopy(answer), "plant", ENDPOINT, memo)
+
+    assert again == first
+    for key, state in again.modules.items():
+        assert (state is first.modules[key]) is (key not in drawing)
