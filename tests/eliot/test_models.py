@@ -478,7 +478,7 @@ def test_a_foreign_parse_failure_does_not_quote_the_payload() -> None:
 
 def test_a_status_read_again_reads_only_the_elements_that_changed() -> None:
     """With the plant's last answer kept, an unchanged element is not read again."""
-    answer = _drawing_nothing(load_fixture("hc_plant_status.json"))
+    answer = load_fixture("hc_plant_status.json")
     memo: StatusMemo = {}
     first = parse_plant_status(answer, "plant", ENDPOINT, memo)
     changed = copy.deepcopy(answer)
@@ -497,17 +497,12 @@ def test_a_status_read_again_reads_only_the_elements_that_changed() -> None:
     assert after.modules[plug_id].on is not first.modules[plug_id].on
 
 
-def _drawing_nothing(answer: dict[str, Any]) -> dict[str, Any]:
-    """Return a status answer whose every power reading is 0 W."""
-    for elements in answer["modules"].values():
-        for element in elements:
-            for consumption in element.get("consumptions") or ():
-                consumption["value"] = 0
-    return answer
-
-
 def test_an_element_drawing_power_is_a_new_reading_each_time() -> None:
-    """A module drawing power is read anew even when its element is the same: its energy grows."""
+    """A module drawing power gives a new state even when its element is the same.
+
+    Its energy grows with each reading: an entity that sees the same state object would take
+    the reading for one it already counted.
+    """
     answer = load_fixture("hc_plant_status.json")
     memo: StatusMemo = {}
     first = parse_plant_status(answer, "plant", ENDPOINT, memo)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -409,9 +409,9 @@ class PlantStatus:
 
         With a memo of the plant's previous answer, an element equal to the one at the same
         place last time is not read again: reading is a pure function of the element, so its
-        state is the same. An element reporting power is read anew all the same: each of its
-        readings counts on its own (the energy it stands for grows with each), so each is a new
-        state. The memo then holds this answer's elements.
+        state is the same. An element reporting power still gives a new state object: each of
+        its readings counts on its own (the energy it stands for grows with each). The memo then
+        holds this answer's elements.
         """
         lists = mapping(mapping(data, "plant status").get("modules"), "status modules")
         states: dict[str, ModuleState] = {}
@@ -423,8 +423,11 @@ class PlantStatus:
             ):
                 place = (str(key), index)
                 kept = None if memo is None else memo.get(place)
-                if kept is not None and not kept[1].power and kept[0] == raw:
-                    state: ModuleState | None = kept[1]
+                if kept is not None and kept[0] == raw:
+                    # A reading of power is a new reading even when it is the same.
+                    state: ModuleState | None = (
+                        replace(kept[1]) if kept[1].power else kept[1]
+                    )
                 else:
                     # An element that names no module is skipped; the others are used.
                     state = lenient(
