@@ -173,6 +173,7 @@ def hc_topology(plant_id: str) -> dict[str, Any]:
                 {
                     "id": f"{plant_id}-living",
                     "name": "Salon",
+                    "type": "livingroom",
                     "modules": [
                         {"id": f"{plant_id}-plug", "name": "TV", "device": "plug"}
                     ],
@@ -766,7 +767,8 @@ async def test_rooms_are_areas_before_the_entry_is_set_up(
 ) -> None:
     """The rooms that hold a device, and each thermostat's room, are areas before setup starts.
 
-    An empty room gets no area; a room already there (in another case) is not made twice.
+    An empty room gets no area; a room already there (in another case) is not made twice and
+    keeps its own icon.
     """
     existing = ar.async_get(hass).async_create("salon")
     seen_at_setup: list[list[str]] = []
@@ -780,6 +782,7 @@ async def test_rooms_are_areas_before_the_entry_is_set_up(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert seen_at_setup == [["Soggiorno", "salon"]]
     assert ar.async_get(hass).async_get_area_by_name("Salon") == existing
+    assert existing.icon is None
 
 
 @pytest.mark.parametrize(
@@ -871,4 +874,14 @@ class TestWithTheSimulatedCloud:
         }
         assert rooms["Lumière Salon"] == "Salon"
         assert rooms["Soggiorno"] == "Soggiorno"
+        # Each room's type in the app gives its new area an icon; the Smarther API has none.
+        icons = {area.name: area.icon for area in areas.async_list_areas()}
+        assert icons == {
+            "Salon": "mdi:sofa",
+            "Cuisine": "mdi:stove",
+            "Chambre": "mdi:bed",
+            "Bureau": "mdi:desk",
+            "Soggiorno": None,
+            "Camera": None,
+        }
         await hass.async_block_till_done()

@@ -34,7 +34,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
-from .areas import async_create_areas, async_read_room_names
+from .areas import async_create_areas, async_read_rooms
 from .cloud import api_base_url, cloud_url_override, login_base_url
 from .const import (
     CONF_CLOUD_URL,
@@ -325,7 +325,7 @@ class LegrandEliotFlowHandler(
         # The rooms become areas before the entry (and its devices) exist: see areas.py.
         async_create_areas(
             self.hass,
-            await async_read_room_names(
+            await async_read_rooms(
                 account.client, account.home_control, account.smarther
             ),
         )
