@@ -1,12 +1,15 @@
-"""Tests for the binary sensors: gateway connected, module reachable, thermostat load."""
+"""Tests for the binary sensors: gateway connected, module reachable, battery low, thermostat load."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import logging
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
@@ -31,6 +34,8 @@ LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 GATEWAY = "binary_sensor.maison_gateway"
 REMOTE_REACHABLE = "binary_sensor.chambre_interrupteur_chevet_reachable"
 GATE_REACHABLE = "binary_sensor.bureau_portail_reachable"
+BEDSIDE_BATTERY = "binary_sensor.chambre_interrupteur_chevet_battery"
+GENERAL_BATTERY = "binary_sensor.commande_generale_battery"
 LIVING_LOAD = "binary_sensor.soggiorno_soggiorno_load"
 BEDROOM_LOAD = "binary_sensor.camera_camera_load"
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
@@ -132,3 +137,48 @@ async def test_offline_thermostats(
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert _state(hass, LIVING_LOAD) == STATE_UNAVAILABLE
     assert _state(hass, GATEWAY) == STATE_ON
+
+
+async def test_remote_battery_low(
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    sim: TestClient,
+) -> None:
+    """Each remote has a battery sensor, enabled, on while the battery is low.
+
+    It follows the word the remote reports; a word it does not know reads as unknown and is
+    logged once.
+    """
+    for entity_id in (BEDSIDE_BATTERY, GENERAL_BATTERY):
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.disabled_by is None
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.attributes[ATTR_DEVICE_CLASS] == BinarySensorDeviceClass.BATTERY
+    # The demo's bedside remote reports "low", the general command "full".
+    assert _state(hass, BEDSIDE_BATTERY) == STATE_ON
+    assert _state(hass, GENERAL_BATTERY) == STATE_OFF
+
+    coordinator = init_integration.runtime_data.coordinator
+    for word, shown in (
+        ("medium", STATE_OFF),
+        ("very low", STATE_ON),
+        ("max", STATE_OFF),
+        ("critical", STATE_UNKNOWN),
+    ):
+        await sim.post(
+            f"/_sim/modules/{BEDSIDE_REMOTE}/physical", json={"battery": word}
+        )
+        await next_refresh(hass, freezer, coordinator)
+        assert _state(hass, BEDSIDE_BATTERY) == shown, word
+    await next_refresh(hass, freezer, coordinator)
+    logged = [
+        record
+        for record in caplog.records
+        if record.levelno == logging.DEBUG and "critical" in record.getMessage()
+    ]
+    assert len(logged) == 1

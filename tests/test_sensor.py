@@ -34,7 +34,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.eliot.models import Measure, ModuleState
-from custom_components.legrand_eliot.sensor import battery_level, meter_energy
+from custom_components.legrand_eliot.sensor import meter_energy
 from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
@@ -45,7 +45,7 @@ LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 TV_POWER = "sensor.salon_prise_tv_power"
 TV_ENERGY = "sensor.salon_prise_tv_energy"
 METER_ENERGY = "sensor.compteur_energy"
-REMOTE_BATTERY = "sensor.chambre_interrupteur_chevet_battery"
+REMOTE_BATTERY = "sensor.chambre_interrupteur_chevet_battery_level"
 CALLS_TODAY = "sensor.legrand_eliot_api_calls_today"
 CALLS_LEFT = "sensor.legrand_eliot_api_calls_left_today"
 LIVING_MODE_END = "sensor.soggiorno_soggiorno_timed_mode_end"
@@ -193,8 +193,8 @@ async def test_metered_energy_is_read_as_it_is(
     assert _number(hass, METER_ENERGY) == 2.25
 
 
-def test_meter_and_battery_words() -> None:
-    """Energy units and battery words are read tolerantly; unknown ones are no value."""
+def test_meter_words() -> None:
+    """Energy units are read tolerantly; unknown ones are no value."""
     state = ModuleState(module_id="m", kind="plug", reachable=True)
     assert meter_energy(state) is None
     watts = ModuleState(
@@ -204,13 +204,9 @@ def test_meter_and_battery_words() -> None:
         consumptions=(Measure(value=5.0, unit="watt"),),
     )
     assert meter_energy(watts) is None
-    remote = ModuleState(module_id="r", kind="remote", reachable=True, battery="max")
-    assert battery_level(remote) == "full"
-    assert (
-        battery_level(ModuleState(module_id="r", kind="remote", reachable=True)) is None
-    )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_battery(
     hass: HomeAssistant,
     caplog: pytest.LogCaptureFixture,
@@ -218,9 +214,9 @@ async def test_battery(
     init_integration: MockConfigEntry,
     sim: TestClient,
 ) -> None:
-    """A remote's battery word is the sensor's state; an unknown word is logged once."""
+    """A remote's battery word is the level sensor's state; an unknown word is logged once."""
     assert hass.states.get(REMOTE_BATTERY).state == "low"
-    assert hass.states.get("sensor.commande_generale_battery").state == "full"
+    assert hass.states.get("sensor.commande_generale_battery_level").state == "full"
     await sim.post(
         f"/_sim/modules/{BEDSIDE_REMOTE}/physical", json={"battery": "critical"}
     )
@@ -325,3 +321,42 @@ async def test_push_health(
     last = hass.states.get("sensor.legrand_eliot_last_pushed_change")
     assert last is not None
     assert last.state == NOW.isoformat()
+
+
+async def test_battery_level_starts_disabled_on_new_remotes(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A new remote's battery word is there to enable, but its battery binary sensor comes first."""
+    entry = entity_registry.async_get(REMOTE_BATTERY)
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get(REMOTE_BATTERY) is None
+
+
+async def test_battery_level_of_an_earlier_release_is_kept(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    credentials: None,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A battery sensor registered before the battery binary sensor existed stays as it was.
+
+    Same entity id, still enabled, still the remote's word: automations that read it go on.
+    """
+    config_entry.add_to_hass(hass)
+    entity_registry.async_get_or_create(
+        Platform.SENSOR,
+        "legrand_eliot",
+        f"{BEDSIDE_REMOTE}_battery",
+        config_entry=config_entry,
+        suggested_object_id="chambre_interrupteur_chevet_battery",
+    )
+
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    state = hass.states.get("sensor.chambre_interrupteur_chevet_battery")
+    assert state is not None
+    assert state.state == "low"

@@ -1,4 +1,4 @@
-"""Binary sensors: gateway connected, module reachable, thermostat load running."""
+"""Binary sensors: gateway connected, module reachable, remote battery low, thermostat load running."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .battery import BatteryEntity, battery_low
 from .const import LOGGER
 from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind, LoadState
@@ -65,6 +66,14 @@ REACHABLE_ONLY = replace(
     entity_registry_enabled_default=True,
     kinds=(DeviceKind.HEATER, DeviceKind.UNKNOWN),
 )
+# A remote's battery as Home Assistant's battery views and automations read it: on when low.
+# The word the remote reports stays available as the (at first disabled) battery level sensor.
+BATTERY_LOW = ModuleBinarySensorEntityDescription(
+    key="battery_low",
+    device_class=BinarySensorDeviceClass.BATTERY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    kinds=(DeviceKind.REMOTE,),
+)
 GATEWAY = BinarySensorEntityDescription(
     key="gateway",
     translation_key="gateway",
@@ -111,6 +120,7 @@ def _candidates(
     yield from module_candidates(
         coordinator, (REACHABLE, REACHABLE_ONLY), _reachable_sensor
     )
+    yield from module_candidates(coordinator, (BATTERY_LOW,), BatteryLowSensor)
     yield from thermostat_candidates(
         coordinator, THERMOSTAT_BINARY_SENSORS, ThermostatLoadSensor
     )
@@ -158,6 +168,18 @@ class ReachableSensor(HomeControlEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Return whether the module is reachable; unknown when the status does not say."""
         return self.module_state.reachable
+
+
+class BatteryLowSensor(BatteryEntity, BinarySensorEntity):
+    """Whether a remote's battery is low, from the word the remote reports."""
+
+    entity_description: ModuleBinarySensorEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return whether the battery is low; unknown when the remote says nothing known."""
+        return battery_low(self.module_state)
 
 
 class ThermostatLoadSensor(ThermostatEntity, BinarySensorEntity):

@@ -28,8 +28,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .battery import BATTERY_LEVELS, BatteryEntity, battery_level
 from .changes import Energy
-from .const import LOGGER
 from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind, ThermostatStatus
 from .eliot.models import ModuleState
@@ -51,20 +51,8 @@ from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 0
 
-# The battery words remotes report, from full to nearly empty. The API gives no percentage,
-# so the sensor is an enum: inventing numbers would suggest a precision the device lacks.
-BATTERY_LEVELS = ("full", "high", "medium", "low", "very_low")
-BATTERY_ALIASES = {"max": "full", "verylow": "very_low", "very low": "very_low"}
 _WATT_HOUR_UNITS = {"wh", "watt_hour", "watthour", "watt-hour"}
 _KILOWATT_HOUR_UNITS = {"kwh", "kilowatt_hour", "kilowatthour", "kilowatt-hour"}
-
-
-def battery_level(state: ModuleState) -> str | None:
-    """Return the battery word of a remote among the known ones; others read as unknown."""
-    if state.battery is None:
-        return None
-    word = BATTERY_ALIASES.get(state.battery, state.battery)
-    return word if word in BATTERY_LEVELS else None
 
 
 def meter_energy(state: ModuleState) -> float | None:
@@ -137,12 +125,17 @@ ENERGY = ModuleSensorEntityDescription(
     exists_fn=_reports_power,
     value_fn=meter_energy,
 )
+# The battery word itself, beside the battery binary sensor (binary_sensor.py) that is the
+# remote's battery entity. Kept for the automations that read it, but disabled at first on new
+# remotes: the API gives no percentage, so it is an enum (invented numbers would suggest a
+# precision the device lacks), which Home Assistant's battery views do not read.
 BATTERY = ModuleSensorEntityDescription(
     key="battery",
     translation_key="battery",
     device_class=SensorDeviceClass.ENUM,
     options=list(BATTERY_LEVELS),
     entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
     kinds=(DeviceKind.REMOTE,),
     value_fn=battery_level,
 )
@@ -247,23 +240,8 @@ class ModuleSensor(HomeControlEntity, SensorEntity):
         return self.entity_description.value_fn(self.module_state)
 
 
-class BatterySensor(ModuleSensor):
+class BatterySensor(BatteryEntity, ModuleSensor):
     """The battery of a remote, as the word the remote reports."""
-
-    _unknown_word: str | None = None
-
-    @callback
-    @override
-    def _handle_coordinator_update(self) -> None:
-        """Log once a battery word outside the known ones, which then reads as unknown."""
-        word = self.module_state.battery
-        if word is not None and battery_level(self.module_state) is None:
-            if word != self._unknown_word:
-                LOGGER.debug(
-                    "%s reports an unknown battery level %s", self.module_id, word
-                )
-            self._unknown_word = word
-        super()._handle_coordinator_update()
 
 
 class EnergySensor(HomeControlEntity, RestoreSensor):
