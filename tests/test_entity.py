@@ -323,7 +323,7 @@ async def test_rarely_needed_entities_start_disabled(
     init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """Reachability, timed-mode ends, push and call counters wait to be enabled by hand."""
+    """Reachability, battery words, timed-mode ends, push and call counters wait to be enabled."""
     entries = er.async_entries_for_config_entry(
         entity_registry, init_integration.entry_id
     )
@@ -335,6 +335,7 @@ async def test_rarely_needed_entities_start_disabled(
     assert disabled == {
         "reachable",
         "gateway",
+        "battery",
         "end",
         "today",
         "left",
