@@ -35,19 +35,36 @@ ACCOUNT_MODEL = "Works with Legrand account"
 # domain's own identifiers: stale-device removal judges those by the topology alone.
 ACCOUNT_NAMESPACE = f"{DOMAIN}_account"
 
-# Product names of the hw_type codes Legrand documents; other codes are shown as they come.
+# Product names of the hw_type codes: those of Legrand's product cluster list (as Home Assistant's
+# former home_plus_control named them), those of the Netatmo-era product list, and the two the
+# simulated cloud uses beyond them. Other codes are shown as they come.
 HW_TYPES: dict[str, str] = {
+    "NBO": "Orientable shutter (Bubendorff)",
     "NBR": "Roller shutter (Bubendorff iDiamant)",
+    "NBS": "Swing shutter (Bubendorff)",
     "NLC": "Cable outlet",
     "NLD": "Double gang on/off remote switch",
+    "NLE": "Connected ecometer",
     "NLF": "On/off dimmer switch without neutral",
+    "NLFN": "On/off dimmer switch with neutral",
+    "NLG": "Home + Control gateway",
+    "NLGS": "Standalone gateway",
+    # The simulated cloud's gate module, a device kind the integration does not know.
+    "NLGT": "Gate controller",
     "NLL": "On/off toggle switch with neutral",
     "NLLV": "Shutter switch with level control",
     "NLM": "Micromodule switch",
     "NLP": "Connected socket outlet",
+    "NLPBS": "British standard socket outlet",
+    "NLPC": "Connected energy meter",
     "NLPM": "Mobile socket outlet",
+    "NLPO": "Connected contactor",
+    "NLPS": "Smart load shedder",
+    "NLPT": "Connected latching relay",
     "NLT": "Remote switch",
     "NLV": "Shutter switch with neutral",
+    # What the simulated cloud reports for a module whose scenario gives no type.
+    "NLX": "Module of an unnamed type",
 }
 
 
