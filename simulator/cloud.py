@@ -38,11 +38,19 @@ THERMOSTAT_PHYSICAL_FIELDS = frozenset(
         "humidity",
     }
 )
+# The fields of a physical thermostat change that only a mode gives a meaning to.
+THERMOSTAT_MODE_FIELDS = frozenset(
+    {"setPoint", "program", "programs", "activationTime", "minutes"}
+)
 DEFAULT_BOOST_MINUTES = 30
 
 
 class ChangeError(ValueError):
     """A change asked through the control API that cannot be applied."""
+
+
+class RefusedChangeError(ChangeError):
+    """A thermostat setting the cloud would refuse (430 Wrong input parameters), so the device does."""
 
 
 class SimulatedCloud:
@@ -307,8 +315,14 @@ class SimulatedCloud:
                 if humidity is None
                 else float(_typed(humidity, (int, float), "humidity")),
             )
-        if "mode" not in fields and "function" not in fields:
-            return
+        if "mode" not in fields:
+            # Like a set-status body without a mode, which the cloud refuses: a set point (or a
+            # program, an end time) alone says nothing of the mode to apply it in.
+            needing = sorted(THERMOSTAT_MODE_FIELDS & fields.keys())
+            if needing:
+                raise RefusedChangeError(f"mode is required with {', '.join(needing)}")
+            if "function" not in fields:
+                return
         thermostat.evolve(now, plant.zone)
         mode = fields.get("mode", thermostat.mode)
         body: dict[str, Any] = {
@@ -344,7 +358,7 @@ class SimulatedCloud:
         try:
             command = parse_command(body, thermostat, now, plant.zone)
         except InvalidCommandError as err:
-            raise ChangeError(str(err)) from err
+            raise RefusedChangeError(str(err)) from err
         thermostat.apply(command, now, plant.zone)
 
     def add_module(self, plant_id: str, data: Mapping[str, Any]) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .cloud import SimulatedCloud
+from .cloud import RefusedChangeError, SimulatedCloud
 from .errors import control_error
 from .faults import parse_fault
 from .keys import CLOUD
@@ -168,6 +168,9 @@ async def physical(request: web.Request) -> web.Response:
         result = cloud.physical(module_id, body)
     except KeyError as err:
         raise control_error(404, f"unknown module {module_id}") from err
+    except RefusedChangeError as err:
+        # What the cloud answers to a set-status body that breaks its rules.
+        raise control_error(430, f"Wrong input parameters: {err}") from err
     except ValueError as err:
         raise control_error(400, str(err)) from err
     return web.json_response(result)

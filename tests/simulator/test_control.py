@@ -153,7 +153,6 @@ async def test_physical_thermostat_changes(
     [
         ("nope", {"status": "on"}, 404),
         (SOGGIORNO, {"colour": "red"}, 400),
-        (SOGGIORNO, {"mode": "manual", "setPoint": 99}, 400),
         (SOGGIORNO, {"temperature": "hot"}, 400),
         (SOGGIORNO, {"mode": "boost", "minutes": "ten"}, 400),
         (hc_module("Prise TV"), {"status": "maybe"}, 400),
@@ -170,6 +169,47 @@ async def test_bad_physical_changes(
     response = await client.post(f"/_sim/modules/{module}/physical", json=body)
     assert response.status == status
     assert (await response.json())["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"setPoint": 23.0}, "mode is required with setPoint"),
+        ({"setPoint": {"value": "23.0", "unit": "C"}}, "mode is required"),
+        ({"function": "heating", "setPoint": 23.0}, "mode is required"),
+        ({"program": 2}, "mode is required with program"),
+        ({"minutes": 60}, "mode is required with minutes"),
+        (
+            {"activationTime": "2026-01-14T12:00:00", "setPoint": 21.0},
+            "mode is required with activationTime, setPoint",
+        ),
+        ({"mode": "manual", "setPoint": 99}, "setPoint must be between"),
+        ({"mode": "automatic", "program": 11}, "program"),
+        ({"mode": "sleep"}, "mode must be one of"),
+    ],
+)
+async def test_thermostat_refuses_what_it_cannot_apply(
+    client: TestClient[Any, Any],
+    sim_cloud: SimulatedCloud,
+    body: dict[str, Any],
+    reason: str,
+) -> None:
+    """A thermostat setting the cloud would refuse is refused with its 430, and changes nothing.
+
+    A set point (or a program, an end time) without a mode is what a set-status body without a
+    mode is: the cloud answers 430 Wrong input parameters, so the simulated device does too,
+    rather than answer 200 and keep its state.
+    """
+    before = await (await client.get("/_sim/state")).json()
+    before.pop("clock")
+    response = await client.post(f"/_sim/modules/{SOGGIORNO}/physical", json=body)
+    assert response.status == 430
+    error = (await response.json())["error"]
+    assert error.startswith("Wrong input parameters: ")
+    assert reason in error
+    after = await (await client.get("/_sim/state")).json()
+    after.pop("clock")
+    assert after == before
 
 
 async def test_physical_plug_load(
