@@ -225,6 +225,34 @@ def _onboard(ha_url: str) -> str:
     return token
 
 
+def _finish_onboarding(ha_url: str, token: str) -> None:
+    """Take onboarding's other steps as the browser does: location, analytics, integrations.
+
+    The location step sets up the integrations onboarding adds (Google Translate, Met.no,
+    Radio Browser, Shopping list) in the background.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    for step, body in (
+        ("core_config", {}),
+        ("analytics", {}),
+        ("integration", {"client_id": f"{ha_url}/", "redirect_uri": f"{ha_url}/"}),
+    ):
+        status, answer = _get(
+            f"{ha_url}/api/onboarding/{step}", headers=headers, json_body=body
+        )
+        assert status == 200, (step, answer)
+
+
+def _entry_states(ha_url: str, token: str) -> dict[str, str]:
+    """Return the state of each config entry, by domain."""
+    status, body = _get(
+        f"{ha_url}/api/config/config_entries/entry",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert status == 200, body
+    return {entry["domain"]: entry["state"] for entry in json.loads(body)}
+
+
 def _dialog_labels() -> list[str]:
     """Return the labels of the fields the setup dialogs show, in the order they ask them.
 
@@ -301,7 +329,8 @@ def test_develop_runs_both_and_stops_cleanly_on_ctrl_c(develop: Develop) -> None
     # Onboarding creates a user, the UI's first requests succeed (describing every service imports
     # every base platform) and the integration's config flow starts.
     ha_url = f"http://127.0.0.1:{develop.ha_port}"
-    headers = {"Authorization": f"Bearer {_onboard(ha_url)}"}
+    token = _onboard(ha_url)
+    headers = {"Authorization": f"Bearer {token}"}
     status, body = _get(f"{ha_url}/api/services", headers=headers)
     assert status == 200, body
     status, body = _get(
@@ -311,6 +340,26 @@ def test_develop_runs_both_and_stops_cleanly_on_ctrl_c(develop: Develop) -> None
     )
     assert status == 200, body
     assert json.loads(body)["handler"] == "legrand_eliot"
+
+    # The rest of onboarding: the integrations it adds load (their libraries are pinned) and
+    # print no traceback. Offline, Radio Browser can only wait to reach its service.
+    _finish_onboarding(ha_url, token)
+    settled = {"loaded", "setup_retry", "setup_error", "migration_error"}
+    develop.wait_until(
+        "the integrations onboarding adds",
+        lambda: (
+            {"google_translate", "radio_browser", "shopping_list"}
+            <= (states := _entry_states(ha_url, token)).keys()
+            and set(states.values()) <= settled
+        ),
+    )
+    states = _entry_states(ha_url, token)
+    assert states["google_translate"] == "loaded"
+    assert states["shopping_list"] == "loaded"
+    assert states["radio_browser"] in {"loaded", "setup_retry"}
+    assert "setup_error" not in states.values()
+    assert "Traceback" not in develop.text()
+    assert " ERROR " not in develop.text()
 
     # Home Assistant loads the integration from the checkout and talks to the simulator.
     link = develop.config / "custom_components" / "legrand_eliot"
