@@ -17,6 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from homeassistant.const import __version__
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -393,3 +394,94 @@ def test_develop_stops_home_assistant_when_the_simulator_dies(develop: Develop) 
     assert code != 0
     assert "the simulator stopped unexpectedly" in develop.text()
     assert not _listening(develop.ha_port)
+
+
+SHOW_HA_ENVIRONMENT = (
+    '. scripts/lib/ha-version.sh && ha_environment && printf "%s\\n%s\\n%s\\n" '
+    '"$HA_RELEASE" "$VENV" "$REQUIREMENTS"'
+)
+
+
+def _ha_environment(version: str | None) -> subprocess.CompletedProcess[str]:
+    """Run scripts/lib/ha-version.sh's choice for an HA_VERSION; print VENV and REQUIREMENTS."""
+    env = {key: value for key, value in os.environ.items() if key != "HA_VERSION"}
+    if version is not None:
+        env["HA_VERSION"] = version
+    return subprocess.run(
+        [
+            "bash",
+            "-c",
+            SHOW_HA_ENVIRONMENT,
+        ],
+        cwd=ROOT,
+        env=env | {"ROOT": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_default_release_is_the_one_the_tests_run_on() -> None:
+    """Without HA_VERSION (or with the tests' release) everything uses .venv and its pins."""
+    for version in (None, "", __version__):
+        chosen = _ha_environment(version)
+        assert chosen.returncode == 0, chosen.stderr
+        assert chosen.stdout.splitlines() == [
+            __version__,
+            str(ROOT / ".venv"),
+            str(ROOT / "requirements_test.txt"),
+        ]
+
+
+def test_every_other_release_has_its_own_pinned_venv() -> None:
+    """Each requirements_ha*.txt pins one release, which gets a venv of its own."""
+    files = sorted(ROOT.glob("requirements_ha*.txt"))
+    assert files
+    for path in files:
+        pins = re.findall(r"(?m)^homeassistant==(\S+)$", path.read_text())
+        assert len(pins) == 1, path.name
+        chosen = _ha_environment(pins[0])
+        assert chosen.returncode == 0, chosen.stderr
+        assert chosen.stdout.splitlines() == [
+            pins[0],
+            str(ROOT / f".venv-{pins[0]}"),
+            str(path),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("version", "says"),
+    [
+        ("1999.1.0", "no pinned package set for Home Assistant 1999.1.0"),
+        ("2026.11.9", "no pinned package set for Home Assistant 2026.11.9"),
+        ("latest", "HA_VERSION must be a release such as"),
+    ],
+)
+def test_a_release_without_a_package_set_is_refused_at_once(
+    tmp_path: Path, version: str, says: str
+) -> None:
+    """scripts/develop names the releases it knows and starts nothing."""
+    ha_port, sim_port = _free_ports(2)
+    env = os.environ | {
+        "HA_VERSION": version,
+        "HA_PORT": str(ha_port),
+        "SIM_PORT": str(sim_port),
+        "HA_CONFIG_DIR": str(tmp_path / "config"),
+    }
+    finished = subprocess.run(
+        [str(DEVELOP)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=STOP_TIMEOUT,
+        check=False,
+    )
+    assert finished.returncode == 1
+    assert says in finished.stderr
+    if "no pinned package set" in says:
+        assert "2026.11.0" in finished.stderr
+    assert not (tmp_path / "config").exists()
+    assert not _listening(ha_port)
+    assert not _listening(sim_port)
