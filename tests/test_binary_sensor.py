@@ -175,7 +175,10 @@ async def test_remote_battery_low(
         )
         await next_refresh(hass, freezer, coordinator)
         assert _state(hass, BEDSIDE_BATTERY) == shown, word
+    # The remote changes otherwise, still with the unknown word: it is not logged again.
+    await sim.post(f"/_sim/modules/{BEDSIDE_REMOTE}/physical", json={"fw": 99})
     await next_refresh(hass, freezer, coordinator)
+    assert _state(hass, BEDSIDE_BATTERY) == STATE_UNKNOWN
     logged = [
         record
         for record in caplog.records
