@@ -1152,6 +1152,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 )
                 self.push.ignored += 1
                 continue
+            # A field this event could not read keeps the value shown, not a blank.
+            status = status.keep_readable(plant.thermostats.get(status.module_id))
             self._store_thermostat(plant, status, moment)
             applied += 1
         if applied:

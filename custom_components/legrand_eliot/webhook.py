@@ -502,6 +502,9 @@ class EliotPush:
             ):
                 # Delivered out of order: the queued state is the newer one.
                 continue
+            if queued is not None:
+                # A field this event could not read keeps the one of the burst before it.
+                status = status.keep_readable(queued[0])
             self._pending[status.module_id] = (status, event.event_time)
         if self._pending and self._cancel_flush is None:
             self._cancel_flush = async_call_later(

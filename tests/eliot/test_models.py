@@ -239,6 +239,36 @@ def test_one_bad_field_is_unknown_the_rest_is_used(
     assert len(lines) == 1
 
 
+def test_a_bad_field_can_keep_the_value_of_an_earlier_state() -> None:
+    """A field that was there but unreadable is named; keeping takes it from an earlier state."""
+    earlier = status(
+        mode="MANUAL",
+        setPoint={"value": "19.5", "unit": "C"},
+        hygrometer={"measures": [{"value": "45", "unit": "%"}]},
+    )
+    later = status(
+        mode="MANUAL",
+        setPoint={"value": float("nan"), "unit": "C"},
+        hygrometer="wet",
+        loadState="ACTIVE",
+    )
+    absent = status(mode="MANUAL")
+
+    assert later.unreadable == {"setPoint", "hygrometer"}
+    assert (later.set_point, later.humidity) == (None, None)
+    kept = later.keep_readable(earlier)
+    assert (kept.set_point, kept.set_point_unit) == (19.5, "C")
+    assert kept.humidity == earlier.humidity
+    assert kept.load_state is LoadState.ACTIVE
+    assert kept.unreadable == set()
+    # What is left out of an answer is unknown, not unreadable: nothing is kept for it.
+    assert absent.unreadable == set()
+    assert absent.keep_readable(earlier).set_point is None
+    # Unreadable in both: still unknown, and still unreadable for a later state to fill.
+    assert later.keep_readable(later).unreadable == later.unreadable
+    assert later.keep_readable(None) is later
+
+
 def test_mode_of_another_type_is_unknown() -> None:
     """A mode that is not a word is unknown; the thermostat stays."""
     assert status(mode=12).mode is ThermostatMode.UNKNOWN

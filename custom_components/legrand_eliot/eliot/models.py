@@ -483,9 +483,29 @@ class ActivationTime:
         )
 
 
+# The attributes of a thermostat's state each field of its answer gives. The time is not here:
+# a state whose own time cannot be read takes its event's, never an older state's.
+_THERMOSTAT_FIELDS: dict[str, tuple[str, ...]] = {
+    "function": ("function",),
+    "mode": ("mode",),
+    "setPoint": ("set_point", "set_point_unit"),
+    "programs": ("programs",),
+    "activationTime": ("activation_time",),
+    "thermometer": ("temperature",),
+    "hygrometer": ("humidity",),
+    "loadState": ("load_state",),
+    "temperatureFormat": ("temperature_format",),
+    "online": ("online",),
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThermostatStatus:
-    """The state of one Smarther thermostat, from its status answer or a push event."""
+    """The state of one Smarther thermostat, from its status answer or a push event.
+
+    `unreadable` names the fields of the answer that were there but could not be read
+    (malformed, not finite, out of range): they are unknown here, not absent.
+    """
 
     plant_id: str
     module_id: str
@@ -501,11 +521,24 @@ class ThermostatStatus:
     temperature_format: str | None = None
     online: bool | None = None
     time: datetime | None = None
+    unreadable: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def program(self) -> int | None:
         """Return the number of the active program (the API sends at most one)."""
         return self.programs[0] if self.programs else None
+
+    def keep_readable(self, previous: ThermostatStatus | None) -> ThermostatStatus:
+        """Return this state with each field it could not read taken from `previous`."""
+        if previous is None or not self.unreadable:
+            return self
+        kept = {
+            name: getattr(previous, name)
+            for what in self.unreadable
+            for name in _THERMOSTAT_FIELDS.get(what, ())
+        }
+        # Still unknown: what the previous state could not read either.
+        return replace(self, **kept, unreadable=self.unreadable & previous.unreadable)
 
     @classmethod
     def from_dict(
@@ -524,18 +557,22 @@ class ThermostatStatus:
         if found_plant is None or found_module is None:
             raise ParseError("chronothermostat names no plant or module")
         owner = found_module
+        unreadable: set[str] = set()
 
         def field[T](what: str, read: Callable[[], T]) -> T | None:
             """Read one field of this thermostat; a bad one is unknown."""
-            return lenient(owner, what, read)
+            return lenient(owner, what, read, unreadable)
 
         set_point = field("setPoint", lambda: _set_point(obj.get("setPoint")))
+        mode = _mode(obj.get("mode"))
+        if not isinstance(obj.get("mode"), str):
+            unreadable.add("mode")
         return cls(
             plant_id=found_plant,
             module_id=found_module,
             function=field("function", lambda: _function(obj.get("function")))
             or ThermostatFunction.UNKNOWN,
-            mode=_mode(obj.get("mode")),
+            mode=mode,
             set_point=None if set_point is None else set_point[0],
             set_point_unit=None if set_point is None else set_point[1],
             programs=field("programs", lambda: _program_numbers(obj.get("programs")))
@@ -565,6 +602,7 @@ class ThermostatStatus:
                 "online", lambda: optional_boolean(obj.get("online"), "online")
             ),
             time=field("time", lambda: optional_timestamp(obj.get("time"), "time")),
+            unreadable=frozenset(unreadable),
         )
 
 

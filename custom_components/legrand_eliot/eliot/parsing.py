@@ -198,15 +198,20 @@ def in_range(value: float | None, low: float, high: float, what: str) -> float |
     return value
 
 
-def lenient[T](owner: str, what: str, read: Callable[[], T]) -> T | None:
+def lenient[T](
+    owner: str, what: str, read: Callable[[], T], failed: set[str] | None = None
+) -> T | None:
     """
     Read one optional field; a malformed or impossible value is unknown, not an error.
 
-    The first failure of each module and field is logged; the rest of the answer is used.
+    The first failure of each module and field is logged; the rest of the answer is used. A
+    field that failed is added to `failed`, when given.
     """
     try:
         return read()
     except (ParseError, OverflowError) as err:
+        if failed is not None:
+            failed.add(what)
         key = (owner, what)
         if key not in _REPORTED and len(_REPORTED) < _REPORTED_LIMIT:
             _REPORTED.add(key)
