@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta, timezone
+import logging
 from typing import Any
 from unittest.mock import patch
 import uuid
@@ -19,6 +20,7 @@ from custom_components.legrand_eliot.eliot import (
     ThermostatMode,
     parse_token_response,
 )
+from custom_components.legrand_eliot.eliot.ids import hashed_id
 from custom_components.legrand_eliot.eliot.models import (
     ModuleState,
     StatusMemo,
@@ -490,8 +492,93 @@ def test_fixture_status_round_trip() -> None:
         load_fixture("thermostat_status.json"), "x", "y", ENDPOINT
     )
 
-    assert parsed.plant_id == "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
+    # Filed under the ids asked for, not the ones its sender names.
+    assert (parsed.plant_id, parsed.module_id) == ("x", "y")
     assert parsed.time == datetime(2021, 2, 27, 20, 49, 32, tzinfo=UTC)
+
+
+def _sender(plant_id: str, module_id: str) -> dict[str, Any]:
+    """Return a sender object naming a plant and a module."""
+    return {"plant": {"id": plant_id, "module": {"id": module_id}}}
+
+
+@pytest.mark.parametrize(
+    ("sender_plant", "sender_module"),
+    [
+        ("fakeid", "fakeid"),
+        ("PLANT-A", "THERMO-1"),
+        ("plant-a", "another-thermostat"),
+        ("another-plant", "thermo-1"),
+    ],
+)
+def test_a_status_is_filed_under_the_ids_asked_for(
+    caplog: pytest.LogCaptureFixture, sender_plant: str, sender_module: str
+) -> None:
+    """A placeholder, another spelling or another id in the sender: the asked ids, logged once."""
+    plant_id, module_id = "plant-a", f"thermo-1-{uuid.uuid4()}"
+    if sender_module == "thermo-1":
+        sender_module = module_id
+    answer = thermostat(mode="MANUAL", sender=_sender(sender_plant, sender_module))
+    caplog.set_level(logging.DEBUG)
+
+    for _ in range(3):
+        parsed = parse_thermostat_status(answer, plant_id, module_id, ENDPOINT)
+        assert (parsed.plant_id, parsed.module_id) == (plant_id, module_id)
+        assert parsed.mode is ThermostatMode.MANUAL
+
+    lines = [r.getMessage() for r in caplog.records if "sender" in r.getMessage()]
+    assert len(lines) == 1
+    assert hashed_id(module_id) in lines[0]
+    for raw in (plant_id, module_id, sender_plant, sender_module):
+        assert raw not in lines[0]
+
+
+def test_a_status_naming_its_own_ids_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The sender agrees: nothing to say."""
+    caplog.set_level(logging.DEBUG)
+    answer = thermostat(sender=_sender("bs_cloud_p", "m"))
+
+    parsed = parse_thermostat_status(answer, "p", "m", ENDPOINT)
+
+    assert (parsed.plant_id, parsed.module_id) == ("p", "m")
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("sender", ["PLUG-1", "fakeid", None])
+def test_a_module_status_is_filed_under_the_module_asked_for(
+    caplog: pytest.LogCaptureFixture, sender: str | None
+) -> None:
+    """A one-module answer naming another spelling or a placeholder is the module's state."""
+    module_id = f"plug-1-{uuid.uuid4()}"
+    element: dict[str, Any] = {"status": "on", "reachable": True}
+    if sender is not None:
+        element["sender"] = {"plant": {"module": {"id": sender}}}
+    caplog.set_level(logging.DEBUG)
+
+    state = parse_module_status(
+        {"plugs": [element]}, module_id, DeviceKind.PLUG, ENDPOINT
+    )
+
+    assert (state.module_id, state.on, state.reachable) == (module_id, True, True)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == (0 if sender is None else 1)
+    assert all(module_id not in line for line in lines)
+
+
+def test_a_module_status_prefers_the_element_of_the_module_asked_for() -> None:
+    """Of several elements, the one naming the module; none at all: it did not answer."""
+    answer = {
+        "plugs": [
+            {"status": "off", "sender": {"plant": {"module": {"id": "other"}}}},
+            {"status": "on", "sender": {"plant": {"module": {"id": "p1"}}}},
+        ]
+    }
+
+    assert parse_module_status(answer, "p1", DeviceKind.PLUG, ENDPOINT).on is True
+    empty = parse_module_status({"plugs": []}, "p1", DeviceKind.PLUG, ENDPOINT)
+    assert (empty.module_id, empty.reachable) == ("p1", False)
 
 
 def test_a_foreign_parse_failure_does_not_quote_the_payload() -> None:

@@ -23,6 +23,7 @@ from .const import (
     ThermostatMode,
 )
 from .exceptions import EliotError, EliotResponseError
+from .ids import hashed_id
 from .parsing import (
     ParseError,
     dig,
@@ -37,6 +38,7 @@ from .parsing import (
     optional_sequence,
     optional_text,
     optional_timestamp,
+    report_once,
     sequence,
     text,
     timestamp,
@@ -758,14 +760,37 @@ def _plants_list(data: Any) -> list[Plant]:
 
 
 def _module_state(data: Any, module_id: str, kind: DeviceKind) -> ModuleState:
-    """Find the module's element in a one-module status answer."""
+    """
+    Read a one-module status answer, filed under the module asked for.
+
+    The element naming that module is its state; else the answer's first element, whatever id
+    its sender gives (anonymised answers name a placeholder, another spelling may come back).
+    An answer without any element means the module did not answer.
+    """
+    first: ModuleState | None = None
     for key, elements in mapping(data, "module status").items():
         found_kind = STATUS_LIST_KINDS.get(str(key).lower(), kind)
         for raw in sequence(elements, f"{key} status list"):
             state = ModuleState.from_dict(raw, found_kind, module_id)
             if state.module_id == module_id:
                 return state
-    return ModuleState.unreachable(module_id, kind)
+            if first is None:
+                first = state
+    if first is None:
+        return ModuleState.unreachable(module_id, kind)
+    _report_sender(module_id, first.module_id)
+    return replace(first, module_id=module_id)
+
+
+def _report_sender(asked: str, sender: str) -> None:
+    """Log once that an answer names another sender than the module asked for."""
+    report_once(
+        asked,
+        "sender",
+        "The status of %s names %s as its sender; it is filed under the module asked for",
+        hashed_id(asked),
+        hashed_id(sender),
+    )
 
 
 def _scenes(data: Any) -> list[Scene]:
@@ -775,9 +800,17 @@ def _scenes(data: Any) -> list[Scene]:
 
 
 def _thermostat_status(data: Any, plant_id: str, module_id: str) -> ThermostatStatus:
-    """Parse the first chronothermostat of a status answer."""
+    """Parse the first chronothermostat of a status answer, filed under the ids asked for."""
     raw = _first(mapping(data, "status").get("chronothermostats"), "chronothermostats")
-    return ThermostatStatus.from_dict(raw, plant_id, module_id)
+    status = ThermostatStatus.from_dict(raw, plant_id, module_id)
+    if (status.plant_id, status.module_id) == (plant_id, module_id):
+        return status
+    # Anonymised answers name placeholders; another spelling of the ids may come back.
+    _report_sender(
+        module_id,
+        status.module_id if status.module_id != module_id else status.plant_id,
+    )
+    return replace(status, plant_id=plant_id, module_id=module_id)
 
 
 def _programs(data: Any) -> list[Program]:

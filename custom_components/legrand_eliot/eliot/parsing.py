@@ -10,12 +10,14 @@ import math
 import re
 from typing import Any
 
+from .ids import hashed_id
+
 _LOGGER = logging.getLogger(__package__)
 # Dates outside these years are no real reading: a clock reset, a placeholder, garbage.
 MIN_YEAR = 2000
 MAX_YEAR = 2100
-# Each (module, field) whose value could not be read is logged once; a flood of garbage
-# ids cannot grow this without bound.
+# Each (module, field) whose value could not be read is logged once (by the id's stand-in); a
+# flood of garbage ids cannot grow this without bound.
 _REPORTED: set[tuple[str, str]] = set()
 _REPORTED_LIMIT = 1000
 
@@ -212,8 +214,15 @@ def lenient[T](
     except (ParseError, OverflowError) as err:
         if failed is not None:
             failed.add(what)
-        key = (owner, what)
-        if key not in _REPORTED and len(_REPORTED) < _REPORTED_LIMIT:
-            _REPORTED.add(key)
-            _LOGGER.info("Ignoring the %s of %s: %s", what, owner, err)
+        report_once(
+            owner, what, "Ignoring the %s of %s: %s", what, hashed_id(owner), err
+        )
         return None
+
+
+def report_once(owner: str, what: str, message: str, *args: object) -> None:
+    """Log something about one module or plant once for the whole run (ids only hashed)."""
+    key = (owner, what)
+    if key not in _REPORTED and len(_REPORTED) < _REPORTED_LIMIT:
+        _REPORTED.add(key)
+        _LOGGER.info(message, *args)
