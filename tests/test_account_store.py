@@ -292,6 +292,23 @@ async def test_a_kept_account_reads_back_the_same(
     assert encode(restored, dt_util.utcnow(), dt_util.utcnow()) == stored
 
 
+async def test_a_scene_kept_twice_reads_back_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A kept file naming a scene twice (written before scenes were told apart) has it once."""
+    data = init_integration.runtime_data.coordinator.data
+    stored = encode(data, dt_util.utcnow(), dt_util.utcnow())
+    plant = stored["home_control"]["plants"][0]
+    plant["scenes"] = [
+        {"id": "s1", "name": "Bonjour"},
+        {"id": "s2", "name": "Bonne nuit"},
+        {"id": "s1", "name": "Bonjour"},
+    ]
+    restored = decode(stored, dt_util.utcnow()).data
+    scenes = restored.home_control[plant["plant"]["id"]].scenes
+    assert [scene.id for scene in scenes] == ["s1", "s2"]
+
+
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Return the path of every value inside a JSON document, containers included."""
     paths = [path]

@@ -22,7 +22,7 @@ from typing import Any
 from homeassistant.util import dt as dt_util
 
 from .data import EliotData, HomeControlPlant, SmartherPlant
-from .eliot.models import Module, Plant, Program, Scene, Topology
+from .eliot.models import Module, Plant, Program, Topology, scene_list
 from .eliot.parsing import ParseError, mapping, optional_timestamp, sequence, text
 
 
@@ -82,10 +82,7 @@ def decode(stored: Any, now: datetime) -> RestoredAccount:
         data.home_control[plant.id] = HomeControlPlant(
             plant,
             Topology.from_dict(entry.get("topology"), plant.id),
-            [
-                Scene.from_dict(scene)
-                for scene in sequence(entry.get("scenes"), "stored scenes")
-            ],
+            scene_list(sequence(entry.get("scenes"), "stored scenes")),
             read_at=_read_time(entry.get("read_at"), now),
         )
     for raw in sequence(smarther.get("plants"), "stored plants"):

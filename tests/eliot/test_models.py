@@ -433,6 +433,22 @@ def test_scenes_and_programs_edge_cases() -> None:
         parse_scenes({"scenes": [{"name": "no id"}]}, ENDPOINT)
 
 
+def test_a_scene_listed_twice_is_one_scene() -> None:
+    """The same scene id twice in a scenes answer: the first one, once."""
+    answer = {
+        "scenes": [
+            {"id": "s1", "name": "Bonjour"},
+            {"id": "s2", "name": "Bonne nuit"},
+            {"sender": {"plant": {"module": {"id": "s1"}}}, "name": "Bonjour bis"},
+        ]
+    }
+
+    assert [(s.id, s.name) for s in parse_scenes(answer, ENDPOINT)] == [
+        ("s1", "Bonjour"),
+        ("s2", "Bonne nuit"),
+    ]
+
+
 def test_subscriptions_keys_in_any_case() -> None:
     """Subscription keys are matched without regard to case; push plant ids lose their prefix."""
     parsed = parse_subscriptions(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -793,10 +793,20 @@ def _report_sender(asked: str, sender: str) -> None:
     )
 
 
+def scene_list(items: Sequence[Any]) -> list[Scene]:
+    """Read a list of scenes; a scene listed again under the same id is the first one."""
+    scenes: dict[str, Scene] = {}
+    for item in items:
+        scene = Scene.from_dict(item)
+        scenes.setdefault(scene.id, scene)
+    return list(scenes.values())
+
+
 def _scenes(data: Any) -> list[Scene]:
     """Parse the scenes of a `{"scenes": [...]}` answer."""
-    raw = optional_sequence(mapping(data, "scenes").get("scenes"), "scenes")
-    return [Scene.from_dict(item) for item in raw]
+    return scene_list(
+        optional_sequence(mapping(data, "scenes").get("scenes"), "scenes")
+    )
 
 
 def _thermostat_status(data: Any, plant_id: str, module_id: str) -> ThermostatStatus:
