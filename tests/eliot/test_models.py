@@ -363,6 +363,34 @@ def test_plant_status_tolerates_unknown_lists_and_string_numbers() -> None:
     assert parsed.state("p1").power == 1200.0
 
 
+@pytest.mark.parametrize(
+    ("kind", "reading", "power"),
+    [
+        (DeviceKind.PLUG, {"unit": "watt", "value": 3680}, 3680.0),
+        (DeviceKind.PLUG, {"unit": "kW", "value": "4.6"}, 4600.0),
+        (DeviceKind.PLUG, {"unit": "watt", "value": 4601}, None),
+        (DeviceKind.PLUG, {"unit": "watt", "value": -5}, None),
+        (DeviceKind.PLUG, {"unit": "kW", "value": 1e300}, None),
+        (DeviceKind.LIGHT, {"unit": "watt", "value": 1e6}, None),
+        (DeviceKind.HEATER, {"unit": "watt", "value": 5000}, None),
+        (DeviceKind.ENERGYMETER, {"unit": "kW", "value": 43.6}, 43600.0),
+        (DeviceKind.ENERGYMETER, {"unit": "watt", "value": 100_000}, 100_000.0),
+        (DeviceKind.ENERGYMETER, {"unit": "kW", "value": 150}, None),
+        (DeviceKind.ENERGYMETER, {"unit": "watt", "value": -1}, None),
+    ],
+)
+def test_power_outside_physical_bounds_is_unknown(
+    kind: DeviceKind, reading: dict[str, Any], power: float | None
+) -> None:
+    """A negative power, or more than the module can carry, is unknown; the rest is used."""
+    element = {"id": "m", "status": "on", "fw": 42, "consumptions": [reading]}
+
+    state = parse_module_status({f"{kind}s": [element]}, "m", kind, ENDPOINT)
+
+    assert state.power == power
+    assert (state.on, state.firmware) == (True, "42")
+
+
 def test_power_ignores_other_units() -> None:
     """Only a reading in a power unit becomes the power."""
     data = {"plugs": [{"id": "p1", "consumptions": [{"unit": "Wh", "value": 500}]}]}

@@ -11,6 +11,8 @@ import weakref
 
 from .const import (
     DEVICE_KIND_ALIASES,
+    MAX_LOAD_POWER,
+    MAX_METER_POWER,
     MAX_SET_POINT,
     MAX_TEMPERATURE,
     MIN_SET_POINT,
@@ -314,7 +316,7 @@ class ModuleState:
             on=field("status", lambda: _on_off(obj.get("status"))),
             level=field("level", lambda: _level(obj.get("level"))),
             step=field("step", lambda: optional_integer(obj.get("step"), "step")),
-            power=_power(consumptions),
+            power=field("power", lambda: _power(consumptions, kind)),
             battery=field(
                 "battery", lambda: _lower_text(obj.get("battery"), "battery")
             ),
@@ -347,14 +349,22 @@ def _consumption(data: Any) -> Measure | None:
     )
 
 
-def _power(consumptions: tuple[Measure, ...]) -> float | None:
-    """Return the instantaneous power in watts from the first reading in a power unit."""
+def _power(consumptions: tuple[Measure, ...], kind: DeviceKind) -> float | None:
+    """Return the power in watts of the first reading in a power unit, within physical bounds.
+
+    A load draws power, it does not give it back: a negative reading is no real one, and
+    neither is one beyond what the module can carry (a home's supply for an energy meter).
+    """
     for measure in consumptions:
         unit = (measure.unit or "watt").lower()
         if unit in _WATT_UNITS:
-            return measure.value
-        if unit in _KILOWATT_UNITS:
-            return measure.value * 1000
+            watts = measure.value
+        elif unit in _KILOWATT_UNITS:
+            watts = measure.value * 1000
+        else:
+            continue
+        top = MAX_METER_POWER if kind is DeviceKind.ENERGYMETER else MAX_LOAD_POWER
+        return in_range(watts, 0, top, "power")
     return None
 
 
