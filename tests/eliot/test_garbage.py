@@ -20,6 +20,7 @@ from custom_components.legrand_eliot.eliot import (
     parse_push_events,
     parse_token_response,
 )
+from custom_components.legrand_eliot.eliot.const import MAX_LOAD_POWER, MAX_METER_POWER
 from custom_components.legrand_eliot.eliot.error_map import error_for_status
 from custom_components.legrand_eliot.eliot.models import (
     StatusMemo,
@@ -56,6 +57,7 @@ KEYS = [
     "setPoint", "programs", "number", "activationTime", "thermometer", "hygrometer", "measures",
     "timeStamp", "loadState", "temperatureFormat", "online", "time", "subscriptionId", "plantId",
     "EndPointUrl", "subscriptions", "access_token", "expires_in", "expires_on", "eventType",
+    "refresh_token", "token_type", "id_token", "scope",
     "data", "subject", "subjectElements", "validationCode", "eventTime", "message", "errors",
 ]  # fmt: skip
 WORDS = [
@@ -151,6 +153,39 @@ def test_parsers_raise_only_response_errors(parser: str, data: Any) -> None:
     """Whatever JSON arrives, a parser returns a model or raises EliotResponseError."""
     with contextlib.suppress(EliotResponseError):
         PARSERS[parser](data)
+
+
+@GARBAGE
+@given(data=json_values | mutated_fixtures())
+def test_a_normalised_token_answer_has_fields_of_their_types(data: Any) -> None:
+    """Whatever the login answers, a token that passes has every known field of its type."""
+    try:
+        token = parse_token_response(data, 1_700_000_000)
+    except EliotResponseError:
+        return
+    assert isinstance(token["access_token"], str)
+    assert token["access_token"].strip()
+    for name in ("refresh_token", "token_type", "id_token"):
+        assert isinstance(token.get(name, ""), str)
+    assert isinstance(token.get("scope", ""), str | list)
+    assert isinstance(token["expires_in"], int)
+    assert isinstance(token["expires_on"], int)
+
+
+@GARBAGE
+@given(data=json_values | mutated_fixtures())
+def test_power_read_from_garbage_is_within_physical_bounds(data: Any) -> None:
+    """Whatever a status holds, a power read from it is one a module can draw, or unknown."""
+    states = []
+    with contextlib.suppress(EliotResponseError):
+        states.extend(parse_plant_status(data, "plant", E).modules.values())
+    with contextlib.suppress(EliotResponseError):
+        states.append(parse_module_status(data, "module", DeviceKind.PLUG, E))
+    for state in states:
+        top = (
+            MAX_METER_POWER if state.kind is DeviceKind.ENERGYMETER else MAX_LOAD_POWER
+        )
+        assert state.power is None or 0 <= state.power <= top
 
 
 @GARBAGE

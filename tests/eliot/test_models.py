@@ -512,6 +512,30 @@ def test_token_response_fills_both_expiries() -> None:
     assert (neither["expires_in"], neither["refresh_token"]) == (3600, "r")
 
 
+def test_token_fields_of_null_are_left_out() -> None:
+    """A token field that is null is as if absent: Home Assistant keeps the one it had."""
+    token = parse_token_response(
+        {
+            "access_token": "a",
+            "refresh_token": None,
+            "token_type": None,
+            "id_token": None,
+            "scope": None,
+            "expires_in": 60,
+        },
+        0,
+    )
+
+    assert token == {"access_token": "a", "expires_in": 60, "expires_on": 60}
+
+
+def test_token_scope_as_text_or_words() -> None:
+    """The granted scope may come as one text or as a list of words."""
+    for scope in ("comfort.read plug.read", ["comfort.read", "plug.read"]):
+        answer = {"access_token": "a", "token_type": "Bearer", "scope": scope}
+        assert parse_token_response(answer, 0)["scope"] == scope
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -519,6 +543,15 @@ def test_token_response_fills_both_expiries() -> None:
         {"access_token": ""},
         {"access_token": "secret-token", "expires_in": "soon"},
         [],
+        {"access_token": 12345},
+        {"access_token": ["secret-token"]},
+        {"access_token": "secret-token", "refresh_token": 7},
+        {"access_token": "secret-token", "refresh_token": {"value": "r"}},
+        {"access_token": "secret-token", "refresh_token": ""},
+        {"access_token": "secret-token", "token_type": True},
+        {"access_token": "secret-token", "id_token": ["a", "b"]},
+        {"access_token": "secret-token", "scope": 3},
+        {"access_token": "secret-token", "scope": ["comfort.read", 3]},
     ],
 )
 def test_bad_token_response(data: Any) -> None:

@@ -52,6 +52,8 @@ _WATT_UNITS = {"watt", "watts", "w"}
 _KILOWATT_UNITS = {"kilowatt", "kilowatts", "kw"}
 # Clients fall back to one hour when the login answer gives no lifetime.
 _DEFAULT_TOKEN_LIFETIME = 3600.0
+# The token answer's fields that are text when present; Home Assistant stores them as they are.
+_TOKEN_TEXT_FIELDS = ("refresh_token", "token_type", "id_token")
 
 
 def guarded[**P, T](
@@ -858,10 +860,30 @@ def _subscription_id(data: Any) -> str:
     return text(mapping(data, "subscription").get("subscriptionId"), "subscriptionId")
 
 
+def _token_text(token: dict[str, Any], name: str) -> None:
+    """Check that a token field is text; one that is null is left out, as if absent."""
+    value = token.get(name)
+    if value is None:
+        token.pop(name, None)
+    elif not isinstance(value, str) or not value.strip():
+        raise ParseError(f"{name} is not text")
+
+
 def _token_response(data: Any, now: float) -> dict[str, Any]:
-    """Fill `expires_in` and `expires_on` of a token response from each other."""
+    """Check the types of a token response and fill `expires_in` and `expires_on`."""
     token = dict(mapping(data, "token response"))
-    text(token.get("access_token"), "access_token")
+    access_token = token.get("access_token")
+    if not isinstance(access_token, str) or not access_token.strip():
+        raise ParseError("access_token is missing or not text")
+    for name in _TOKEN_TEXT_FIELDS:
+        _token_text(token, name)
+    scope = token.get("scope")
+    if scope is None:
+        token.pop("scope", None)
+    elif not isinstance(scope, str) and not (
+        isinstance(scope, list) and all(isinstance(item, str) for item in scope)
+    ):
+        raise ParseError("scope is neither text nor a list of words")
     expires_in = optional_number(token.get("expires_in"), "expires_in")
     expires_on = optional_number(token.get("expires_on"), "expires_on")
     if expires_in is None:
