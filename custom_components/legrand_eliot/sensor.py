@@ -32,6 +32,7 @@ from .changes import Energy
 from .const import LOGGER
 from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind, ThermostatStatus
+from .eliot.ids import hashed_id
 from .eliot.models import ModuleState
 from .entity import (
     AccountEntity,
@@ -260,7 +261,9 @@ class BatterySensor(ModuleSensor):
         if word is not None and battery_level(self.module_state) is None:
             if word != self._unknown_word:
                 LOGGER.debug(
-                    "%s reports an unknown battery level %s", self.module_id, word
+                    "%s reports an unknown battery level %s",
+                    hashed_id(self.module_id),
+                    word,
                 )
             self._unknown_word = word
         super()._handle_coordinator_update()
