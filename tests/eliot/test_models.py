@@ -654,6 +654,9 @@ def test_a_module_status_prefers_the_element_of_the_module_asked_for() -> None:
     }
 
     assert parse_module_status(answer, "p1", DeviceKind.PLUG, ENDPOINT).on is True
+    # Neither names it: the first one stands for it.
+    first = parse_module_status(answer, "P1", DeviceKind.PLUG, ENDPOINT)
+    assert (first.module_id, first.on) == ("P1", False)
     empty = parse_module_status({"plugs": []}, "p1", DeviceKind.PLUG, ENDPOINT)
     assert (empty.module_id, empty.reachable) == ("p1", False)
 
