@@ -77,7 +77,7 @@ def store_key(entry_id: str, kind: StoreKind) -> str:
     return f"{DOMAIN}.{entry_id}.{kind.suffix}"
 
 
-def _reason(err: BaseException) -> str:
+def _reason(err: BaseException, otherwise: str) -> str:
     """Say why a stored file was set aside, without quoting what it holds."""
     if isinstance(err, UnsupportedStorageVersionError):
         return f"written by a newer version: {err.found_version}"
@@ -86,7 +86,7 @@ def _reason(err: BaseException) -> str:
     if isinstance(err, ParseError):
         # The parsers' messages name the field, never its value.
         return str(err)
-    return type(err).__name__
+    return f"{otherwise}: {type(err).__name__}"
 
 
 class EntryStore:
@@ -109,7 +109,7 @@ class EntryStore:
             # Whatever the file holds: the types of the data are checked below.
             stored: object = await self._store.async_load()
         except (HomeAssistantError, NotImplementedError, *_UNREADABLE) as err:
-            self.set_aside(_reason(err))
+            self.set_aside(_reason(err, "not a file this version can read"))
             return None
         if stored is None:
             return None
@@ -119,7 +119,7 @@ class EntryStore:
         try:
             return read(stored)
         except _UNREADABLE as err:
-            self.set_aside(_reason(err))
+            self.set_aside(_reason(err, "a value of the wrong type"))
             return None
 
     def set_aside(self, why: str, *, partly: bool = False) -> None:
