@@ -119,7 +119,7 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: LegrandEliotConfigEntry
 ) -> None:
-    """Forget the stored call budget and account of a removed entry, and clean up its push."""
+    """Forget every store of a removed entry (budget, schedule, account); clean up its push."""
     await EntryStores(hass, entry.entry_id).async_remove()
 
     async def client() -> EliotClient:
