@@ -23,17 +23,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.legrand_eliot.absence import ABSENT_FOR
-from custom_components.legrand_eliot.account_store import (
-    ACCOUNT_SAVE_DELAY,
-    ACCOUNT_STORE_VERSION,
-    account_store_key,
-    decode,
-    encode,
-)
+from custom_components.legrand_eliot.account_store import decode, encode
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.coordinator import TOPOLOGY_INTERVAL
 from custom_components.legrand_eliot.data import EliotData
 from custom_components.legrand_eliot.eliot.parsing import ParseError
+from custom_components.legrand_eliot.stores import ACCOUNT, store_key
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
@@ -71,7 +66,7 @@ def spent(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 
 async def saved(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let the batched save of the account happen."""
-    freezer.tick(timedelta(seconds=ACCOUNT_SAVE_DELAY + 1))
+    freezer.tick(timedelta(seconds=ACCOUNT.delay + 1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
@@ -217,20 +212,20 @@ async def test_a_store_older_than_the_interval_reads_the_topology(
 @pytest.mark.parametrize(
     "stored",
     [
-        {"version": ACCOUNT_STORE_VERSION, "data": "garbage"},
-        {"version": ACCOUNT_STORE_VERSION, "data": []},
-        {"version": ACCOUNT_STORE_VERSION, "data": {"home_control": 3}},
-        {"version": ACCOUNT_STORE_VERSION + 1, "data": {}},
+        {"version": ACCOUNT.version, "data": "garbage"},
+        {"version": ACCOUNT.version, "data": []},
+        {"version": ACCOUNT.version, "data": {"home_control": 3}},
+        {"version": ACCOUNT.version + 1, "data": {}},
         {"version": 0, "data": {"plants": []}},
         {
-            "version": ACCOUNT_STORE_VERSION,
+            "version": ACCOUNT.version,
             "data": {
                 "home_control": {"read_at": "2026-11-25T00:00:00", "plants": []},
                 "smarther": {"read_at": None, "plants": []},
             },
         },
         {
-            "version": ACCOUNT_STORE_VERSION,
+            "version": ACCOUNT.version,
             "data": {
                 "home_control": {"read_at": None, "plants": [{"plant": {"id": ""}}]},
                 "smarther": {"read_at": None, "plants": []},
@@ -257,8 +252,8 @@ async def test_a_bad_store_reads_the_cloud_with_one_warning(
     stored: dict[str, Any],
 ) -> None:
     """A kept account that cannot be read whole is dropped: setup reads the cloud instead."""
-    hass_storage[account_store_key(config_entry.entry_id)] = {
-        "key": account_store_key(config_entry.entry_id),
+    hass_storage[store_key(config_entry.entry_id, ACCOUNT)] = {
+        "key": store_key(config_entry.entry_id, ACCOUNT),
         **stored,
     }
     config_entry.add_to_hass(hass)
@@ -270,7 +265,7 @@ async def test_a_bad_store_reads_the_cloud_with_one_warning(
     warnings = [
         r
         for r in caplog.records
-        if r.levelno == logging.WARNING and "stored account" in r.getMessage()
+        if r.levelno == logging.WARNING and "stored account structure" in r.getMessage()
     ]
     assert len(warnings) == 1
     assert len(config_entry.runtime_data.coordinator.data.home_control) == 2
@@ -295,6 +290,23 @@ async def test_a_kept_account_reads_back_the_same(
         assert restored.smarther[plant_id].programs == plant.programs
         assert restored.smarther[plant_id].programs
     assert encode(restored, dt_util.utcnow(), dt_util.utcnow()) == stored
+
+
+async def test_a_scene_kept_twice_reads_back_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A kept file naming a scene twice (written before scenes were told apart) has it once."""
+    data = init_integration.runtime_data.coordinator.data
+    stored = encode(data, dt_util.utcnow(), dt_util.utcnow())
+    plant = stored["home_control"]["plants"][0]
+    plant["scenes"] = [
+        {"id": "s1", "name": "Bonjour"},
+        {"id": "s2", "name": "Bonne nuit"},
+        {"id": "s1", "name": "Bonjour"},
+    ]
+    restored = decode(stored, dt_util.utcnow()).data
+    scenes = restored.home_control[plant["plant"]["id"]].scenes
+    assert [scene.id for scene in scenes] == ["s1", "s2"]
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -402,7 +414,7 @@ async def test_the_kept_account_holds_no_secret(
 ) -> None:
     """No token, client secret or subscription key is ever written with the account."""
     await saved(hass, freezer)
-    text = json.dumps(hass_storage[account_store_key(init_integration.entry_id)])
+    text = json.dumps(hass_storage[store_key(init_integration.entry_id, ACCOUNT)])
     secrets = {
         *cloud.tokens.access,
         *cloud.tokens.refresh,
@@ -420,7 +432,7 @@ async def test_removing_the_entry_forgets_the_kept_account(
     init_integration: MockConfigEntry,
 ) -> None:
     """The kept account is written after a read, and goes with its entry."""
-    key = account_store_key(init_integration.entry_id)
+    key = store_key(init_integration.entry_id, ACCOUNT)
     await saved(hass, freezer)
     assert hass_storage[key]["data"]["home_control"]["plants"]
     await hass.config_entries.async_remove(init_integration.entry_id)
@@ -528,7 +540,7 @@ class TestSpreadTopologyReads:
         cloud: SimulatedCloud,
     ) -> None:
         """A plant the kept account lacks is read at the first refresh, not in its turn."""
-        key = account_store_key(init_integration.entry_id)
+        key = store_key(init_integration.entry_id, ACCOUNT)
         await saved(hass, freezer)
         await hass.config_entries.async_unload(init_integration.entry_id)
         await hass.async_block_till_done()

@@ -15,8 +15,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.const import CONF_DAILY_BUDGET, DOMAIN
-from custom_components.legrand_eliot.coordinator import budget_store_key
 from custom_components.legrand_eliot.eliot.const import POLLING_FLOOR_INTERVAL
+from custom_components.legrand_eliot.stores import BUDGET, store_key
 from simulator import SimulatedCloud
 
 from .entities import plug_entity
@@ -134,7 +134,7 @@ async def test_implausible_stored_budget_does_not_block_setup(
 ) -> None:
     """A stored budget that cannot be true is dropped with a warning; the entry loads."""
     await hass.config.async_set_time_zone("Europe/Paris")
-    key = budget_store_key(config_entry.entry_id)
+    key = store_key(config_entry.entry_id, BUDGET)
     hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": stored}
     config_entry.add_to_hass(hass)
 
@@ -146,7 +146,7 @@ async def test_implausible_stored_budget_does_not_block_setup(
     assert not coordinator.budget.is_paused
     assert coordinator.update_interval is not None
     assert coordinator.update_interval < timedelta(hours=1)
-    assert "Ignoring the stored call budget" in caplog.text
+    assert "The stored call budget was set aside" in caplog.text
 
 
 @pytest.mark.parametrize("cloud_options", [{"quota_timezone": "UTC"}])

@@ -332,6 +332,9 @@ def test_an_unusable_kept_value_leaves_the_others_learned() -> None:
 
     kept["hours"] = [1.0] * 23
     assert PollSchedule(zone=UTC).restore_learned(kept) == 3
+    # Rates that are not a table at all are one unusable value: every source starts afresh.
+    kept["rates"] = 5
+    assert PollSchedule(zone=UTC).restore_learned(kept) == 2
     assert PollSchedule(zone=UTC).restore_learned({"version": 2}) == 1
 
 

@@ -18,6 +18,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from simulator import SimulatedCloud
+
 PLANT = "000000005d1e3bc13598330000000001"
 ALL_OFF = "scene.tout_eteindre"
 LIGHTS = (
@@ -83,3 +85,27 @@ async def test_failed_scene(
         )
     assert err.value.translation_key == "forbidden"
     assert (await _modules(sim))[TV_PLUG]["status"] == "on"
+
+
+async def test_a_scene_listed_twice_is_one_scene(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A scenes answer naming a scene twice gives one scene entity, and no unique id clash."""
+    scenes = cloud.world.hc_plants[PLANT].scenes
+    scenes.append(scenes[0])
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert sorted(hass.states.async_entity_ids(SCENE_DOMAIN)) == [
+        "scene.bonjour",
+        ALL_OFF,
+    ]
+    assert "does not generate unique IDs" not in caplog.text
+    # The account holds it once: diagnostics and the kept account list it once too.
+    scenes_read = config_entry.runtime_data.coordinator.data.home_control[PLANT].scenes
+    assert sorted(scene.name for scene in scenes_read) == ["Bonjour", "Tout éteindre"]

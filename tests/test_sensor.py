@@ -18,6 +18,7 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     ATTR_UNIT_OF_MEASUREMENT,
     SERVICE_TURN_OFF,
+    STATE_ON,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
     Platform,
@@ -35,6 +36,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.eliot.models import Measure, ModuleState
 from custom_components.legrand_eliot.sensor import meter_energy
+from simulator import SimulatedCloud
 from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
@@ -360,3 +362,25 @@ async def test_battery_level_of_an_earlier_release_is_kept(
     state = hass.states.get("sensor.chambre_interrupteur_chevet_battery")
     assert state is not None
     assert state.state == "low"
+
+
+@pytest.mark.parametrize("platforms", [[Platform.SENSOR, Platform.SWITCH]])
+@pytest.mark.parametrize("watts", [-250.0, 1e7])
+async def test_impossible_power_is_unknown_and_adds_no_energy(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    watts: float,
+) -> None:
+    """A plug reading negative or huge power: power unknown, energy kept, the plug still shown."""
+    await _refresh(hass, init_integration, freezer)
+    used = _number(hass, TV_ENERGY)
+    cloud.world.hc_plants[PLANT].modules[TV_PLUG].load_watts = watts
+
+    await _refresh(hass, init_integration, freezer)
+    await _refresh(hass, init_integration, freezer)
+
+    assert hass.states.get(TV_POWER).state == STATE_UNKNOWN
+    assert _number(hass, TV_ENERGY) == pytest.approx(used, abs=1e-3)
+    assert hass.states.get("switch.salon_prise_tv").state == STATE_ON

@@ -970,19 +970,34 @@ async def test_a_time_far_ahead_counts_as_its_receipt(
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "attribute"),
     [
-        ("time", "yesterday"),
-        ("loadState", 5),
-        ("hygrometer", "wet"),
-        ("programs", [{"number": None}]),
-        ("activationTime", "x/y"),
-        ("activationTime", "9999-12-31T23:59:59"),
-        ("setPoint", {"value": 1e308, "unit": "C"}),
-        ("setPoint", {"value": -500, "unit": "C"}),
+        ("time", "yesterday", None),
+        ("programs", [{"number": None}], None),
+        ("activationTime", "x/y", None),
+        ("activationTime", "9999-12-31T23:59:59", None),
+        ("loadState", 5, "hvac_action"),
+        ("hygrometer", "wet", "current_humidity"),
+        (
+            "hygrometer",
+            {"measures": [{"value": "NaN", "unit": "%"}]},
+            "current_humidity",
+        ),
+        (
+            "thermometer",
+            {"measures": [{"value": 1e999, "unit": "C"}]},
+            "current_temperature",
+        ),
+        ("setPoint", {"value": 1e308, "unit": "C"}, "temperature"),
+        ("setPoint", {"value": -500, "unit": "C"}, "temperature"),
+        ("setPoint", {"value": float("nan"), "unit": "C"}, "temperature"),
+        ("setPoint", {"value": 1e999, "unit": "C"}, "temperature"),
+        ("setPoint", {"value": "1e999", "unit": "C"}, "temperature"),
+        ("setPoint", "22", "temperature"),
+        ("mode", 3, "hvac_mode"),
     ],
 )
-async def test_one_bad_field_leaves_the_thermostat_shown(
+async def test_a_bad_pushed_field_keeps_its_last_good_value(
     hass: HomeAssistant,
     push_integration: MockConfigEntry,
     cloud: SimulatedCloud,
@@ -990,21 +1005,49 @@ async def test_one_bad_field_leaves_the_thermostat_shown(
     caplog: pytest.LogCaptureFixture,
     field: str,
     value: Any,
+    attribute: str | None,
 ) -> None:
-    """A malformed or impossible optional field: that value unknown, the thermostat shown."""
-    event = real_event(cloud, LIVING, set_point=23.5, at=cloud.clock.now())
-    status = event["data"]["chronothermostats"][0]
-    status[field] = value
+    """A malformed or impossible pushed field keeps what was shown; the rest of it is used."""
+    now = cloud.clock.now()
+    good = real_event(cloud, LIVING, set_point=23.5, at=now)
+    await post_and_write(hass, hass_client_no_auth, push_integration, [good])
+    before = hass.states.get(LIVING_ENTITY)
+    event = real_event(cloud, LIVING, set_point=21.0, at=now + timedelta(seconds=1))
+    event["data"]["chronothermostats"][0][field] = value
     await post_and_write(hass, hass_client_no_auth, push_integration, [event])
     state = hass.states.get(LIVING_ENTITY)
     assert state.state != STATE_UNAVAILABLE
-    assert state.attributes["temperature"] == (None if field == "setPoint" else 23.5)
     assert state.attributes["current_temperature"] is not None
+    if attribute == "temperature":
+        assert state.attributes["temperature"] == 23.5
+    else:
+        # The rest of the event is shown.
+        assert state.attributes["temperature"] == 21.0
+    if attribute == "hvac_mode":
+        assert state.state == before.state
+    elif attribute is not None:
+        assert before.attributes[attribute] is not None
+        assert state.attributes[attribute] == before.attributes[attribute]
     assert not [
         r
         for r in caplog.records
         if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp.access")
     ]
+
+
+async def test_a_bad_field_in_a_burst_keeps_the_value_before_it(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Two states in one burst, the newer one with a bad set point: the older one's shows."""
+    now = cloud.clock.now()
+    good = real_event(cloud, LIVING, set_point=19.5, at=now)
+    bad = real_event(cloud, LIVING, set_point=21.0, at=now + timedelta(seconds=1))
+    bad["data"]["chronothermostats"][0]["setPoint"] = {"value": "NaN", "unit": "C"}
+    await post_and_write(hass, hass_client_no_auth, push_integration, [good, bad])
+    assert shown_set_point(hass) == 19.5
 
 
 async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(

@@ -13,10 +13,8 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .account_store import AccountStore
 from .cloud import api_base_url
 from .const import (
     CONF_DAILY_BUDGET,
@@ -24,10 +22,11 @@ from .const import (
     DEFAULT_DAILY_BUDGET,
     DOMAIN,
 )
-from .coordinator import LegrandEliotCoordinator, budget_store_key, learned_store_key
+from .coordinator import LegrandEliotCoordinator
 from .eliot import EliotClient, QuotaBudget
 from .oauth import EliotOAuth2Session
 from .runtime import LegrandEliotConfigEntry, LegrandEliotRuntimeData
+from .stores import EntryStores
 from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
@@ -120,14 +119,8 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: LegrandEliotConfigEntry
 ) -> None:
-    """Forget the stored call budget and account of a removed entry, and clean up its push."""
-    await Store[dict[str, object]](
-        hass, 1, budget_store_key(entry.entry_id)
-    ).async_remove()
-    await AccountStore(hass, entry.entry_id).async_remove()
-    await Store[dict[str, object]](
-        hass, 1, learned_store_key(entry.entry_id)
-    ).async_remove()
+    """Forget every store of a removed entry (budget, schedule, account); clean up its push."""
+    await EntryStores(hass, entry.entry_id).async_remove()
 
     async def client() -> EliotClient:
         """Build a client, only when subscriptions are left to delete."""

@@ -8,37 +8,22 @@ kept file is checked exactly as strictly as the cloud is, and a parser that lear
 kind applies to what was kept, since the raw `device` value is kept. Only the structure is kept:
 states are the cloud's to tell at the next poll, and no token or key ever reaches this file.
 
-A file that cannot be read whole (corrupt, another version, a field of the wrong type, a read time
-without a zone or in the future) is dropped with one warning: the cloud is read as without one.
+A file that cannot be read whole (another version, a field of the wrong type, a read time without
+a zone or in the future) is set aside by the entry's one guarded read (`stores.py`) with one
+warning: the cloud is read as without one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant, SmartherPlant
-from .eliot.models import Module, Plant, Program, Scene, Topology
+from .eliot.models import Module, Plant, Program, Topology, scene_list
 from .eliot.parsing import ParseError, mapping, optional_timestamp, sequence, text
-
-ACCOUNT_STORE_VERSION = 1
-# Saving a few seconds late batches the writes of one refresh into one.
-ACCOUNT_SAVE_DELAY = 5
-
-type Snapshot = Callable[[], dict[str, Any]]
-
-
-def account_store_key(entry_id: str) -> str:
-    """Return the storage key under which an entry's account structure is kept."""
-    return f"{DOMAIN}.{entry_id}.account"
 
 
 @dataclass(slots=True)
@@ -48,50 +33,6 @@ class RestoredAccount:
     data: EliotData
     hc_read_at: datetime | None
     smarther_read_at: datetime | None
-
-
-class AccountStore:
-    """Keep an entry's account structure in Home Assistant's storage."""
-
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        """Open the entry's store."""
-        self._store: Store[dict[str, Any]] = Store(
-            hass, ACCOUNT_STORE_VERSION, account_store_key(entry_id)
-        )
-
-    async def async_load(self) -> RestoredAccount | None:
-        """Return the kept account, or None when there is none or it cannot be read whole."""
-        try:
-            stored = await self._store.async_load()
-        except (HomeAssistantError, NotImplementedError, KeyError, TypeError) as err:
-            # Another version, or a file of the wrong shape: read the cloud instead.
-            LOGGER.warning(
-                "The stored account could not be read (%s); reading it from the cloud",
-                type(err).__name__,
-            )
-            return None
-        if stored is None:
-            return None
-        try:
-            return decode(stored, dt_util.utcnow())
-        except (ParseError, ValueError, TypeError, KeyError, AttributeError) as err:
-            LOGGER.warning(
-                "The stored account is not valid (%s); reading it from the cloud",
-                err if isinstance(err, ParseError) else type(err).__name__,
-            )
-            return None
-
-    def save_soon(self, snapshot: Snapshot) -> None:
-        """Write the account a few seconds from now, batched with other changes."""
-        self._store.async_delay_save(snapshot, ACCOUNT_SAVE_DELAY)
-
-    async def async_save_now(self, snapshot: Snapshot) -> None:
-        """Write the account at once (on unload, so a reload finds it)."""
-        await self._store.async_save(snapshot())
-
-    async def async_remove(self) -> None:
-        """Forget the account (the entry was removed)."""
-        await self._store.async_remove()
 
 
 def encode(
@@ -141,10 +82,7 @@ def decode(stored: Any, now: datetime) -> RestoredAccount:
         data.home_control[plant.id] = HomeControlPlant(
             plant,
             Topology.from_dict(entry.get("topology"), plant.id),
-            [
-                Scene.from_dict(scene)
-                for scene in sequence(entry.get("scenes"), "stored scenes")
-            ],
+            scene_list(sequence(entry.get("scenes"), "stored scenes")),
             read_at=_read_time(entry.get("read_at"), now),
         )
     for raw in sequence(smarther.get("plants"), "stored plants"):

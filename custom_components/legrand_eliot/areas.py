@@ -22,6 +22,7 @@ from homeassistant.helpers import area_registry as ar
 
 from .eliot import EliotClient
 from .eliot.exceptions import EliotError
+from .eliot.ids import hashed_id
 from .eliot.models import Ambient, Module, Plant, Topology
 
 _LOGGER = logging.getLogger(__name__)
@@ -123,13 +124,17 @@ async def async_read_rooms(
         try:
             hc_topologies.append(await client.hc_topology(plant.id))
         except EliotError as err:
-            _LOGGER.debug("The rooms of plant %s could not be read: %s", plant.id, err)
+            _LOGGER.debug(
+                "The rooms of plant %s could not be read: %s", hashed_id(plant.id), err
+            )
     for plant in smarther:
         try:
             smarther_topologies.append(await client.smarther_topology(plant.id))
         except EliotError as err:
             _LOGGER.debug(
-                "The thermostats of plant %s could not be read: %s", plant.id, err
+                "The thermostats of plant %s could not be read: %s",
+                hashed_id(plant.id),
+                err,
             )
     return rooms(hc_topologies, smarther_topologies)
 

@@ -7,6 +7,7 @@ from typing import override
 from homeassistant.core import callback
 
 from .const import LOGGER
+from .eliot.ids import hashed_id
 from .eliot.models import ModuleState
 from .entity import HomeControlEntity
 
@@ -44,7 +45,9 @@ class BatteryEntity(HomeControlEntity):
         if word is not None and battery_level(self.module_state) is None:
             if word != self._unknown_word:
                 LOGGER.debug(
-                    "%s reports an unknown battery level %s", self.module_id, word
+                    "%s reports an unknown battery level %s",
+                    hashed_id(self.module_id),
+                    word,
                 )
             self._unknown_word = word
         super()._handle_coordinator_update()

@@ -20,6 +20,7 @@ from .battery import BatteryEntity, battery_low
 from .const import LOGGER
 from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind, LoadState
+from .eliot.ids import hashed_id
 from .entity import (
     Candidate,
     HomeControlEntity,
@@ -100,7 +101,7 @@ def _reachable_sensor(
     if found is not None and found[1].device is DeviceKind.UNKNOWN:
         LOGGER.debug(
             "Module %s has the unsupported device type %s (hw_type %s)",
-            module_id,
+            hashed_id(module_id),
             found[1].device_type,
             found[1].hw_type,
         )

@@ -18,12 +18,11 @@ from homeassistant.exceptions import (
     OAuth2TokenRequestReauthError,
 )
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .absence import ABSENT_FOR, AbsenceTracker
-from .account_store import AccountStore, encode
+from .account_store import decode, encode
 from .changes import ChangeTracker
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
@@ -59,14 +58,10 @@ from .repairs import (
     clear_issue,
     raise_issue,
 )
+from .stores import EntryStores
 
 # Topology, scenes, programs and the plants lists change rarely: read them twice a day.
 TOPOLOGY_INTERVAL = timedelta(hours=12)
-STORAGE_VERSION = 1
-# Saving the budget a few seconds late batches the writes of one refresh into one.
-STORAGE_SAVE_DELAY = 5
-# What polling learns moves slowly: written at most every few minutes (and on unload and stop).
-LEARNED_SAVE_DELAY = 300
 # A refresh comes at least this long after the previous one, whatever falls due.
 MIN_WAKE = MIN_REFRESH_INTERVAL
 # A 404 on the Home + Control plants list means that API is retired for the account only once it
@@ -126,16 +121,6 @@ def _thermostat_changes(plant: SmartherPlant, status: ThermostatStatus) -> int |
     if (old := plant.thermostats.get(status.module_id)) is None:
         return None
     return int(_thermostat_key(old) != _thermostat_key(status))
-
-
-def learned_store_key(entry_id: str) -> str:
-    """Return the storage key under which what polling learned of an entry is kept."""
-    return f"{DOMAIN}.{entry_id}.learned"
-
-
-def budget_store_key(entry_id: str) -> str:
-    """Return the storage key under which an entry's call budget is kept."""
-    return f"{DOMAIN}.{entry_id}.quota"
 
 
 @dataclass(slots=True)
@@ -292,10 +277,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             update_interval=timedelta(minutes=5),
         )
         self.client = client
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, budget_store_key(config_entry.entry_id)
-        )
-        self._account = AccountStore(hass, config_entry.entry_id)
+        self._stores = EntryStores(hass, config_entry.entry_id)
         self._hc_read_at: datetime | None = None
         self._smarther_read_at: datetime | None = None
         self._hc_retry_at: datetime | None = None
@@ -322,9 +304,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._told = ChangeTracker()
         # When each plant and thermostat is read, from how often it changes.
         self.schedule = PollSchedule(zone=client.budget.time_zone)
-        self._learned_store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, learned_store_key(config_entry.entry_id)
-        )
         # The calls the next refresh was planned to make, and when it was planned.
         self.planned_calls = 0
         self._next_refresh_at: datetime | None = None
@@ -338,8 +317,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
 
     async def async_restore_budget(self) -> None:
         """Restore what was spent today, so a restart does not forget it."""
-        if (stored := await self._store.async_load()) is not None:
-            self.budget.restore(stored)
+        await self._stores.budget.async_read(self.budget.restore)
 
     async def async_restore_account(self) -> bool:
         """Show the account as last read, so entities exist before the first poll.
@@ -347,7 +325,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         Only the structure comes back: every state is unknown (its entity unavailable) until
         the first refresh polls it, and the topology schedule goes on from the kept read times.
         """
-        if (restored := await self._account.async_load()) is None:
+        restored = await self._stores.account.async_read(
+            lambda stored: decode(stored, dt_util.utcnow())
+        )
+        if restored is None:
             return False
         self.data = restored.data
         self._hc_read_at = restored.hc_read_at
@@ -361,26 +342,25 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     async def async_save_account_now(self) -> None:
         """Write the account's structure at once (on unload), if any was read."""
         if self.data is not None:
-            await self._account.async_save_now(self._account_snapshot(self.data))
+            await self._stores.account.async_save_now(self._account_snapshot(self.data))
 
     async def async_restore_learned(self) -> None:
         """Take back how often each plant and thermostat changed, and when people are awake."""
-        stored = await self._learned_store.async_load()
-        if stored is not None and self.schedule.restore_learned(stored):
-            LOGGER.warning(
-                "Part of what polling learned of this account could not be read back; "
-                "that part starts again from the defaults"
+        bad = await self._stores.learned.async_read(self.schedule.restore_learned)
+        if bad:
+            self._stores.learned.set_aside(
+                f"{bad} unusable value{'s' if bad > 1 else ''}", partly=True
             )
 
     def save_budget(self) -> None:
         """Persist the budget soon (batched with other changes of the same moment)."""
-        self._store.async_delay_save(self.budget.snapshot, STORAGE_SAVE_DELAY)
-        self._learned_store.async_delay_save(self.schedule.learned, LEARNED_SAVE_DELAY)
+        self._stores.budget.save_soon(self.budget.snapshot)
+        self._stores.learned.save_soon(self.schedule.learned)
 
     async def async_save_budget_now(self) -> None:
         """Persist the budget, and what polling learned, at once (on unload)."""
-        await self._store.async_save(self.budget.snapshot())
-        await self._learned_store.async_save(self.schedule.learned())
+        await self._stores.budget.async_save_now(self.budget.snapshot)
+        await self._stores.learned.async_save_now(self.schedule.learned)
 
     @_account_errors
     async def _async_update_data(self) -> EliotData:
@@ -725,7 +705,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         )
         self._settle_absences(old, data, reading, now)
         # What was read, and when, is kept: the next start shows it without reading it again.
-        self._account.save_soon(self._account_snapshot(data))
+        self._stores.account.save_soon(self._account_snapshot(data))
         return data
 
     async def _async_read_home_control(
@@ -1172,6 +1152,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 )
                 self.push.ignored += 1
                 continue
+            # A field this event could not read keeps the value shown, not a blank.
+            status = status.keep_readable(plant.thermostats.get(status.module_id))
             self._store_thermostat(plant, status, moment)
             applied += 1
         if applied:

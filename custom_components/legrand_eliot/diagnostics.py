@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
-import hashlib
 import re
 from typing import Any
 
@@ -16,6 +15,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import CONF_SUBSCRIPTION_KEY, DOMAIN
 from .data import EliotData
+from .eliot.ids import hashed_id as _hash
 from .poll_schedule import RECONCILE_INTERVAL, PollSchedule
 from .push_health import PushHealth
 from .runtime import LegrandEliotConfigEntry
@@ -39,11 +39,6 @@ ID_KEYS = {"id", "plant_id", "module_id", "ambient_id", "subscription_id", "modu
 # Keys whose values are mappings from an id to data.
 ID_KEYED = {"modules"}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def _hash(value: str) -> str:
-    """Return a short stable stand-in for an id, so ids still match across the dump."""
-    return "id-" + hashlib.sha256(value.encode()).hexdigest()[:10]
 
 
 def _plain(value: Any, key: str | None = None) -> Any:

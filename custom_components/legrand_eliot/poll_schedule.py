@@ -425,9 +425,13 @@ class PollSchedule:
         """
         if not isinstance(data, Mapping) or data.get("version") != LEARNED_VERSION:
             return 1
-        bad = 0
         rates = data.get("rates")
-        for key, value in (rates if isinstance(rates, Mapping) else {}).items():
+        if not isinstance(rates, Mapping):
+            # Rates of the wrong type: every source starts from its prior.
+            bad, rates = int(rates is not None), {}
+        else:
+            bad = 0
+        for key, value in rates.items():
             pair = _learned_pair(value)
             if not isinstance(key, str) or pair is None:
                 bad += 1

@@ -37,6 +37,7 @@ from .eliot import (
     parse_push_events,
     validation_response,
 )
+from .eliot.ids import hashed_id
 from .push_health import PushState
 from .repairs import ISSUE_NO_PUSH_URL, clear_issue, raise_issue
 
@@ -283,7 +284,8 @@ class EliotPush:
     async def _async_sync(self) -> None:
         """Do the work of `async_sync` under its lock."""
         plants = {
-            plant_id: plant.plant.name or plant_id
+            # Logged by name, or by the id's stand-in: never by the id itself.
+            plant_id: plant.plant.name or hashed_id(plant_id)
             for plant_id, plant in self.coordinator.data.smarther.items()
         }
         self._plants_seen = frozenset(plants)
@@ -502,6 +504,9 @@ class EliotPush:
             ):
                 # Delivered out of order: the queued state is the newer one.
                 continue
+            if queued is not None:
+                # A field this event could not read keeps the one of the burst before it.
+                status = status.keep_readable(queued[0])
             self._pending[status.module_id] = (status, event.event_time)
         if self._pending and self._cancel_flush is None:
             self._cancel_flush = async_call_later(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta, timezone
+import logging
 from typing import Any
 from unittest.mock import patch
 import uuid
@@ -19,6 +20,7 @@ from custom_components.legrand_eliot.eliot import (
     ThermostatMode,
     parse_token_response,
 )
+from custom_components.legrand_eliot.eliot.ids import hashed_id
 from custom_components.legrand_eliot.eliot.models import (
     ModuleState,
     StatusMemo,
@@ -239,6 +241,36 @@ def test_one_bad_field_is_unknown_the_rest_is_used(
     assert len(lines) == 1
 
 
+def test_a_bad_field_can_keep_the_value_of_an_earlier_state() -> None:
+    """A field that was there but unreadable is named; keeping takes it from an earlier state."""
+    earlier = status(
+        mode="MANUAL",
+        setPoint={"value": "19.5", "unit": "C"},
+        hygrometer={"measures": [{"value": "45", "unit": "%"}]},
+    )
+    later = status(
+        mode="MANUAL",
+        setPoint={"value": float("nan"), "unit": "C"},
+        hygrometer="wet",
+        loadState="ACTIVE",
+    )
+    absent = status(mode="MANUAL")
+
+    assert later.unreadable == {"setPoint", "hygrometer"}
+    assert (later.set_point, later.humidity) == (None, None)
+    kept = later.keep_readable(earlier)
+    assert (kept.set_point, kept.set_point_unit) == (19.5, "C")
+    assert kept.humidity == earlier.humidity
+    assert kept.load_state is LoadState.ACTIVE
+    assert kept.unreadable == set()
+    # What is left out of an answer is unknown, not unreadable: nothing is kept for it.
+    assert absent.unreadable == set()
+    assert absent.keep_readable(earlier).set_point is None
+    # Unreadable in both: still unknown, and still unreadable for a later state to fill.
+    assert later.keep_readable(later).unreadable == later.unreadable
+    assert later.keep_readable(None) is later
+
+
 def test_mode_of_another_type_is_unknown() -> None:
     """A mode that is not a word is unknown; the thermostat stays."""
     assert status(mode=12).mode is ThermostatMode.UNKNOWN
@@ -331,6 +363,34 @@ def test_plant_status_tolerates_unknown_lists_and_string_numbers() -> None:
     assert parsed.state("p1").power == 1200.0
 
 
+@pytest.mark.parametrize(
+    ("kind", "reading", "power"),
+    [
+        (DeviceKind.PLUG, {"unit": "watt", "value": 3680}, 3680.0),
+        (DeviceKind.PLUG, {"unit": "kW", "value": "4.6"}, 4600.0),
+        (DeviceKind.PLUG, {"unit": "watt", "value": 4601}, None),
+        (DeviceKind.PLUG, {"unit": "watt", "value": -5}, None),
+        (DeviceKind.PLUG, {"unit": "kW", "value": 1e300}, None),
+        (DeviceKind.LIGHT, {"unit": "watt", "value": 1e6}, None),
+        (DeviceKind.HEATER, {"unit": "watt", "value": 5000}, None),
+        (DeviceKind.ENERGYMETER, {"unit": "kW", "value": 43.6}, 43600.0),
+        (DeviceKind.ENERGYMETER, {"unit": "watt", "value": 100_000}, 100_000.0),
+        (DeviceKind.ENERGYMETER, {"unit": "kW", "value": 150}, None),
+        (DeviceKind.ENERGYMETER, {"unit": "watt", "value": -1}, None),
+    ],
+)
+def test_power_outside_physical_bounds_is_unknown(
+    kind: DeviceKind, reading: dict[str, Any], power: float | None
+) -> None:
+    """A negative power, or more than the module can carry, is unknown; the rest is used."""
+    element = {"id": "m", "status": "on", "fw": 42, "consumptions": [reading]}
+
+    state = parse_module_status({f"{kind}s": [element]}, "m", kind, ENDPOINT)
+
+    assert state.power == power
+    assert (state.on, state.firmware) == (True, "42")
+
+
 def test_power_ignores_other_units() -> None:
     """Only a reading in a power unit becomes the power."""
     data = {"plugs": [{"id": "p1", "consumptions": [{"unit": "Wh", "value": 500}]}]}
@@ -401,6 +461,22 @@ def test_scenes_and_programs_edge_cases() -> None:
         parse_scenes({"scenes": [{"name": "no id"}]}, ENDPOINT)
 
 
+def test_a_scene_listed_twice_is_one_scene() -> None:
+    """The same scene id twice in a scenes answer: the first one, once."""
+    answer = {
+        "scenes": [
+            {"id": "s1", "name": "Bonjour"},
+            {"id": "s2", "name": "Bonne nuit"},
+            {"sender": {"plant": {"module": {"id": "s1"}}}, "name": "Bonjour bis"},
+        ]
+    }
+
+    assert [(s.id, s.name) for s in parse_scenes(answer, ENDPOINT)] == [
+        ("s1", "Bonjour"),
+        ("s2", "Bonne nuit"),
+    ]
+
+
 def test_subscriptions_keys_in_any_case() -> None:
     """Subscription keys are matched without regard to case; push plant ids lose their prefix."""
     parsed = parse_subscriptions(
@@ -436,6 +512,30 @@ def test_token_response_fills_both_expiries() -> None:
     assert (neither["expires_in"], neither["refresh_token"]) == (3600, "r")
 
 
+def test_token_fields_of_null_are_left_out() -> None:
+    """A token field that is null is as if absent: Home Assistant keeps the one it had."""
+    token = parse_token_response(
+        {
+            "access_token": "a",
+            "refresh_token": None,
+            "token_type": None,
+            "id_token": None,
+            "scope": None,
+            "expires_in": 60,
+        },
+        0,
+    )
+
+    assert token == {"access_token": "a", "expires_in": 60, "expires_on": 60}
+
+
+def test_token_scope_as_text_or_words() -> None:
+    """The granted scope may come as one text or as a list of words."""
+    for scope in ("comfort.read plug.read", ["comfort.read", "plug.read"]):
+        answer = {"access_token": "a", "token_type": "Bearer", "scope": scope}
+        assert parse_token_response(answer, 0)["scope"] == scope
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -443,6 +543,15 @@ def test_token_response_fills_both_expiries() -> None:
         {"access_token": ""},
         {"access_token": "secret-token", "expires_in": "soon"},
         [],
+        {"access_token": 12345},
+        {"access_token": ["secret-token"]},
+        {"access_token": "secret-token", "refresh_token": 7},
+        {"access_token": "secret-token", "refresh_token": {"value": "r"}},
+        {"access_token": "secret-token", "refresh_token": ""},
+        {"access_token": "secret-token", "token_type": True},
+        {"access_token": "secret-token", "id_token": ["a", "b"]},
+        {"access_token": "secret-token", "scope": 3},
+        {"access_token": "secret-token", "scope": ["comfort.read", 3]},
     ],
 )
 def test_bad_token_response(data: Any) -> None:
@@ -460,8 +569,96 @@ def test_fixture_status_round_trip() -> None:
         load_fixture("thermostat_status.json"), "x", "y", ENDPOINT
     )
 
-    assert parsed.plant_id == "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
+    # Filed under the ids asked for, not the ones its sender names.
+    assert (parsed.plant_id, parsed.module_id) == ("x", "y")
     assert parsed.time == datetime(2021, 2, 27, 20, 49, 32, tzinfo=UTC)
+
+
+def _sender(plant_id: str, module_id: str) -> dict[str, Any]:
+    """Return a sender object naming a plant and a module."""
+    return {"plant": {"id": plant_id, "module": {"id": module_id}}}
+
+
+@pytest.mark.parametrize(
+    ("sender_plant", "sender_module"),
+    [
+        ("fakeid", "fakeid"),
+        ("PLANT-A", "THERMO-1"),
+        ("plant-a", "another-thermostat"),
+        ("another-plant", "thermo-1"),
+    ],
+)
+def test_a_status_is_filed_under_the_ids_asked_for(
+    caplog: pytest.LogCaptureFixture, sender_plant: str, sender_module: str
+) -> None:
+    """A placeholder, another spelling or another id in the sender: the asked ids, logged once."""
+    plant_id, module_id = "plant-a", f"thermo-1-{uuid.uuid4()}"
+    if sender_module == "thermo-1":
+        sender_module = module_id
+    answer = thermostat(mode="MANUAL", sender=_sender(sender_plant, sender_module))
+    caplog.set_level(logging.DEBUG)
+
+    for _ in range(3):
+        parsed = parse_thermostat_status(answer, plant_id, module_id, ENDPOINT)
+        assert (parsed.plant_id, parsed.module_id) == (plant_id, module_id)
+        assert parsed.mode is ThermostatMode.MANUAL
+
+    lines = [r.getMessage() for r in caplog.records if "sender" in r.getMessage()]
+    assert len(lines) == 1
+    assert hashed_id(module_id) in lines[0]
+    for raw in (plant_id, module_id, sender_plant, sender_module):
+        assert raw not in lines[0]
+
+
+def test_a_status_naming_its_own_ids_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The sender agrees: nothing to say."""
+    caplog.set_level(logging.DEBUG)
+    answer = thermostat(sender=_sender("bs_cloud_p", "m"))
+
+    parsed = parse_thermostat_status(answer, "p", "m", ENDPOINT)
+
+    assert (parsed.plant_id, parsed.module_id) == ("p", "m")
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("sender", ["PLUG-1", "fakeid", None])
+def test_a_module_status_is_filed_under_the_module_asked_for(
+    caplog: pytest.LogCaptureFixture, sender: str | None
+) -> None:
+    """A one-module answer naming another spelling or a placeholder is the module's state."""
+    module_id = f"plug-1-{uuid.uuid4()}"
+    element: dict[str, Any] = {"status": "on", "reachable": True}
+    if sender is not None:
+        element["sender"] = {"plant": {"module": {"id": sender}}}
+    caplog.set_level(logging.DEBUG)
+
+    state = parse_module_status(
+        {"plugs": [element]}, module_id, DeviceKind.PLUG, ENDPOINT
+    )
+
+    assert (state.module_id, state.on, state.reachable) == (module_id, True, True)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == (0 if sender is None else 1)
+    assert all(module_id not in line for line in lines)
+
+
+def test_a_module_status_prefers_the_element_of_the_module_asked_for() -> None:
+    """Of several elements, the one naming the module; none at all: it did not answer."""
+    answer = {
+        "plugs": [
+            {"status": "off", "sender": {"plant": {"module": {"id": "other"}}}},
+            {"status": "on", "sender": {"plant": {"module": {"id": "p1"}}}},
+        ]
+    }
+
+    assert parse_module_status(answer, "p1", DeviceKind.PLUG, ENDPOINT).on is True
+    # Neither names it: the first one stands for it.
+    first = parse_module_status(answer, "P1", DeviceKind.PLUG, ENDPOINT)
+    assert (first.module_id, first.on) == ("P1", False)
+    empty = parse_module_status({"plugs": []}, "p1", DeviceKind.PLUG, ENDPOINT)
+    assert (empty.module_id, empty.reachable) == ("p1", False)
 
 
 def test_a_foreign_parse_failure_does_not_quote_the_payload() -> None:

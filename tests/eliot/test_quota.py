@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 import json
 from typing import Any
@@ -11,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.legrand_eliot.eliot import EliotInvalidValueError, QuotaBudget
+from custom_components.legrand_eliot.eliot.parsing import ParseError
 
 from .conftest import NOON, FakeClock
 
@@ -188,7 +190,7 @@ def test_snapshot_survives_json_and_a_restart(clock: FakeClock) -> None:
     stored = json.loads(json.dumps(budget.snapshot()))
     restored = QuotaBudget(time_zone=PARIS, clock=clock)
 
-    assert restored.restore(stored) is True
+    restored.restore(stored)
     assert restored.calls_used == 42
     assert restored.reset_at == budget.reset_at
     assert restored.paused_until == NOON + timedelta(hours=1)
@@ -202,7 +204,7 @@ def test_snapshot_of_a_past_day_keeps_only_the_reset_time(clock: FakeClock) -> N
 
     clock.moment = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     restored = QuotaBudget(clock=clock)
-    assert restored.restore(stored) is True
+    restored.restore(stored)
 
     assert restored.calls_used == 0
     assert not restored.is_paused
@@ -223,19 +225,21 @@ def test_snapshot_of_a_past_day_keeps_only_the_reset_time(clock: FakeClock) -> N
         {"used": True, "reset_at": "2026-11-26T00:00:00+00:00"},
     ],
 )
-def test_damaged_snapshots_are_ignored(
+def test_damaged_snapshots_are_refused_whole(
     clock: FakeClock, stored: dict[str, Any]
 ) -> None:
-    """A damaged snapshot is refused without an exception and without changing anything."""
+    """A damaged snapshot raises the parse error and changes nothing."""
     budget = spent(QuotaBudget(clock=clock), 5)
 
-    assert budget.restore(stored) is False
+    with pytest.raises(ParseError):
+        budget.restore(stored)
     assert budget.calls_used == 5
 
 
 def test_restore_does_not_accept_a_non_mapping(clock: FakeClock) -> None:
-    """Storage that holds a list instead of an object is ignored."""
-    assert QuotaBudget(clock=clock).restore([1, 2, 3]) is False  # type: ignore[arg-type]
+    """Storage that holds a list instead of an object is refused."""
+    with pytest.raises(ParseError):
+        QuotaBudget(clock=clock).restore([1, 2, 3])  # type: ignore[arg-type]
 
 
 def test_naive_clock_is_read_as_utc() -> None:
@@ -266,17 +270,19 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
         {"used": 3, "reset_at": "2026-11-26T00:00:00+00:00", "paused_daily": "yes"},
         {"used": 3, "reset_at": "2026-11-26T00:00:00+00:00", "reset_learned": 1},
         {"used": 3.5, "reset_at": "2026-11-26T00:00:00+00:00"},
+        # A snapshot of another version, whatever its fields say.
+        {"version": 2, "used": 3, "reset_at": "2026-11-26T00:00:00+00:00"},
     ],
 )
-def test_implausible_snapshots_are_discarded_with_one_warning(
-    clock: FakeClock, stored: dict[str, Any], caplog: pytest.LogCaptureFixture
+def test_implausible_snapshots_are_refused_whole(
+    clock: FakeClock, stored: dict[str, Any]
 ) -> None:
-    """A snapshot that cannot be true is dropped with one warning; the budget starts afresh."""
+    """A snapshot that cannot be true is refused: the budget starts afresh."""
     budget = QuotaBudget(time_zone=PARIS, clock=clock)
 
-    assert budget.restore(stored) is False
+    with pytest.raises(ParseError):
+        budget.restore(stored)
 
-    assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert not budget.is_paused
     assert budget.calls_used == 0
     assert budget.reset_at == datetime(2026, 11, 26, 0, 0, tzinfo=PARIS)
@@ -308,13 +314,14 @@ _SNAPSHOTS = st.fixed_dictionaries(
 
 @settings(max_examples=300, deadline=None)
 @given(stored=_SNAPSHOTS, zone=st.sampled_from([UTC, PARIS, PACIFIC]))
-def test_restore_never_raises_and_keeps_the_budget_plausible(
+def test_restore_raises_only_parse_errors_and_keeps_the_budget_plausible(
     stored: dict[str, Any], zone: ZoneInfo
 ) -> None:
-    """Whatever storage holds, restoring never raises and never plans beyond a day ahead."""
+    """Whatever storage holds, restoring raises nothing else and plans no further than a day."""
     budget = QuotaBudget(time_zone=zone, clock=lambda: NOON)
 
-    budget.restore(stored)
+    with contextlib.suppress(ParseError):
+        budget.restore(stored)
 
     limit = timedelta(days=1, hours=1)
     assert budget.reset_at - NOON <= limit
@@ -342,5 +349,5 @@ def test_learned_reset_holds_across_daylight_saving(clock: FakeClock) -> None:
 
     stored = json.loads(json.dumps(budget.snapshot()))
     restored = QuotaBudget(time_zone=PACIFIC, clock=clock)
-    assert restored.restore(stored) is True
+    restored.restore(stored)
     assert restored.reset_at == datetime(2026, 11, 5, 0, 0, tzinfo=UTC)

@@ -68,6 +68,13 @@ MAX_SET_POINT: Final = 40.0
 MIN_TEMPERATURE: Final = -40.0
 MAX_TEMPERATURE: Final = 85.0
 MAX_PROGRAM_NUMBER: Final = 11
+# The power a load module can draw: the largest switches a 16 A outlet, 3680 W at 230 V. Up to
+# 1.25 times that is kept (mains at the top of their +10 % tolerance, the meter's own error, a
+# motor's start); more is no real reading.
+MAX_LOAD_POWER: Final = 4600.0
+# An energy meter sees a whole home: 63 A on three phases at 400 V is 43.6 kW, so 100 kW leaves
+# room for a small business supply.
+MAX_METER_POWER: Final = 100_000.0
 
 
 class DeviceKind(StrEnum):

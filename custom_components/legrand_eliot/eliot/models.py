@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -11,6 +11,8 @@ import weakref
 
 from .const import (
     DEVICE_KIND_ALIASES,
+    MAX_LOAD_POWER,
+    MAX_METER_POWER,
     MAX_SET_POINT,
     MAX_TEMPERATURE,
     MIN_SET_POINT,
@@ -23,6 +25,7 @@ from .const import (
     ThermostatMode,
 )
 from .exceptions import EliotError, EliotResponseError
+from .ids import hashed_id
 from .parsing import (
     ParseError,
     dig,
@@ -37,6 +40,7 @@ from .parsing import (
     optional_sequence,
     optional_text,
     optional_timestamp,
+    report_once,
     sequence,
     text,
     timestamp,
@@ -48,6 +52,8 @@ _WATT_UNITS = {"watt", "watts", "w"}
 _KILOWATT_UNITS = {"kilowatt", "kilowatts", "kw"}
 # Clients fall back to one hour when the login answer gives no lifetime.
 _DEFAULT_TOKEN_LIFETIME = 3600.0
+# The token answer's fields that are text when present; Home Assistant stores them as they are.
+_TOKEN_TEXT_FIELDS = ("refresh_token", "token_type", "id_token")
 
 
 def guarded[**P, T](
@@ -312,7 +318,7 @@ class ModuleState:
             on=field("status", lambda: _on_off(obj.get("status"))),
             level=field("level", lambda: _level(obj.get("level"))),
             step=field("step", lambda: optional_integer(obj.get("step"), "step")),
-            power=_power(consumptions),
+            power=field("power", lambda: _power(consumptions, kind)),
             battery=field(
                 "battery", lambda: _lower_text(obj.get("battery"), "battery")
             ),
@@ -345,14 +351,22 @@ def _consumption(data: Any) -> Measure | None:
     )
 
 
-def _power(consumptions: tuple[Measure, ...]) -> float | None:
-    """Return the instantaneous power in watts from the first reading in a power unit."""
+def _power(consumptions: tuple[Measure, ...], kind: DeviceKind) -> float | None:
+    """Return the power in watts of the first reading in a power unit, within physical bounds.
+
+    A load draws power, it does not give it back: a negative reading is no real one, and
+    neither is one beyond what the module can carry (a home's supply for an energy meter).
+    """
     for measure in consumptions:
         unit = (measure.unit or "watt").lower()
         if unit in _WATT_UNITS:
-            return measure.value
-        if unit in _KILOWATT_UNITS:
-            return measure.value * 1000
+            watts = measure.value
+        elif unit in _KILOWATT_UNITS:
+            watts = measure.value * 1000
+        else:
+            continue
+        top = MAX_METER_POWER if kind is DeviceKind.ENERGYMETER else MAX_LOAD_POWER
+        return in_range(watts, 0, top, "power")
     return None
 
 
@@ -483,9 +497,29 @@ class ActivationTime:
         )
 
 
+# The attributes of a thermostat's state each field of its answer gives. The time is not here:
+# a state whose own time cannot be read takes its event's, never an older state's.
+_THERMOSTAT_FIELDS: dict[str, tuple[str, ...]] = {
+    "function": ("function",),
+    "mode": ("mode",),
+    "setPoint": ("set_point", "set_point_unit"),
+    "programs": ("programs",),
+    "activationTime": ("activation_time",),
+    "thermometer": ("temperature",),
+    "hygrometer": ("humidity",),
+    "loadState": ("load_state",),
+    "temperatureFormat": ("temperature_format",),
+    "online": ("online",),
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThermostatStatus:
-    """The state of one Smarther thermostat, from its status answer or a push event."""
+    """The state of one Smarther thermostat, from its status answer or a push event.
+
+    `unreadable` names the fields of the answer that were there but could not be read
+    (malformed, not finite, out of range): they are unknown here, not absent.
+    """
 
     plant_id: str
     module_id: str
@@ -501,11 +535,24 @@ class ThermostatStatus:
     temperature_format: str | None = None
     online: bool | None = None
     time: datetime | None = None
+    unreadable: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def program(self) -> int | None:
         """Return the number of the active program (the API sends at most one)."""
         return self.programs[0] if self.programs else None
+
+    def keep_readable(self, previous: ThermostatStatus | None) -> ThermostatStatus:
+        """Return this state with each field it could not read taken from `previous`."""
+        if previous is None or not self.unreadable:
+            return self
+        kept = {
+            name: getattr(previous, name)
+            for what in self.unreadable
+            for name in _THERMOSTAT_FIELDS.get(what, ())
+        }
+        # Still unknown: what the previous state could not read either.
+        return replace(self, **kept, unreadable=self.unreadable & previous.unreadable)
 
     @classmethod
     def from_dict(
@@ -524,18 +571,22 @@ class ThermostatStatus:
         if found_plant is None or found_module is None:
             raise ParseError("chronothermostat names no plant or module")
         owner = found_module
+        unreadable: set[str] = set()
 
         def field[T](what: str, read: Callable[[], T]) -> T | None:
             """Read one field of this thermostat; a bad one is unknown."""
-            return lenient(owner, what, read)
+            return lenient(owner, what, read, unreadable)
 
         set_point = field("setPoint", lambda: _set_point(obj.get("setPoint")))
+        mode = _mode(obj.get("mode"))
+        if not isinstance(obj.get("mode"), str):
+            unreadable.add("mode")
         return cls(
             plant_id=found_plant,
             module_id=found_module,
             function=field("function", lambda: _function(obj.get("function")))
             or ThermostatFunction.UNKNOWN,
-            mode=_mode(obj.get("mode")),
+            mode=mode,
             set_point=None if set_point is None else set_point[0],
             set_point_unit=None if set_point is None else set_point[1],
             programs=field("programs", lambda: _program_numbers(obj.get("programs")))
@@ -565,6 +616,7 @@ class ThermostatStatus:
                 "online", lambda: optional_boolean(obj.get("online"), "online")
             ),
             time=field("time", lambda: optional_timestamp(obj.get("time"), "time")),
+            unreadable=frozenset(unreadable),
         )
 
 
@@ -720,26 +772,67 @@ def _plants_list(data: Any) -> list[Plant]:
 
 
 def _module_state(data: Any, module_id: str, kind: DeviceKind) -> ModuleState:
-    """Find the module's element in a one-module status answer."""
+    """
+    Read a one-module status answer, filed under the module asked for.
+
+    The element naming that module is its state; else the answer's first element, whatever id
+    its sender gives (anonymised answers name a placeholder, another spelling may come back).
+    An answer without any element means the module did not answer.
+    """
+    first: ModuleState | None = None
     for key, elements in mapping(data, "module status").items():
         found_kind = STATUS_LIST_KINDS.get(str(key).lower(), kind)
         for raw in sequence(elements, f"{key} status list"):
             state = ModuleState.from_dict(raw, found_kind, module_id)
             if state.module_id == module_id:
                 return state
-    return ModuleState.unreachable(module_id, kind)
+            if first is None:
+                first = state
+    if first is None:
+        return ModuleState.unreachable(module_id, kind)
+    _report_sender(module_id, first.module_id)
+    return replace(first, module_id=module_id)
+
+
+def _report_sender(asked: str, sender: str) -> None:
+    """Log once that an answer names another sender than the module asked for."""
+    report_once(
+        asked,
+        "sender",
+        "The status of %s names %s as its sender; it is filed under the module asked for",
+        hashed_id(asked),
+        hashed_id(sender),
+    )
+
+
+def scene_list(items: Sequence[Any]) -> list[Scene]:
+    """Read a list of scenes; a scene listed again under the same id is the first one."""
+    scenes: dict[str, Scene] = {}
+    for item in items:
+        scene = Scene.from_dict(item)
+        scenes.setdefault(scene.id, scene)
+    return list(scenes.values())
 
 
 def _scenes(data: Any) -> list[Scene]:
     """Parse the scenes of a `{"scenes": [...]}` answer."""
-    raw = optional_sequence(mapping(data, "scenes").get("scenes"), "scenes")
-    return [Scene.from_dict(item) for item in raw]
+    return scene_list(
+        optional_sequence(mapping(data, "scenes").get("scenes"), "scenes")
+    )
 
 
 def _thermostat_status(data: Any, plant_id: str, module_id: str) -> ThermostatStatus:
-    """Parse the first chronothermostat of a status answer."""
+    """Parse the first chronothermostat of a status answer, filed under the ids asked for."""
     raw = _first(mapping(data, "status").get("chronothermostats"), "chronothermostats")
-    return ThermostatStatus.from_dict(raw, plant_id, module_id)
+    status = ThermostatStatus.from_dict(raw, plant_id, module_id)
+    if (status.plant_id, status.module_id) == (plant_id, module_id):
+        return status
+    # Anonymised answers name placeholders; another spelling of the ids may come back.
+    _report_sender(
+        module_id,
+        status.module_id if status.module_id != module_id else status.plant_id,
+    )
+    return replace(status, plant_id=plant_id, module_id=module_id)
 
 
 def _programs(data: Any) -> list[Program]:
@@ -767,10 +860,30 @@ def _subscription_id(data: Any) -> str:
     return text(mapping(data, "subscription").get("subscriptionId"), "subscriptionId")
 
 
+def _token_text(token: dict[str, Any], name: str) -> None:
+    """Check that a token field is text; one that is null is left out, as if absent."""
+    value = token.get(name)
+    if value is None:
+        token.pop(name, None)
+    elif not isinstance(value, str) or not value.strip():
+        raise ParseError(f"{name} is not text")
+
+
 def _token_response(data: Any, now: float) -> dict[str, Any]:
-    """Fill `expires_in` and `expires_on` of a token response from each other."""
+    """Check the types of a token response and fill `expires_in` and `expires_on`."""
     token = dict(mapping(data, "token response"))
-    text(token.get("access_token"), "access_token")
+    access_token = token.get("access_token")
+    if not isinstance(access_token, str) or not access_token.strip():
+        raise ParseError("access_token is missing or not text")
+    for name in _TOKEN_TEXT_FIELDS:
+        _token_text(token, name)
+    scope = token.get("scope")
+    if scope is None:
+        token.pop("scope", None)
+    elif not isinstance(scope, str) and not (
+        isinstance(scope, list) and all(isinstance(item, str) for item in scope)
+    ):
+        raise ParseError("scope is neither text nor a list of words")
     expires_in = optional_number(token.get("expires_in"), "expires_in")
     expires_on = optional_number(token.get("expires_on"), "expires_on")
     if expires_in is None:

@@ -10,12 +10,14 @@ import math
 import re
 from typing import Any
 
+from .ids import hashed_id
+
 _LOGGER = logging.getLogger(__package__)
 # Dates outside these years are no real reading: a clock reset, a placeholder, garbage.
 MIN_YEAR = 2000
 MAX_YEAR = 2100
-# Each (module, field) whose value could not be read is logged once; a flood of garbage
-# ids cannot grow this without bound.
+# Each (module, field) whose value could not be read is logged once (by the id's stand-in); a
+# flood of garbage ids cannot grow this without bound.
 _REPORTED: set[tuple[str, str]] = set()
 _REPORTED_LIMIT = 1000
 
@@ -198,17 +200,29 @@ def in_range(value: float | None, low: float, high: float, what: str) -> float |
     return value
 
 
-def lenient[T](owner: str, what: str, read: Callable[[], T]) -> T | None:
+def lenient[T](
+    owner: str, what: str, read: Callable[[], T], failed: set[str] | None = None
+) -> T | None:
     """
     Read one optional field; a malformed or impossible value is unknown, not an error.
 
-    The first failure of each module and field is logged; the rest of the answer is used.
+    The first failure of each module and field is logged; the rest of the answer is used. A
+    field that failed is added to `failed`, when given.
     """
     try:
         return read()
     except (ParseError, OverflowError) as err:
-        key = (owner, what)
-        if key not in _REPORTED and len(_REPORTED) < _REPORTED_LIMIT:
-            _REPORTED.add(key)
-            _LOGGER.info("Ignoring the %s of %s: %s", what, owner, err)
+        if failed is not None:
+            failed.add(what)
+        report_once(
+            owner, what, "Ignoring the %s of %s: %s", what, hashed_id(owner), err
+        )
         return None
+
+
+def report_once(owner: str, what: str, message: str, *args: object) -> None:
+    """Log something about one module or plant once for the whole run (ids only hashed)."""
+    key = (owner, what)
+    if key not in _REPORTED and len(_REPORTED) < _REPORTED_LIMIT:
+        _REPORTED.add(key)
+        _LOGGER.info(message, *args)

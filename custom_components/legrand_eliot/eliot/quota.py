@@ -20,6 +20,7 @@ from .exceptions import (
     EliotInvalidValueError,
     EliotQuotaExceededError,
 )
+from .parsing import ParseError
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -281,16 +282,19 @@ class QuotaBudget:
             "paused_daily": self.paused_daily,
         }
 
-    def restore(self, data: Mapping[str, Any]) -> bool:
+    def restore(self, data: Mapping[str, Any]) -> None:
         """
-        Take back a stored snapshot; return whether it was usable.
+        Take back a stored snapshot, or raise `ParseError` and change nothing.
 
         The limit stays the configured one. A snapshot from a past day keeps only a learned
-        reset time. A damaged or implausible snapshot (wrong types, dates out of range, a reset
-        or a pause more than a day ahead) is discarded with one warning: never fatal.
+        reset time. A damaged or implausible snapshot (another version, wrong types, dates out
+        of range, a reset or a pause more than a day ahead) is refused whole; the caller keeps
+        the budget as it is and says so once.
         """
         try:
             restored = self._read_snapshot(data, self.now())
+        except ParseError:
+            raise
         except (
             KeyError,
             TypeError,
@@ -298,8 +302,8 @@ class QuotaBudget:
             AttributeError,
             OverflowError,
         ) as err:
-            _LOGGER.warning("Ignoring the stored call budget: %s", err)
-            return False
+            # Only the kind of failure: the message of a foreign error may quote the value.
+            raise ParseError(f"unreadable ({type(err).__name__})") from err
         (
             self.used,
             self.reset_at,
@@ -308,24 +312,25 @@ class QuotaBudget:
             self.paused_daily,
         ) = restored
         self._roll(self.now())
-        return True
 
     @staticmethod
     def _read_snapshot(
         data: Mapping[str, Any], now: datetime
     ) -> tuple[int, datetime, bool, datetime | None, bool]:
-        """Validate a snapshot's fields; raise ValueError (or a kin) for anything off."""
+        """Validate a snapshot's fields; raise ParseError (or a kin) for anything off."""
+        if data.get("version", _SNAPSHOT_VERSION) != _SNAPSHOT_VERSION:
+            raise ParseError("the snapshot is of another version")
         used = data["used"]
         if isinstance(used, bool) or not isinstance(used, int) or used < 0:
-            raise ValueError("the count is not a whole number of calls")
+            raise ParseError("the count is not a whole number of calls")
         reset_at = _stored_moment(data["reset_at"], "reset", now)
         if reset_at is None:
-            raise ValueError("no reset moment")
+            raise ParseError("no reset moment")
         paused_until = _stored_moment(data.get("paused_until"), "pause", now)
         learned = data.get("reset_learned", False)
         daily = data.get("paused_daily", False)
         if not isinstance(learned, bool) or not isinstance(daily, bool):
-            raise TypeError("a flag is not true or false")
+            raise ParseError("a flag is not true or false")
         return used, reset_at, learned, paused_until, paused_until is not None and daily
 
     def _command_room(self, now: datetime) -> int:
@@ -372,10 +377,15 @@ def _stored_moment(value: Any, what: str, now: datetime) -> datetime | None:
     """Read a stored moment: aware, in range, and no further ahead than a day."""
     if value is None:
         return None
-    moment = datetime.fromisoformat(value)
+    if not isinstance(value, str):
+        raise ParseError(f"the {what} moment is not text")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise ParseError(f"the {what} moment is not a date and time") from err
     if moment.tzinfo is None:
-        raise ValueError(f"the {what} moment has no time zone")
+        raise ParseError(f"the {what} moment has no time zone")
     moment = moment.astimezone(UTC)
     if moment - now > _PLAUSIBLE_AHEAD:
-        raise ValueError(f"the {what} moment lies more than a day ahead")
+        raise ParseError(f"the {what} moment lies more than a day ahead")
     return moment

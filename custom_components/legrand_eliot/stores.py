@@ -1,0 +1,167 @@
+"""The entry's stores (call budget, what polling learned, account structure) and their one read.
+
+Keys, versions and write delays of the three live here, with the one guarded path each of them
+is read through. A file written by another version of the integration (a newer one, or an older
+one without a migration), one whose data is not an object, and one with values of the wrong type
+are set aside with one warning naming the store: the defaults are used, and the next write
+replaces the file. Setup never fails because of a stored file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, UnsupportedStorageVersionError
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, LOGGER
+from .eliot.parsing import ParseError
+
+type Snapshot = Callable[[], dict[str, Any]]
+
+# What reading a stored value may raise besides the parsers' own error: anything else is a bug.
+_UNREADABLE = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreKind:
+    """One of an entry's stores: its key, its version, how late it is written, its loss."""
+
+    suffix: str
+    version: int
+    # Seconds a write waits, so that the changes of one moment are written once.
+    delay: float
+    # What the store is called in the warning, and what the entry does without it.
+    name: str
+    without: str
+
+
+BUDGET = StoreKind(
+    suffix="quota",
+    version=1,
+    delay=5,
+    name="call budget",
+    without="today's calls are counted from zero",
+)
+# What polling learns moves slowly: written at most every few minutes (and on unload and stop).
+LEARNED = StoreKind(
+    suffix="learned",
+    version=1,
+    delay=300,
+    name="polling schedule",
+    without="polling starts from its defaults",
+)
+ACCOUNT = StoreKind(
+    suffix="account",
+    version=1,
+    delay=5,
+    name="account structure",
+    without="the account is read from the cloud",
+)
+STORE_KINDS = (BUDGET, LEARNED, ACCOUNT)
+
+
+def store_key(entry_id: str, kind: StoreKind) -> str:
+    """Return the storage key of one of an entry's stores."""
+    return f"{DOMAIN}.{entry_id}.{kind.suffix}"
+
+
+def _reason(err: BaseException, otherwise: str) -> str:
+    """Say why a stored file was set aside, without quoting what it holds."""
+    if isinstance(err, UnsupportedStorageVersionError):
+        return f"written by a newer version: {err.found_version}"
+    if isinstance(err, NotImplementedError):
+        return "written by an older version that cannot be migrated"
+    if isinstance(err, ParseError):
+        # The parsers' messages name the field, never its value.
+        return str(err)
+    return f"{otherwise}: {type(err).__name__}"
+
+
+class EntryStore:
+    """One store of an entry, read through the guarded path."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, kind: StoreKind) -> None:
+        """Open the store; nothing is read yet."""
+        self.kind = kind
+        self._store: Store[dict[str, Any]] = Store(
+            hass, kind.version, store_key(entry_id, kind)
+        )
+
+    async def async_read[T](self, read: Callable[[Mapping[str, Any]], T]) -> T | None:
+        """
+        Return what `read` makes of the stored data; None when there is none or it is set aside.
+
+        `read` raises (a `ParseError` or a kin of `ValueError`) for data it cannot take whole.
+        """
+        try:
+            # Whatever the file holds: the types of the data are checked below.
+            stored: object = await self._store.async_load()
+        except (HomeAssistantError, NotImplementedError, *_UNREADABLE) as err:
+            self.set_aside(_reason(err, "not a file this version can read"))
+            return None
+        if stored is None:
+            return None
+        if not isinstance(stored, Mapping):
+            self.set_aside("not an object")
+            return None
+        try:
+            return read(stored)
+        except _UNREADABLE as err:
+            self.set_aside(_reason(err, "a value of the wrong type"))
+            return None
+
+    def set_aside(self, why: str, *, partly: bool = False) -> None:
+        """Warn once that the stored file (or part of it, `partly`) is not used, and why."""
+        if partly:
+            LOGGER.warning(
+                "Part of the stored %s was set aside (%s); that part starts from the "
+                "defaults",
+                self.kind.name,
+                why,
+            )
+            return
+        LOGGER.warning(
+            "The stored %s was set aside (%s); %s",
+            self.kind.name,
+            why,
+            self.kind.without,
+        )
+
+    def save_soon(self, snapshot: Snapshot) -> None:
+        """Write the store after its delay, batched with the other changes of the moment."""
+        self._store.async_delay_save(snapshot, self.kind.delay)
+
+    async def async_save_now(self, snapshot: Snapshot) -> None:
+        """Write the store at once (on unload and stop, so a reload finds it)."""
+        await self._store.async_save(snapshot())
+
+    async def async_remove(self) -> None:
+        """Delete the store's file."""
+        await self._store.async_remove()
+
+
+class EntryStores:
+    """Every store of one entry."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Open the entry's stores."""
+        self.budget = EntryStore(hass, entry_id, BUDGET)
+        self.learned = EntryStore(hass, entry_id, LEARNED)
+        self.account = EntryStore(hass, entry_id, ACCOUNT)
+
+    async def async_remove(self) -> None:
+        """Forget everything kept of the entry (it was removed)."""
+        for store in (self.budget, self.learned, self.account):
+            await store.async_remove()
