@@ -231,6 +231,20 @@ async def _counted_calls(sim: TestClient) -> int:
     return int((await (await sim.get("/_sim/counters")).json())["total"])
 
 
+async def _positions(
+    hass: HomeAssistant, entity_id: str, positions: list[int]
+) -> list[None]:
+    """Ask a shutter for each position at once, as a looping automation does."""
+    return await asyncio.gather(
+        *(
+            _cover(
+                hass, SERVICE_SET_COVER_POSITION, entity_id, **{ATTR_POSITION: level}
+            )
+            for level in positions
+        )
+    )
+
+
 async def test_fifty_positions_cost_two_calls_and_end_where_asked(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -239,17 +253,7 @@ async def test_fifty_positions_cost_two_calls_and_end_where_asked(
 ) -> None:
     """Fifty positions asked at once: two calls, the shutter headed for the last one."""
     before = await _counted_calls(sim)
-    outcomes = await asyncio.gather(
-        *(
-            _cover(
-                hass,
-                SERVICE_SET_COVER_POSITION,
-                BEDROOM_ENTITY,
-                **{ATTR_POSITION: 2 * n},
-            )
-            for n in range(1, 51)
-        )
-    )
+    outcomes = await _positions(hass, BEDROOM_ENTITY, list(range(2, 101, 2)))
     assert outcomes == [None] * 50
     assert await _counted_calls(sim) - before <= 2
     assert hass.states.get(BEDROOM_ENTITY).state == CoverState.OPENING
@@ -303,3 +307,25 @@ async def test_a_position_asked_shows_at_once_and_a_refusal_undoes_it(
             await task
     assert err.value.translation_key == "invalid_value"
     assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
+
+
+async def test_a_removed_shutter_sends_nothing_more(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A position waiting when the shutter is removed is dropped; nothing moves on screen."""
+    before = await _counted_calls(sim)
+    with held(init_integration.runtime_data.client, "set_level") as calls:
+        task = hass.async_create_task(_positions(hass, LIVING_ENTITY, [40, 20]))
+        await calls.started.wait()
+        cover = hass.data["entity_components"][COVER_DOMAIN].get_entity(LIVING_ENTITY)
+        await cover.async_remove()
+        calls.release()
+        assert await task == [None, None]
+    # No movement is estimated for an entity that is gone: no timer is left running.
+    assert cover._cancel_moving is None
+    assert await _counted_calls(sim) - before == 1
+    freezer.tick(timedelta(seconds=31))
+    assert (await _module(sim, LIVING_SHUTTER))["position"] == 40

@@ -57,9 +57,10 @@ class CommandQueue[IntentT]:
         """Send a command's call once the device's call in flight is answered.
 
         `done` shows the call's effect once the cloud took it, even when a newer command came
-        meanwhile (it is what the device does until the newer call reaches it). Returns without
-        sending when a newer command replaces this one first or the queue is closed; raises the
-        call's error only when no newer command came.
+        meanwhile (it is what the device does until the newer call reaches it), unless the queue
+        closed meanwhile: the entity is gone, and the next refresh reads the device. Returns
+        without sending when a newer command replaces this one first or the queue is closed;
+        raises the call's error only when no newer command came.
         """
         if self._closed:
             return
@@ -85,12 +86,16 @@ class CommandQueue[IntentT]:
                 raise
             LOGGER.debug("A command replaced by a newer one failed: %s", err)
         else:
-            done()
+            if not self._closed:
+                done()
         finally:
             self._next()
 
     def close(self) -> None:
-        """Drop the command waiting and refuse new ones; the call in flight may finish."""
+        """Drop the command waiting and refuse new ones; the call in flight may finish.
+
+        Nothing of the entity runs any more: the effect of the call in flight is not shown.
+        """
         self._closed = True
         self._intent = None
         if self._waiting is not None and not self._waiting.done():
