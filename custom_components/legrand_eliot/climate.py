@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
-from functools import partial
 from typing import Any, override
 
 from homeassistant.components.climate import ClimateEntity, ClimateEntityDescription
@@ -304,7 +303,7 @@ class EliotClimate(
 
         Every command sets the thermostat's whole mode, so the newest one replaces any waiting.
         """
-        await self.commands.send(changes, call, partial(self._apply, **changes))
+        await self.commands.send(changes, call, lambda: self._apply(**changes))
 
     def _program_to_follow(self) -> int:
         """Return the program "auto" resumes: the current one, else the first one."""
@@ -317,12 +316,8 @@ class EliotClimate(
         """Follow a weekly program."""
         function = function_of(self.status)
         await self._command(
-            partial(
-                self.client.set_automatic,
-                self.plant_id,
-                self.module_id,
-                function=function,
-                program=program,
+            lambda: self.client.set_automatic(
+                self.plant_id, self.module_id, function=function, program=program
             ),
             function=function,
             mode=ThermostatMode.AUTOMATIC,
@@ -337,14 +332,14 @@ class EliotClimate(
         end: datetime | None = None,
     ) -> None:
         """Hold a set point, forever or until a moment."""
+        until = self._plant_time(end)
         await self._command(
-            partial(
-                self.client.set_manual,
+            lambda: self.client.set_manual(
                 self.plant_id,
                 self.module_id,
                 function=function,
                 set_point=set_point,
-                until=self._plant_time(end),
+                until=until,
             ),
             function=function,
             mode=ThermostatMode.MANUAL,
@@ -357,13 +352,10 @@ class EliotClimate(
     async def _off(self, end: datetime | None = None) -> None:
         """Turn the thermostat off, forever or until a moment."""
         function = function_of(self.status)
+        until = self._plant_time(end)
         await self._command(
-            partial(
-                self.client.set_off,
-                self.plant_id,
-                self.module_id,
-                function=function,
-                until=self._plant_time(end),
+            lambda: self.client.set_off(
+                self.plant_id, self.module_id, function=function, until=until
             ),
             mode=ThermostatMode.OFF,
             load_state=LoadState.INACTIVE,
@@ -375,15 +367,15 @@ class EliotClimate(
     async def _boost(self, minutes: int) -> None:
         """Run the load at full power for 30, 60 or 90 minutes."""
         function = function_of(self.status)
+        zone = self._plant_zone()
         now = dt_util.now()
         await self._command(
-            partial(
-                self.client.set_boost,
+            lambda: self.client.set_boost(
                 self.plant_id,
                 self.module_id,
                 function=function,
                 minutes=minutes,
-                time_zone=self._plant_zone(),
+                time_zone=zone,
             ),
             mode=ThermostatMode.BOOST,
             load_state=LoadState.ACTIVE,
@@ -438,11 +430,8 @@ class EliotClimate(
         elif preset_mode == PRESET_PROTECTION:
             function = function_of(self.status)
             await self._command(
-                partial(
-                    self.client.set_protection,
-                    self.plant_id,
-                    self.module_id,
-                    function=function,
+                lambda: self.client.set_protection(
+                    self.plant_id, self.module_id, function=function
                 ),
                 mode=ThermostatMode.PROTECTION,
                 activation_time=None,
