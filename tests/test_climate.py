@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,9 +30,10 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     Platform,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
@@ -44,6 +46,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot import LoadState, ThermostatMode
+from tests.held_calls import held
 from tests.polling import next_refresh
 
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
@@ -641,3 +644,133 @@ class TestPlantInAnotherZone:
         thermostat = await _thermostat(sim)
         assert thermostat["mode"] == "off"
         assert _utc(thermostat["activation_end"]) == now + timedelta(hours=3)
+
+
+async def _counted_calls(sim: TestClient) -> int:
+    """Return how many calls the simulated cloud has answered."""
+    return int((await (await sim.get("/_sim/counters")).json())["total"])
+
+
+def _set_points(first: float, count: int) -> list[float]:
+    """Return the set points of an arrow held from `first`, a tenth of a degree a press."""
+    return [round(first + step / 10, 1) for step in range(count)]
+
+
+async def _burst(
+    hass: HomeAssistant, set_points: list[float]
+) -> list[BaseException | None]:
+    """Ask for each set point at once, as a dial held down does; return each call's outcome."""
+    return await asyncio.gather(
+        *(
+            _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: set_point})
+            for set_point in set_points
+        ),
+        return_exceptions=True,
+    )
+
+
+async def test_a_held_arrow_costs_two_calls_and_ends_where_asked(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Fifty set points asked at once: two calls, the last one held, each shown as asked."""
+    shown: list[float] = []
+
+    @callback
+    def record(event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None:
+            shown.append(state.attributes[ATTR_TEMPERATURE])
+
+    async_track_state_change_event(hass, LIVING_ENTITY, record)
+    before = await _counted_calls(sim)
+    set_points = _set_points(20.1, 50)
+    assert await _burst(hass, set_points) == [None] * 50
+    assert await _counted_calls(sim) - before <= 2
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["setpoint"]) == ("manual", 25.0)
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.HEAT
+    assert state.attributes[ATTR_TEMPERATURE] == 25.0
+    # Each press showed at once, and nothing else did: no answer to an earlier press.
+    assert shown == set_points
+
+
+async def test_a_refused_last_set_point_is_the_one_error(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """The newest set point refused: its caller alone gets the error; the state is the cloud's."""
+    await sim.post("/_sim/faults", json={"status": 430, "match": LIVING, "count": 2})
+    before = await _counted_calls(sim)
+    outcomes = await _burst(hass, _set_points(20.1, 50))
+    assert outcomes[:49] == [None] * 49
+    error = outcomes[49]
+    assert isinstance(error, ServiceValidationError)
+    assert error.translation_key == "invalid_value"
+    assert await _counted_calls(sim) - before == 2
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == HVACMode.AUTO
+    assert state.attributes[ATTR_TEMPERATURE] == 18.0
+
+
+async def test_a_refused_earlier_set_point_is_silent(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """The call in flight refused while a newer set point waits: no error, the newest is held."""
+    await sim.post("/_sim/faults", json={"status": 430, "match": LIVING, "count": 1})
+    assert await _burst(hass, _set_points(20.1, 15)) == [None] * 15
+    assert (await _thermostat(sim))["setpoint"] == 21.5
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+
+
+async def test_the_newest_intent_wins_whatever_its_kind(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Set points, then off, then a set point again: the thermostat holds the last one."""
+    outcomes = await asyncio.gather(
+        _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 20.5}),
+        _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 21.0}),
+        _climate(hass, SERVICE_SET_HVAC_MODE, **{ATTR_HVAC_MODE: HVACMode.OFF}),
+        _climate(hass, SERVICE_SET_PRESET_MODE, **{ATTR_PRESET_MODE: "boost"}),
+        _climate(hass, SERVICE_SET_HVAC_MODE, **{ATTR_HVAC_MODE: HVACMode.AUTO}),
+    )
+    assert outcomes == [None] * 5
+    thermostat = await _thermostat(sim)
+    assert (thermostat["mode"], thermostat["program"]) == ("automatic", 1)
+    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+
+
+async def test_a_poll_while_a_set_point_waits_shows_the_set_point(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A refresh that reads the thermostat before the newest set point reached it shows nothing old."""
+    coordinator = init_integration.runtime_data.coordinator
+    with held(init_integration.runtime_data.client, "set_manual") as calls:
+        task = hass.async_create_task(_burst(hass, [20.5, 21.5]))
+        await calls.started.wait()
+        await asyncio.sleep(0)
+        assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+        coordinator.request_full_read()
+        await coordinator.async_refresh()
+        assert coordinator.data.smarther[PLANT].thermostats[LIVING].set_point == 18.0
+        state = hass.states.get(LIVING_ENTITY)
+        assert state.state == HVACMode.HEAT
+        assert state.attributes[ATTR_TEMPERATURE] == 21.5
+        calls.release()
+        assert await task == [None, None]
+    assert (await _thermostat(sim))["setpoint"] == 21.5
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+
+
+async def test_nothing_is_sent_after_unload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Set points waiting when the entry unloads are dropped; the one in flight may finish."""
+    before = await _counted_calls(sim)
+    with held(init_integration.runtime_data.client, "set_manual") as calls:
+        task = hass.async_create_task(_burst(hass, _set_points(20.1, 20)))
+        await calls.started.wait()
+        assert await hass.config_entries.async_unload(init_integration.entry_id)
+        calls.release()
+        assert await task == [None] * 20
+    await hass.async_block_till_done()
+    assert await _counted_calls(sim) - before == 1
+    assert (await _thermostat(sim))["setpoint"] == 20.1

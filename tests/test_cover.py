@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from simulator import SimulatedCloud
+from tests.held_calls import held
 from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
@@ -222,3 +224,108 @@ async def test_position_follows_the_travel_time_then_one_read_confirms(
         coordinator.budget.calls_used
         == cloud.counters["quota"][cloud.user().email]["used"]
     )
+
+
+async def _counted_calls(sim: TestClient) -> int:
+    """Return how many calls the simulated cloud has answered."""
+    return int((await (await sim.get("/_sim/counters")).json())["total"])
+
+
+async def _positions(
+    hass: HomeAssistant, entity_id: str, positions: list[int]
+) -> list[None]:
+    """Ask a shutter for each position at once, as a looping automation does."""
+    return await asyncio.gather(
+        *(
+            _cover(
+                hass, SERVICE_SET_COVER_POSITION, entity_id, **{ATTR_POSITION: level}
+            )
+            for level in positions
+        )
+    )
+
+
+async def test_fifty_positions_cost_two_calls_and_end_where_asked(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Fifty positions asked at once: two calls, the shutter headed for the last one."""
+    before = await _counted_calls(sim)
+    outcomes = await _positions(hass, BEDROOM_ENTITY, list(range(2, 101, 2)))
+    assert outcomes == [None] * 50
+    assert await _counted_calls(sim) - before <= 2
+    assert hass.states.get(BEDROOM_ENTITY).state == CoverState.OPENING
+    freezer.tick(timedelta(seconds=31))
+    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
+    assert (await _module(sim, BEDROOM_SHUTTER))["position"] == 100
+    state = hass.states.get(BEDROOM_ENTITY)
+    assert state.state == CoverState.OPEN
+    assert state.attributes[ATTR_CURRENT_POSITION] == 100
+
+
+async def test_a_stop_after_positions_is_sent(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A stop asked after a run of positions is sent, and the shutter is shown stopped."""
+    before = await _counted_calls(sim)
+    await asyncio.gather(
+        *(
+            _cover(
+                hass,
+                SERVICE_SET_COVER_POSITION,
+                LIVING_ENTITY,
+                **{ATTR_POSITION: level},
+            )
+            for level in range(90, 10, -10)
+        ),
+        _cover(hass, SERVICE_STOP_COVER, LIVING_ENTITY),
+    )
+    assert await _counted_calls(sim) - before == 2
+    assert not (await _module(sim, LIVING_SHUTTER))["moving"]
+    state = hass.states.get(LIVING_ENTITY)
+    assert state.state == CoverState.OPEN
+    assert state.attributes[ATTR_CURRENT_POSITION] == 100
+
+
+async def test_a_position_asked_shows_at_once_and_a_refusal_undoes_it(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """The shutter shows closing as soon as asked; refused, it shows where it is again."""
+    await sim.post("/_sim/faults", json={"status": 430, "match": LIVING_SHUTTER})
+    with held(init_integration.runtime_data.client, "set_level") as calls:
+        task = hass.async_create_task(
+            _cover(
+                hass, SERVICE_SET_COVER_POSITION, LIVING_ENTITY, **{ATTR_POSITION: 0}
+            )
+        )
+        await calls.started.wait()
+        assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
+        calls.release()
+        with pytest.raises(HomeAssistantError) as err:
+            await task
+    assert err.value.translation_key == "invalid_value"
+    assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
+
+
+async def test_a_removed_shutter_sends_nothing_more(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A position waiting when the shutter is removed is dropped; nothing moves on screen."""
+    before = await _counted_calls(sim)
+    with held(init_integration.runtime_data.client, "set_level") as calls:
+        task = hass.async_create_task(_positions(hass, LIVING_ENTITY, [40, 20]))
+        await calls.started.wait()
+        cover = hass.data["entity_components"][COVER_DOMAIN].get_entity(LIVING_ENTITY)
+        await cover.async_remove()
+        calls.release()
+        assert await task == [None, None]
+    # No movement is estimated for an entity that is gone: no timer is left running.
+    assert cover._cancel_moving is None
+    assert await _counted_calls(sim) - before == 1
+    freezer.tick(timedelta(seconds=31))
+    assert (await _module(sim, LIVING_SHUTTER))["position"] == 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator
 from typing import Any
 from unittest.mock import patch
@@ -32,6 +33,7 @@ from custom_components.legrand_eliot.light import (
     brightness_to_level,
     level_to_brightness,
 )
+from tests.held_calls import held
 from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
@@ -230,3 +232,90 @@ async def test_light_that_starts_reporting_a_level_dims(
     state = hass.states.get(CEILING_ENTITY)
     assert state.attributes["supported_color_modes"] == ["brightness"]
     assert state.attributes["brightness"] == 128
+
+
+async def _counted_calls(sim: TestClient) -> int:
+    """Return how many calls the simulated cloud has answered."""
+    return int((await (await sim.get("/_sim/counters")).json())["total"])
+
+
+async def _dim(hass: HomeAssistant, brightnesses: list[int]) -> list[None]:
+    """Ask the dimmer for each brightness at once, as a dragged slider does."""
+    return await asyncio.gather(
+        *(
+            _turn(
+                hass,
+                SERVICE_TURN_ON,
+                **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": brightness},
+            )
+            for brightness in brightnesses
+        )
+    )
+
+
+async def test_a_dragged_slider_costs_two_calls_and_ends_where_asked(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Fifty brightnesses asked at once: two calls, the light at the last one."""
+    before = await _counted_calls(sim)
+    outcomes = await _dim(hass, list(range(5, 255, 5)))
+    assert outcomes == [None] * 50
+    assert await _counted_calls(sim) - before <= 2
+    assert (await _module(sim, DIMMER))["level"] == brightness_to_level(250) == 98
+    assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == (
+        level_to_brightness(98)
+    )
+
+
+async def test_turning_on_keeps_a_brightness_on_its_way(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A plain turn-on after a brightness not yet sent sends that brightness, not the old one."""
+    await asyncio.gather(
+        _turn(
+            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 64}
+        ),
+        _turn(
+            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 128}
+        ),
+        _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY}),
+    )
+    module = await _module(sim, DIMMER)
+    assert (module["status"], module["level"]) == ("on", 50)
+    assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == 128
+
+
+async def test_the_last_of_on_and_off_wins(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A brightness then off: the light ends off, though the brightness was asked first."""
+    before = await _counted_calls(sim)
+    await asyncio.gather(
+        _turn(
+            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 10}
+        ),
+        _turn(
+            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 20}
+        ),
+        _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_ENTITY}),
+    )
+    assert await _counted_calls(sim) - before == 2
+    assert (await _module(sim, DIMMER))["status"] == "off"
+    assert hass.states.get(DIMMER_ENTITY).state == STATE_OFF
+
+
+async def test_a_removed_light_sends_nothing_more(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Brightnesses waiting when the light is removed are dropped; the one in flight ends."""
+    before = await _counted_calls(sim)
+    with held(init_integration.runtime_data.client, "set_level") as calls:
+        task = hass.async_create_task(_dim(hass, [64, 128, 255]))
+        await calls.started.wait()
+        light = hass.data["entity_components"][LIGHT_DOMAIN].get_entity(DIMMER_ENTITY)
+        await light.async_remove()
+        assert hass.states.get(DIMMER_ENTITY).state == STATE_UNAVAILABLE
+        calls.release()
+        assert await task == [None] * 3
+    assert await _counted_calls(sim) - before == 1
+    assert (await _module(sim, DIMMER))["level"] == 25

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator
 from typing import Any
 from unittest.mock import patch
@@ -127,4 +128,25 @@ async def test_offline_gateway_and_back(
     await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     assert hass.states.get(TV_ENTITY).state == STATE_ON
+    assert hass.states.get(KETTLE_ENTITY).state == STATE_OFF
+
+
+async def test_a_looping_automation_costs_two_calls(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """Fifty on and off asked at once: two calls, the plug as the last one asked."""
+    before = (await (await sim.get("/_sim/counters")).json())["total"]
+    services = [SERVICE_TURN_ON, SERVICE_TURN_OFF] * 25
+    outcomes = await asyncio.gather(
+        *(
+            hass.services.async_call(
+                SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: KETTLE_ENTITY}, blocking=True
+            )
+            for service in services
+        )
+    )
+    assert outcomes == [None] * 50
+    after = (await (await sim.get("/_sim/counters")).json())["total"]
+    assert after - before == 2
+    assert (await _module(sim, KETTLE_PLUG))["status"] == "off"
     assert hass.states.get(KETTLE_ENTITY).state == STATE_OFF

@@ -20,9 +20,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
+from .command_queue import Call, QueuedCommandEntity
 from .const import DOMAIN
 from .eliot import BoostDuration, LoadState, ThermostatFunction, ThermostatMode
-from .eliot.models import ActivationTime
+from .eliot.models import ActivationTime, ThermostatStatus
 from .entity import (
     ThermostatEntity,
     ThermostatEntityDescription,
@@ -34,7 +35,9 @@ from .entity import (
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 
-PARALLEL_UPDATES = 1
+# Each thermostat's commands are coalesced by its own queue and the client sends one request at
+# a time: a platform-wide turn would hold every press behind the answer to the previous one.
+PARALLEL_UPDATES = 0
 
 # The set point range of the API's set-status schema (°C).
 MIN_TEMPERATURE = 3.0
@@ -149,7 +152,9 @@ def end_of(end_time: datetime | None, duration: timedelta | None) -> datetime:
     return end
 
 
-class EliotClimate(ThermostatEntity, ClimateEntity):
+class EliotClimate(
+    QueuedCommandEntity[dict[str, Any]], ThermostatEntity, ClimateEntity
+):
     """A chronothermostat: a weekly program, a held set point, boost, off or protection."""
 
     entity_description: EliotClimateEntityDescription
@@ -279,10 +284,26 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
             else end.astimezone(self._plant_zone()).replace(tzinfo=None)
         )
 
+    @property
+    @override
+    def status(self) -> ThermostatStatus | None:
+        """Return the thermostat's status as the newest unanswered command will leave it."""
+        status = super().status
+        if status is None or (changes := self.asked) is None:
+            return status
+        return replace(status, **changes)
+
     def _apply(self, **changes: Any) -> None:
-        """Show a command's effect at once; the next poll or push confirms it."""
-        if (status := self.status) is not None:
+        """Keep a command's effect once the cloud took it; the next poll or push confirms it."""
+        if (status := super().status) is not None:
             self.coordinator.apply_thermostat(replace(status, **changes))
+
+    async def _command(self, call: Call, **changes: Any) -> None:
+        """Send a thermostat command whose effect is these fields of its status.
+
+        Every command sets the thermostat's whole mode, so the newest one replaces any waiting.
+        """
+        await self.commands.send(changes, call, lambda: self._apply(**changes))
 
     def _program_to_follow(self) -> int:
         """Return the program "auto" resumes: the current one, else the first one."""
@@ -294,10 +315,10 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
     async def _automatic(self, program: int) -> None:
         """Follow a weekly program."""
         function = function_of(self.status)
-        await self.client.set_automatic(
-            self.plant_id, self.module_id, function=function, program=program
-        )
-        self._apply(
+        await self._command(
+            lambda: self.client.set_automatic(
+                self.plant_id, self.module_id, function=function, program=program
+            ),
             function=function,
             mode=ThermostatMode.AUTOMATIC,
             programs=(program,),
@@ -311,14 +332,15 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
         end: datetime | None = None,
     ) -> None:
         """Hold a set point, forever or until a moment."""
-        await self.client.set_manual(
-            self.plant_id,
-            self.module_id,
-            function=function,
-            set_point=set_point,
-            until=self._plant_time(end),
-        )
-        self._apply(
+        until = self._plant_time(end)
+        await self._command(
+            lambda: self.client.set_manual(
+                self.plant_id,
+                self.module_id,
+                function=function,
+                set_point=set_point,
+                until=until,
+            ),
             function=function,
             mode=ThermostatMode.MANUAL,
             set_point=set_point,
@@ -330,13 +352,11 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
     async def _off(self, end: datetime | None = None) -> None:
         """Turn the thermostat off, forever or until a moment."""
         function = function_of(self.status)
-        await self.client.set_off(
-            self.plant_id,
-            self.module_id,
-            function=function,
-            until=self._plant_time(end),
-        )
-        self._apply(
+        until = self._plant_time(end)
+        await self._command(
+            lambda: self.client.set_off(
+                self.plant_id, self.module_id, function=function, until=until
+            ),
             mode=ThermostatMode.OFF,
             load_state=LoadState.INACTIVE,
             activation_time=None
@@ -347,15 +367,16 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
     async def _boost(self, minutes: int) -> None:
         """Run the load at full power for 30, 60 or 90 minutes."""
         function = function_of(self.status)
-        await self.client.set_boost(
-            self.plant_id,
-            self.module_id,
-            function=function,
-            minutes=minutes,
-            time_zone=self._plant_zone(),
-        )
+        zone = self._plant_zone()
         now = dt_util.now()
-        self._apply(
+        await self._command(
+            lambda: self.client.set_boost(
+                self.plant_id,
+                self.module_id,
+                function=function,
+                minutes=minutes,
+                time_zone=zone,
+            ),
             mode=ThermostatMode.BOOST,
             load_state=LoadState.ACTIVE,
             activation_time=ActivationTime(
@@ -408,10 +429,13 @@ class EliotClimate(ThermostatEntity, ClimateEntity):
             await self._boost(PRESET_BOOST_MINUTES)
         elif preset_mode == PRESET_PROTECTION:
             function = function_of(self.status)
-            await self.client.set_protection(
-                self.plant_id, self.module_id, function=function
+            await self._command(
+                lambda: self.client.set_protection(
+                    self.plant_id, self.module_id, function=function
+                ),
+                mode=ThermostatMode.PROTECTION,
+                activation_time=None,
             )
-            self._apply(mode=ThermostatMode.PROTECTION, activation_time=None)
         else:
             await self._automatic(self._program_number(preset_mode))
 

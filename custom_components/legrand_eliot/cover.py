@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, override
 
 from homeassistant.components.cover import (
@@ -19,6 +20,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .changes import Reading
+from .command_queue import QueuedCommandEntity
 from .eliot import DeviceKind
 from .entity import (
     HomeControlEntity,
@@ -29,10 +31,14 @@ from .entity import (
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 
-PARALLEL_UPDATES = 1
+# Each shutter's commands are coalesced by its own queue and the client sends one request at a
+# time: a platform-wide turn would hold every press behind the answer to the previous one.
+PARALLEL_UPDATES = 0
 
 OPEN_LEVEL = 100
 CLOSED_LEVEL = 0
+# What a stop asks, among the levels the other commands ask (the API's own word for it).
+STOP = -1
 # Legrand does not say how long a shutter takes from closed to open: a usual roller shutter
 # takes about this long. Between polls the position moves at this pace.
 TRAVEL_TIME = timedelta(seconds=30)
@@ -71,7 +77,7 @@ async def async_setup_entry(
     )
 
 
-class EliotCover(HomeControlEntity, CoverEntity):
+class EliotCover(QueuedCommandEntity[int], HomeControlEntity, CoverEntity):
     """A roller shutter whose position is the module's level (0 closed, 100 open)."""
 
     entity_description: EliotCoverEntityDescription
@@ -117,6 +123,14 @@ class EliotCover(HomeControlEntity, CoverEntity):
         return max(self._start - moved, self._target)
 
     @property
+    def _heading(self) -> int | None:
+        """Return the level the shutter is sent to: the newest command's, or the moving one's."""
+        asked = self.asked
+        if asked is None:
+            return self._target
+        return None if asked == STOP else asked
+
+    @property
     @override
     def current_cover_position(self) -> int | None:
         """Return the position: 0 closed, 100 fully open."""
@@ -134,22 +148,16 @@ class EliotCover(HomeControlEntity, CoverEntity):
     def is_opening(self) -> bool:
         """Return whether the shutter is on its way up to a commanded level."""
         position = self._position
-        return (
-            self._target is not None
-            and position is not None
-            and position < self._target
-        )
+        heading = self._heading
+        return heading is not None and position is not None and position < heading
 
     @property
     @override
     def is_closing(self) -> bool:
         """Return whether the shutter is on its way down to a commanded level."""
         position = self._position
-        return (
-            self._target is not None
-            and position is not None
-            and position > self._target
-        )
+        heading = self._heading
+        return heading is not None and position is not None and position > heading
 
     @callback
     @override
@@ -192,10 +200,21 @@ class EliotCover(HomeControlEntity, CoverEntity):
 
     async def _move_to(self, level: int) -> None:
         """Send the shutter to a level and show it moving there until it arrives."""
-        start = self._position
-        await self.client.set_level(
-            self.plant_id, self.module_id, DeviceKind.AUTOMATION, level
+        await self.commands.send(
+            level,
+            partial(
+                self.client.set_level,
+                self.plant_id,
+                self.module_id,
+                DeviceKind.AUTOMATION,
+                level,
+            ),
+            partial(self._moving_to, level),
         )
+
+    def _moving_to(self, level: int) -> None:
+        """Show the shutter moving from where it is to the level the cloud just took."""
+        start = self._position
         self._stop_estimating()
         self._target = level
         self._start = start
@@ -236,8 +255,15 @@ class EliotCover(HomeControlEntity, CoverEntity):
     @override
     async def async_stop_cover(self, **kwargs: Any) -> None:
         """Stop the shutter where it is: shown where the travel time says it got to."""
+        await self.commands.send(
+            STOP,
+            partial(self.client.stop_automation, self.plant_id, self.module_id),
+            self._stopped,
+        )
+
+    def _stopped(self) -> None:
+        """Show the shutter where the travel time says it was when the cloud took the stop."""
         position = self._position
-        await self.client.stop_automation(self.plant_id, self.module_id)
         self._stop_estimating()
         if position is not None:
             self.coordinator.apply_module_state(self.module_id, level=position)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, override
 
 from homeassistant.components.light import LightEntity, LightEntityDescription
@@ -10,11 +11,11 @@ from homeassistant.components.light.const import ATTR_BRIGHTNESS, ColorMode
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .command_queue import ModuleCommandEntity
 from .coordinator import LegrandEliotCoordinator
 from .eliot import DeviceKind
 from .eliot.models import Module, ModuleState
 from .entity import (
-    HomeControlEntity,
     ModuleEntityDescription,
     async_add_entities_when_seen,
     module_candidates,
@@ -22,7 +23,9 @@ from .entity import (
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 
-PARALLEL_UPDATES = 1
+# Each light's commands are coalesced by its own queue and the client sends one request at a
+# time: a platform-wide turn would hold every press behind the answer to the previous one.
+PARALLEL_UPDATES = 0
 
 # The one Legrand light switch documented as a dimmer; others dim when they report a level.
 DIMMER_HW_TYPES = frozenset({"NLF"})
@@ -66,7 +69,7 @@ async def async_setup_entry(
     )
 
 
-class EliotLight(HomeControlEntity, LightEntity):
+class EliotLight(ModuleCommandEntity, LightEntity):
     """A light switch or dimmer."""
 
     entity_description: EliotLightEntityDescription
@@ -114,23 +117,59 @@ class EliotLight(HomeControlEntity, LightEntity):
             return None
         return level_to_brightness(level)
 
+    def _level_to_send(self, kwargs: dict[str, Any]) -> int | None:
+        """Return the level a turn-on sends: the one given, or one asked and not yet answered.
+
+        A plain turn-on after a brightness still on its way keeps that brightness: the level
+        turns the light on too, so the newest intent is to be on at that level.
+        """
+        if not self._dimmer:
+            return None
+        if ATTR_BRIGHTNESS in kwargs:
+            return brightness_to_level(kwargs[ATTR_BRIGHTNESS])
+        asked = self.asked
+        return None if asked is None or not asked.get("on") else asked.get("level")
+
     @eliot_command
     @override
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn the light on, at a brightness when one is given and the light dims."""
-        if ATTR_BRIGHTNESS in kwargs and self._dimmer:
-            level = brightness_to_level(kwargs[ATTR_BRIGHTNESS])
-            await self.client.set_level(
-                self.plant_id, self.module_id, DeviceKind.LIGHT, level
+        if (level := self._level_to_send(kwargs)) is not None:
+            await self._command(
+                partial(
+                    self.client.set_level,
+                    self.plant_id,
+                    self.module_id,
+                    DeviceKind.LIGHT,
+                    level,
+                ),
+                on=True,
+                level=level,
             )
-            self.coordinator.apply_module_state(self.module_id, on=True, level=level)
             return
-        await self.client.switch(self.plant_id, self.module_id, DeviceKind.LIGHT, True)
-        self.coordinator.apply_module_state(self.module_id, on=True)
+        await self._command(
+            partial(
+                self.client.switch,
+                self.plant_id,
+                self.module_id,
+                DeviceKind.LIGHT,
+                True,
+            ),
+            on=True,
+        )
 
     @eliot_command
     @override
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn the light off; it draws no power then."""
-        await self.client.switch(self.plant_id, self.module_id, DeviceKind.LIGHT, False)
-        self.coordinator.apply_module_state(self.module_id, on=False, power=0.0)
+        await self._command(
+            partial(
+                self.client.switch,
+                self.plant_id,
+                self.module_id,
+                DeviceKind.LIGHT,
+                False,
+            ),
+            on=False,
+            power=0.0,
+        )

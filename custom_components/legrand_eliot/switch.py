@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -10,9 +11,9 @@ from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .command_queue import Call, ModuleCommandEntity
 from .eliot import DeviceKind
 from .entity import (
-    HomeControlEntity,
     ModuleEntityDescription,
     async_add_entities_when_seen,
     module_candidates,
@@ -20,7 +21,9 @@ from .entity import (
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 
-PARALLEL_UPDATES = 1
+# Each plug's commands are coalesced by its own queue and the client sends one request at a
+# time: a platform-wide turn would hold every press behind the answer to the previous one.
+PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +57,7 @@ async def async_setup_entry(
     )
 
 
-class EliotSwitch(HomeControlEntity, SwitchEntity):
+class EliotSwitch(ModuleCommandEntity, SwitchEntity):
     """A connected outlet."""
 
     entity_description: EliotSwitchEntityDescription
@@ -65,20 +68,24 @@ class EliotSwitch(HomeControlEntity, SwitchEntity):
         """Return whether the outlet is on."""
         return self.module_state.on
 
+    def _switch(self, on: bool) -> Call:
+        """Return the call that switches the outlet on or off."""
+        return partial(
+            self.client.switch,
+            self.plant_id,
+            self.module_id,
+            self.entity_description.kind,
+            on,
+        )
+
     @eliot_command
     @override
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn the outlet on."""
-        await self.client.switch(
-            self.plant_id, self.module_id, self.entity_description.kind, True
-        )
-        self.coordinator.apply_module_state(self.module_id, on=True)
+        await self._command(self._switch(True), on=True)
 
     @eliot_command
     @override
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn the outlet off; it draws no power then."""
-        await self.client.switch(
-            self.plant_id, self.module_id, self.entity_description.kind, False
-        )
-        self.coordinator.apply_module_state(self.module_id, on=False, power=0.0)
+        await self._command(self._switch(False), on=False, power=0.0)
