@@ -48,7 +48,7 @@ from .poll_schedule import (
     PollSchedule,
     Source,
 )
-from .push_health import PushHealth
+from .push_health import PushHealth, missed_by_push
 from .repairs import (
     ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
@@ -1002,7 +1002,13 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     _THERMOSTAT_PRIOR,
                 )
                 self._denied.pop(plant.plant.id, None)
+                kept_fresh = self._kept_fresh_by_push(plant, module.id)
+                shown = plant.thermostats.get(module.id)
                 self._store_polled(plant, thermostat)
+                polled = plant.thermostats[module.id]
+                if kept_fresh and missed_by_push(shown, polled, now):
+                    # A change push should have brought first: push may have gone silent.
+                    self.push.missed_change(plant.plant.id, now)
                 self._log_recovered(module.id)
 
     def _left(self, plant_id: str) -> bool:
@@ -1171,6 +1177,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     "Ignoring a pushed thermostat state older than the one shown"
                 )
                 self.push.ignored += 1
+                self.push.stale += 1
                 continue
             self._store_thermostat(plant, status, moment)
             applied += 1

@@ -19,6 +19,7 @@ ISSUE_APP_PASSWORD_EXPIRED = "app_password_expired"
 ISSUE_TERMS_EXPIRED = "terms_expired"
 ISSUE_HOME_CONTROL_RETIRED = "home_control_retired"
 ISSUE_NO_PUSH_URL = "no_push_url"
+ISSUE_PUSH_SILENT = "push_silent"
 
 FIXABLE_ISSUES = frozenset({ISSUE_INVALID_SUBSCRIPTION_KEY})
 
