@@ -107,4 +107,9 @@ async def async_create_fix_flow(
     if entry is None:
         LOGGER.debug("No config entry for repair issue %s", issue_id)
         raise data_entry_flow.UnknownStep(issue_id)
+    # Imported here: taking over entities needs the coordinator, which imports this module.
+    from .takeover import takeover_flow
+
+    if (takeover := takeover_flow(entry, data or {})) is not None:
+        return takeover
     return SubscriptionKeyRepairFlow(entry)
