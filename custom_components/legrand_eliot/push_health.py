@@ -41,7 +41,7 @@ class PushState(StrEnum):
 
 
 def person_key(status: ThermostatStatus) -> tuple[Any, ...]:
-    """Return what a person changes of a thermostat, and Legrand surely pushes.
+    """Return what a person changes of a thermostat: what push is for, and brings at once.
 
     Not what the thermostat does on its own, which Legrand may not push: the set point a
     program moves to, the load switching.
