@@ -334,6 +334,7 @@ def _push_settings(request: web.Request) -> dict[str, Any]:
     push = cloud.push
     return {
         "drop_next": push.drop_next,
+        "silent": push.silent,
         "delay": push.delay if push.delay is not None else cloud.options.push_delay,
         "ban_rule": cloud.options.push_ban_rule,
         "validation": cloud.options.push_validation,
@@ -353,10 +354,21 @@ async def push_log(request: web.Request) -> web.Response:
 
 
 async def push_settings(request: web.Request) -> web.Response:
-    """POST {"drop_next": N} / {"delay": s} / {"ban_rule": bool} / {"validation": bool} / {"reset": true}."""
+    """POST push settings: each field on its own.
+
+    {"drop_next": N} / {"silent": bool} / {"delay": s} / {"ban_rule": bool} /
+    {"validation": bool} / {"reset": true}.
+    """
     cloud = request.app[CLOUD]
     body = await _body(request)
-    unknown = set(body) - {"drop_next", "delay", "ban_rule", "validation", "reset"}
+    unknown = set(body) - {
+        "drop_next",
+        "silent",
+        "delay",
+        "ban_rule",
+        "validation",
+        "reset",
+    }
     if unknown:
         raise control_error(400, f"unknown fields {sorted(unknown)}")
     if _flag(body, "reset", default=False):
@@ -366,6 +378,8 @@ async def push_settings(request: web.Request) -> web.Response:
         if isinstance(drop, bool) or not isinstance(drop, int) or drop < 0:
             raise control_error(400, "drop_next must be a whole number")
         cloud.push.drop_next = drop
+    if "silent" in body:
+        cloud.push.silent = _flag(body, "silent", default=False)
     if "delay" in body:
         delay = body["delay"]
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:

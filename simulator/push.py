@@ -81,6 +81,9 @@ class PushEmitter:
     options: Callable[[], Options]
     log: list[dict[str, Any]] = field(default_factory=list)
     drop_next: int = 0
+    # While on, every delivery is lost, as when Legrand's push went silent for days in
+    # December 2025 while the API still answered and subscriptions were still listed.
+    silent: bool = False
     delay: float | None = None
     failures: Counter[str] = field(default_factory=Counter)
     banned_until: dict[str, datetime] = field(default_factory=dict)
@@ -90,10 +93,13 @@ class PushEmitter:
 
     def send(self, subscription: Subscription, events: list[dict[str, Any]]) -> None:
         """Schedule the delivery of events to one subscription's endpoint."""
-        dropped = self.drop_next > 0
-        if dropped:
+        lost: str | None = None
+        if self.silent:
+            lost = "silent"
+        elif self.drop_next > 0:
             self.drop_next -= 1
-        self._spawn(self._deliver_events(subscription, events, dropped=dropped))
+            lost = "dropped"
+        self._spawn(self._deliver_events(subscription, events, lost=lost))
 
     def validate(
         self, subscription: Subscription, on_done: Callable[[bool], None]
@@ -131,9 +137,10 @@ class PushEmitter:
             self._session = None
 
     def reset(self) -> None:
-        """Forget the log, the ban counters and the drop and delay settings."""
+        """Forget the log, the ban counters and the drop, silence and delay settings."""
         self.log.clear()
         self.drop_next = 0
+        self.silent = False
         self.delay = None
         self.failures.clear()
         self.banned_until.clear()
@@ -144,18 +151,25 @@ class PushEmitter:
         return until is not None and self.clock.now() < until
 
     async def _deliver_events(
-        self, subscription: Subscription, events: list[dict[str, Any]], *, dropped: bool
+        self,
+        subscription: Subscription,
+        events: list[dict[str, Any]],
+        *,
+        lost: str | None,
     ) -> None:
-        """Deliver events (after the configured delay), unless dropped, banned or unvalidated."""
+        """Deliver events (after the configured delay), unless lost, banned or unvalidated.
+
+        `lost` says why a delivery never leaves: "dropped" on its own, or "silent".
+        """
         delay = self.delay if self.delay is not None else self.options().push_delay
-        if delay > 0 and not dropped:
+        if delay > 0 and lost is None:
             await asyncio.sleep(delay)
         url = subscription.url
         async with self._locks.setdefault(url, asyncio.Lock()):
             entry = self._entry(subscription, DEVICE_EVENT, events)
-            if dropped or subscription.validated is False:
+            if lost is not None or subscription.validated is False:
                 entry["dropped"] = True
-                entry["error"] = "dropped" if dropped else "endpoint not validated"
+                entry["error"] = lost or "endpoint not validated"
             elif self.options().push_ban_rule and self.is_banned(url):
                 entry["dropped"] = entry["banned"] = True
             else:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
 import json
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -16,15 +22,20 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.eliot.ledger import CallFamily, family_of
 from custom_components.legrand_eliot.webhook import CONF_PUSH_URL
 from simulator import SimulatedCloud
 
+from .entities import plug_entity
+from .polling import next_refresh, polling_coordinator
 from .test_webhook import (
     LIVING,
     PLANT,
     delivered,
+    real_event,
     serve_home_assistant,
     setup_entry,
+    webhook_path,
     written,
 )
 
@@ -137,6 +148,95 @@ async def test_entry_diagnostics_with_push(
     assert push["receiving_plants"] == push["subscribed_plants"]
     assert (push["deliveries"], push["events"], push["writes"]) == (1, 1, 1)
     assert push["last_event"] is not None
+    assert push["silent_plants"] == {}
+    deliveries = result["call_ledger"]["push_deliveries"]
+    assert deliveries["received"] == 1
+    assert deliveries["last"] == push["last_event"]
+    assert deliveries["age_seconds"] >= 0
+    assert deliveries["dropped_as_stale"] == 0
+    # Subscribing cost calls of their own family.
+    assert result["call_ledger"]["calls_by_family"]["push_subscriptions"] == 2
+
+    # A delivery an hour late, older than the state shown: dropped, and counted as such.
+    late = real_event(
+        cloud, LIVING, set_point=12.0, at=dt_util.utcnow() - timedelta(hours=1)
+    )
+    client = await hass_client_no_auth()
+    assert (await client.post(webhook_path(config_entry), json=[late])).status == 200
+    await written(hass)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, config_entry)
+    deliveries = result["call_ledger"]["push_deliveries"]
+    assert deliveries["received"] == 2
+    assert deliveries["dropped_as_stale"] == 1
+    assert deliveries["last_event_lag_seconds"] >= 3600
+
+
+async def test_call_ledger_tells_how_the_day_was_spent(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """
+    Today's calls by hour and family agree with what the gateway counted; the refusal shows.
+
+    A command, a refresh that meets the daily quota, and a command held back meanwhile.
+    """
+    coordinator = polling_coordinator(init_integration)
+    started = dt_util.now()
+    plug = plug_entity(hass)
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": plug}, blocking=True
+    )
+    await sim.post(
+        "/_sim/faults",
+        json={
+            "status": 403,
+            "count": 1,
+            "message": "Out of call volume quota. Quota will be replenished in 02:00:00.",
+        },
+    )
+    await next_refresh(hass, freezer, coordinator)
+    refused_at = dt_util.utcnow()
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": plug}, blocking=True
+        )
+
+    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    _assert_nothing_secret(json.dumps(result), init_integration, cloud)
+    ledger = result["call_ledger"]
+    gateway: Counter[str] = Counter()
+    for endpoint, count in cloud.counters["by_endpoint"].items():
+        method, route = endpoint.split(" ", 1)
+        gateway[family_of(method, route).value] += count
+    assert ledger["calls_by_family"] == {
+        family.value: gateway[family.value] for family in CallFamily
+    }
+    assert ledger["calls_by_family"]["command"] == 1
+    assert ledger["calls_by_family"]["push_subscriptions"] == 0
+    assert ledger["calls_recorded"] == cloud.counters["total"]
+    hours = {f"{started.hour:02d}:00", f"{dt_util.now().hour:02d}:00"}
+    assert set(ledger["calls_by_hour"]) <= hours
+    assert sum(ledger["calls_by_hour"].values()) == cloud.counters["total"]
+    assert ledger["time_zone"] == hass.config.time_zone
+    # The quota's count is full once Legrand refuses for the day; the ledger keeps what went.
+    assert result["quota"]["used"] == 500
+    assert "ledger" not in result["quota"]
+    assert ledger["calls_held_back"] == 1
+    refusal = ledger["last_refusal"]
+    assert refusal["daily_quota"] is True
+    assert refusal["at"] == refused_at.isoformat()
+    assert refusal["resume_at"] == (refused_at + timedelta(hours=2)).isoformat()
+    assert ledger["push_deliveries"] == {
+        "received": 0,
+        "last": None,
+        "age_seconds": None,
+        "last_event_lag_seconds": None,
+        "dropped_as_stale": 0,
+    }
 
 
 async def test_device_diagnostics(

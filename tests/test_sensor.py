@@ -312,6 +312,7 @@ async def test_push_health(
         "partial",
         "failed",
         "stopped",
+        "silent",
     ]
     last = hass.states.get("sensor.legrand_eliot_last_pushed_change")
     assert last is not None

@@ -27,6 +27,7 @@ from .eliot import EliotClient, QuotaBudget
 from .oauth import EliotOAuth2Session
 from .runtime import LegrandEliotConfigEntry, LegrandEliotRuntimeData
 from .stores import EntryStores
+from .takeover import async_watch_takeover
 from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
@@ -63,6 +64,8 @@ async def async_setup_entry(
     entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
     entry.runtime_data.push = async_setup_push(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Entities of other Smarther integrations for these thermostats: offer to take them over.
+    async_watch_takeover(hass, entry, coordinator)
     if restored:
         entry.async_create_task(
             hass, coordinator.async_refresh(), "legrand_eliot first refresh"

@@ -47,7 +47,7 @@ from .poll_schedule import (
     PollSchedule,
     Source,
 )
-from .push_health import PushHealth
+from .push_health import PushHealth, missed_by_push
 from .repairs import (
     ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
@@ -982,7 +982,13 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     _THERMOSTAT_PRIOR,
                 )
                 self._denied.pop(plant.plant.id, None)
+                kept_fresh = self._kept_fresh_by_push(plant, module.id)
+                shown = plant.thermostats.get(module.id)
                 self._store_polled(plant, thermostat)
+                polled = plant.thermostats[module.id]
+                if kept_fresh and missed_by_push(shown, polled, now):
+                    # A change push should have brought first: push may have gone silent.
+                    self.push.missed_change(plant.plant.id, now)
                 self._log_recovered(module.id)
 
     def _left(self, plant_id: str) -> bool:
@@ -1151,6 +1157,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     "Ignoring a pushed thermostat state older than the one shown"
                 )
                 self.push.ignored += 1
+                self.push.stale += 1
                 continue
             # A field this event could not read keeps the value shown, not a blank.
             status = status.keep_readable(plant.thermostats.get(status.module_id))

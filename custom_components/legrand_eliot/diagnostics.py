@@ -12,10 +12,13 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_SUBSCRIPTION_KEY, DOMAIN
 from .data import EliotData
+from .eliot import QuotaBudget
 from .eliot.ids import hashed_id as _hash
+from .eliot.ledger import CallFamily
 from .poll_schedule import RECONCILE_INTERVAL, PollSchedule
 from .push_health import PushHealth
 from .runtime import LegrandEliotConfigEntry
@@ -134,7 +137,57 @@ def _push(health: PushHealth) -> dict[str, Any]:
         "writes": health.writes,
         "last_event": health.last_event.isoformat() if health.last_event else None,
         "polls_saved": health.polls_saved,
+        "silent_plants": {
+            _hash(plant): since.isoformat() for plant, since in health.silent.items()
+        },
+        "missed_changes": {
+            _hash(plant): count for plant, count in health.missed.items()
+        },
         "reconcile_interval_seconds": RECONCILE_INTERVAL.total_seconds(),
+    }
+
+
+def _seconds_since(moment: datetime | None) -> int | None:
+    """Return how many whole seconds ago a moment was; None for no moment."""
+    if moment is None:
+        return None
+    return round((dt_util.utcnow() - moment).total_seconds())
+
+
+def _call_ledger(budget: QuotaBudget, health: PushHealth) -> dict[str, Any]:
+    """Describe how today's calls were spent, the last refusal, and what push delivered."""
+    ledger = budget.ledger
+    refusal = ledger.last_refusal
+    return {
+        # The hours are those of Home Assistant's time zone; the day is the quota's.
+        "time_zone": str(budget.time_zone),
+        "calls_by_hour": {
+            f"{hour:02d}:00": count
+            for hour, count in enumerate(ledger.by_hour)
+            if count
+        },
+        "calls_by_family": {
+            family.value: ledger.by_family.get(family, 0) for family in CallFamily
+        },
+        "calls_recorded": ledger.recorded,
+        # Refused before being sent: never counted by Legrand.
+        "calls_held_back": ledger.held_back,
+        "last_refusal": None
+        if refusal is None
+        else {
+            "at": refusal.at.isoformat(),
+            "resume_at": refusal.resume_at.isoformat(),
+            "daily_quota": refusal.daily,
+        },
+        "push_deliveries": {
+            "received": health.deliveries,
+            "last": _plain(health.last_delivery),
+            "age_seconds": _seconds_since(health.last_delivery),
+            "last_event_lag_seconds": None
+            if health.last_event_lag is None
+            else round(health.last_event_lag.total_seconds()),
+            "dropped_as_stale": health.stale,
+        },
     }
 
 
@@ -150,10 +203,11 @@ async def async_get_config_entry_diagnostics(
             "options": dict(entry.options),
         },
         "quota": {
-            **budget.snapshot(),
+            **{k: v for k, v in budget.snapshot().items() if k != "ledger"},
             "calls_left": budget.calls_left,
             "paused": budget.is_paused,
         },
+        "call_ledger": _call_ledger(budget, coordinator.push),
         "schedule": {
             "update_interval_seconds": (
                 coordinator.update_interval.total_seconds()

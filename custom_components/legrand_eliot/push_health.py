@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+from .eliot.const import ThermostatMode
+from .eliot.models import ThermostatStatus
+
+# Changes that reconciliation polls found and push never brought, with no delivery from the
+# plant in between, before push of that plant counts as silent. A lost event or two (a short
+# ban, a late delivery) is corrected by the polls and forgotten at the next delivery.
+MISSED_FOR_SILENT = 3
+# A change push never brought, after this long without any delivery from the plant, is enough
+# on its own: a home whose thermostats change rarely must not wait for three.
+QUIET_FOR_SILENT = timedelta(hours=12)
+# The subscription of a silent plant is renewed at most this often.
+RESUBSCRIBE_INTERVAL = timedelta(hours=6)
 
 
 class PushState(StrEnum):
@@ -22,6 +36,34 @@ class PushState(StrEnum):
     # No plant could be subscribed; retried later.
     FAILED = "failed"
     STOPPED = "stopped"
+    # Subscribed, but Legrand stopped delivering for some plant: its thermostats are polled.
+    SILENT = "silent"
+
+
+def person_key(status: ThermostatStatus) -> tuple[Any, ...]:
+    """Return what a person changes of a thermostat: what push is for, and brings at once.
+
+    Not what the thermostat does on its own, which Legrand may not push: the set point a
+    program moves to, the load switching.
+    """
+    return (
+        status.function,
+        status.mode,
+        status.programs,
+        None if status.mode is ThermostatMode.AUTOMATIC else status.set_point,
+        status.activation_time,
+    )
+
+
+def missed_by_push(
+    shown: ThermostatStatus | None, polled: ThermostatStatus, now: datetime
+) -> bool:
+    """Return whether a poll kept a person's change that push should have brought first."""
+    if shown is None or polled is shown or person_key(shown) == person_key(polled):
+        return False
+    # A timed mode that ran out is the thermostat's own doing, pushed or not.
+    end = None if shown.activation_time is None else shown.activation_time.end
+    return end is None or (end.tzinfo is not None and end > now)
 
 
 @dataclass(slots=True)
@@ -50,6 +92,17 @@ class PushHealth:
     last_event: datetime | None = None
     # Thermostat polls skipped because push kept the thermostat fresh.
     polls_saved: int = 0
+    # When the webhook last accepted a body, and how late the last thermostat state arrived.
+    last_delivery: datetime | None = None
+    last_event_lag: timedelta | None = None
+    # Pushed states dropped because a newer one was shown already (late or replayed).
+    stale: int = 0
+    # Per subscribed plant: when a state last arrived (or the subscription was made), the
+    # changes polls found since that push never brought, and since when push is silent.
+    heard_at: dict[str, datetime] = field(default_factory=dict)
+    missed: dict[str, int] = field(default_factory=dict)
+    silent: dict[str, datetime] = field(default_factory=dict)
+    resubscribed_at: dict[str, datetime] = field(default_factory=dict)
 
     def covers(self, plant_id: str) -> bool:
         """Return whether this plant's changes are known to reach Home Assistant by push.
@@ -58,3 +111,40 @@ class PushHealth:
         leave the thermostats polled only at reconciliation time.
         """
         return plant_id in self.subscriptions and plant_id in self.receiving
+
+    def watching(self, plant_id: str, now: datetime) -> None:
+        """Start listening for a plant just subscribed: silence counts from now."""
+        self.heard_at[plant_id] = now
+        self.missed.pop(plant_id, None)
+
+    def heard(self, plant_id: str, now: datetime) -> bool:
+        """Note a state that arrived from a plant; return whether it ends a silence."""
+        self.heard_at[plant_id] = now
+        self.missed.pop(plant_id, None)
+        self.resubscribed_at.pop(plant_id, None)
+        return self.silent.pop(plant_id, None) is not None
+
+    def missed_change(self, plant_id: str, now: datetime) -> bool:
+        """
+        Note a change a poll found that push never brought; return whether push fell silent.
+
+        A silent plant is no longer covered: its thermostats get the polling share they would
+        get without push, until a delivery from it arrives again.
+        """
+        if plant_id in self.silent:
+            return False
+        count = self.missed[plant_id] = self.missed.get(plant_id, 0) + 1
+        heard = self.heard_at.get(plant_id)
+        quiet = heard is not None and now - heard >= QUIET_FOR_SILENT
+        if count < MISSED_FOR_SILENT and not quiet:
+            return False
+        self.silent[plant_id] = now
+        self.receiving.discard(plant_id)
+        return True
+
+    def resubscribe_due(self, plant_id: str, now: datetime) -> bool:
+        """Return whether a silent plant's subscription may be renewed now."""
+        if plant_id not in self.silent:
+            return False
+        last = self.resubscribed_at.get(plant_id)
+        return last is None or now - last >= RESUBSCRIBE_INTERVAL

@@ -19,6 +19,7 @@ ISSUE_APP_PASSWORD_EXPIRED = "app_password_expired"
 ISSUE_TERMS_EXPIRED = "terms_expired"
 ISSUE_HOME_CONTROL_RETIRED = "home_control_retired"
 ISSUE_NO_PUSH_URL = "no_push_url"
+ISSUE_PUSH_SILENT = "push_silent"
 
 FIXABLE_ISSUES = frozenset({ISSUE_INVALID_SUBSCRIPTION_KEY})
 
@@ -106,4 +107,9 @@ async def async_create_fix_flow(
     if entry is None:
         LOGGER.debug("No config entry for repair issue %s", issue_id)
         raise data_entry_flow.UnknownStep(issue_id)
+    # Imported here: taking over entities needs the coordinator, which imports this module.
+    from .takeover import takeover_flow
+
+    if (takeover := takeover_flow(entry, data or {})) is not None:
+        return takeover
     return SubscriptionKeyRepairFlow(entry)

@@ -39,7 +39,7 @@ from .eliot import (
 )
 from .eliot.ids import hashed_id
 from .push_health import PushState
-from .repairs import ISSUE_NO_PUSH_URL, clear_issue, raise_issue
+from .repairs import ISSUE_NO_PUSH_URL, ISSUE_PUSH_SILENT, clear_issue, raise_issue
 
 if TYPE_CHECKING:
     from homeassistant.components.cloud import CloudConnectionState
@@ -245,9 +245,11 @@ class EliotPush:
 
     @callback
     def _coordinator_updated(self) -> None:
-        """Subscribe plants that appeared, drop plants that left."""
+        """Subscribe plants that appeared, drop plants that left; renew silent ones."""
         if frozenset(self.coordinator.data.smarther) != self._plants_seen:
             self._schedule_sync()
+        if self.health.silent:
+            self._watch_silence()
 
     @callback
     def _core_config_updated(self, _event: Event[Any]) -> None:
@@ -351,11 +353,18 @@ class EliotPush:
         """Record how the subscriptions stand; failed plants are tried again later."""
         failed = plants - set(self._subscribed)
         self.health.failed_plants = failed
+        self.health.state = self._subscribed_state()
         if not failed:
-            self.health.state = PushState.ACTIVE
             return
-        self.health.state = PushState.PARTIAL if self._subscribed else PushState.FAILED
         self._cancel_retry = async_call_later(self.hass, RETRY_DELAY, self._retry)
+
+    def _subscribed_state(self) -> PushState:
+        """Return where push stands once the subscriptions are settled."""
+        if self.health.silent:
+            return PushState.SILENT
+        if not self.health.failed_plants:
+            return PushState.ACTIVE
+        return PushState.PARTIAL if self._subscribed else PushState.FAILED
 
     async def _async_listing(self) -> list[Subscription] | None:
         """Return the account's subscriptions; None when they cannot be read now."""
@@ -408,6 +417,7 @@ class EliotPush:
             return
         self._subscribed[plant_id] = subscription_id
         self.health.receiving.discard(plant_id)
+        self.health.watching(plant_id, dt_util.utcnow())
         LOGGER.debug("Push set up for %s", name)
 
     async def _async_delete(self, plant_id: str, subscription: Subscription) -> None:
@@ -475,6 +485,7 @@ class EliotPush:
             LOGGER.debug("Answering the push endpoint validation")
             return web.json_response(answer)
         self.health.deliveries += 1
+        self.health.last_delivery = dt_util.utcnow()
         for event in events:
             self._accept(event)
         return web.Response(status=HTTPStatus.OK)
@@ -495,9 +506,13 @@ class EliotPush:
                 LOGGER.debug("Ignoring a pushed state of a thermostat this entry lacks")
                 continue
             self.health.events += 1
-            self.health.last_event = dt_util.utcnow()
+            now = self.health.last_event = dt_util.utcnow()
+            if event.event_time is not None:
+                self.health.last_event_lag = now - event.event_time
             if status.plant_id in self._subscribed:
                 self.health.receiving.add(status.plant_id)
+                if self.health.heard(status.plant_id, now):
+                    self._silence_ended(plant.plant.name or "A Smarther plant")
             queued = self._pending.get(status.module_id)
             if queued is not None and _older(
                 (status, event.event_time), queued, plant.utc_offset
@@ -512,6 +527,60 @@ class EliotPush:
             self._cancel_flush = async_call_later(
                 self.hass, COALESCE_DELAY, self._flush
             )
+
+    @callback
+    def _watch_silence(self) -> None:
+        """Tell of plants whose push fell silent, and renew their subscriptions now and then."""
+        health = self.health
+        plants = self.coordinator.data.smarther
+        # Homes that left, or push that stopped for want of an address: nothing is silent.
+        for plant_id in [p for p in health.silent if p not in plants or not self._url]:
+            health.silent.pop(plant_id)
+        if not health.silent:
+            self._silence_ended(None)
+            return
+        names = sorted(plants[p].plant.name or "?" for p in health.silent)
+        if health.state is not PushState.SILENT:
+            health.state = PushState.SILENT
+            LOGGER.warning(
+                "Legrand stopped pushing thermostat changes of %s; polling them instead",
+                ", ".join(names),
+            )
+        raise_issue(
+            self.hass,
+            self.entry,
+            ISSUE_PUSH_SILENT,
+            {"homes": ", ".join(names)},
+            severity=ir.IssueSeverity.WARNING,
+        )
+        now = dt_util.utcnow()
+        due = [p for p in health.silent if health.resubscribe_due(p, now)]
+        for plant_id in due:
+            health.resubscribed_at[plant_id] = now
+        if due and not self._stopped:
+            self.entry.async_create_task(
+                self.hass, self._async_resubscribe(due), "legrand_eliot push renewal"
+            )
+
+    async def _async_resubscribe(self, plant_ids: list[str]) -> None:
+        """Replace the subscriptions of silent plants: a fresh one may be delivered again."""
+        async with self._lock:
+            # After a stop nothing is left subscribed: nothing to delete.
+            for plant_id in set(plant_ids) & set(self._subscribed):
+                await self._async_unsubscribe(plant_id)
+        # A stop in between is seen here: nothing is subscribed again.
+        await self.async_sync()
+
+    @callback
+    def _silence_ended(self, name: str | None) -> None:
+        """Push delivers again (or the silent plants left): clear the notice."""
+        if self.health.silent:
+            return
+        clear_issue(self.hass, self.entry, ISSUE_PUSH_SILENT)
+        if self.health.state is PushState.SILENT:
+            self.health.state = self._subscribed_state()
+            if name is not None:
+                LOGGER.info("Legrand pushes thermostat changes of %s again", name)
 
     @callback
     def _flush(self, _now: datetime) -> None:

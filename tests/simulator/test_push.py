@@ -368,6 +368,32 @@ async def test_drop_next_and_delay(
     )
 
 
+async def test_silent_push_loses_every_delivery_until_it_speaks_again(
+    client: TestClient[Any, Any], sim_cloud: SimulatedCloud, receiver: Receiver
+) -> None:
+    """While silent, the API answers and the subscription stays listed, but nothing arrives."""
+    await _subscribe(client, sim_cloud, receiver.url)
+    settings = await (await client.post("/_sim/push", json={"silent": True})).json()
+    assert settings["silent"] is True
+    await _command(client, sim_cloud, 21)
+    await _command(client, sim_cloud, 22)
+    listed = await client.get(f"{SM_BASE}/subscription", headers=headers(sim_cloud))
+    assert listed.status == 200
+    assert [s["EndPointUrl"] for s in await listed.json()] == [receiver.url]
+    log = await _log(client)
+    assert [(e["dropped"], e["error"]) for e in log] == [(True, "silent")] * 2
+    assert receiver.received == []
+
+    await client.post("/_sim/push", json={"silent": False})
+    await _command(client, sim_cloud, 23)
+    assert [e["dropped"] for e in await _log(client)] == [True, True, False]
+    assert len(receiver.events()) == 1
+    await client.post("/_sim/push", json={"silent": True, "reset": True})
+    assert sim_cloud.push.silent is True
+    await client.post("/_sim/push", json={"reset": True})
+    assert sim_cloud.push.silent is False
+
+
 async def test_unreachable_endpoint(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
@@ -380,7 +406,14 @@ async def test_unreachable_endpoint(
 
 
 @pytest.mark.parametrize(
-    "body", [{"drop_next": -1}, {"delay": "soon"}, {"ban_rule": "yes"}, {"other": 1}]
+    "body",
+    [
+        {"drop_next": -1},
+        {"delay": "soon"},
+        {"ban_rule": "yes"},
+        {"silent": 1},
+        {"other": 1},
+    ],
 )
 async def test_bad_push_settings(
     client: TestClient[Any, Any], body: dict[str, Any]

@@ -67,6 +67,7 @@ from .exceptions import (
     EliotServerError,
     EliotTimeoutError,
 )
+from .ledger import CallFamily, family_of
 from .models import (
     ModuleState,
     Plant,
@@ -121,6 +122,11 @@ class _Call:
     def endpoint(self) -> str:
         """Return the method and route template, the name used in errors and logs."""
         return f"{self.method} {self.route}"
+
+    @property
+    def family(self) -> CallFamily:
+        """Return what the call is for, as the call ledger counts it."""
+        return family_of(self.method, self.route)
 
 
 @dataclass(kw_only=True)
@@ -526,7 +532,7 @@ class EliotClient:
             # Checked under the lock: an answer to the previous request may have paused calls.
             self.budget.check(command=call.command, endpoint=call.endpoint)
             await self._pace()
-            self.budget.charge()
+            self.budget.charge(family=call.family)
             headers = {
                 "Authorization": f"Bearer {token}",
                 HEADER_SUBSCRIPTION_KEY: self.subscription_key,

@@ -20,6 +20,7 @@ from .exceptions import (
     EliotInvalidValueError,
     EliotQuotaExceededError,
 )
+from .ledger import CallFamily, CallLedger
 from .parsing import ParseError
 
 _LOGGER = logging.getLogger(__package__)
@@ -77,6 +78,8 @@ class QuotaBudget:
     reset_learned: bool = field(default=False, init=False)
     paused_until: datetime | None = field(default=None, init=False)
     paused_daily: bool = field(default=False, init=False)
+    # How today's calls were spent, for diagnostics; kept in the snapshot.
+    ledger: CallLedger = field(default_factory=CallLedger, init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Check the limit and place the first reset at the coming local midnight."""
@@ -141,6 +144,14 @@ class QuotaBudget:
         """Raise the quota error that forbids sending this call now; return if it may go."""
         now = self.now()
         self._roll(now)
+        try:
+            self._check(now, command=command, endpoint=endpoint)
+        except EliotQuotaExceededError:
+            self.ledger.held_back += 1
+            raise
+
+    def _check(self, now: datetime, *, command: bool, endpoint: str | None) -> None:
+        """Raise the quota error that forbids sending a call at `now`."""
         if self.paused_until is not None:
             raise EliotQuotaExceededError(
                 "Call quota exhausted; nothing is sent until it is replenished",
@@ -161,10 +172,12 @@ class QuotaBudget:
                 resume_at=self._commands_resume_at(now),
             )
 
-    def charge(self, calls: int = 1) -> None:
-        """Count calls that are about to be sent."""
-        self._roll(self.now())
+    def charge(self, calls: int = 1, family: CallFamily | None = None) -> None:
+        """Count calls that are about to be sent, in the ledger too (by local hour)."""
+        now = self.now()
+        self._roll(now)
         self.used += calls
+        self.ledger.record(now.astimezone(self.time_zone).hour, family, calls)
 
     def pause(self, until: datetime, *, daily: bool) -> None:
         """
@@ -176,6 +189,7 @@ class QuotaBudget:
         """
         now = self.now()
         self._roll(now)
+        self.ledger.refused(now, until, daily=daily)
         if until <= now:
             return
         if self.paused_until is None or until > self.paused_until:
@@ -280,6 +294,7 @@ class QuotaBudget:
             if self.paused_until is None
             else self.paused_until.isoformat(),
             "paused_daily": self.paused_daily,
+            "ledger": self.ledger.snapshot(),
         }
 
     def restore(self, data: Mapping[str, Any]) -> None:
@@ -311,6 +326,8 @@ class QuotaBudget:
             self.paused_until,
             self.paused_daily,
         ) = restored
+        # Read on its own: a ledger that cannot be read never costs the budget.
+        self.ledger = CallLedger.restore(data.get("ledger"))
         self._roll(self.now())
 
     @staticmethod
@@ -353,6 +370,7 @@ class QuotaBudget:
         """Start a new day once the reset moment has passed, and end a pause that is over."""
         if now >= self.reset_at:
             self.used = 0
+            self.ledger.new_day()
             self.reset_at = self._next_reset_after(now)
             _LOGGER.debug("Daily call count reset; next reset at %s", self.reset_at)
         if self.paused_until is not None and now >= self.paused_until:

@@ -1,0 +1,418 @@
+"""Tests for push health: when push counts as silent, and what the integration does then."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+from custom_components.legrand_eliot.eliot import (
+    ActivationTime,
+    LoadState,
+    Measure,
+    ThermostatFunction,
+    ThermostatMode,
+    ThermostatStatus,
+)
+from custom_components.legrand_eliot.poll_schedule import RECONCILE_INTERVAL
+from custom_components.legrand_eliot.push_health import (
+    MISSED_FOR_SILENT,
+    QUIET_FOR_SILENT,
+    RESUBSCRIBE_INTERVAL,
+    PushHealth,
+    PushState,
+    missed_by_push,
+)
+from simulator import SimulatedCloud
+from simulator.generate import generate_scenario
+
+from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
+from .test_webhook import (
+    BEDROOM,
+    LIVING,
+    PLANT,
+    SUBSCRIBE,
+    UNSUBSCRIBE,
+    calls_to,
+    delivered,
+    serve_home_assistant,
+    setup_entry,
+    written,
+)
+
+T0 = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
+
+
+def _status(**changes: object) -> ThermostatStatus:
+    """Return a thermostat state of the demo plant, with some fields changed."""
+    status = ThermostatStatus(
+        plant_id=PLANT,
+        module_id=LIVING,
+        function=ThermostatFunction.HEATING,
+        mode=ThermostatMode.AUTOMATIC,
+        set_point=20.0,
+        load_state=LoadState.INACTIVE,
+    )
+    return replace(status, **changes)  # type: ignore[arg-type]
+
+
+def _receiving() -> PushHealth:
+    """Return the health of a plant subscribed at T0 whose events arrive."""
+    health = PushHealth(subscriptions={PLANT: "sub"}, receiving={PLANT})
+    health.watching(PLANT, T0)
+    return health
+
+
+def test_a_change_push_never_brought_is_a_missed_change() -> None:
+    """A person's change counts; what the thermostat does on its own does not."""
+    shown = _status()
+    manual = _status(mode=ThermostatMode.MANUAL, set_point=22.0)
+    assert missed_by_push(shown, manual, T0)
+    assert missed_by_push(manual, _status(mode=ThermostatMode.MANUAL), T0)
+    assert missed_by_push(shown, _status(programs=(2,)), T0)
+    # The program moving the set point, the load switching, a new reading: its own doing.
+    assert not missed_by_push(shown, _status(set_point=22.0), T0)
+    assert not missed_by_push(shown, _status(load_state=LoadState.ACTIVE), T0)
+    assert not missed_by_push(
+        shown, _status(temperature=Measure(value=19.2, unit="C")), T0
+    )
+    # Nothing shown yet, or the poll kept the state shown (a push overtook it): nothing missed.
+    assert not missed_by_push(None, shown, T0)
+    assert not missed_by_push(shown, shown, T0)
+
+
+def test_a_timed_mode_that_ran_out_is_not_a_missed_change() -> None:
+    """A boost that ends goes back to the program by itself: pushed or not, it is no sign."""
+    end = T0 + timedelta(minutes=30)
+    boost = _status(
+        mode=ThermostatMode.BOOST, activation_time=ActivationTime(start=T0, end=end)
+    )
+    assert not missed_by_push(boost, _status(), end + timedelta(minutes=1))
+    # Cut short by a person, before its end: that is a change push should have brought.
+    assert missed_by_push(boost, _status(), end - timedelta(minutes=10))
+
+
+def test_push_falls_silent_after_missed_changes_in_a_row() -> None:
+    """Three changes found by polls, and no delivery between them: the plant is polled."""
+    health = _receiving()
+    for count in range(1, MISSED_FOR_SILENT):
+        assert not health.missed_change(PLANT, T0 + timedelta(minutes=30 * count))
+    assert health.covers(PLANT)
+    assert health.missed_change(PLANT, T0 + timedelta(hours=2))
+    assert not health.covers(PLANT)
+    assert health.silent == {PLANT: T0 + timedelta(hours=2)}
+    # Counted once: a silent plant is not covered, so polls no longer count for it.
+    assert not health.missed_change(PLANT, T0 + timedelta(hours=3))
+
+
+def test_a_delivery_between_missed_changes_starts_the_count_again() -> None:
+    """Lost or late events (a short ban, a slow queue) are not silence."""
+    health = _receiving()
+    moment = T0
+    for _ in range(3):
+        for _ in range(MISSED_FOR_SILENT - 1):
+            moment += timedelta(minutes=30)
+            assert not health.missed_change(PLANT, moment)
+        assert not health.heard(PLANT, moment)
+    assert health.covers(PLANT)
+    assert not health.silent
+
+
+def test_one_missed_change_after_a_long_quiet_is_enough() -> None:
+    """A home that changes rarely need not wait for three changes to be polled again."""
+    health = _receiving()
+    assert not health.missed_change(PLANT, T0 + QUIET_FOR_SILENT - timedelta(minutes=1))
+    health.heard(PLANT, T0 + QUIET_FOR_SILENT)
+    assert health.missed_change(PLANT, T0 + 2 * QUIET_FOR_SILENT)
+
+
+def test_a_silent_plant_is_renewed_at_a_bounded_pace() -> None:
+    """One renewal at once, then at most one per interval; a delivery ends it all."""
+    health = _receiving()
+    assert not health.resubscribe_due(PLANT, T0)
+    health.missed_change(PLANT, T0 + QUIET_FOR_SILENT)
+    moment = T0 + QUIET_FOR_SILENT
+    assert health.resubscribe_due(PLANT, moment)
+    health.resubscribed_at[PLANT] = moment
+    assert not health.resubscribe_due(PLANT, moment + RESUBSCRIBE_INTERVAL / 2)
+    assert health.resubscribe_due(PLANT, moment + RESUBSCRIBE_INTERVAL)
+    assert health.heard(PLANT, moment + RESUBSCRIBE_INTERVAL)
+    assert not health.resubscribe_due(PLANT, moment + 2 * RESUBSCRIBE_INTERVAL)
+    assert health.resubscribed_at == {}
+
+
+@pytest.fixture(autouse=True)
+def only_climate() -> Generator[None]:
+    """Set up the climate platform alone: push concerns thermostats."""
+    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.CLIMATE]):
+        yield
+
+
+@pytest.fixture
+async def push_entry(
+    hass: HomeAssistant,
+    credentials: None,
+    hass_client_no_auth: ClientSessionGenerator,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> MockConfigEntry:
+    """Set up the integration with push, and let a first pushed change arrive."""
+    await serve_home_assistant(hass, hass_client_no_auth)
+    await setup_entry(hass, config_entry)
+    await _change(hass, cloud, sim, LIVING, 21.0)
+    assert config_entry.runtime_data.coordinator.push.covers(PLANT)
+    return config_entry
+
+
+async def _change(
+    hass: HomeAssistant,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    module_id: str,
+    set_point: float,
+) -> None:
+    """Set a thermostat by hand; what push delivers (if anything) is handled."""
+    response = await sim.post(
+        f"/_sim/modules/{module_id}/physical",
+        json={"mode": "manual", "setPoint": set_point},
+    )
+    assert response.status == 200
+    await delivered(hass, cloud)
+    await written(hass)
+
+
+async def _until_polled(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: LegrandEliotCoordinator,
+    module_id: str,
+    set_point: float,
+) -> timedelta:
+    """Run scheduled refreshes until a poll shows the set point; return how long it took."""
+    start = dt_util.utcnow()
+    found = coordinator.data.thermostat(module_id)
+    assert found is not None
+    plant = found[0]
+    while plant.thermostats[module_id].set_point != set_point:
+        await next_scheduled_refresh(hass, freezer, coordinator)
+        assert dt_util.utcnow() - start < timedelta(hours=2)
+    return dt_util.utcnow() - start
+
+
+async def _fall_silent(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Silence push, and change a thermostat until the polls have found enough changes."""
+    coordinator = polling_coordinator(entry)
+    await sim.post("/_sim/push", json={"silent": True})
+    for step in range(MISSED_FOR_SILENT):
+        await _change(hass, cloud, sim, BEDROOM, 18.0 + step)
+        assert _issue(hass, entry) is None
+        # Found by the 30-minute reconciliation read, not before.
+        waited = await _until_polled(hass, freezer, coordinator, BEDROOM, 18.0 + step)
+        assert waited > timedelta(minutes=5)
+    await hass.async_block_till_done()
+
+
+def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    """Return the entry's silent-push repair issue, if it is raised."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"push_silent_{entry.entry_id}")
+
+
+async def test_silent_push_is_found_polled_renewed_and_cleared(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    Legrand stops delivering while the API answers (as for five days in December 2025).
+
+    The reconciliation polls find the changes push never brought; at the third, push of the
+    home is silent: a repair issue says so, the thermostats are polled as with push off, and
+    the subscription is renewed once, then at most every few hours. The first delivery that
+    arrives again ends it all.
+    """
+    coordinator = polling_coordinator(push_entry)
+    health = coordinator.push
+    assert coordinator.calls_per_refresh(coordinator.data) == 1
+    subscribed = calls_to(cloud, SUBSCRIBE)
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+
+    assert cloud.push.log[-1]["error"] == "silent"
+    assert health.state is PushState.SILENT
+    assert not health.covers(PLANT)
+    issue = _issue(hass, push_entry)
+    assert issue is not None
+    assert issue.translation_key == "push_silent"
+    assert issue.translation_placeholders == {"homes": "Casa"}
+    assert "Legrand stopped pushing thermostat changes of Casa" in caplog.text
+    # Both thermostats count in every refresh again: the share they get with push off.
+    assert coordinator.calls_per_refresh(coordinator.data) == 3
+    # The subscription was renewed once, at once.
+    assert calls_to(cloud, UNSUBSCRIBE) == 1
+    assert calls_to(cloud, SUBSCRIBE) == subscribed + 1
+    assert len(cloud.world.subscriptions) == 1
+
+    # The thermostat whose changes were missed is read as often as its changes call for:
+    # a new change shows sooner than the next reconciliation would have shown it.
+    await _change(hass, cloud, sim, BEDROOM, 24.0)
+    waited = await _until_polled(hass, freezer, coordinator, BEDROOM, 24.0)
+    assert waited < RECONCILE_INTERVAL
+
+    # Renewed at most once per interval while it lasts.
+    silent_since = health.silent[PLANT]
+    while dt_util.utcnow() - silent_since < RESUBSCRIBE_INTERVAL - timedelta(
+        minutes=15
+    ):
+        await next_scheduled_refresh(hass, freezer, coordinator)
+    assert calls_to(cloud, SUBSCRIBE) == subscribed + 1
+    while dt_util.utcnow() - silent_since < RESUBSCRIBE_INTERVAL + timedelta(
+        minutes=15
+    ):
+        await next_scheduled_refresh(hass, freezer, coordinator)
+    await hass.async_block_till_done()
+    assert calls_to(cloud, SUBSCRIBE) == subscribed + 2
+    assert health.state is PushState.SILENT
+
+    # Legrand delivers again: the notice clears itself, push covers the home again.
+    await sim.post("/_sim/push", json={"silent": False})
+    await _change(hass, cloud, sim, LIVING, 19.5)
+    assert _issue(hass, push_entry) is None
+    assert health.state is PushState.ACTIVE
+    assert health.covers(PLANT)
+    assert coordinator.calls_per_refresh(coordinator.data) == 1
+    assert "Legrand pushes thermostat changes of Casa again" in caplog.text
+
+
+async def test_lost_events_now_and_then_are_not_silence(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Every other event lost: the polls correct each loss, push stays trusted."""
+    coordinator = polling_coordinator(push_entry)
+    for step in range(2 * MISSED_FOR_SILENT):
+        await sim.post("/_sim/push", json={"drop_next": 1})
+        await _change(hass, cloud, sim, BEDROOM, 18.0 + step)
+        await _until_polled(hass, freezer, coordinator, BEDROOM, 18.0 + step)
+        await _change(hass, cloud, sim, LIVING, 18.0 + step)
+    assert coordinator.push.missed == {}
+    assert coordinator.push.state is PushState.ACTIVE
+    assert coordinator.push.covers(PLANT)
+    assert _issue(hass, push_entry) is None
+
+
+async def test_a_silent_home_that_leaves_takes_its_notice_along(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Once the home is proven gone from the account, nothing is left to be silent."""
+    coordinator = polling_coordinator(push_entry)
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    assert _issue(hass, push_entry) is not None
+    await sim.post(f"/_sim/plants/{PLANT}/member", json={"member": False})
+    start = dt_util.utcnow()
+    while PLANT in coordinator.data.smarther:
+        await next_refresh(hass, freezer, coordinator)
+        assert dt_util.utcnow() - start < timedelta(hours=3)
+    await hass.async_block_till_done()
+    assert _issue(hass, push_entry) is None
+    assert coordinator.push.silent == {}
+    assert coordinator.push.state is not PushState.SILENT
+
+
+@pytest.mark.parametrize(
+    "scenario", [generate_scenario(1, 2, thermostat_plants=2, thermostats=1)]
+)
+async def test_the_notice_names_every_silent_home_until_the_last_one_speaks(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    credentials: None,
+    hass_client_no_auth: ClientSessionGenerator,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Each home falls silent and speaks again on its own; the notice follows."""
+    await serve_home_assistant(hass, hass_client_no_auth)
+    await setup_entry(hass, config_entry)
+    coordinator = polling_coordinator(config_entry)
+    plants = coordinator.data.smarther
+    thermostat = {
+        plant_id: plant.topology.modules[0].id for plant_id, plant in plants.items()
+    }
+    name = {plant_id: plant.plant.name for plant_id, plant in plants.items()}
+    first, second = sorted(plants, key=name.__getitem__)
+    for plant_id in (first, second):
+        await _change(hass, cloud, sim, thermostat[plant_id], 17.0)
+    assert coordinator.push.covers(first)
+    assert coordinator.push.covers(second)
+
+    await sim.post("/_sim/push", json={"silent": True})
+    for step in range(MISSED_FOR_SILENT):
+        for plant_id in (first, second):
+            await _change(hass, cloud, sim, thermostat[plant_id], 18.0 + step)
+        for plant_id in (first, second):
+            await _until_polled(
+                hass, freezer, coordinator, thermostat[plant_id], 18.0 + step
+            )
+    await hass.async_block_till_done()
+    issue = _issue(hass, config_entry)
+    assert issue is not None
+    assert issue.translation_placeholders == {"homes": f"{name[first]}, {name[second]}"}
+
+    await sim.post("/_sim/push", json={"silent": False})
+    await _change(hass, cloud, sim, thermostat[first], 22.0)
+    assert coordinator.push.state is PushState.SILENT
+    issue = _issue(hass, config_entry)
+    assert issue is not None
+    assert issue.translation_placeholders == {"homes": name[second]}
+    await _change(hass, cloud, sim, thermostat[second], 22.0)
+    assert _issue(hass, config_entry) is None
+    assert coordinator.push.state is PushState.ACTIVE
+
+
+async def test_push_without_an_address_is_off_not_silent(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """Home Assistant loses its address while push is silent: one notice, the one that helps."""
+    coordinator = polling_coordinator(push_entry)
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    await hass.config.async_update(internal_url=None)
+    await hass.async_block_till_done()
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.push.state is PushState.NO_URL
+    assert coordinator.push.silent == {}
+    assert _issue(hass, push_entry) is None
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, f"no_push_url_{push_entry.entry_id}")
