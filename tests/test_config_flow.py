@@ -398,13 +398,20 @@ async def test_no_plants(
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """An account with no plant in either API is not set up."""
+    """An account with no plant in either API is not set up; the Netatmo integration is named.
+
+    Legrand's products "with Netatmo" (Smarther2, the Netatmo-based range) never show in these
+    lists: the abort points to the integration that adds them.
+    """
     mock_cloud(aioclient_mock, hc_plants=[], smarther_status=204)
     result = await start_and_sign_in(
         hass, hass_client_no_auth, await start_user_flow(hass)
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_plants"
+    assert result["description_placeholders"] == {
+        "netatmo_url": "https://www.home-assistant.io/integrations/netatmo/"
+    }
 
 
 @pytest.mark.usefixtures("current_request_with_host")

@@ -45,6 +45,7 @@ from .const import (
     DOMAIN,
     MAX_DAILY_BUDGET,
     MIN_DAILY_BUDGET,
+    NETATMO_INTEGRATION_URL,
 )
 from .eliot import EliotClient
 from .eliot.exceptions import (
@@ -306,7 +307,10 @@ class LegrandEliotFlowHandler(
             )
         except AccountCheckError as err:
             if err.reason == "no_plants":
-                return self.async_abort(reason="no_plants")
+                return self.async_abort(
+                    reason="no_plants",
+                    description_placeholders={"netatmo_url": NETATMO_INTEGRATION_URL},
+                )
             # The login went well: only the key (or the network) needs another try.
             return self.async_show_form(
                 step_id="check",
