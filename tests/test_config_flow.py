@@ -392,6 +392,44 @@ async def test_cloud_down(
     assert result["errors"] == {"base": "cannot_connect"}
 
 
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (
+            {
+                "status": 400,
+                "json": {
+                    "error": "invalid_grant",
+                    "error_description": "AADB2C90080: The provided grant has expired.",
+                },
+            },
+            "oauth_unauthorized",
+        ),
+        ({"status": 503, "json": {"error": "server_error"}}, "oauth_failed"),
+        ({"exc": TimeoutError()}, "oauth_timeout"),
+    ],
+    ids=["code-refused", "login-down", "no-answer"],
+)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_a_code_exchange_that_fails(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    answer: dict[str, Any],
+    reason: str,
+) -> None:
+    """A refused code, a login down or silent: Home Assistant's own reasons, nothing quoted."""
+    aioclient_mock.post(f"{LOGIN_URL}/token", **answer)
+    mock_cloud(aioclient_mock)
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert "provided grant" not in caplog.text
+
+
 @pytest.mark.usefixtures("current_request_with_host")
 async def test_no_plants(
     hass: HomeAssistant,
