@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+import contextlib
 from dataclasses import dataclass
+import functools
 import logging
 import time
-from typing import Any, override
+from typing import Any, Concatenate, override
 
 from aiohttp import ClientError
 from homeassistant.components.application_credentials import ClientCredential
@@ -26,6 +28,7 @@ from homeassistant.const import (
     CONF_TOKEN,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.exceptions import (
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestError,
@@ -41,6 +44,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.setup import async_setup_component
 import probatio as vol
 
 from .application_credentials import async_get_authorization_server
@@ -105,6 +109,33 @@ CHECK_ERRORS = {
 EXPIRED_SECRET = "client_secret_expired"
 # How long the code exchange may take, as Home Assistant's own OAuth2 flow allows it.
 TOKEN_EXCHANGE_TIMEOUT = 30
+
+
+def _forgotten_when_cancelled[**P](
+    step: Callable[
+        Concatenate[LegrandEliotFlowHandler, P], Awaitable[ConfigFlowResult]
+    ],
+) -> Callable[
+    Concatenate[LegrandEliotFlowHandler, P], Coroutine[Any, Any, ConfigFlowResult]
+]:
+    """Make a step remove its flow when the task running it is cancelled.
+
+    Home Assistant runs a step inside the HTTP request that asked for it, and that request is
+    cancelled when its page closes. A flow left in progress then keeps the account's unique id,
+    and every new attempt to add the account is refused as "already in progress".
+    """
+
+    async def run(
+        flow: LegrandEliotFlowHandler, /, *args: P.args, **kwargs: P.kwargs
+    ) -> ConfigFlowResult:
+        try:
+            return await step(flow, *args, **kwargs)
+        except asyncio.CancelledError:
+            flow.async_forget()
+            raise
+
+    functools.update_wrapper(run, step)
+    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +285,15 @@ class LegrandEliotFlowHandler(
         """Return the options flow: the daily call budget."""
         return LegrandEliotOptionsFlow()
 
+    @callback
+    def async_forget(self) -> None:
+        """Remove this flow from the flows in progress: the account's unique id is free again."""
+        _LOGGER.debug("The flow's page went away: the flow is forgotten")
+        with contextlib.suppress(UnknownFlow):
+            self.hass.config_entries.flow.async_abort(self.flow_id)
+
     @override
+    @_forgotten_when_cancelled
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -320,6 +359,7 @@ class LegrandEliotFlowHandler(
             return None
         return CHECK_ERRORS[check]
 
+    @_forgotten_when_cancelled
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -345,6 +385,7 @@ class LegrandEliotFlowHandler(
             )
         return await self.async_step_reauth_confirm()
 
+    @_forgotten_when_cancelled
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -357,6 +398,7 @@ class LegrandEliotFlowHandler(
         return await self.async_step_pick_implementation()
 
     @override
+    @_forgotten_when_cancelled
     async def async_step_auth(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -372,6 +414,7 @@ class LegrandEliotFlowHandler(
         return await super().async_step_auth(user_input)
 
     @override
+    @_forgotten_when_cancelled
     async def async_step_creation(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -418,6 +461,7 @@ class LegrandEliotFlowHandler(
         self._credentials_error = error
         return await self.async_step_credentials()
 
+    @_forgotten_when_cancelled
     async def async_step_credentials(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -534,6 +578,7 @@ class LegrandEliotFlowHandler(
         self._oauth_data = data
         return await self.async_step_check()
 
+    @_forgotten_when_cancelled
     async def async_step_check(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -582,8 +627,15 @@ class LegrandEliotFlowHandler(
                 account.client, account.home_control, account.smarther
             ),
         )
+        # Home Assistant sets the new entry up inside this step's request, which a closing page
+        # cancels. For the integration's first entry it would do so through the integration's
+        # own setup, which cannot stop such a cancellation from ending this flow half-way (the
+        # flow would then keep the account's unique id). Set up now, while it has no entry
+        # (nothing to do), it lets the first setup run where async_setup_entry sees it through.
+        await async_setup_component(self.hass, DOMAIN, {})
         return self.async_create_entry(title="Legrand Eliot", data=data)
 
+    @_forgotten_when_cancelled
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
