@@ -1038,6 +1038,7 @@ class TestAClosedPage(WithTheSimulatedCloud):
         hass_client: ClientSessionGenerator,
         hass_client_no_auth: ClientSessionGenerator,
         cloud: SimulatedCloud,
+        caplog: pytest.LogCaptureFixture,
         kind: str,
         nth: int,
         entry_made: bool,
@@ -1046,6 +1047,7 @@ class TestAClosedPage(WithTheSimulatedCloud):
 
         The test server cancels a request whose client went away, as Home Assistant's does.
         """
+        caplog.set_level(logging.DEBUG, "custom_components.legrand_eliot")
         assert await async_setup_component(hass, "config", {})
         result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
         await sign_in(hass_client_no_auth, result)
@@ -1069,10 +1071,14 @@ class TestAClosedPage(WithTheSimulatedCloud):
                         asyncio.ensure_future(pause.cancelled.wait()),
                         asyncio.ensure_future(cancelled.wait()),
                     },
+                    timeout=30,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 for waiter in waiting:
                     waiter.cancel()
+                # The server did cancel the request: the held step, or the setup's caller.
+                assert pause.cancelled.is_set() is not entry_made
+                assert cancelled.is_set() is entry_made
                 pause.released.set()
                 await hass.async_block_till_done()
         finally:
