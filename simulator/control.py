@@ -35,6 +35,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{PREFIX}/tokens/revoke", revoke_tokens),
         web.post(f"{PREFIX}/tokens/expire", expire_tokens),
         web.post(f"{PREFIX}/token", new_token),
+        web.post(f"{PREFIX}/app/secret", app_secret),
         web.get(f"{PREFIX}/clock", get_clock),
         web.post(f"{PREFIX}/clock", move_clock),
         web.post(f"{PREFIX}/topology/{{plantId}}/modules", add_module),
@@ -238,6 +239,25 @@ async def new_token(request: web.Request) -> web.Response:
         raise control_error(400, "scopes must be a list of strings")
     granted = None if scopes is None else frozenset(scopes)
     return web.json_response(cloud.issue_tokens(user, granted))
+
+
+async def app_secret(request: web.Request) -> web.Response:
+    """POST {"expire": true, "renew": true}: the client secret expires; the app gets a new one.
+
+    Either may be given alone. The answer carries the new secret when one was made.
+    """
+    cloud = request.app[CLOUD]
+    body = await _body(request)
+    app = cloud.app_registration
+    answer: dict[str, Any] = {}
+    if _flag(body, "expire", default=False):
+        app.expire_secret()
+        answer["expired"] = True
+    if _flag(body, "renew", default=False):
+        answer["client_secret"] = app.new_secret()
+    if not answer:
+        raise control_error(400, "say expire, renew or both")
+    return web.json_response(answer)
 
 
 def _clock_answer(request: web.Request) -> web.Response:

@@ -60,6 +60,14 @@ def routes() -> list[web.RouteDef]:
     ]
 
 
+def _unknown_client(cloud: SimulatedCloud, client_id: str) -> str:
+    """Return B2C's description of a client id its tenant does not know."""
+    return (
+        f"AADB2C90018: The client id '{client_id}' specified in the request is not "
+        f"registered in tenant '{cloud.app_registration.tenant_id}'."
+    )
+
+
 def _redirect(target: str, params: Mapping[str, str | None]) -> web.Response:
     """Send the browser back to the application with query parameters."""
     return web.Response(status=302, headers={"Location": _redirect_url(target, params)})
@@ -74,7 +82,7 @@ def _check_authorize(
         raise oauth_error(
             400,
             "invalid_request",
-            f"AADB2C90117: The application with client id '{client_id}' was not found.",
+            _unknown_client(cloud, client_id),
         )
     redirect_uri = params.get("redirect_uri", "")
     if redirect_uri not in cloud.redirect_uris:
@@ -265,13 +273,24 @@ async def token(request: web.Request) -> web.StreamResponse:
         raise oauth_error(
             400,
             "invalid_client",
-            f"AADB2C90117: The application with client id '{client_id}' was not found.",
+            _unknown_client(cloud, client_id),
+        )
+    if client_secret in app.expired_secrets:
+        # What B2C says when a confidential client's secret no longer works (the
+        # description of its internal error); the exact answer to an expired secret is not
+        # documented [I].
+        raise oauth_error(
+            400,
+            "invalid_grant",
+            "AADB2C90085: The service has encountered an internal error. Please "
+            "reauthenticate and try again.",
         )
     if not hmac.compare_digest(client_secret.encode(), app.client_secret.encode()):
         raise oauth_error(
             401,
             "invalid_client",
-            "AADB2C90081: The specified client_secret does not match the expected value for this client.",
+            "AADB2C90081: The specified client_secret does not match the expected value for this "
+            "client. Please correct the client_secret and try again.",
         )
     grant_type = form.get("grant_type")
     try:
@@ -369,7 +388,7 @@ async def discovery(request: web.Request) -> web.Response:
         raise oauth_error(
             404,
             "invalid_request",
-            f"AADB2C90117: The application with client id '{client_id}' was not found.",
+            _unknown_client(cloud, client_id),
         )
     origin = str(request.url.origin())
     return web.json_response(
@@ -412,6 +431,8 @@ async def jwks(request: web.Request) -> web.Response:
     cloud = request.app[CLOUD]
     if request.match_info["client_id"] != cloud.client_id:
         raise oauth_error(
-            404, "invalid_request", "AADB2C90117: The application was not found."
+            404,
+            "invalid_request",
+            _unknown_client(cloud, request.match_info["client_id"]),
         )
     return web.json_response(cloud.tokens.jwks())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 import logging
@@ -13,7 +14,7 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import (
@@ -40,6 +41,7 @@ from custom_components.legrand_eliot.const import (
 )
 from simulator import SimulatedCloud
 
+from .flows import add_account, enter_key, flows_in_progress, open_flow, sign_in
 from .login import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -48,6 +50,7 @@ from .login import (
     id_token,
     mock_login_server,
 )
+from .pauses import Pause, cancel_at
 
 API = "https://api.developer.legrand.com"
 HC_PLANTS = f"{API}/hc/api/v1.0/plants"
@@ -393,19 +396,64 @@ async def test_cloud_down(
     assert result["errors"] == {"base": "cannot_connect"}
 
 
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (
+            {
+                "status": 400,
+                "json": {
+                    "error": "invalid_grant",
+                    "error_description": "AADB2C90080: The provided grant has expired.",
+                },
+            },
+            "oauth_unauthorized",
+        ),
+        ({"status": 503, "json": {"error": "server_error"}}, "oauth_failed"),
+        ({"exc": TimeoutError()}, "oauth_timeout"),
+    ],
+    ids=["code-refused", "login-down", "no-answer"],
+)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_a_code_exchange_that_fails(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    answer: dict[str, Any],
+    reason: str,
+) -> None:
+    """A refused code, a login down or silent: Home Assistant's own reasons, nothing quoted."""
+    aioclient_mock.post(f"{LOGIN_URL}/token", **answer)
+    mock_cloud(aioclient_mock)
+    result = await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert "provided grant" not in caplog.text
+
+
 @pytest.mark.usefixtures("current_request_with_host")
 async def test_no_plants(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """An account with no plant in either API is not set up."""
+    """An account with no plant in either API is not set up; the Netatmo integration is named.
+
+    Legrand's products "with Netatmo" (Smarther2, the Netatmo-based range) never show in these
+    lists: the abort points to the integration that adds them.
+    """
     mock_cloud(aioclient_mock, hc_plants=[], smarther_status=204)
     result = await start_and_sign_in(
         hass, hass_client_no_auth, await start_user_flow(hass)
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_plants"
+    assert result["description_placeholders"] == {
+        "netatmo_url": "https://www.home-assistant.io/integrations/netatmo/"
+    }
 
 
 @pytest.mark.usefixtures("current_request_with_host")
@@ -806,7 +854,7 @@ async def test_a_plant_whose_rooms_cannot_be_read_gives_no_area(
     assert area_names(hass) == areas
 
 
-class TestWithTheSimulatedCloud:
+class WithTheSimulatedCloud:
     """The whole flow against the simulated cloud, with the entry really set up."""
 
     @pytest.fixture
@@ -821,6 +869,10 @@ class TestWithTheSimulatedCloud:
     @pytest.fixture
     def no_setup(self) -> None:
         """Set the entry up for real."""
+
+
+class TestWithTheSimulatedCloud(WithTheSimulatedCloud):
+    """Areas and devices as the browser learns them."""
 
     @pytest.mark.usefixtures("current_request_with_host")
     async def test_every_area_exists_before_the_first_device(
@@ -885,3 +937,215 @@ class TestWithTheSimulatedCloud:
             "Camera": None,
         }
         await hass.async_block_till_done()
+
+
+# Every await of the request that finishes the flow (after the sign-in), in order, and whether
+# the entry exists when it is cancelled there: the code exchange, the login's discovery
+# document and keys, the account check (both plants lists, then each home's rooms), the
+# integration's own setup, then the entry's first setup (its stores, its first reads, its
+# platforms).
+LAST_REQUEST_AWAITS = [
+    ("token request", 1, False),
+    ("login document", 1, False),
+    ("login document", 2, False),
+    *(("API call", nth, False) for nth in range(1, 5)),
+    ("integration setup", 1, False),
+    *(("stored data", nth, True) for nth in range(1, 4)),
+    *(("API call", nth, True) for nth in range(5, 15)),
+    ("platforms", 1, True),
+]
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+class TestAClosedPage(WithTheSimulatedCloud):
+    """Closing the page (its request cancelled) at any await never locks the account out."""
+
+    async def test_the_awaits_listed_are_all_of_them(
+        self,
+        hass: HomeAssistant,
+        hass_client_no_auth: ClientSessionGenerator,
+        cloud: SimulatedCloud,
+    ) -> None:
+        """The last request passes exactly the awaits the cancellation tests stop at."""
+        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
+        await sign_in(hass_client_no_auth, result)
+        pause = Pause()
+        with pause.installed():
+            result = await hass.config_entries.flow.async_configure(result["flow_id"])
+            await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        expected = [kind for kind, _, _ in LAST_REQUEST_AWAITS]
+        assert pause.passed == expected
+
+    @pytest.mark.parametrize(
+        ("kind", "nth", "entry_made"),
+        LAST_REQUEST_AWAITS,
+        ids=[f"{kind}-{nth}" for kind, nth, _ in LAST_REQUEST_AWAITS],
+    )
+    async def test_cancelled_in_the_last_request(
+        self,
+        hass: HomeAssistant,
+        hass_client_no_auth: ClientSessionGenerator,
+        cloud: SimulatedCloud,
+        kind: str,
+        nth: int,
+        entry_made: bool,
+    ) -> None:
+        """Before the entry: the flow is forgotten. After: the first setup still finishes.
+
+        Either way no flow keeps the account's unique id, and adding the account again works
+        at once.
+        """
+        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
+        await sign_in(hass_client_no_auth, result)
+        pause = Pause(kind, nth)
+        with pause.installed():
+            outcome = await cancel_at(
+                pause,
+                asyncio.ensure_future(
+                    hass.config_entries.flow.async_configure(result["flow_id"])
+                ),
+            )
+            await hass.async_block_till_done()
+
+        assert flows_in_progress(hass) == []
+        entries = hass.config_entries.async_entries(DOMAIN)
+        again = await add_account(hass, hass_client_no_auth, cloud)
+        if entry_made:
+            # The request went on to its end: the entry is there, set up; a new flow for the
+            # account gets as far as finding it.
+            assert outcome["type"] is FlowResultType.CREATE_ENTRY
+            assert [entry.state for entry in entries] == [ConfigEntryState.LOADED]
+            assert again["reason"] == "already_configured"
+        else:
+            assert isinstance(outcome, asyncio.CancelledError)
+            assert entries == []
+            assert again["type"] is FlowResultType.CREATE_ENTRY
+            assert again["result"].state is ConfigEntryState.LOADED
+        await hass.async_block_till_done()
+
+    async def test_cancelled_while_the_credentials_are_checked(
+        self,
+        hass: HomeAssistant,
+        hass_client_no_auth: ClientSessionGenerator,
+        cloud: SimulatedCloud,
+    ) -> None:
+        """The first request asks Legrand about the credentials: cancelled, nothing stays."""
+        pause = Pause("token request", 1)
+        with pause.installed():
+            outcome = await cancel_at(pause, asyncio.ensure_future(open_flow(hass)))
+        assert isinstance(outcome, asyncio.CancelledError)
+        assert flows_in_progress(hass) == []
+        again = await add_account(hass, hass_client_no_auth, cloud)
+        assert again["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+
+    @pytest.mark.parametrize(
+        ("kind", "nth", "entry_made"),
+        [("API call", 1, False), ("API call", 5, True)],
+        ids=["account check", "first setup"],
+    )
+    async def test_the_browser_closes_the_page(
+        self,
+        hass: HomeAssistant,
+        hass_client: ClientSessionGenerator,
+        hass_client_no_auth: ClientSessionGenerator,
+        cloud: SimulatedCloud,
+        caplog: pytest.LogCaptureFixture,
+        kind: str,
+        nth: int,
+        entry_made: bool,
+    ) -> None:
+        """Through Home Assistant's HTTP API: the closed connection cancels the request.
+
+        The test server cancels a request whose client went away, as Home Assistant's does.
+        """
+        caplog.set_level(logging.DEBUG, "custom_components.legrand_eliot")
+        assert await async_setup_component(hass, "config", {})
+        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
+        await sign_in(hass_client_no_auth, result)
+        frontend = await hass_client()
+        cancelled = asyncio.Event()
+        handler = EventOnLog(cancelled, "goes on after its caller went away")
+        logging.getLogger("custom_components.legrand_eliot").addHandler(handler)
+        pause = Pause(kind, nth)
+        try:
+            with pause.installed():
+                page = asyncio.ensure_future(
+                    frontend.post(
+                        f"/api/config/config_entries/flow/{result['flow_id']}", json={}
+                    )
+                )
+                await pause.reached.wait()
+                page.cancel()
+                # The server notices the closed connection in its own time.
+                _, waiting = await asyncio.wait(
+                    {
+                        asyncio.ensure_future(pause.cancelled.wait()),
+                        asyncio.ensure_future(cancelled.wait()),
+                    },
+                    timeout=30,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                for waiter in waiting:
+                    waiter.cancel()
+                # The server did cancel the request: the held step, or the setup's caller.
+                assert pause.cancelled.is_set() is not entry_made
+                assert cancelled.is_set() is entry_made
+                pause.released.set()
+                await hass.async_block_till_done()
+        finally:
+            logging.getLogger("custom_components.legrand_eliot").removeHandler(handler)
+
+        assert page.cancelled()
+        assert flows_in_progress(hass) == []
+        entries = hass.config_entries.async_entries(DOMAIN)
+        assert [entry.state for entry in entries] == (
+            [ConfigEntryState.LOADED] if entry_made else []
+        )
+        # Deleted, the account is added again at once (it was "already being configured"
+        # until Home Assistant restarted).
+        for entry in entries:
+            await hass.config_entries.async_remove(entry.entry_id)
+        again = await add_account(hass, hass_client_no_auth, cloud)
+        assert again["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+
+
+class EventOnLog(logging.Handler):
+    """Set an event when a log record says something."""
+
+    def __init__(self, event: asyncio.Event, text: str) -> None:
+        """Watch for `text`."""
+        super().__init__(logging.DEBUG)
+        self.event = event
+        self.text = text
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Set the event on a matching record."""
+        if self.text in record.getMessage():
+            self.event.set()
+
+
+async def test_a_cancelled_reconfigure_leaves_no_flow(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A reconfigure whose page closes while the key is tested does not block a reauth."""
+    entry = make_entry(hass)
+    mock_cloud(aioclient_mock)
+    result = await entry.start_reconfigure_flow(hass)
+    pause = Pause("API call", 1)
+    with pause.installed():
+        outcome = await cancel_at(
+            pause,
+            asyncio.ensure_future(
+                hass.config_entries.flow.async_configure(
+                    result["flow_id"], {CONF_SUBSCRIPTION_KEY: "f" * 32}
+                )
+            ),
+        )
+    assert isinstance(outcome, asyncio.CancelledError)
+    assert flows_in_progress(hass) == []
+    entry.async_start_reauth(hass)
+    await hass.async_block_till_done()
+    assert [flow["source"] for flow in flows_in_progress(hass)] == ["reauth"]

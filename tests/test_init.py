@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.config_entry_oauth2_flow import (
     ImplementationUnavailableError,
 )
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.legrand_eliot import application_credentials
 from custom_components.legrand_eliot.const import CONF_DAILY_BUDGET, DOMAIN
 from simulator import SimulatedCloud
+
+from .pauses import Pause, cancel_at
 
 
 async def test_setup_reads_the_account(
@@ -224,3 +228,75 @@ async def test_removing_the_entry_forgets_its_budget(
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+# Every await of a first setup that can wait on something, in order: the entry's stores, its
+# first reads (plants lists, rooms, scenes, thermostats, statuses), then its platforms.
+SETUP_AWAITS = [
+    *(("stored data", nth) for nth in range(1, 4)),
+    *(("API call", nth) for nth in range(1, 11)),
+    ("platforms", 1),
+]
+
+
+async def start_setup(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> asyncio.Task[bool]:
+    """Start setting a new entry up as a flow does: the integration itself is set up already."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    entry.add_to_hass(hass)
+    return asyncio.ensure_future(hass.config_entries.async_setup(entry.entry_id))
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_the_setup_awaits_listed_are_all_of_them(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """A first setup passes exactly the awaits the cancellation test stops at."""
+    pause = Pause()
+    with pause.installed():
+        assert await start_setup(hass, config_entry)
+        await hass.async_block_till_done()
+    assert pause.passed == [kind for kind, _ in SETUP_AWAITS]
+
+
+@pytest.mark.parametrize(
+    ("kind", "nth"), SETUP_AWAITS, ids=[f"{kind}-{nth}" for kind, nth in SETUP_AWAITS]
+)
+@pytest.mark.usefixtures("credentials")
+async def test_a_first_setup_whose_caller_goes_away_finishes(
+    hass: HomeAssistant, config_entry: MockConfigEntry, kind: str, nth: int
+) -> None:
+    """The task that set the entry up is cancelled (a page closed): the setup still ends.
+
+    The entry is loaded, not left failed for good: its caller gets the setup's answer.
+    """
+    pause = Pause(kind, nth)
+    with pause.installed():
+        outcome = await cancel_at(pause, await start_setup(hass, config_entry))
+        await hass.async_block_till_done()
+
+    assert outcome is True
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert config_entry.runtime_data.coordinator.data.home_control
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_setup_still_stops_with_home_assistant(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """Home Assistant stopping cancels a setup as before: it does not go on by itself."""
+    pause = Pause("API call", 1)
+    with pause.installed():
+        setup = await start_setup(hass, config_entry)
+        await pause.reached.wait()
+        hass.set_state(CoreState.stopping)
+        try:
+            outcome = await cancel_at(pause, setup)
+        finally:
+            hass.set_state(CoreState.running)
+        await hass.async_block_till_done()
+
+    assert isinstance(outcome, asyncio.CancelledError)
+    assert pause.passed == ["stored data"] * 3 + ["API call"]
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR

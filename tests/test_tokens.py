@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    OAuth2TokenRequestConnectionError,
+    OAuth2TokenRequestReauthError,
+    OAuth2TokenRequestTransientError,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.legrand_eliot.application_credentials import (
+    async_get_authorization_server,
+)
 from custom_components.legrand_eliot.const import CONF_SUBSCRIPTION_KEY, DOMAIN
-from custom_components.legrand_eliot.eliot import DeviceKind
+from custom_components.legrand_eliot.eliot import DeviceKind, RefusedPart
+from custom_components.legrand_eliot.oauth import (
+    ClientCheck,
+    ClientCredentialRefusedError,
+    LegrandOAuth2Implementation,
+)
 from simulator import SimulatedCloud
 
 from .entities import plug_entity
@@ -232,3 +247,139 @@ async def test_reconfigure_and_commands_meet_an_expired_token_and_refresh_once(
     assert result["reason"] == "reconfigure_successful"
     assert issued(cloud) - before == 1
     assert reauth_flows(hass) == []
+
+
+async def implementation(
+    hass: HomeAssistant, client_id: str, client_secret: str
+) -> LegrandOAuth2Implementation:
+    """Return the implementation Home Assistant builds from stored credentials."""
+    return LegrandOAuth2Implementation(
+        hass,
+        DOMAIN,
+        ClientCredential(client_id, client_secret),
+        await async_get_authorization_server(hass),
+    )
+
+
+@pytest.mark.parametrize(
+    ("client", "setting", "check"),
+    [
+        ("right", None, ClientCheck.ACCEPTED),
+        ("wrong secret", None, ClientCheck.CLIENT_SECRET_REFUSED),
+        ("unknown id", None, ClientCheck.CLIENT_ID_REFUSED),
+        ("no secret", None, ClientCheck.CLIENT_SECRET_REFUSED),
+        ("right", {"expire": True}, ClientCheck.CLIENT_SECRET_REFUSED),
+        ("right", {"status": 503}, ClientCheck.UNREACHABLE),
+        ("right", {"status": 429}, ClientCheck.UNREACHABLE),
+        ("right", {"kind": "disconnect"}, ClientCheck.UNREACHABLE),
+        ("right", {"kind": "malformed"}, ClientCheck.UNREACHABLE),
+    ],
+    ids=[
+        "accepted",
+        "wrong-secret",
+        "unknown-client-id",
+        "no-secret",
+        "expired-secret",
+        "login-down",
+        "login-busy",
+        "dropped",
+        "unreadable",
+    ],
+)
+@pytest.mark.usefixtures("credentials")
+async def test_the_login_is_asked_about_credentials_before_any_sign_in(
+    hass: HomeAssistant,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    secrets: set[str],
+    client: str,
+    setting: dict[str, Any] | None,
+    check: ClientCheck,
+) -> None:
+    """One token request with a made-up code tells a refused client id or secret apart.
+
+    Nothing the login server wrote reaches the log but its error word and B2C code.
+    """
+    caplog.set_level(logging.DEBUG, "custom_components.legrand_eliot")
+    secrets.add("a-wrong-secret")
+    if setting == {"expire": True}:
+        assert (await sim.post("/_sim/app/secret", json=setting)).status == 200
+    elif setting is not None:
+        fault = {"target": "token", "count": 1, **setting}
+        assert (await sim.post("/_sim/faults", json=fault)).status == 201
+    client_id = "00000000-0000-0000-0000-00000000000f"
+    checked = await implementation(
+        hass,
+        client_id if client == "unknown id" else cloud.client_id,
+        {"wrong secret": "a-wrong-secret", "no secret": ""}.get(
+            client, cloud.client_secret
+        ),
+    )
+
+    assert await checked.async_check_client() is check
+    for words in ("does not match", "not registered", "internal error", client_id):
+        assert words not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("break_it", "refused"),
+    [
+        ("secret", RefusedPart.CLIENT_SECRET),
+        ("expired", RefusedPart.CLIENT_SECRET),
+        ("revoked", None),
+    ],
+)
+@pytest.mark.usefixtures("credentials")
+async def test_a_refused_refresh_says_whether_the_credentials_were_refused(
+    hass: HomeAssistant,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    break_it: str,
+    refused: RefusedPart | None,
+) -> None:
+    """A wrong or expired secret is told from a dead refresh token; both ask for reauth."""
+    token = cloud.issue_tokens()
+    secret = cloud.client_secret
+    if break_it == "secret":
+        secret = "a-wrong-secret"
+    elif break_it == "expired":
+        assert (await sim.post("/_sim/app/secret", json={"expire": True})).status == 200
+    else:
+        assert (await sim.post("/_sim/tokens/revoke", json={})).status == 200
+    refreshing = await implementation(hass, cloud.client_id, secret)
+
+    with pytest.raises(OAuth2TokenRequestReauthError) as err:
+        await refreshing.async_refresh_token(token)
+
+    assert getattr(err.value, "refused", None) is refused
+    assert isinstance(err.value, ClientCredentialRefusedError) is (refused is not None)
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ({"status": 503}, OAuth2TokenRequestTransientError),
+        ({"status": 429}, OAuth2TokenRequestTransientError),
+        ({"kind": "disconnect"}, OAuth2TokenRequestConnectionError),
+    ],
+    ids=["down", "busy", "dropped"],
+)
+@pytest.mark.usefixtures("credentials")
+async def test_a_passing_refusal_of_a_refresh_is_not_a_reauth(
+    hass: HomeAssistant,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    fault: dict[str, Any],
+    error: type[Exception],
+) -> None:
+    """A login server down, busy or cut off: a passing error, retried later."""
+    token = cloud.issue_tokens()
+    body = {"target": "token", "count": 1, **fault}
+    assert (await sim.post("/_sim/faults", json=body)).status == 201
+    refreshing = await implementation(hass, cloud.client_id, cloud.client_secret)
+
+    with pytest.raises(error) as err:
+        await refreshing.async_refresh_token(token)
+
+    assert not isinstance(err.value, OAuth2TokenRequestReauthError)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import ClientError
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -21,6 +23,7 @@ from .const import (
     CONF_SUBSCRIPTION_KEY,
     DEFAULT_DAILY_BUDGET,
     DOMAIN,
+    LOGGER,
 )
 from .coordinator import LegrandEliotCoordinator
 from .eliot import EliotClient, QuotaBudget
@@ -45,7 +48,36 @@ PLATFORMS: list[Platform] = [
 async def async_setup_entry(
     hass: HomeAssistant, entry: LegrandEliotConfigEntry
 ) -> bool:
-    """Set up Legrand Eliot from a config entry."""
+    """Set up Legrand Eliot from a config entry, to the end even if its caller goes away.
+
+    Home Assistant sets a new entry up inside the HTTP request of the flow's last step, and that
+    request is cancelled when the page closes (often in the seconds after the Legrand consent).
+    A cancelled setup would leave the entry failed, never retried, and the flow half-finished.
+    The setup therefore runs in a task of its own that such a cancellation does not reach; only
+    Home Assistant stopping cancels it.
+    """
+    setup = hass.async_create_task(
+        _async_setup_entry(hass, entry),
+        f"{DOMAIN} setup {entry.entry_id}",
+        eager_start=True,
+    )
+    while True:
+        try:
+            return await asyncio.shield(setup)
+        except asyncio.CancelledError:
+            if hass.is_stopping:
+                setup.cancel()
+                raise
+            current = asyncio.current_task()
+            assert current is not None  # a coroutine runs in a task
+            current.uncancel()
+            LOGGER.debug("The setup goes on after its caller went away")
+
+
+async def _async_setup_entry(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry
+) -> bool:
+    """Set up the entry: its client, coordinator, first data, push and platforms."""
     client = await _async_client(hass, entry)
     coordinator = LegrandEliotCoordinator(hass, entry, client)
     # Told the moment any call meets the quota or a token the account no longer accepts.

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+import contextlib
 from dataclasses import dataclass
+import functools
 import logging
-from typing import Any, override
+import time
+from typing import Any, Concatenate, override
 
 from aiohttp import ClientError
+from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
@@ -16,10 +21,17 @@ from homeassistant.config_entries import (
     OptionsFlow,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
+from homeassistant.const import (
+    CONF_ACCESS_TOKEN,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_TOKEN,
+)
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.exceptions import (
     OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestError,
     OAuth2TokenRequestReauthError,
 )
 from homeassistant.helpers import config_entry_oauth2_flow
@@ -32,8 +44,10 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.setup import async_setup_component
 import probatio as vol
 
+from .application_credentials import async_get_authorization_server
 from .areas import async_create_areas, async_read_rooms
 from .cloud import api_base_url, cloud_url_override, login_base_url
 from .const import (
@@ -45,7 +59,9 @@ from .const import (
     DOMAIN,
     MAX_DAILY_BUDGET,
     MIN_DAILY_BUDGET,
+    NETATMO_INTEGRATION_URL,
 )
+from .credentials import async_forget_credential, async_store_credential
 from .eliot import EliotClient
 from .eliot.exceptions import (
     EliotAuthError,
@@ -57,7 +73,12 @@ from .eliot.exceptions import (
 )
 from .eliot.models import Plant
 from .identity import IdentityError, async_account_subject
-from .oauth import EliotOAuth2Session
+from .oauth import (
+    ClientCheck,
+    ClientCredentialRefusedError,
+    EliotOAuth2Session,
+    LegrandOAuth2Implementation,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,7 +89,53 @@ KEY_SCHEMA = vol.Schema(
         )
     }
 )
+CREDENTIALS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_CLIENT_ID): TextSelector(),
+        vol.Required(CONF_CLIENT_SECRET): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        ),
+    }
+)
 PLACEHOLDERS = {"developer_portal_url": DEVELOPER_PORTAL_URL}
+# The form error that says what Legrand refused of the application credentials.
+CHECK_ERRORS = {
+    ClientCheck.CLIENT_ID_REFUSED: "invalid_client_id",
+    ClientCheck.CLIENT_SECRET_REFUSED: "invalid_client_secret",
+    ClientCheck.UNREACHABLE: "cannot_connect",
+}
+# A secret refused during re-authentication was accepted before: it has expired (or was
+# replaced on the portal).
+EXPIRED_SECRET = "client_secret_expired"
+# How long the code exchange may take, as Home Assistant's own OAuth2 flow allows it.
+TOKEN_EXCHANGE_TIMEOUT = 30
+
+
+def _forgotten_when_cancelled[**P](
+    step: Callable[
+        Concatenate[LegrandEliotFlowHandler, P], Awaitable[ConfigFlowResult]
+    ],
+) -> Callable[
+    Concatenate[LegrandEliotFlowHandler, P], Coroutine[Any, Any, ConfigFlowResult]
+]:
+    """Make a step remove its flow when the task running it is cancelled.
+
+    Home Assistant runs a step inside the HTTP request that asked for it, and that request is
+    cancelled when its page closes. A flow left in progress then keeps the account's unique id,
+    and every new attempt to add the account is refused as "already in progress".
+    """
+
+    async def run(
+        flow: LegrandEliotFlowHandler, /, *args: P.args, **kwargs: P.kwargs
+    ) -> ConfigFlowResult:
+        try:
+            return await step(flow, *args, **kwargs)
+        except asyncio.CancelledError:
+            flow.async_forget()
+            raise
+
+    functools.update_wrapper(run, step)
+    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +265,12 @@ class LegrandEliotFlowHandler(
         super().__init__()
         self._subscription_key: str | None = None
         self._oauth_data: dict[str, Any] | None = None
+        # Implementations (auth domains) whose client id and secret Legrand accepted.
+        self._accepted: set[str] = set()
+        # What the credentials form says Legrand refused, and the refused credential the
+        # corrected one replaced (deleted once no entry uses it).
+        self._credentials_error = "invalid_client_secret"
+        self._replaced: str | None = None
 
     @property
     @override
@@ -212,7 +285,15 @@ class LegrandEliotFlowHandler(
         """Return the options flow: the daily call budget."""
         return LegrandEliotOptionsFlow()
 
+    @callback
+    def async_forget(self) -> None:
+        """Remove this flow from the flows in progress: the account's unique id is free again."""
+        _LOGGER.debug("The flow's page went away: the flow is forgotten")
+        with contextlib.suppress(UnknownFlow):
+            self.hass.config_entries.flow.async_abort(self.flow_id)
+
     @override
+    @_forgotten_when_cancelled
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -220,44 +301,255 @@ class LegrandEliotFlowHandler(
 
         Without application credentials the flow stops before asking anything: Home Assistant
         then asks for the client ID and secret and starts the flow again, so the key is asked
-        once, after them, in the order the README gives.
+        once, after them, in the order the README gives. With one set of credentials, Legrand
+        is asked first whether it knows them, so that a wrong client ID or secret is corrected
+        before the key and the sign-in, not after.
         """
         if user_input is not None:
             self._subscription_key = user_input[CONF_SUBSCRIPTION_KEY].strip()
+            if self._replaced is not None:
+                # Credentials corrected in this flow: sign in with them.
+                return await self.async_step_auth()
             return await self.async_step_pick_implementation()
-        if not await self._has_implementation():
+        implementations = await self._implementations()
+        if not implementations:
             return await self.async_step_pick_implementation()
+        if len(implementations) == 1:
+            (implementation,) = implementations.values()
+            if (error := await self._async_client_problem(implementation)) is not None:
+                self.flow_impl = implementation
+                return await self._async_ask_credentials(error)
+        return self._show_key_form()
+
+    def _show_key_form(self) -> ConfigFlowResult:
+        """Show the form that asks for the subscription key."""
         return self.async_show_form(
             step_id="user",
             data_schema=KEY_SCHEMA,
             description_placeholders=PLACEHOLDERS,
         )
 
-    async def _has_implementation(self) -> bool:
-        """Return whether application credentials to sign in with exist."""
+    async def _implementations(
+        self,
+    ) -> dict[str, config_entry_oauth2_flow.AbstractOAuth2Implementation]:
+        """Return the application credentials to sign in with (none when unavailable)."""
         try:
-            return bool(
-                await config_entry_oauth2_flow.async_get_implementations(
-                    self.hass, DOMAIN
-                )
+            return await config_entry_oauth2_flow.async_get_implementations(
+                self.hass, DOMAIN
             )
         except config_entry_oauth2_flow.ImplementationUnavailableError:
-            return False
+            return {}
 
+    async def _async_client_problem(
+        self, implementation: config_entry_oauth2_flow.AbstractOAuth2Implementation
+    ) -> str | None:
+        """Return the form error for credentials Legrand refuses; None if it accepts them.
+
+        Credentials are asked about once per flow. When the login server cannot be reached,
+        nothing is said: the sign-in goes on, and the code exchange tells the rest.
+        """
+        if implementation.domain in self._accepted or not isinstance(
+            implementation, LegrandOAuth2Implementation
+        ):
+            return None
+        check = await implementation.async_check_client()
+        if check is ClientCheck.ACCEPTED:
+            self._accepted.add(implementation.domain)
+        if check in (ClientCheck.ACCEPTED, ClientCheck.UNREACHABLE):
+            return None
+        return CHECK_ERRORS[check]
+
+    @_forgotten_when_cancelled
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Sign in again when Legrand no longer accepts the stored tokens."""
+        """Sign in again when Legrand no longer accepts the stored tokens.
+
+        When it is the application's client secret that Legrand no longer accepts (secrets
+        expire), signing in again cannot help: the flow asks for a new secret instead.
+        """
         self._subscription_key = entry_data[CONF_SUBSCRIPTION_KEY]
+        try:
+            implementation = (
+                await config_entry_oauth2_flow.async_get_config_entry_implementation(
+                    self.hass, self._get_reauth_entry()
+                )
+            )
+        except config_entry_oauth2_flow.ImplementationUnavailableError, ValueError:
+            # Gone or unavailable credentials: the sign-in asks for them.
+            return await self.async_step_reauth_confirm()
+        if (error := await self._async_client_problem(implementation)) is not None:
+            self.flow_impl = implementation
+            return await self._async_ask_credentials(
+                EXPIRED_SECRET if error == "invalid_client_secret" else error
+            )
         return await self.async_step_reauth_confirm()
 
+    @_forgotten_when_cancelled
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Explain why signing in again is needed."""
         if user_input is None:
             return self.async_show_form(step_id="reauth_confirm")
+        if self._replaced is not None:
+            # Credentials corrected in this flow: sign in with them.
+            return await self.async_step_auth()
         return await self.async_step_pick_implementation()
+
+    @override
+    @_forgotten_when_cancelled
+    async def async_step_auth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Send the person to Legrand's sign-in, once Legrand accepts the credentials."""
+        if user_input is None and (
+            error := await self._async_client_problem(self.flow_impl)
+        ):
+            return await self._async_ask_credentials(
+                EXPIRED_SECRET
+                if error == "invalid_client_secret" and self.source == SOURCE_REAUTH
+                else error
+            )
+        return await super().async_step_auth(user_input)
+
+    @override
+    @_forgotten_when_cancelled
+    async def async_step_creation(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Exchange the code for tokens; a refused client ID or secret is asked for again.
+
+        Legrand checks the client before the code, so after a correction the same code is
+        tried again; if it is no longer valid, the person signs in again.
+        """
+        try:
+            async with asyncio.timeout(TOKEN_EXCHANGE_TIMEOUT):
+                token = await self.flow_impl.async_resolve_external_data(
+                    self.external_data
+                )
+        except TimeoutError:
+            _LOGGER.warning("The Legrand login did not answer the code exchange")
+            return self.async_abort(reason="oauth_timeout")
+        except ClientCredentialRefusedError as err:
+            _LOGGER.warning("Legrand refused the application's %s", err.refused)
+            return await self._async_ask_credentials(
+                EXPIRED_SECRET
+                if err.refused == "client_secret" and self.source == SOURCE_REAUTH
+                else CHECK_ERRORS[ClientCheck(err.refused.value)]
+            )
+        except OAuth2TokenRequestReauthError:
+            if self._replaced is not None:
+                # The code did not outlive the correction: sign in again.
+                self.external_data = None
+                return await self.async_step_auth()
+            _LOGGER.warning("Legrand refused the code of the sign-in")
+            return self.async_abort(reason="oauth_unauthorized")
+        except OAuth2TokenRequestError, OAuth2TokenRequestBaseError, ClientError:
+            _LOGGER.warning(
+                "The Legrand login's answer to the code exchange was unusable"
+            )
+            return self.async_abort(reason="oauth_failed")
+        # The answer is normalised (oauth.py): `expires_in` is there, a whole number.
+        token["expires_at"] = time.time() + token["expires_in"]
+        return await self.async_oauth_create_entry(
+            {"auth_implementation": self.flow_impl.domain, CONF_TOKEN: token}
+        )
+
+    async def _async_ask_credentials(self, error: str) -> ConfigFlowResult:
+        """Show the credentials form, saying what Legrand refused."""
+        self._credentials_error = error
+        return await self.async_step_credentials()
+
+    @_forgotten_when_cancelled
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Take a corrected client ID and secret; once Legrand accepts them, store them.
+
+        They replace the refused application credentials (Home Assistant cannot change stored
+        ones: a new one is added and the refused one deleted once nothing uses it), and the
+        flow goes on where it stopped, the subscription key kept.
+        """
+        errors = {"base": self._credentials_error}
+        if user_input is not None:
+            client_id = user_input[CONF_CLIENT_ID].strip()
+            client_secret = user_input[CONF_CLIENT_SECRET].strip()
+            candidate = LegrandOAuth2Implementation(
+                self.hass,
+                DOMAIN,
+                ClientCredential(client_id, client_secret),
+                await async_get_authorization_server(self.hass),
+            )
+            check = await candidate.async_check_client()
+            if check is ClientCheck.ACCEPTED:
+                return await self._async_use_credentials(client_id, client_secret)
+            errors["base"] = CHECK_ERRORS[check]
+        current = self.flow_impl
+        return self.async_show_form(
+            step_id="credentials",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA,
+                {
+                    CONF_CLIENT_ID: current.client_id
+                    if isinstance(current, LegrandOAuth2Implementation)
+                    else ""
+                },
+            ),
+            errors=errors,
+            description_placeholders={**PLACEHOLDERS, "name": current.name},
+        )
+
+    async def _async_use_credentials(
+        self, client_id: str, client_secret: str
+    ) -> ConfigFlowResult:
+        """Store accepted credentials in place of the refused ones and go on with the flow."""
+        replaced = self.flow_impl.domain
+        self.flow_impl = await async_store_credential(
+            self.hass, replaced, client_id, client_secret
+        )
+        self._accepted.add(self.flow_impl.domain)
+        self._replaced = replaced
+        if self.source != SOURCE_REAUTH:
+            # No entry of this flow uses the refused credentials.
+            await async_forget_credential(self.hass, replaced)
+        if self.external_data is not None:
+            return await self.async_step_creation()
+        if self.source == SOURCE_REAUTH:
+            return await self._async_reauth_with_new_credentials()
+        if self._subscription_key is None:
+            return self._show_key_form()
+        return await self.async_step_auth()
+
+    async def _async_reauth_with_new_credentials(self) -> ConfigFlowResult:
+        """Refresh the entry's token with the new credentials; sign in only if that fails.
+
+        A refresh token belongs to the account and the client ID, not to the secret: after an
+        expired secret is replaced, the entry usually needs no new sign-in at all.
+        """
+        entry = self._get_reauth_entry()
+        try:
+            token = await self.flow_impl.async_refresh_token(
+                dict(entry.data[CONF_TOKEN])
+            )
+        except OAuth2TokenRequestBaseError, ClientError:
+            _LOGGER.debug("The stored sign-in was refused too: signing in again")
+            return await self.async_step_reauth_confirm()
+        result = self.async_update_reload_and_abort(
+            entry,
+            data_updates={
+                "auth_implementation": self.flow_impl.domain,
+                CONF_TOKEN: token,
+            },
+            reason="credentials_replaced",
+        )
+        await self._async_forget_replaced()
+        return result
+
+    async def _async_forget_replaced(self) -> None:
+        """Delete the refused credentials this flow replaced, unless an entry still uses them."""
+        if self._replaced is not None:
+            await async_forget_credential(self.hass, self._replaced)
 
     @override
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
@@ -286,6 +578,7 @@ class LegrandEliotFlowHandler(
         self._oauth_data = data
         return await self.async_step_check()
 
+    @_forgotten_when_cancelled
     async def async_step_check(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -306,7 +599,10 @@ class LegrandEliotFlowHandler(
             )
         except AccountCheckError as err:
             if err.reason == "no_plants":
-                return self.async_abort(reason="no_plants")
+                return self.async_abort(
+                    reason="no_plants",
+                    description_placeholders={"netatmo_url": NETATMO_INTEGRATION_URL},
+                )
             # The login went well: only the key (or the network) needs another try.
             return self.async_show_form(
                 step_id="check",
@@ -319,9 +615,11 @@ class LegrandEliotFlowHandler(
         if cloud_url is not None:
             data[CONF_CLOUD_URL] = cloud_url
         if self.source == SOURCE_REAUTH:
-            return self.async_update_reload_and_abort(
+            result = self.async_update_reload_and_abort(
                 self._get_reauth_entry(), data_updates=data
             )
+            await self._async_forget_replaced()
+            return result
         # The rooms become areas before the entry (and its devices) exist: see areas.py.
         async_create_areas(
             self.hass,
@@ -329,8 +627,15 @@ class LegrandEliotFlowHandler(
                 account.client, account.home_control, account.smarther
             ),
         )
+        # Home Assistant sets the new entry up inside this step's request, which a closing page
+        # cancels. For the integration's first entry it would do so through the integration's
+        # own setup, which cannot stop such a cancellation from ending this flow half-way (the
+        # flow would then keep the account's unique id). Set up now, while it has no entry
+        # (nothing to do), it lets the first setup run where async_setup_entry sees it through.
+        await async_setup_component(self.hass, DOMAIN, {})
         return self.async_create_entry(title="Legrand Eliot", data=data)
 
+    @_forgotten_when_cancelled
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:

@@ -25,4 +25,6 @@ MIN_DAILY_BUDGET: Final = 50
 MAX_DAILY_BUDGET: Final = 100_000
 
 DEVELOPER_PORTAL_URL: Final = "https://developer.legrand.com"
+# Where Legrand products "with Netatmo" are added instead (Smarther2, the Netatmo-based range).
+NETATMO_INTEGRATION_URL: Final = "https://www.home-assistant.io/integrations/netatmo/"
 OAUTH_REDIRECT_URL: Final = "https://my.home-assistant.io/redirect/oauth"

@@ -1,47 +1,142 @@
-"""The integration's own OAuth2 handling: every token answer normalised, one refresh at a time."""
+"""The integration's own OAuth2 handling: token answers read without a trace, one refresh at a time."""
 
 from __future__ import annotations
 
+import asyncio
+from enum import StrEnum
+import json
+import secrets
 import time
 from typing import Any, override
 
+from aiohttp import ClientError, ClientResponseError, ClientTimeout
 from homeassistant.components.application_credentials import AuthImplementation
 from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.exceptions import (
     OAuth2TokenRequestConnectionError,
+    OAuth2TokenRequestError,
     OAuth2TokenRequestReauthError,
+    OAuth2TokenRequestTransientError,
 )
 from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import LOGGER
-from .eliot import parse_token_response
+from .eliot import RefusedPart, TokenRefusal, parse_token_refusal, parse_token_response
 from .eliot.exceptions import EliotResponseError
+
+TOKEN_TIMEOUT = ClientTimeout(total=30)
+CHECK_TIMEOUT = 20
+
+
+class ClientCheck(StrEnum):
+    """What the login server says of an application credential before anyone signs in."""
+
+    ACCEPTED = "accepted"
+    CLIENT_ID_REFUSED = "client_id"
+    CLIENT_SECRET_REFUSED = "client_secret"
+    UNREACHABLE = "unreachable"
+
+
+class ClientCredentialRefusedError(OAuth2TokenRequestReauthError):
+    """The login server refused the application credential (client id or secret), not a grant."""
+
+    def __init__(self, *, refused: RefusedPart, domain: str, **kwargs: Any) -> None:
+        """Remember which part of the credential was refused."""
+        super().__init__(domain=domain, **kwargs)
+        self.refused = refused
 
 
 class LegrandOAuth2Implementation(AuthImplementation):
     """
-    Application credentials whose token answers are normalised before Home Assistant reads them.
+    Application credentials whose token requests are made and read here, not by Home Assistant.
 
     Legrand's login has answered with `expires_in`, with `expires_on` (Unix seconds, as a number
-    or a numeric string), with both or with neither; Home Assistant needs `expires_in` and logs a
-    whole answer it cannot read. Both fields are filled here, for linking and for every refresh.
+    or a numeric string), with both or with neither; Home Assistant needs `expires_in`. Both
+    fields are filled here, for linking and for every refresh. A refusal is read for its OAuth
+    error and B2C code only: its text (which may quote the client id) is never logged, and a
+    refused client id or secret is told apart from a refused grant.
     """
 
     @override
     async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
         """Make a token request (code or refresh) and normalise its answer."""
+        form = {**data, "client_id": self.client_id}
+        if self.client_secret:
+            form["client_secret"] = self.client_secret
+        refused: ClientResponseError | None = None
         try:
-            answer = await super()._token_request(data)
-        except ValueError as err:
-            # The answer is not JSON; nothing of it is logged.
-            LOGGER.debug("The token answer is not JSON")
+            async with async_get_clientsession(self.hass).post(
+                self.token_url, data=form, timeout=TOKEN_TIMEOUT
+            ) as response:
+                body = await response.read()
+                try:
+                    response.raise_for_status()
+                except ClientResponseError as err:
+                    refused = err
+        except ClientError as err:
+            LOGGER.debug("No answer to a token request: %s", type(err).__name__)
             raise OAuth2TokenRequestConnectionError(domain=self.service_domain) from err
+        if refused is not None:
+            refusal = parse_token_refusal(refused.status, body)
+            LOGGER.debug("The login server refused a token request: %s", refusal)
+            raise self._refusal_error(refusal, refused) from refused
         try:
-            return parse_token_response(answer, time.time())
-        except EliotResponseError as err:
-            # The error names the endpoint and what was wrong, never a value of the answer.
+            return parse_token_response(json.loads(body), time.time())
+        except (ValueError, EliotResponseError) as err:
+            # Not JSON, or not a usable token answer: what was wrong, never a value of it.
             LOGGER.debug("Unusable token answer: %s", err)
             raise OAuth2TokenRequestConnectionError(domain=self.service_domain) from err
+
+    def _refusal_error(
+        self, refusal: TokenRefusal, refused: ClientResponseError
+    ) -> OAuth2TokenRequestError:
+        """Return Home Assistant's error for a refusal: passing, of the credential, of a grant."""
+        kwargs: dict[str, Any] = {
+            "request_info": refused.request_info,
+            "history": refused.history,
+            "status": refused.status,
+            "message": refused.message,
+            "headers": refused.headers,
+            "domain": self.service_domain,
+        }
+        if refused.status == 429 or refused.status >= 500:
+            return OAuth2TokenRequestTransientError(**kwargs)
+        if (part := refusal.refused_part) is not None:
+            return ClientCredentialRefusedError(refused=part, **kwargs)
+        return OAuth2TokenRequestReauthError(**kwargs)
+
+    async def async_check_client(self) -> ClientCheck:
+        """
+        Ask the login server whether it accepts this client id and secret, before any sign-in.
+
+        The request redeems a code never issued: B2C checks the client before the grant, so the
+        answer names a refused client id or secret, or else refuses only the made-up code.
+        """
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT):
+                await self._token_request(
+                    {
+                        "grant_type": "authorization_code",
+                        "code": secrets.token_urlsafe(32),
+                    }
+                )
+        except ClientCredentialRefusedError as err:
+            return (
+                ClientCheck.CLIENT_ID_REFUSED
+                if err.refused is RefusedPart.CLIENT_ID
+                else ClientCheck.CLIENT_SECRET_REFUSED
+            )
+        except (
+            TimeoutError,
+            OAuth2TokenRequestTransientError,
+            OAuth2TokenRequestConnectionError,
+        ):
+            return ClientCheck.UNREACHABLE
+        except OAuth2TokenRequestError:
+            # Only the made-up code was refused: the client passed.
+            return ClientCheck.ACCEPTED
+        return ClientCheck.ACCEPTED
 
 
 class EliotOAuth2Session(config_entry_oauth2_flow.OAuth2Session):

@@ -181,7 +181,7 @@ async def test_auto_consent_option(make_client: MakeClient) -> None:
             {"redirect_uri": REDIRECT + "/"},
             "The reply url host example.com doesn't match",
         ),
-        ({"client_id": "00000000-0000-0000-0000-000000000000"}, "AADB2C90117"),
+        ({"client_id": "00000000-0000-0000-0000-000000000000"}, "AADB2C90018"),
     ],
 )
 async def test_authorize_errors_answer_json(
@@ -308,6 +308,64 @@ async def test_stale_code_is_aadb2c90080(
     )
     assert status == 400
     assert "AADB2C90080" in body["error_description"]
+
+
+async def test_wrong_secret_leaves_the_code_unused(
+    client: TestClient[Any, Any], sim_cloud: SimulatedCloud
+) -> None:
+    """The client is checked before the code: a code sent with a wrong secret still works."""
+    code = await _code(client, sim_cloud)
+    status, body = await _token(
+        client,
+        sim_cloud,
+        grant_type="authorization_code",
+        code=code,
+        client_secret="wrong",
+    )
+    assert (status, body["error"]) == (401, "invalid_client")
+    assert body["error_description"].startswith("AADB2C90081")
+    status, body = await _token(
+        client, sim_cloud, grant_type="authorization_code", code=code
+    )
+    assert status == 200
+    assert body["access_token"]
+
+
+async def test_an_expired_secret_is_refused_until_a_new_one_is_used(
+    client: TestClient[Any, Any], sim_cloud: SimulatedCloud
+) -> None:
+    """An expired secret: B2C's internal error on every grant; a renewed secret works."""
+    tokens = sim_cloud.issue_tokens()
+    response = await client.post("/_sim/app/secret", json={"expire": True})
+    assert await response.json() == {"expired": True}
+    status, body = await _token(
+        client,
+        sim_cloud,
+        grant_type="refresh_token",
+        refresh_token=tokens["refresh_token"],
+    )
+    assert (status, body["error"]) == (400, "invalid_grant")
+    assert body["error_description"].startswith("AADB2C90085")
+    expired = sim_cloud.client_secret
+    renewed = await (await client.post("/_sim/app/secret", json={"renew": True})).json()
+    assert renewed["client_secret"] == sim_cloud.client_secret != expired
+    status, body = await _token(
+        client,
+        sim_cloud,
+        grant_type="refresh_token",
+        refresh_token=tokens["refresh_token"],
+    )
+    assert status == 200
+    status, body = await _token(
+        client,
+        sim_cloud,
+        grant_type="authorization_code",
+        code="x",
+        client_secret=expired,
+    )
+    assert body["error_description"].startswith("AADB2C90085")
+    nothing = await client.post("/_sim/app/secret", json={})
+    assert nothing.status == 400
 
 
 async def test_code_bound_to_redirect_uri(

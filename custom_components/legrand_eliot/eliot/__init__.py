@@ -50,6 +50,7 @@ from .models import (
 )
 from .push import PushEvent, parse_push_events, validation_response
 from .quota import PollingAllowance, QuotaBudget
+from .token_refusal import RefusedPart, TokenRefusal, parse_token_refusal
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -90,6 +91,7 @@ __all__ = [
     "PushEvent",
     "QuotaBudget",
     "RefreshCallback",
+    "RefusedPart",
     "Scene",
     "SleepCallback",
     "Subscription",
@@ -98,8 +100,10 @@ __all__ = [
     "ThermostatMode",
     "ThermostatStatus",
     "TokenCallback",
+    "TokenRefusal",
     "Topology",
     "parse_push_events",
+    "parse_token_refusal",
     "parse_token_response",
     "validation_response",
 ]
