@@ -458,7 +458,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._read_everything = False
         sources = self._sources(data)
         self.schedule.forget(source.key for source in sources)
-        self._retry.forget(source.key for source in sources)
         topology = self._whole_topology_calls(data)
         self.budget.floor_calls_per_hour = sum(s.cost for s in sources) + math.ceil(
             topology / (TOPOLOGY_INTERVAL / timedelta(hours=1))
@@ -469,6 +468,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             + self._topology_calls(data)
         )
         self.schedule.plan(sources, allowance, now, self.budget.reset_at)
+        self._retry.forget(source.key for source in sources)
         dues = [self._due_at(data, source.key) for source in sources]
         first = min((due for due in dues if due is not None), default=None)
         if first is None or any(due is None for due in dues):
