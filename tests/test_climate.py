@@ -162,6 +162,75 @@ async def test_fahrenheit_steps_by_whole_degrees(
     assert (await _thermostat(sim))["setpoint"] == pytest.approx(21.1)  # 70 °F
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        # °F picked at onboarding (a US locale), then metric: 18 °C was shown as 64 °F.
+        (
+            "us_customary",
+            "metric",
+            {"temperature": 18.0, "current": 19.5, "min": 3.0, "max": 40.0},
+        ),
+        (
+            "metric",
+            "us_customary",
+            {"temperature": 64, "current": 67, "min": 37, "max": 104},
+        ),
+    ],
+)
+async def test_unit_system_switch_shows_the_new_unit_at_once(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    sim: TestClient,
+    before: str,
+    after: str,
+    expected: dict[str, float],
+) -> None:
+    """A unit system switch shows the thermostat in the new unit at once.
+
+    Set point, reading, range and step change without waiting for the thermostat to change
+    or for a refresh.
+    """
+    await hass.config.async_update(unit_system=before)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    calls = (await (await sim.get("/_sim/counters")).json())["total"]
+
+    await hass.config.async_update(unit_system=after)
+    await hass.async_block_till_done()
+
+    living = hass.states.get(LIVING_ENTITY)
+    assert living.attributes[ATTR_TEMPERATURE] == expected["temperature"]
+    assert living.attributes["current_temperature"] == expected["current"]
+    assert living.attributes["min_temp"] == expected["min"]
+    assert living.attributes["max_temp"] == expected["max"]
+    assert living.attributes["target_temp_step"] == (
+        1.0 if after == "us_customary" else 0.1
+    )
+    # No call was needed: the thermostat's state is known, only its unit changed.
+    assert (await (await sim.get("/_sim/counters")).json())["total"] == calls
+    # The dial accepts a set point within the new range, and the cloud gets it in °C.
+    await _climate(
+        hass,
+        SERVICE_SET_TEMPERATURE,
+        **{ATTR_TEMPERATURE: expected["temperature"] + (2 if after == "metric" else 4)},
+    )
+    assert (await _thermostat(sim))["setpoint"] == pytest.approx(20.0, abs=0.3)
+
+
+async def test_other_configuration_changes_write_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A change of the configuration that leaves the unit system alone writes no state."""
+    before = hass.states.get(LIVING_ENTITY)
+    await hass.config.async_update(location_name="Casa")
+    await hass.config.async_update(unit_system="metric")
+    await hass.async_block_till_done()
+    assert hass.states.get(LIVING_ENTITY).last_reported == before.last_reported
+
+
 async def test_action_follows_the_load(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -568,9 +637,9 @@ async def test_thermostat_offline_from_the_start(
     assert entity.hvac_mode is None
     assert entity.hvac_action is None
     assert entity.preset_mode is None
-    assert entity.current_temperature is None
+    assert entity.native_current_temperature is None
     assert entity.current_humidity is None
-    assert entity.target_temperature is None
+    assert entity.native_target_temperature is None
 
     await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
     await next_refresh(hass, freezer, config_entry.runtime_data.coordinator)

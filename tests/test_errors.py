@@ -395,6 +395,68 @@ async def test_thermostat_app_problems_raise_issues_that_clear(
     assert not plant.unavailable
 
 
+@pytest.mark.parametrize(
+    ("flag", "issue"),
+    [
+        ("app-password-expired", "app_password_expired"),
+        ("terms-expired", "terms_expired"),
+    ],
+)
+async def test_thermostat_app_problems_met_by_a_command_raise_the_issue(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    flag: str,
+    issue: str,
+) -> None:
+    """469 / 470 on a command: it fails, explained, and the repair says what to do at once.
+
+    No poll is needed (push may keep the thermostat fresh for half an hour); a plug that obeys
+    says nothing of the Thermostat app; the next thermostat command that goes through clears it.
+    """
+    user = cloud.user().email
+    issue_id = f"{issue}_{init_integration.entry_id}"
+    climate = hass.states.async_all("climate")[0].entity_id
+    set_point = {"entity_id": climate, "temperature": 21.5}
+    await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": True})
+    statuses = cloud.counters["total"]
+
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "climate", "set_temperature", set_point, blocking=True
+        )
+    assert err.value.translation_key == issue
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    # One call: the command's own.
+    assert cloud.counters["total"] == statuses + 1
+
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": plug_entity(hass)}, blocking=True
+    )
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": False})
+    await hass.services.async_call(
+        "climate", "set_temperature", set_point, blocking=True
+    )
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_other_command_errors_raise_no_thermostat_app_issue(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """A command refused for another reason raises neither Thermostat app issue."""
+    await fault(sim, status=430, match="/chronothermostat/", count=1)
+    with pytest.raises(ServiceValidationError):
+        await Action(init_integration).set_temperature(21.5)
+    assert not [
+        issue
+        for (domain, issue) in ir.async_get(hass).issues
+        if domain == DOMAIN and issue.startswith(("app_password", "terms"))
+    ]
+
+
 async def test_busy_display_is_retried_then_explained(
     hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
 ) -> None:

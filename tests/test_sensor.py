@@ -11,6 +11,7 @@ from homeassistant.components.sensor import (
     ATTR_STATE_CLASS,
     SensorDeviceClass,
     SensorStateClass,
+    async_update_suggested_units,
 )
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
@@ -250,6 +251,44 @@ async def test_room_readings_follow_the_thermostat(
         22.4, abs=0.1
     )
     assert _number(hass, "sensor.soggiorno_soggiorno_humidity") == 40.0
+
+
+@pytest.mark.parametrize("update_units", [True, False])
+async def test_room_temperature_after_a_unit_system_switch(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    update_units: bool,
+) -> None:
+    """°F picked at onboarding, then metric: the room temperature never shows a °F number as °C.
+
+    Sensors keep the unit they were registered with; asked to update sensor units (as the
+    settings page offers), they show °C at once; otherwise they keep showing °F, consistently.
+    """
+    entity_id = "sensor.soggiorno_soggiorno_temperature"
+    await hass.config.async_update(unit_system="us_customary")
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _number(hass, entity_id) == pytest.approx(67.1)
+    assert hass.states.get(entity_id).attributes[ATTR_UNIT_OF_MEASUREMENT] == "°F"
+
+    await hass.config.async_update(unit_system="metric")
+    if update_units:
+        async_update_suggested_units(hass)
+    await hass.async_block_till_done()
+
+    state = hass.states.get(entity_id)
+    if update_units:
+        assert (float(state.state), state.attributes[ATTR_UNIT_OF_MEASUREMENT]) == (
+            19.5,
+            "°C",
+        )
+    else:
+        assert (float(state.state), state.attributes[ATTR_UNIT_OF_MEASUREMENT]) == (
+            pytest.approx(67.1),
+            "°F",
+        )
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

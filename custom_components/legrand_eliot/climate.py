@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.components.climate import ClimateEntity, ClimateEntityDescription
 from homeassistant.components.climate.const import (
@@ -12,8 +12,12 @@ from homeassistant.components.climate.const import (
     HVACAction,
     HVACMode,
 )
-from homeassistant.const import ATTR_TEMPERATURE, UnitOfTemperature
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    ATTR_TEMPERATURE,
+    EVENT_CORE_CONFIG_UPDATE,
+    UnitOfTemperature,
+)
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_platform
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -48,6 +52,9 @@ TEMPERATURE_STEP = 0.1
 FAHRENHEIT_STEP = 1.0
 # Holding "the current temperature" needs a value when the thermostat reported none.
 FALLBACK_SET_POINT = 20.0
+# Home Assistant 2026.11 names the temperatures in the entity's own unit `native_...` and
+# reports the former names as deprecated (gone in 2027.11); earlier versions read only those.
+NATIVE_TEMPERATURE_NAMES = hasattr(ClimateEntity, "native_temperature_unit")
 
 PRESET_BOOST = "boost"
 PRESET_PROTECTION = "protection"
@@ -134,6 +141,12 @@ async def async_setup_entry(
     )
 
 
+@callback
+def _unit_system_changed(event_data: dict[str, Any]) -> bool:
+    """Return whether a change of Home Assistant's configuration names a unit system."""
+    return "unit_system" in event_data
+
+
 def end_of(end_time: datetime | None, duration: timedelta | None) -> datetime:
     """Return when a timed mode ends, in Home Assistant's time zone; it must lie ahead."""
     now = dt_util.now()
@@ -158,7 +171,6 @@ class EliotClimate(
     """A chronothermostat: a weekly program, a held set point, boost, off or protection."""
 
     entity_description: EliotClimateEntityDescription
-    _attr_temperature_unit = UnitOfTemperature.CELSIUS
     _attr_min_temp = MIN_TEMPERATURE
     _attr_max_temp = MAX_TEMPERATURE
     _attr_supported_features = (
@@ -167,6 +179,32 @@ class EliotClimate(
         | ClimateEntityFeature.TURN_ON
         | ClimateEntityFeature.TURN_OFF
     )
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Write the state again when Home Assistant's unit system changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.hass.bus.async_listen(
+                EVENT_CORE_CONFIG_UPDATE,
+                self._async_unit_system_changed,
+                event_filter=_unit_system_changed,
+            )
+        )
+
+    @callback
+    def _async_unit_system_changed(self, _event: Event[dict[str, Any]]) -> None:
+        """Show the temperatures, their range and step in the new unit at once.
+
+        They are converted to Home Assistant's unit when the state is written, and the
+        thermostat did not change: the coordinator would not tell this entity.
+        """
+        self._handle_coordinator_update()
+
+    @property
+    def native_temperature_unit(self) -> str:
+        """Return the unit the thermostat's temperatures are in: the API speaks °C."""
+        return UnitOfTemperature.CELSIUS
 
     @property
     @override
@@ -225,9 +263,8 @@ class EliotClimate(
         return None
 
     @property
-    @override
-    def current_temperature(self) -> float | None:
-        """Return the room temperature."""
+    def native_current_temperature(self) -> float | None:
+        """Return the room temperature (°C)."""
         return None if self.status is None else celsius(self.status.temperature)
 
     @property
@@ -240,10 +277,28 @@ class EliotClimate(
         )
 
     @property
-    @override
-    def target_temperature(self) -> float | None:
-        """Return the set point the thermostat regulates to now."""
+    def native_target_temperature(self) -> float | None:
+        """Return the set point the thermostat regulates to now (°C)."""
         return None if self.status is None else self.status.set_point
+
+    if not TYPE_CHECKING and not NATIVE_TEMPERATURE_NAMES:
+        # Home Assistant before 2026.11 reads the temperatures by their former names. Not
+        # type-checked: 2026.11 declares those names final, 2026.10 knows no other.
+
+        @property
+        def temperature_unit(self) -> str:
+            """Return the unit of the temperatures."""
+            return self.native_temperature_unit
+
+        @property
+        def current_temperature(self) -> float | None:
+            """Return the room temperature."""
+            return self.native_current_temperature
+
+        @property
+        def target_temperature(self) -> float | None:
+            """Return the set point."""
+            return self.native_target_temperature
 
     @property
     @override
@@ -407,7 +462,7 @@ class EliotClimate(
         elif hvac_mode == HVACMode.OFF:
             await self._off()
         else:
-            set_point = self.target_temperature or FALLBACK_SET_POINT
+            set_point = self.native_target_temperature or FALLBACK_SET_POINT
             function = (
                 ThermostatFunction.COOLING
                 if hvac_mode == HVACMode.COOL

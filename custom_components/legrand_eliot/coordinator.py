@@ -23,6 +23,7 @@ from homeassistant.util import dt as dt_util
 
 from .absence import ABSENT_FOR, AbsenceTracker
 from .account_store import decode, encode
+from .backoff import RetryBackoff, is_transient
 from .changes import ChangeTracker
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
@@ -76,6 +77,8 @@ UNKNOWN_MODULE_INTERVAL = timedelta(hours=1)
 # The keys under which the plants lists' failures are logged and kept for diagnostics.
 HC_PLANTS_KEY = "home_control_plants"
 SMARTHER_PLANTS_KEY = "smarther_plants"
+# The key under which a whole refresh that failed for a passing reason is retried.
+REFRESH_KEY = "refresh"
 
 
 # The prior of a thermostat's changes, an hour (a day's mean weight).
@@ -228,7 +231,9 @@ def _account_errors[**P, T](
             ) from err
         except OAuth2TokenRequestBaseError as err:
             raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="token_refresh_failed"
+                translation_domain=DOMAIN,
+                translation_key="token_refresh_failed",
+                retry_after=coordinator.retry_after_failure(),
             ) from err
         except EliotAuthError as err:
             if err.invalid_subscription_key:
@@ -309,6 +314,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._next_refresh_at: datetime | None = None
         # The next refresh reads every source polled for freshness, due or not.
         self._read_everything = False
+        # Reads that failed for a passing reason are retried sooner than planned; a read of
+        # this refresh that did so leaves the other early retries for the next one.
+        self._retry = RetryBackoff()
+        self._cloud_failed = False
 
     @property
     def budget(self) -> QuotaBudget:
@@ -366,6 +375,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     async def _async_update_data(self) -> EliotData:
         """Refresh within the budget; a quota pause keeps the last known data."""
         data = self.data if self.data is not None else EliotData()
+        self._cloud_failed = False
         try:
             if self.budget.is_paused:
                 raise self._quota_error()
@@ -379,6 +389,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             return data
         finally:
             self.save_budget()
+        self._retry.answered(REFRESH_KEY, dt_util.utcnow())
         clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
         self._plan(data)
         if self.budget.commands_allowed():
@@ -437,6 +448,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             + self._topology_calls(data)
         )
         self.schedule.plan(sources, allowance, now, self.budget.reset_at)
+        self._retry.forget(source.key for source in sources)
         dues = [self._due_at(data, source.key) for source in sources]
         first = min((due for due in dues if due is not None), default=None)
         if first is None or any(due is None for due in dues):
@@ -448,9 +460,85 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._next_refresh_at = now + interval
         self.planned_calls = self._calls_due(data, self._next_refresh_at)
         self.update_interval = interval
+        if self._retry.failing:
+            LOGGER.debug(
+                "%s reads failed for a passing reason; next refresh in %s",
+                len(self._retry),
+                interval,
+            )
 
     def _due_at(self, data: EliotData, key: str) -> datetime | None:
-        """Return when a source is next due; None when it is due at once."""
+        """Return when a source is next due (None: at once), sooner after a passing failure."""
+        planned = self._planned_due_at(data, key)
+        retry = self._retry_at(key)
+        if planned is None or retry is None:
+            return planned
+        return min(planned, retry)
+
+    def _retry_at(self, key: str) -> datetime | None:
+        """Return when a read that failed for a passing reason is tried again, before its plan.
+
+        The retries are paid from what commands may spend: never from the polling floor, and
+        never while the quota is paused.
+        """
+        if (retry := self._retry.retry_at(key)) is None:
+            return None
+        budget = self.budget
+        if budget.is_paused or budget.calls_left - budget.polling_floor() < len(
+            self._retry
+        ):
+            return None
+        return retry
+
+    def retry_after_failure(self) -> float | None:
+        """Return how soon to try a refresh that failed for a passing reason again.
+
+        None leaves the planned pace: the retry would not come sooner, or cannot be paid.
+        """
+        now = dt_util.utcnow()
+        self._retry.failed(REFRESH_KEY, now)
+        retry = self._retry_at(REFRESH_KEY)
+        interval = self.update_interval
+        if retry is None or (interval is not None and retry - now >= interval):
+            return None
+        return (retry - now).total_seconds()
+
+    def _retry_left_out(self, data: EliotData, key: str, at: datetime) -> bool:
+        """Return whether an early retry waits: a read of this refresh just failed likewise.
+
+        While the cloud is down one retry a refresh tells it; when that one succeeds the others
+        are read too. A read planned by now, or asked for, is always made.
+        """
+        if (
+            not self._cloud_failed
+            or self._read_everything
+            or self._retry.retry_at(key) is None
+        ):
+            return False
+        planned = self._planned_due_at(data, key)
+        if planned is None or planned <= at + self.schedule.window(key):
+            return False
+        self._retry.postpone(key, dt_util.utcnow())
+        return True
+
+    async def _read[T](self, key: str, read: Awaitable[T]) -> T:
+        """Make one read; a passing failure has it retried soon, any other ends its retries."""
+        try:
+            result = await read
+        except EliotQuotaExceededError:
+            raise
+        except EliotError as err:
+            if is_transient(err):
+                self._retry.failed(key, dt_util.utcnow())
+                self._cloud_failed = True
+            else:
+                self._retry.answered(key, dt_util.utcnow())
+            raise
+        self._retry.answered(key, dt_util.utcnow())
+        return result
+
+    def _planned_due_at(self, data: EliotData, key: str) -> datetime | None:
+        """Return when a source is next due by the plan; None when it is due at once."""
         found = data.thermostat(key)
         if found is None:
             return self.schedule.due_at(key)
@@ -896,7 +984,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     ) -> T | None:
         """Make a Smarther call; app password and terms problems become repair issues."""
         try:
-            result = await call(*args, **kwargs)
+            result = await self._read(what, call(*args, **kwargs))
         except EliotAppPasswordExpiredError:
             raise_issue(self.hass, self.config_entry, ISSUE_APP_PASSWORD_EXPIRED)
             self._log_unavailable(what, "the Thermostat app password expired")
@@ -928,10 +1016,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             if self._left(key):
                 hc_plant.available = False
                 continue
-            if not self._due_by(data, key, at):
+            if not self._due_by(data, key, at) or self._retry_left_out(data, key, at):
                 continue
             try:
-                status = await self.client.hc_plant_status(key)
+                status = await self._read(key, self.client.hc_plant_status(key))
             except EliotQuotaExceededError, EliotAuthError:
                 raise
             except EliotError as err:
@@ -960,6 +1048,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 if not self._due_by(data, module.id, at):
                     if self._kept_fresh_by_push(plant, module.id):
                         self.push.polls_saved += 1
+                    continue
+                if self._retry_left_out(data, module.id, at):
                     continue
                 thermostat = await self._async_smarther_call(
                     module.id,

@@ -31,6 +31,7 @@ from .eliot.exceptions import (
     EliotResponseError,
     EliotTermsExpiredError,
 )
+from .repairs import clear_thermostat_app_issues, raise_thermostat_app_issue
 
 
 def format_resume_time(err: EliotQuotaExceededError) -> str:
@@ -97,6 +98,23 @@ def translated_error(err: EliotError, device: str | None = None) -> HomeAssistan
     )
 
 
+def _thermostat_app_issues(entity: Any, err: EliotError | None) -> None:
+    """Raise the Thermostat app's repair issue a command met; clear it once a thermostat obeys.
+
+    Polls raise and clear these issues too, but a thermostat that push keeps fresh is polled
+    only every half hour: a command should not fail with no repair to say why.
+    """
+    coordinator = getattr(entity, "coordinator", None)
+    if coordinator is None:
+        return
+    if err is not None:
+        raise_thermostat_app_issue(coordinator.hass, coordinator.config_entry, err)
+    elif (device_id := getattr(entity, "device_id", None)) is not None and (
+        coordinator.data.thermostat(device_id) is not None
+    ):
+        clear_thermostat_app_issues(coordinator.hass, coordinator.config_entry)
+
+
 def eliot_command[FuncT: Callable[..., Coroutine[Any, Any, None]]](
     func: FuncT,
 ) -> FuncT:
@@ -107,6 +125,7 @@ def eliot_command[FuncT: Callable[..., Coroutine[Any, Any, None]]](
         try:
             await func(self, *args, **kwargs)
         except EliotError as err:
+            _thermostat_app_issues(self, err)
             name = getattr(self, "device_name", None)
             raise translated_error(
                 err, name if isinstance(name, str) else None
@@ -120,5 +139,6 @@ def eliot_command[FuncT: Callable[..., Coroutine[Any, Any, None]]](
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="token_refresh_failed"
             ) from err
+        _thermostat_app_issues(self, None)
 
     return cast("FuncT", handler)
