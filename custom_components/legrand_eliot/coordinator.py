@@ -48,7 +48,7 @@ from .poll_schedule import (
     PollSchedule,
     Source,
 )
-from .push_health import PushHealth
+from .push_health import PushEvidence, PushHealth
 from .repairs import (
     ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
@@ -319,6 +319,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self.last_errors: dict[str, str] = {}
         self._pause_logged: datetime | None = None
         self.push = PushHealth()
+        # What vouches for each thermostat while its reads fail: a recent pushed state.
+        self.evidence = PushEvidence()
         self._told = ChangeTracker()
         # When each plant and thermostat is read, from how often it changes.
         self.schedule = PollSchedule(zone=client.budget.time_zone)
@@ -447,6 +449,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._read_everything = False
         sources = self._sources(data)
         self.schedule.forget(source.key for source in sources)
+        self.evidence.forget({source.key for source in sources})
         topology = self._whole_topology_calls(data)
         self.budget.floor_calls_per_hour = sum(s.cost for s in sources) + math.ceil(
             topology / (TOPOLOGY_INTERVAL / timedelta(hours=1))
@@ -461,6 +464,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         first = min((due for due in dues if due is not None), default=None)
         if first is None or any(due is None for due in dues):
             first = now
+        # A thermostat whose reads fail is hidden when the push vouching for it grows old.
+        first = min([first, *self.evidence.expiries(now)])
         # Whole seconds, as Home Assistant's timer counts them.
         interval = max(
             MIN_WAKE, timedelta(seconds=math.ceil((first - now).total_seconds()))
@@ -977,6 +982,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 plant.unavailable.update(module.id for module in plant.topology.modules)
                 continue
             for module in plant.topology.modules:
+                if not self.evidence.shown(module.id, at):
+                    # Its reads fail and the push that vouched for it is too old now.
+                    plant.unavailable.add(module.id)
                 if not self._due_by(data, module.id, at):
                     if self._kept_fresh_by_push(plant, module.id):
                         self.push.polls_saved += 1
@@ -989,7 +997,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 )
                 if thermostat is None:
                     self.schedule.read(module.id, now, None, _THERMOSTAT_PRIOR)
-                    plant.unavailable.add(module.id)
+                    self.evidence.failed(module.id)
+                    if not self.evidence.shown(module.id, now):
+                        # Nothing newer vouches for the state shown: a recent push would.
+                        plant.unavailable.add(module.id)
                     if self._left(plant.plant.id):
                         # The plant refused the account: its other thermostats would too.
                         plant.unavailable.update(m.id for m in plant.topology.modules)
@@ -1002,6 +1013,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     _THERMOSTAT_PRIOR,
                 )
                 self._denied.pop(plant.plant.id, None)
+                self.evidence.read(module.id, now)
                 self._store_polled(plant, thermostat)
                 self._log_recovered(module.id)
 
@@ -1134,6 +1146,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             return
         plant, _module = found
         now = dt_util.utcnow()
+        # The thermostat answered: the newest evidence that it can be reached.
+        self.evidence.read(status.module_id, now)
         # A command's effect is the newest state there is, whatever the clocks say.
         shown = plant.shown_at.get(status.module_id)
         self._store_thermostat(plant, status, now if shown is None else max(now, shown))
@@ -1173,6 +1187,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 self.push.ignored += 1
                 continue
             self._store_thermostat(plant, status, moment)
+            self.evidence.pushed(status.module_id, min(moment, now))
+            if not self.evidence.shown(status.module_id, now):
+                # A late delivery of an old state: while reads fail, it vouches for nothing.
+                plant.unavailable.add(status.module_id)
             applied += 1
         if applied:
             self.push.writes += 1
