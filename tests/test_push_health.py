@@ -33,9 +33,12 @@ def test_a_newer_push_vouches_for_the_window_and_no_longer() -> None:
     evidence.pushed(MODULE, pushed)
     # An older push delivered later moves nothing.
     evidence.pushed(MODULE, START + timedelta(minutes=2))
+    # Its reads work: nothing runs out.
+    assert evidence.expiry(MODULE) is None
     evidence.failed(MODULE)
     until = pushed + PUSH_VOUCHES_FOR
     assert evidence.vouched_until(MODULE) == until
+    assert evidence.expiry(MODULE) == until
     assert evidence.expiries(pushed) == [until]
     assert evidence.shown(MODULE, until - timedelta(seconds=1))
     assert not evidence.shown(MODULE, until)

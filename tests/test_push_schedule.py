@@ -529,6 +529,9 @@ class TestGatewayOutageWithPush:
             hass, freezer, coordinator, last_push + PUSH_VOUCHES_FOR + TIMER_SLACK
         )
         assert hass.states.get(LIVING_ENTITY).state == STATE_UNAVAILABLE
+        # Read again (in vain) the moment nothing vouched for it any more.
+        read_at = coordinator.schedule.last_read[LIVING]
+        assert read_at >= last_push + PUSH_VOUCHES_FOR - TIMER_SLACK
         # The gateway answers again: the read asked for next shows both.
         await sim.delete("/_sim/faults")
         await _ask_for_fresh_states(hass)

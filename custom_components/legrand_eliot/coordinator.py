@@ -496,7 +496,17 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         if self._read_everything and not self._kept_fresh_by_push_key(data, key):
             return True
         due = self._due_at(data, key)
-        return due is None or due <= at + self.schedule.window(key)
+        if due is None or due <= at + self.schedule.window(key):
+            return True
+        # A thermostat whose reads fail is read again once no push vouches for it any more.
+        found = data.thermostat(key)
+        until = self.evidence.expiry(key)
+        return (
+            found is not None
+            and until is not None
+            and until <= at
+            and key not in found[0].unavailable
+        )
 
     def _refresh_moment(self) -> datetime:
         """Return the moment a refresh reads for: the planned one, when the timer fired early."""
@@ -982,10 +992,11 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 plant.unavailable.update(module.id for module in plant.topology.modules)
                 continue
             for module in plant.topology.modules:
+                due = self._due_by(data, module.id, at)
                 if not self.evidence.shown(module.id, at):
                     # Its reads fail and the push that vouched for it is too old now.
                     plant.unavailable.add(module.id)
-                if not self._due_by(data, module.id, at):
+                if not due:
                     if self._kept_fresh_by_push(plant, module.id):
                         self.push.polls_saved += 1
                     continue

@@ -114,6 +114,10 @@ class PushEvidence:
         until = self.vouched_until(module_id)
         return until is not None and now < until
 
+    def expiry(self, module_id: str) -> datetime | None:
+        """Return when the push vouching for a thermostat whose reads fail runs out."""
+        return self.vouched_until(module_id) if module_id in self.failing else None
+
     def expiries(self, now: datetime) -> list[datetime]:
         """Return when the vouches of thermostats whose reads fail run out, after now."""
         return [
