@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import contextlib
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -108,6 +108,11 @@ class FaultQueue:
     def __init__(self) -> None:
         """Start with no fault."""
         self._faults: list[Fault] = []
+        # Requests held so far (a timeout, or a fault with a delay).
+        self.held = 0
+        # Told how long each held request will hang, once its wait has started: a harness that
+        # drives a frozen clock lets time run, so that the client's own timeout can end it.
+        self.on_hold: Callable[[float], None] | None = None
 
     def add(self, fault: Fault) -> None:
         """Queue a fault."""
@@ -131,13 +136,19 @@ class FaultQueue:
         """Return the pending faults, for the control API."""
         return [asdict(fault) for fault in self._faults]
 
-
-async def hold(fault: Fault, stopping: asyncio.Event, timeout_delay: float) -> None:
-    """Wait the fault's delay (a timeout's default if it has none), or until the server stops."""
-    delay = fault.delay or (timeout_delay if fault.kind == "timeout" else 0.0)
-    if delay:
+    async def hold(
+        self, fault: Fault, stopping: asyncio.Event, timeout_delay: float
+    ) -> None:
+        """Wait the fault's delay (a timeout's default if it has none), or until the server stops."""
+        delay = fault.delay or (timeout_delay if fault.kind == "timeout" else 0.0)
+        if not delay:
+            return
+        self.held += 1
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), delay)
+            async with asyncio.timeout(delay):
+                if self.on_hold is not None:
+                    self.on_hold(delay)
+                await stopping.wait()
 
 
 def broken_answer(request: web.Request, fault: Fault) -> web.StreamResponse | None:

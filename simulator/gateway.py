@@ -7,7 +7,7 @@ from aiohttp.typedefs import Handler
 
 from .cloud import SimulatedCloud
 from .errors import SimError, apim_error, hc_error
-from .faults import Fault, broken_answer, hold, retry_headers
+from .faults import Fault, broken_answer, retry_headers
 from .keys import CLOUD, GRANT
 from .tokens import AccessDeniedError, AccessGrant
 
@@ -115,7 +115,9 @@ async def apply_fault(
     request: web.Request, cloud: SimulatedCloud, fault: Fault
 ) -> web.StreamResponse:
     """Answer a request the way an injected fault says."""
-    await hold(fault, cloud.shutting_down, cloud.options.fault_timeout_delay)
+    await cloud.faults.hold(
+        fault, cloud.shutting_down, cloud.options.fault_timeout_delay
+    )
     if fault.kind == "timeout":
         raise apim_error(504, fault.message or "Gateway timeout")
     broken = broken_answer(request, fault)

@@ -17,7 +17,7 @@ from yarl import URL
 
 from .cloud import SimulatedCloud
 from .errors import SimError, oauth_error
-from .faults import Fault, broken_answer, hold, retry_headers
+from .faults import Fault, broken_answer, retry_headers
 from .keys import CLOUD
 from .payload import BodyError, form_fields
 from .tokens import OPENID_SCOPES, TokenError
@@ -365,7 +365,9 @@ async def _token_fault(
     request: web.Request, cloud: SimulatedCloud, fault: Fault
 ) -> web.StreamResponse:
     """Fail a token request the way an injected fault says (429 carries a bare message)."""
-    await hold(fault, cloud.shutting_down, cloud.options.fault_timeout_delay)
+    await cloud.faults.hold(
+        fault, cloud.shutting_down, cloud.options.fault_timeout_delay
+    )
     if fault.kind == "timeout":
         raise oauth_error(
             504, "server_error", fault.message or "The login server timed out."

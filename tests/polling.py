@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (
@@ -44,3 +46,19 @@ async def next_refresh(
     """
     coordinator.request_full_read()
     await next_scheduled_refresh(hass, freezer, coordinator)
+
+
+async def run_until(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: LegrandEliotCoordinator,
+    moment: datetime,
+) -> None:
+    """Let time run to a moment, each refresh that falls due on the way running at its time."""
+    while (due := coordinator.next_refresh) is not None and due <= moment:
+        freezer.move_to(due)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    freezer.move_to(moment)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

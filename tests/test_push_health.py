@@ -1,4 +1,4 @@
-"""Tests for push health: when push counts as silent, and what the integration does then."""
+"""Tests for push health: silent push and what it does, and what vouches for a failing thermostat."""
 
 from __future__ import annotations
 
@@ -30,8 +30,10 @@ from custom_components.legrand_eliot.eliot import (
 from custom_components.legrand_eliot.poll_schedule import RECONCILE_INTERVAL
 from custom_components.legrand_eliot.push_health import (
     MISSED_FOR_SILENT,
+    PUSH_VOUCHES_FOR,
     QUIET_FOR_SILENT,
     RESUBSCRIBE_INTERVAL,
+    PushEvidence,
     PushHealth,
     PushState,
     missed_by_push,
@@ -39,6 +41,7 @@ from custom_components.legrand_eliot.push_health import (
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
+from .moments import START
 from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
 from .test_webhook import (
     BEDROOM,
@@ -416,3 +419,59 @@ async def test_push_without_an_address_is_off_not_silent(
     assert _issue(hass, push_entry) is None
     issues = ir.async_get(hass)
     assert issues.async_get_issue(DOMAIN, f"no_push_url_{push_entry.entry_id}")
+
+
+EVIDENCE_MODULE = "thermostat"
+
+
+def test_a_failed_read_hides_what_no_push_vouches_for() -> None:
+    """Reads that work show the state; a failed one hides it unless a newer push vouches."""
+    evidence = PushEvidence()
+    evidence.read(EVIDENCE_MODULE, START)
+    assert evidence.shown(EVIDENCE_MODULE, START)
+    evidence.failed(EVIDENCE_MODULE)
+    assert not evidence.shown(EVIDENCE_MODULE, START)
+    # A push older than the last read that worked vouches for nothing.
+    evidence.pushed(EVIDENCE_MODULE, START - timedelta(minutes=1))
+    assert evidence.vouched_until(EVIDENCE_MODULE) is None
+    assert evidence.expiries(START) == []
+    assert not evidence.shown(EVIDENCE_MODULE, START)
+
+
+def test_a_newer_push_vouches_for_the_window_and_no_longer() -> None:
+    """A push newer than the last read keeps the state shown for the window after its time."""
+    evidence = PushEvidence()
+    evidence.read(EVIDENCE_MODULE, START)
+    pushed = START + timedelta(minutes=5)
+    evidence.pushed(EVIDENCE_MODULE, pushed)
+    # An older push delivered later moves nothing.
+    evidence.pushed(EVIDENCE_MODULE, START + timedelta(minutes=2))
+    # Its reads work: nothing runs out.
+    assert evidence.expiry(EVIDENCE_MODULE) is None
+    evidence.failed(EVIDENCE_MODULE)
+    until = pushed + PUSH_VOUCHES_FOR
+    assert evidence.vouched_until(EVIDENCE_MODULE) == until
+    assert evidence.expiry(EVIDENCE_MODULE) == until
+    assert evidence.expiries(pushed) == [until]
+    assert evidence.shown(EVIDENCE_MODULE, until - timedelta(seconds=1))
+    assert not evidence.shown(EVIDENCE_MODULE, until)
+    assert evidence.expiries(until) == []
+    # A read that works again shows it, whatever the push's age.
+    evidence.read(EVIDENCE_MODULE, until + timedelta(hours=1))
+    assert evidence.shown(EVIDENCE_MODULE, until + timedelta(hours=1))
+
+
+def test_thermostats_no_longer_held_are_forgotten() -> None:
+    """What is known of a thermostat that left goes with it; the others' stays."""
+    evidence = PushEvidence()
+    for module in (EVIDENCE_MODULE, "other"):
+        evidence.read(module, START)
+        evidence.pushed(module, START + timedelta(minutes=1))
+        evidence.failed(module)
+    evidence.forget({"other"})
+    assert evidence.vouched_until(EVIDENCE_MODULE) is None
+    assert evidence.shown(EVIDENCE_MODULE, START)
+    assert evidence.vouched_until("other") == START + timedelta(minutes=1) + (
+        PUSH_VOUCHES_FOR
+    )
+    assert not evidence.shown("other", START + timedelta(hours=1))

@@ -11,9 +11,11 @@ from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import Platform
+from homeassistant.components.climate import ATTR_TEMPERATURE, HVACMode
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -24,12 +26,20 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.eliot import ThermostatStatus
-from custom_components.legrand_eliot.poll_schedule import RECONCILE_INTERVAL
-from custom_components.legrand_eliot.push_health import PushState
+from custom_components.legrand_eliot.poll_schedule import (
+    RECONCILE_INTERVAL,
+    TIMER_SLACK,
+)
+from custom_components.legrand_eliot.push_health import PUSH_VOUCHES_FOR, PushState
 from custom_components.legrand_eliot.webhook import COALESCE_DELAY
 from simulator import SimulatedCloud
 
-from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
+from .polling import (
+    next_refresh,
+    next_scheduled_refresh,
+    polling_coordinator,
+    run_until,
+)
 from .test_webhook import (
     BEDROOM,
     LIVING,
@@ -47,6 +57,8 @@ STATUS = (
     "{plantId}/modules/parameter/id/value/{moduleId}"
 )
 HC_STATUS = "GET /hc/api/v1.0/plants/{plantId}"
+LIVING_ENTITY = "climate.soggiorno_soggiorno"
+BEDROOM_ENTITY = "climate.camera_camera"
 # A quarter past midnight where Home Assistant is, so that a "day" is one quota day.
 DAY_START = "2026-11-25 00:15:00"
 
@@ -434,3 +446,142 @@ async def test_reconciliation_reads_are_counted_in_the_plan(
     # Every thermostat about every 30 minutes, all day.
     assert reconciled >= 2 * 40
     assert coordinator.budget.calls_used <= 500
+
+
+class TestGatewayOutageWithPush:
+    """The API gateway fails every call from 22:15 to about 02:00, while push keeps arriving.
+
+    Home Assistant restarts early in the outage: its subscription cannot be renewed, but the
+    one Legrand holds keeps posting, so thermostats are also polled at their usual pace (and
+    when a person asks for fresh states), and every one of those reads fails.
+    """
+
+    @pytest.fixture(autouse=True)
+    def start_of_day(self, hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+        """Start late in the evening, so that the outage crosses midnight."""
+        freezer.move_to(
+            datetime.fromisoformat("2026-11-25 22:15:00").replace(
+                tzinfo=dt_util.get_default_time_zone()
+            )
+        )
+
+    async def test_pushed_states_stay_shown_until_nothing_recent_vouches(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        push_entry: MockConfigEntry,
+        cloud: SimulatedCloud,
+        sim: TestClient,
+    ) -> None:
+        """A failed poll never hides a pushed state younger than the window; then it does."""
+        assert await async_setup_component(hass, "homeassistant", {})
+        await _push_change(hass, cloud, sim, LIVING)
+        await _gateway_fails(sim)
+        await run_until(
+            hass,
+            freezer,
+            polling_coordinator(push_entry),
+            dt_util.utcnow() + timedelta(minutes=10),
+        )
+        await hass.config_entries.async_reload(push_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        coordinator = polling_coordinator(push_entry)
+        assert coordinator.push.state is PushState.FAILED
+        assert len(cloud.world.subscriptions) == 1
+        # Restarted in the outage: nothing vouches for either thermostat yet.
+        assert hass.states.get(LIVING_ENTITY).state == STATE_UNAVAILABLE
+        failed_reads = 0
+        set_point = 18.0
+        # A change every 10 minutes for three hours, pushed; a person asks for fresh states
+        # 5 minutes after each.
+        for _ in range(18):
+            set_point = 36.0 - set_point
+            await sim.post(
+                f"/_sim/modules/{LIVING}/physical",
+                json={"mode": "manual", "setPoint": set_point},
+            )
+            await delivered(hass, cloud)
+            await written(hass)
+            pushed_at = dt_util.utcnow()
+            for _ in range(2):
+                read_at = coordinator.schedule.last_read.get(LIVING)
+                await run_until(
+                    hass, freezer, coordinator, dt_util.utcnow() + timedelta(minutes=5)
+                )
+                await _ask_for_fresh_states(hass)
+                failed_reads += coordinator.schedule.last_read.get(LIVING) != read_at
+                state = hass.states.get(LIVING_ENTITY)
+                assert state.state == HVACMode.HEAT, dt_util.utcnow() - pushed_at
+                assert state.attributes[ATTR_TEMPERATURE] == set_point
+                # Nothing pushed of the bedroom: its failed reads hide it.
+                assert hass.states.get(BEDROOM_ENTITY).state == STATE_UNAVAILABLE
+        assert dt_util.as_local(dt_util.utcnow()).day == 26
+        assert failed_reads >= 18
+        # Pushes stop: the last one vouches for 30 minutes, and no longer.
+        last_push = pushed_at
+        while dt_util.utcnow() + timedelta(minutes=5) < last_push + PUSH_VOUCHES_FOR:
+            await run_until(
+                hass, freezer, coordinator, dt_util.utcnow() + timedelta(minutes=5)
+            )
+            await _ask_for_fresh_states(hass)
+            assert hass.states.get(LIVING_ENTITY).state == HVACMode.HEAT
+        await run_until(
+            hass, freezer, coordinator, last_push + PUSH_VOUCHES_FOR + TIMER_SLACK
+        )
+        assert hass.states.get(LIVING_ENTITY).state == STATE_UNAVAILABLE
+        # Read again (in vain) the moment nothing vouched for it any more.
+        read_at = coordinator.schedule.last_read[LIVING]
+        assert read_at >= last_push + PUSH_VOUCHES_FOR - TIMER_SLACK
+        # The gateway answers again: the read asked for next shows both.
+        await sim.delete("/_sim/faults")
+        await _ask_for_fresh_states(hass)
+        await run_until(
+            hass, freezer, coordinator, dt_util.utcnow() + timedelta(seconds=15)
+        )
+        assert hass.states.get(LIVING_ENTITY).state == HVACMode.HEAT
+        assert hass.states.get(BEDROOM_ENTITY).state != STATE_UNAVAILABLE
+
+
+async def test_a_late_delivery_while_reads_fail_vouches_for_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A state from 40 minutes ago, delivered now, is newer than the last read but too old.
+
+    It is kept (nothing newer is known) but the thermostat stays unavailable while its reads
+    fail: nothing recent vouches for it.
+    """
+    coordinator = polling_coordinator(push_entry)
+    await _gateway_fails(sim)
+    await run_until(hass, freezer, coordinator, dt_util.utcnow() + timedelta(hours=1))
+    assert hass.states.get(LIVING_ENTITY).state == STATE_UNAVAILABLE
+    late = real_event(
+        cloud, LIVING, set_point=12.0, at=cloud.clock.now() - timedelta(minutes=40)
+    )
+    client = await hass_client_no_auth()
+    assert (await client.post(webhook_path(push_entry), json=[late])).status == 200
+    await written(hass)
+    plant = coordinator.data.smarther[PLANT]
+    assert plant.thermostats[LIVING].set_point == 12.0
+    assert hass.states.get(LIVING_ENTITY).state == STATE_UNAVAILABLE
+
+
+async def _gateway_fails(sim: TestClient) -> None:
+    """Have the API gateway answer every request with 503, until the faults are cleared."""
+    response = await sim.post("/_sim/faults", json={"status": 503, "count": 100_000})
+    assert response.status == 201
+
+
+async def _ask_for_fresh_states(hass: HomeAssistant) -> None:
+    """Ask for the thermostats' states now, as a dashboard's refresh or an automation does."""
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {ATTR_ENTITY_ID: [LIVING_ENTITY, BEDROOM_ENTITY]},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)

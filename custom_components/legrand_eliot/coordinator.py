@@ -48,7 +48,7 @@ from .poll_schedule import (
     PollSchedule,
     Source,
 )
-from .push_health import PushHealth, missed_by_push
+from .push_health import PushEvidence, PushHealth, missed_by_push
 from .repairs import (
     ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
@@ -306,6 +306,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self.last_errors: dict[str, str] = {}
         self._pause_logged: datetime | None = None
         self.push = PushHealth()
+        # What vouches for each thermostat while its reads fail: a recent pushed state.
+        self.evidence = PushEvidence()
         self._told = ChangeTracker()
         # When each plant and thermostat is read, from how often it changes.
         self.schedule = PollSchedule(zone=client.budget.time_zone)
@@ -438,6 +440,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         self._read_everything = False
         sources = self._sources(data)
         self.schedule.forget(source.key for source in sources)
+        self.evidence.forget({source.key for source in sources})
         topology = self._whole_topology_calls(data)
         self.budget.floor_calls_per_hour = sum(s.cost for s in sources) + math.ceil(
             topology / (TOPOLOGY_INTERVAL / timedelta(hours=1))
@@ -453,6 +456,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         first = min((due for due in dues if due is not None), default=None)
         if first is None or any(due is None for due in dues):
             first = now
+        # A thermostat whose reads fail is hidden when the push vouching for it grows old.
+        first = min([first, *self.evidence.expiries(now)])
         # Whole seconds, as Home Assistant's timer counts them.
         interval = max(
             MIN_WAKE, timedelta(seconds=math.ceil((first - now).total_seconds()))
@@ -559,7 +564,17 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         if self._read_everything and not self._kept_fresh_by_push_key(data, key):
             return True
         due = self._due_at(data, key)
-        return due is None or due <= at + self.schedule.window(key)
+        if due is None or due <= at + self.schedule.window(key):
+            return True
+        # A thermostat whose reads fail is read again once no push vouches for it any more.
+        found = data.thermostat(key)
+        until = self.evidence.expiry(key)
+        return (
+            found is not None
+            and until is not None
+            and until <= at
+            and key not in found[0].unavailable
+        )
 
     def _refresh_moment(self) -> datetime:
         """Return the moment a refresh reads for: the planned one, when the timer fired early."""
@@ -1045,7 +1060,11 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 plant.unavailable.update(module.id for module in plant.topology.modules)
                 continue
             for module in plant.topology.modules:
-                if not self._due_by(data, module.id, at):
+                due = self._due_by(data, module.id, at)
+                if not self.evidence.shown(module.id, at):
+                    # Its reads fail and the push that vouched for it is too old now.
+                    plant.unavailable.add(module.id)
+                if not due:
                     if self._kept_fresh_by_push(plant, module.id):
                         self.push.polls_saved += 1
                     continue
@@ -1059,7 +1078,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 )
                 if thermostat is None:
                     self.schedule.read(module.id, now, None, _THERMOSTAT_PRIOR)
-                    plant.unavailable.add(module.id)
+                    self.evidence.failed(module.id)
+                    if not self.evidence.shown(module.id, now):
+                        # Nothing newer vouches for the state shown: a recent push would.
+                        plant.unavailable.add(module.id)
                     if self._left(plant.plant.id):
                         # The plant refused the account: its other thermostats would too.
                         plant.unavailable.update(m.id for m in plant.topology.modules)
@@ -1074,6 +1096,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 self._denied.pop(plant.plant.id, None)
                 kept_fresh = self._kept_fresh_by_push(plant, module.id)
                 shown = plant.thermostats.get(module.id)
+                self.evidence.read(module.id, now)
                 self._store_polled(plant, thermostat)
                 polled = plant.thermostats[module.id]
                 if kept_fresh and missed_by_push(shown, polled, now):
@@ -1210,6 +1233,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             return
         plant, _module = found
         now = dt_util.utcnow()
+        # The thermostat answered: the newest evidence that it can be reached.
+        self.evidence.read(status.module_id, now)
         # A command's effect is the newest state there is, whatever the clocks say.
         shown = plant.shown_at.get(status.module_id)
         self._store_thermostat(plant, status, now if shown is None else max(now, shown))
@@ -1252,6 +1277,10 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             # A field this event could not read keeps the value shown, not a blank.
             status = status.keep_readable(plant.thermostats.get(status.module_id))
             self._store_thermostat(plant, status, moment)
+            self.evidence.pushed(status.module_id, min(moment, now))
+            if not self.evidence.shown(status.module_id, now):
+                # A late delivery of an old state: while reads fail, it vouches for nothing.
+                plant.unavailable.add(status.module_id)
             applied += 1
         if applied:
             self.push.writes += 1

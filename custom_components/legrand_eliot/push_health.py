@@ -9,6 +9,7 @@ from typing import Any
 
 from .eliot.const import ThermostatMode
 from .eliot.models import ThermostatStatus
+from .poll_schedule import RECONCILE_INTERVAL
 
 # Changes that reconciliation polls found and push never brought, with no delivery from the
 # plant in between, before push of that plant counts as silent. A lost event or two (a short
@@ -19,6 +20,10 @@ MISSED_FOR_SILENT = 3
 QUIET_FOR_SILENT = timedelta(hours=12)
 # The subscription of a silent plant is renewed at most this often.
 RESUBSCRIBE_INTERVAL = timedelta(hours=6)
+
+# While a thermostat's reads fail, a pushed state vouches for it this long after its own time:
+# as long as push alone keeps a thermostat shown between two reconciliation reads.
+PUSH_VOUCHES_FOR: timedelta = RECONCILE_INTERVAL
 
 
 class PushState(StrEnum):
@@ -148,3 +153,71 @@ class PushHealth:
             return False
         last = self.resubscribed_at.get(plant_id)
         return last is None or now - last >= RESUBSCRIBE_INTERVAL
+
+
+@dataclass(slots=True)
+class PushEvidence:
+    """What vouches for each thermostat's state while its reads fail: a recent pushed state.
+
+    A failed read hides a thermostat only when nothing newer vouches for it: a pushed state
+    newer than the last read that worked, and younger than `PUSH_VOUCHES_FOR`. Times are the
+    coordinator's clock (a pushed state's own time, capped at its receipt).
+    """
+
+    # When each thermostat was last read, or commanded, with success.
+    read_at: dict[str, datetime] = field(default_factory=dict)
+    # The time of each thermostat's newest pushed state shown.
+    pushed_at: dict[str, datetime] = field(default_factory=dict)
+    # Thermostats whose last read failed (none has worked since).
+    failing: set[str] = field(default_factory=set)
+
+    def read(self, module_id: str, at: datetime) -> None:
+        """Note a read (or a command) that worked: the thermostat answers."""
+        self.read_at[module_id] = at
+        self.failing.discard(module_id)
+
+    def failed(self, module_id: str) -> None:
+        """Note a read that failed."""
+        self.failing.add(module_id)
+
+    def pushed(self, module_id: str, moment: datetime) -> None:
+        """Note a pushed state shown, by its own time."""
+        before = self.pushed_at.get(module_id)
+        if before is None or moment > before:
+            self.pushed_at[module_id] = moment
+
+    def vouched_until(self, module_id: str) -> datetime | None:
+        """Return until when a pushed state vouches for a thermostat; None if none does."""
+        pushed = self.pushed_at.get(module_id)
+        if pushed is None:
+            return None
+        read = self.read_at.get(module_id)
+        if read is not None and pushed <= read:
+            return None
+        return pushed + PUSH_VOUCHES_FOR
+
+    def shown(self, module_id: str, now: datetime) -> bool:
+        """Return whether a thermostat's state may be shown: its reads work, or a push vouches."""
+        if module_id not in self.failing:
+            return True
+        until = self.vouched_until(module_id)
+        return until is not None and now < until
+
+    def expiry(self, module_id: str) -> datetime | None:
+        """Return when the push vouching for a thermostat whose reads fail runs out."""
+        return self.vouched_until(module_id) if module_id in self.failing else None
+
+    def expiries(self, now: datetime) -> list[datetime]:
+        """Return when the vouches of thermostats whose reads fail run out, after now."""
+        return [
+            until
+            for module_id in self.failing
+            if (until := self.vouched_until(module_id)) is not None and until > now
+        ]
+
+    def forget(self, kept: set[str]) -> None:
+        """Drop what is known of thermostats no longer held."""
+        for times in (self.read_at, self.pushed_at):
+            for module_id in set(times) - kept:
+                del times[module_id]
+        self.failing &= kept

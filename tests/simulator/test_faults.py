@@ -142,6 +142,32 @@ async def test_timeout_fault_ends_with_504(
     assert (response.status, (await response.json())["statusCode"]) == (504, 504)
 
 
+async def test_a_held_request_is_told_to_a_listener(
+    client: TestClient[Any, Any], sim_cloud: SimulatedCloud
+) -> None:
+    """Each held request is counted and told, with its delay, once its wait has started.
+
+    A harness whose clock is frozen lets time run from the listener: here it stops the
+    server's wait at once, as the clock passing the delay would.
+    """
+    told: list[float] = []
+
+    def listener(delay: float) -> None:
+        told.append(delay)
+        sim_cloud.shutting_down.set()
+
+    sim_cloud.faults.on_hold = listener
+    await _fault(client, kind="timeout")
+    await _fault(client, status=408, delay=0.05)
+    await _fault(client, status=500)
+    sent = headers(sim_cloud)
+    assert (await client.get(HC_STATUS, headers=sent)).status == 504
+    assert (await client.get(HC_STATUS, headers=sent)).status == 408
+    assert (await client.get(HC_STATUS, headers=sent)).status == 500
+    assert told == [sim_cloud.options.fault_timeout_delay, 0.05]
+    assert sim_cloud.faults.held == 2
+
+
 async def test_delayed_status_fault(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
