@@ -25,10 +25,10 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.account_store import decode, encode
 from custom_components.legrand_eliot.const import DOMAIN
-from custom_components.legrand_eliot.coordinator import TOPOLOGY_INTERVAL
 from custom_components.legrand_eliot.data import EliotData
 from custom_components.legrand_eliot.eliot.parsing import ParseError
 from custom_components.legrand_eliot.stores import ACCOUNT, store_key
+from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 

@@ -26,8 +26,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.const import DOMAIN
-from custom_components.legrand_eliot.coordinator import TOPOLOGY_INTERVAL
 from custom_components.legrand_eliot.poll_schedule import ChangeRate
+from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 

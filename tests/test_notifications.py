@@ -17,9 +17,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.legrand_eliot.coordinator import TOPOLOGY_INTERVAL
 from custom_components.legrand_eliot.entity import EliotEntity
 from custom_components.legrand_eliot.push_health import PushState
+from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 

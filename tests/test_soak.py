@@ -39,10 +39,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.const import DEFAULT_DAILY_BUDGET, DOMAIN
-from custom_components.legrand_eliot.coordinator import (
-    DENIED_RETRY,
-    LegrandEliotCoordinator,
-)
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.eliot import EliotClient
 from custom_components.legrand_eliot.eliot.const import DEFAULT_REQUEST_TIMEOUT
 from custom_components.legrand_eliot.entity import (
@@ -52,6 +49,7 @@ from custom_components.legrand_eliot.entity import (
     ThermostatEntity,
 )
 from custom_components.legrand_eliot.poll_schedule import TIMER_SLACK
+from custom_components.legrand_eliot.topology import DENIED_RETRY
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
@@ -621,9 +619,11 @@ class Soak:
         )
         found = data.thermostat(key)
         plant_id = key if found is None else found[0].plant.id
-        if (denied := coordinator._denied.get(plant_id)) is not None:
+        if (denied := coordinator.topology._denied.get(plant_id)) is not None:
             due = max(due, denied + DENIED_RETRY)
-            if (absence := coordinator._absence.absent.get(plant_id)) is not None:
+            if (
+                absence := coordinator.topology._absence.absent.get(plant_id)
+            ) is not None:
                 due = max(due, absence.since + ABSENT_FOR)
         return due
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 import math
 import time
@@ -17,11 +17,9 @@ from homeassistant.exceptions import (
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestReauthError,
 )
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .absence import ABSENT_FOR, AbsenceTracker
 from .account_store import decode, encode
 from .backoff import RetryBackoff, is_transient
 from .changes import ChangeTracker
@@ -35,11 +33,10 @@ from .eliot.exceptions import (
     EliotAuthError,
     EliotCommandBudgetError,
     EliotError,
-    EliotNotFoundError,
     EliotQuotaExceededError,
     EliotTermsExpiredError,
 )
-from .eliot.models import ModuleState, Plant, PlantStatus, ThermostatStatus, Topology
+from .eliot.models import ModuleState, PlantStatus, ThermostatStatus
 from .helpers import error_translation, format_resume_time
 from .poll_schedule import (
     PRIOR_MODULE_CHANGES_A_DAY,
@@ -52,7 +49,6 @@ from .push_health import PushEvidence, PushHealth, missed_by_push
 from .repairs import (
     ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
-    ISSUE_HOME_CONTROL_RETIRED,
     ISSUE_INVALID_SUBSCRIPTION_KEY,
     ISSUE_QUOTA_EXHAUSTED,
     ISSUE_TERMS_EXPIRED,
@@ -60,23 +56,16 @@ from .repairs import (
     raise_issue,
 )
 from .stores import EntryStores
+from .topology import (
+    SMARTHER_PLANTS_KEY,
+    TOPOLOGY_INTERVAL,
+    TopologyReader,
+    all_plants,
+    plant_read_calls,
+)
 
-# Topology, scenes, programs and the plants lists change rarely: read them twice a day.
-TOPOLOGY_INTERVAL = timedelta(hours=12)
 # A refresh comes at least this long after the previous one, whatever falls due.
 MIN_WAKE = MIN_REFRESH_INTERVAL
-# A 404 on the Home + Control plants list means that API is retired for the account only once it
-# has lasted this long: a single 404 is a passing fault and removes nothing.
-RETIRED_AFTER = timedelta(days=1)
-# A plants list that failed is read again this much later (at once while nothing is known).
-FAILED_LIST_RETRY = timedelta(hours=1)
-# A plant that refused the account is tried again this much later (each try costs 3 calls).
-DENIED_RETRY = timedelta(hours=1)
-# A status naming a module the topology lacks has the topology read again, at most this often.
-UNKNOWN_MODULE_INTERVAL = timedelta(hours=1)
-# The keys under which the plants lists' failures are logged and kept for diagnostics.
-HC_PLANTS_KEY = "home_control_plants"
-SMARTHER_PLANTS_KEY = "smarther_plants"
 # The key under which a whole refresh that failed for a passing reason is retried.
 REFRESH_KEY = "refresh"
 
@@ -124,95 +113,6 @@ def _thermostat_changes(plant: SmartherPlant, status: ThermostatStatus) -> int |
     if (old := plant.thermostats.get(status.module_id)) is None:
         return None
     return int(_thermostat_key(old) != _thermostat_key(status))
-
-
-@dataclass(slots=True)
-class _TopologyRead:
-    """What one topology read proved: the ids its successful reads did not list.
-
-    Only a complete listing (every read of it succeeded) speaks for devices it never knew.
-    """
-
-    missing: set[str] = field(default_factory=set)
-    # The ids the successful reads listed: only these are proven present.
-    seen: set[str] = field(default_factory=set)
-    complete: bool = True
-
-    def missing_from(self, old: Topology, new: Topology) -> None:
-        """Note the modules a successful topology read no longer lists."""
-        self.missing.update(module.id for module in old.modules)
-        self.missing.difference_update(module.id for module in new.modules)
-        self.seen.update(module.id for module in new.modules)
-
-    def plants_missing(
-        self, old: Mapping[str, HomeControlPlant | SmartherPlant], listed: Iterable[str]
-    ) -> None:
-        """Note the plants (and their modules) a successful plants list no longer lists."""
-        listed = set(listed)
-        self.seen.update(listed)
-        for plant_id in set(old) - listed:
-            self.missing.add(plant_id)
-            self.missing.update(module.id for module in old[plant_id].topology.modules)
-
-
-def _retain(old: EliotData, data: EliotData, keep: set[str]) -> None:
-    """Put back the plants and modules missing from a read but not proven gone yet."""
-    for plant_id in keep & set(old.home_control):
-        if plant_id not in data.home_control:
-            data.home_control[plant_id] = old.home_control[plant_id]
-            data.home_control[plant_id].available = False
-    for plant_id in keep & set(old.smarther):
-        data.smarther.setdefault(plant_id, old.smarther[plant_id])
-    for plants, old_plants in (
-        (data.home_control, old.home_control),
-        (data.smarther, old.smarther),
-    ):
-        for plant_id, plant in plants.items():
-            if (previous := old_plants.get(plant_id)) is None:
-                continue
-            kept = tuple(
-                module
-                for module in previous.topology.modules
-                if module.id in keep and plant.topology.module(module.id) is None
-            )
-            if kept:
-                plant.topology = replace(
-                    plant.topology, modules=plant.topology.modules + kept
-                )
-
-
-def _plants(data: EliotData) -> dict[str, HomeControlPlant | SmartherPlant]:
-    """Return every plant of the account, of both APIs, by id."""
-    return {**data.home_control, **data.smarther}
-
-
-def _module_ids(data: EliotData) -> set[str]:
-    """Return the ids of the modules the account's plants hold."""
-    return {
-        module.id
-        for plant in _plants(data).values()
-        for module in plant.topology.modules
-    }
-
-
-def _plant_read_calls(plant: HomeControlPlant | SmartherPlant) -> int:
-    """Return the calls of one plant's read: topology and scenes, or topology and programs."""
-    if isinstance(plant, HomeControlPlant):
-        return 2
-    return 1 + len(plant.topology.modules)
-
-
-def _reads_before(read_at: datetime | None, moment: datetime) -> int:
-    """Return how many reads on the topology schedule fall before a moment (now, if never)."""
-    if read_at is None:
-        return 1
-    due = read_at + TOPOLOGY_INTERVAL
-    return max(0, math.ceil((moment - due) / TOPOLOGY_INTERVAL))
-
-
-def _empty_topology(plant: Plant) -> Topology:
-    """Return the topology of a plant not read yet."""
-    return Topology(plant_id=plant.id, name=plant.name, ambients=(), modules=())
 
 
 def _account_errors[**P, T](
@@ -283,24 +183,19 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         )
         self.client = client
         self._stores = EntryStores(hass, config_entry.entry_id)
-        self._hc_read_at: datetime | None = None
-        self._smarther_read_at: datetime | None = None
-        self._hc_retry_at: datetime | None = None
-        self._smarther_retry_at: datetime | None = None
-        # Plants that refused the account (a 401 a fresh token did not cure while the plants
-        # list answered), and when: no longer shared, most likely. Not polled while a plants
-        # list leaves them out (until it lists them again or proves them gone), nor for an hour
-        # after the refusal: each try costs three calls.
-        self._denied: dict[str, datetime] = {}
-        # The first of an unbroken run of 404s on the Home + Control plants list.
-        self._hc_not_found_since: datetime | None = None
-        self._hc_failures = 0
-        # Plants whose status named a module the topology lacks, and the last read for them.
-        self._topology_wanted: set[str] = set()
-        self._unknown_read_at: datetime | None = None
-        # When a plant whose topology read failed may be tried again.
-        self._topology_retry_at: dict[str, datetime] = {}
-        self._absence = AbsenceTracker()
+        # The plants lists and topologies, read when due; devices proven gone are removed.
+        self.topology = TopologyReader(
+            hass,
+            config_entry,
+            client,
+            shown=lambda: self.data,
+            smarther_call=self._async_smarther_call,
+            failed=self._plant_failed,
+            recovered=self._log_recovered,
+            save=lambda data: self._stores.account.save_soon(
+                self._account_snapshot(data)
+            ),
+        )
         # What is logged as unavailable, by key, with the name the log used.
         self._unavailable_logged: dict[str, str] = {}
         self.last_errors: dict[str, str] = {}
@@ -342,13 +237,14 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         if restored is None:
             return False
         self.data = restored.data
-        self._hc_read_at = restored.hc_read_at
-        self._smarther_read_at = restored.smarther_read_at
+        self.topology.restore(restored.hc_read_at, restored.smarther_read_at)
         return True
 
     def _account_snapshot(self, data: EliotData) -> Callable[[], dict[str, Any]]:
         """Return what writes the account's structure and read times as they are when saved."""
-        return lambda: encode(data, self._hc_read_at, self._smarther_read_at)
+        return lambda: encode(
+            data, self.topology.home_control.read_at, self.topology.smarther.read_at
+        )
 
     async def async_save_account_now(self) -> None:
         """Write the account's structure at once (on unload), if any was read."""
@@ -381,8 +277,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         try:
             if self.budget.is_paused:
                 raise self._quota_error()
-            if self._topology_due():
-                data = await self._async_read_topology(data)
+            if self.topology.due():
+                data = await self.topology.async_read(data)
             await self._async_poll(data)
         except EliotQuotaExceededError as err:
             self.quota_refused(err)
@@ -656,7 +552,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     @staticmethod
     def _whole_topology_calls(data: EliotData) -> int:
         """Return the calls of a whole topology read: both lists, each plant, each program list."""
-        return 2 + sum(_plant_read_calls(plant) for plant in _plants(data).values())
+        return 2 + sum(plant_read_calls(plant) for plant in all_plants(data).values())
 
     def _topology_set_aside(self, data: EliotData, moment: datetime) -> int:
         """Return the calls of the topology reads that fall due before a moment.
@@ -665,13 +561,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         spread round falls due later in the next one, so each is counted by its own time. The
         reads of the next refresh are left out: `calls_per_refresh` counts them already.
         """
-        calls = _reads_before(self._hc_read_at, moment) + _reads_before(
-            self._smarther_read_at, moment
-        )
-        calls += sum(
-            _reads_before(plant.read_at, moment) * _plant_read_calls(plant)
-            for plant in _plants(data).values()
-        )
+        calls = self.topology.calls_before(data, moment)
         return max(0, calls - self._topology_calls(data))
 
     def _kept_fresh_by_push_key(self, data: EliotData, key: str) -> bool:
@@ -687,308 +577,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             and module_id in plant.updated
         )
 
-    def _topology_due(self) -> bool:
-        """Return whether a plants list or a plant's topology should be read now."""
-        now = dt_util.utcnow()
-        data = self.data if self.data is not None else EliotData()
-        return (
-            self._hc_due(now)
-            or self._smarther_due(now)
-            or bool(self._plants_to_read(data, now))
-        )
-
-    def _list_proof_due(self, now: datetime) -> bool:
-        """Return whether a plants list could now prove that a plant or stray device is gone.
-
-        A module missing from its plant's topology is proven by that plant's own read.
-        """
-        if not self._absence.absent:
-            return False
-        held = set() if self.data is None else _module_ids(self.data)
-        return any(
-            now >= absence.since + ABSENT_FOR
-            for device_id, absence in self._absence.absent.items()
-            if device_id not in held
-        )
-
-    def _hc_due(self, now: datetime) -> bool:
-        """Return whether the Home + Control plants list should be read now."""
-        return self._list_due(self._hc_read_at, self._hc_retry_at, now)
-
-    def _smarther_due(self, now: datetime) -> bool:
-        """Return whether the Smarther plants list should be read now."""
-        return self._list_due(self._smarther_read_at, self._smarther_retry_at, now)
-
-    def _list_due(
-        self, read_at: datetime | None, retry_at: datetime | None, now: datetime
-    ) -> bool:
-        """Return whether a plants list read at `read_at`, retried at `retry_at`, is due."""
-        return (
-            read_at is None
-            or now - read_at >= TOPOLOGY_INTERVAL
-            or (retry_at is not None and now >= retry_at)
-            or self._list_proof_due(now)
-        )
-
-    def _plants_to_read(self, data: EliotData, now: datetime) -> list[str]:
-        """
-        Return the plants whose topology a refresh now reads: each new one, and one more.
-
-        A plant never read is read at once. Of the others one per refresh, so that a large
-        account's topology is read over several refreshes instead of in one burst: first one
-        whose status named a module its topology lacks (at most hourly), then one holding a
-        device that a read could now prove gone, then the one read longest ago once the
-        topology interval has passed. A plant whose read failed waits before it is tried again;
-        a plant that may have left the account is left to the plants list.
-        """
-        plants = {
-            plant_id: plant
-            for plant_id, plant in _plants(data).items()
-            if plant_id not in self._absence.absent
-            and now >= self._topology_retry_at.get(plant_id, now)
-        }
-        new = [plant_id for plant_id, plant in plants.items() if plant.read_at is None]
-        read = {
-            plant_id: plant.read_at
-            for plant_id, plant in plants.items()
-            if plant.read_at is not None
-        }
-        unknown_allowed = (
-            self._unknown_read_at is None
-            or now - self._unknown_read_at >= UNKNOWN_MODULE_INTERVAL
-        )
-        wanted = [p for p in read if unknown_allowed and p in self._topology_wanted]
-        proving = [
-            p for p in read if self._absence.absent and self._proof_due(plants[p], now)
-        ]
-        stale = sorted(
-            (p for p, read_at in read.items() if now - read_at >= TOPOLOGY_INTERVAL),
-            key=read.__getitem__,
-        )
-        return new + [*wanted, *proving, *stale][:1]
-
-    def _proof_due(
-        self, plant: HomeControlPlant | SmartherPlant, now: datetime
-    ) -> bool:
-        """Return whether a read of this plant could now prove one of its modules gone."""
-        absent = self._absence.absent
-        return any(
-            now >= absent[module.id].since + ABSENT_FOR
-            for module in plant.topology.modules
-            if module.id in absent
-        )
-
     def _topology_calls(self, data: EliotData) -> int:
         """Return what the topology reads due at the next refresh will cost."""
-        now = dt_util.utcnow()
-        calls = int(self._hc_due(now)) + int(self._smarther_due(now))
-        plants = _plants(data)
-        return calls + sum(
-            _plant_read_calls(plants[plant_id])
-            for plant_id in self._plants_to_read(data, now)
-        )
-
-    async def _async_read_topology(self, old: EliotData) -> EliotData:
-        """Read the plants lists and topologies that are due; an error never means gone."""
-        now = dt_util.utcnow()
-        # New mappings: a plant read now must not replace the one `old` keeps to compare.
-        data = EliotData(
-            home_control=dict(old.home_control), smarther=dict(old.smarther)
-        )
-        reading = _TopologyRead()
-        if self._hc_due(now):
-            data.home_control = await self._async_read_home_control(old, reading, now)
-        if self._smarther_due(now):
-            data.smarther = await self._async_read_smarther(old, reading, now)
-        for plant_id in self._plants_to_read(data, now):
-            await self._async_read_plant(data, plant_id, reading, now)
-        # Only a plant read whole at least once speaks for the devices it holds.
-        reading.complete = reading.complete and all(
-            plant.read_at is not None for plant in _plants(data).values()
-        )
-        self._settle_absences(old, data, reading, now)
-        # What was read, and when, is kept: the next start shows it without reading it again.
-        self._stores.account.save_soon(self._account_snapshot(data))
-        return data
-
-    async def _async_read_home_control(
-        self, old: EliotData, reading: _TopologyRead, now: datetime
-    ) -> dict[str, HomeControlPlant]:
-        """Read the Home + Control plants list; keep what a failure hides.
-
-        A plant listed for the first time gets an empty topology, read in the same refresh.
-        """
-        self._hc_read_at = now
-        try:
-            hc_plants = await self.client.hc_plants()
-        except EliotQuotaExceededError, EliotAuthError:
-            raise
-        except EliotNotFoundError as err:
-            self._hc_list_failed(reading, now, err, not_found=True)
-            return dict(old.home_control)
-        except EliotError as err:
-            self._hc_list_failed(reading, now, err, not_found=False)
-            return dict(old.home_control)
-        self._hc_retry_at = self._hc_not_found_since = None
-        self._hc_failures = 0
-        self._log_recovered(HC_PLANTS_KEY)
-        clear_issue(self.hass, self.config_entry, ISSUE_HOME_CONTROL_RETIRED)
-        result = {
-            plant.id: HomeControlPlant(plant, _empty_topology(plant))
-            if (previous := old.home_control.get(plant.id)) is None
-            else replace(previous, plant=plant)
-            for plant in hc_plants
-        }
-        reading.plants_missing(old.home_control, result)
-        return result
-
-    def _hc_list_failed(
-        self,
-        reading: _TopologyRead,
-        now: datetime,
-        err: EliotError,
-        *,
-        not_found: bool,
-    ) -> None:
-        """Keep the known plants; a 404 that lasts a day says the API is retired."""
-        reading.complete = False
-        self._plant_failed(HC_PLANTS_KEY, "The Home + Control plants list", err)
-        # A passing fault is read again at the next refresh, a lasting one every hour.
-        self._hc_failures += 1
-        self._hc_retry_at = now + (
-            timedelta() if self._hc_failures == 1 else FAILED_LIST_RETRY
-        )
-        if not not_found:
-            self._hc_not_found_since = None
-            return
-        if self._hc_not_found_since is None:
-            self._hc_not_found_since = now
-        if now - self._hc_not_found_since >= RETIRED_AFTER:
-            # Legrand moved Home + Control to Netatmo: this account's H+C API is gone.
-            raise_issue(
-                self.hass,
-                self.config_entry,
-                ISSUE_HOME_CONTROL_RETIRED,
-                severity=ir.IssueSeverity.WARNING,
-            )
-            self._hc_retry_at = None
-
-    async def _async_read_plant(
-        self, data: EliotData, plant_id: str, reading: _TopologyRead, now: datetime
-    ) -> None:
-        """Read one plant's topology (and scenes, or programs); a failure is retried later."""
-        if plant_id in self._topology_wanted:
-            self._topology_wanted.discard(plant_id)
-            self._unknown_read_at = now
-        old: HomeControlPlant | SmartherPlant
-        read: HomeControlPlant | SmartherPlant | None
-        if (hc_plant := data.home_control.get(plant_id)) is not None:
-            old = hc_plant
-            read = hc_read = await self._async_home_control_topology(hc_plant, now)
-            if hc_read is not None:
-                data.home_control[plant_id] = hc_read
-        else:
-            old = smarther_plant = data.smarther[plant_id]
-            read = smarther_read = await self._async_smarther_topology(
-                smarther_plant, now
-            )
-            if smarther_read is not None:
-                data.smarther[plant_id] = smarther_read
-        if read is None:
-            reading.complete = False
-            self._topology_retry_at[plant_id] = now + FAILED_LIST_RETRY
-            return
-        self._topology_retry_at.pop(plant_id, None)
-        reading.missing_from(old.topology, read.topology)
-
-    async def _async_home_control_topology(
-        self, old: HomeControlPlant, now: datetime
-    ) -> HomeControlPlant | None:
-        """Read a plant's topology and scenes; None when it failed (the old ones stay)."""
-        plant = old.plant
-        try:
-            topology = await self.client.hc_topology(plant.id)
-            scenes = await self.client.hc_scenes(plant.id)
-        except EliotQuotaExceededError, EliotAuthError:
-            raise
-        except EliotError as err:
-            self._plant_failed(plant.id, plant.name, err)
-            return None
-        return replace(old, topology=topology, scenes=scenes, read_at=now)
-
-    async def _async_read_smarther(
-        self, old: EliotData, reading: _TopologyRead, now: datetime
-    ) -> dict[str, SmartherPlant]:
-        """Read the Smarther plants list; keep what a failure hides."""
-        self._smarther_read_at = now
-        smarther_plants = await self._async_smarther_call(
-            SMARTHER_PLANTS_KEY, self.client.smarther_plants
-        )
-        if smarther_plants is None:
-            # The thermostats known so far stay, with their devices and push subscriptions.
-            reading.complete = False
-            self._smarther_retry_at = now + (
-                FAILED_LIST_RETRY if old.smarther else timedelta()
-            )
-            return dict(old.smarther)
-        self._smarther_retry_at = None
-        self._log_recovered(SMARTHER_PLANTS_KEY)
-        result = {
-            plant.id: SmartherPlant(plant, _empty_topology(plant))
-            if (previous := old.smarther.get(plant.id)) is None
-            else replace(previous, plant=plant)
-            for plant in smarther_plants
-        }
-        reading.plants_missing(old.smarther, result)
-        return result
-
-    async def _async_smarther_topology(
-        self, old: SmartherPlant, now: datetime
-    ) -> SmartherPlant | None:
-        """Read a Smarther plant's thermostats and their programs; None when it failed."""
-        plant = old.plant
-        topology = await self._async_smarther_call(
-            plant.id, self.client.smarther_topology, plant.id
-        )
-        if topology is None:
-            return None
-        # The thermostats' states, programs and times stay; a program list that fails too.
-        result = replace(old, topology=topology, read_at=now)
-        for module in topology.modules:
-            programs = await self._async_smarther_call(
-                module.id, self.client.program_list, plant.id, module.id
-            )
-            if programs is not None:
-                result.programs[module.id] = programs
-        return result
-
-    def _settle_absences(
-        self, old: EliotData, data: EliotData, reading: _TopologyRead, now: datetime
-    ) -> None:
-        """Count absences seen by successful reads; keep devices not proven gone yet."""
-        present = data.device_ids()
-        # Devices kept from earlier reads are neither seen nor missed by this one.
-        self._absence.seen(reading.seen)
-        missing = set(reading.missing)
-        if reading.complete:
-            # A complete listing also speaks for devices known only to the registry.
-            missing |= self._registered_ids() - present
-        gone = self._absence.missing(missing - present, now)
-        _retain(old, data, (missing - present) - gone)
-        if gone:
-            self._remove_devices(gone)
-
-    def _registered_ids(self) -> set[str]:
-        """Return the plant and module ids of this entry's devices in the registry."""
-        registry = dr.async_get(self.hass)
-        return {
-            ident
-            for device in dr.async_entries_for_config_entry(
-                registry, self.config_entry.entry_id
-            )
-            for domain, ident in device.identifiers
-            if domain == DOMAIN
-        }
+        return self.topology.calls_due(data)
 
     async def _async_smarther_call[**P, T](
         self,
@@ -1014,7 +605,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             raise
         except EliotError as err:
             if isinstance(err, EliotAccessDeniedError):
-                self._plant_denied(what)
+                self.topology.refused(what)
             self.last_errors[what] = str(err)
             self._log_unavailable(what, str(err))
             return None
@@ -1028,7 +619,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         now = dt_util.utcnow()
         for hc_plant in data.home_control.values():
             key = hc_plant.plant.id
-            if self._left(key):
+            if self.topology.left(key):
                 hc_plant.available = False
                 continue
             if not self._due_by(data, key, at) or self._retry_left_out(data, key, at):
@@ -1039,12 +630,12 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 raise
             except EliotError as err:
                 if isinstance(err, EliotAccessDeniedError):
-                    self._plant_denied(key)
+                    self.topology.refused(key)
                 self.schedule.read(key, now, None, _plant_prior(hc_plant))
                 self._plant_failed(hc_plant.plant.id, hc_plant.plant.name, err)
                 hc_plant.available = False
                 continue
-            self._denied.pop(key, None)
+            self.topology.answered(key)
             self.schedule.read(
                 key, now, _module_changes(hc_plant, status), _plant_prior(hc_plant)
             )
@@ -1054,9 +645,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             topology = hc_plant.topology
             if any(topology.module(module_id) is None for module_id in status.modules):
                 # A device the topology does not know yet: read the topology next time.
-                self._topology_wanted.add(hc_plant.plant.id)
+                self.topology.want(hc_plant.plant.id)
         for plant in data.smarther.values():
-            if self._left(plant.plant.id):
+            if self.topology.left(plant.plant.id):
                 plant.unavailable.update(module.id for module in plant.topology.modules)
                 continue
             for module in plant.topology.modules:
@@ -1082,7 +673,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     if not self.evidence.shown(module.id, now):
                         # Nothing newer vouches for the state shown: a recent push would.
                         plant.unavailable.add(module.id)
-                    if self._left(plant.plant.id):
+                    if self.topology.left(plant.plant.id):
                         # The plant refused the account: its other thermostats would too.
                         plant.unavailable.update(m.id for m in plant.topology.modules)
                         break
@@ -1093,7 +684,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     _thermostat_changes(plant, thermostat),
                     _THERMOSTAT_PRIOR,
                 )
-                self._denied.pop(plant.plant.id, None)
+                self.topology.answered(plant.plant.id)
                 kept_fresh = self._kept_fresh_by_push(plant, module.id)
                 shown = plant.thermostats.get(module.id)
                 self.evidence.read(module.id, now)
@@ -1103,47 +694,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     # A change push should have brought first: push may have gone silent.
                     self.push.missed_change(plant.plant.id, now)
                 self._log_recovered(module.id)
-
-    def _left(self, plant_id: str) -> bool:
-        """Return whether a plant that refused the account waits instead of being polled.
-
-        It waits while the plants list leaves it out, and for an hour after each refusal.
-        """
-        denied = self._denied.get(plant_id)
-        return denied is not None and (
-            plant_id in self._absence.absent or dt_util.utcnow() < denied + DENIED_RETRY
-        )
-
-    def _plant_denied(self, what: str) -> None:
-        """
-        Note a plant (or the plant of a thermostat) that refused the account.
-
-        Its plants list is read at the next refresh: a plant that left the account is then seen
-        missing, and is not polled again until a list shows it back or proves it gone.
-        """
-        plant_id = what
-        if self.data is not None and (found := self.data.thermostat(what)) is not None:
-            plant_id = found[0].plant.id
-        now = dt_util.utcnow()
-        first = plant_id not in self._denied
-        self._denied[plant_id] = now
-        if not first:
-            return
-        if self.data is not None and plant_id in self.data.smarther:
-            self._smarther_retry_at = now
-        else:
-            self._hc_retry_at = now
-
-    def _remove_devices(self, gone: set[str]) -> None:
-        """Remove the devices of plants and modules proven gone from the account."""
-        registry = dr.async_get(self.hass)
-        for device in dr.async_entries_for_config_entry(
-            registry, self.config_entry.entry_id
-        ):
-            ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-            if ids and ids <= gone:
-                LOGGER.info("Removing device %s: it left the account", device.name)
-                registry.async_remove_device(device.id)
 
     @callback
     @override
