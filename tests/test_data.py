@@ -353,3 +353,23 @@ def test_times_without_a_zone_are_the_plants_own() -> None:
     # A pushed time without a zone is read in the plant's zone too.
     late = status(20.0, datetime(2025, 1, 15, 12, 30))
     assert plant.store_pushed(late, None, NOW) is Pushed.OLDER
+
+
+def test_a_time_without_a_zone_means_nothing_before_the_plant_zone_is_known() -> None:
+    """Until a thermostat gave a time with its offset, a time without one dates nothing."""
+    plant = smarther("sm-1", "living")
+    naive = status(21.0, datetime(2025, 1, 15, 12, 0))
+
+    assert plant.store_pushed(naive, None, NOW) is Pushed.UNKNOWN_AGE
+    assert plant.store_pushed(naive, NOW, NOW) is Pushed.STORED
+    assert plant.shown_at["living"] == NOW
+
+
+def test_a_time_far_ahead_of_the_clock_stands_for_its_receipt() -> None:
+    """A pushed time hours ahead is wrong: the state is dated when it was received."""
+    plant = smarther("sm-1", "living")
+    received = NOW + timedelta(microseconds=250)
+
+    ahead = status(21.0, NOW + timedelta(hours=2))
+    assert plant.store_pushed(ahead, None, received) is Pushed.STORED
+    assert plant.shown_at["living"] == NOW
