@@ -57,7 +57,7 @@ class AbsenceTracker:
         """
         if not self.absent:
             return False
-        held = set() if shown is None else _module_ids(shown)
+        held = set() if shown is None else shown.module_ids()
         return any(
             now >= absence.since + ABSENT_FOR
             for device_id, absence in self.absent.items()
@@ -95,15 +95,6 @@ class AbsenceTracker:
         gone = self.missing(missing - present, now)
         retain(old, data, (missing - present) - gone)
         return gone
-
-
-def _module_ids(data: EliotData) -> set[str]:
-    """Return the ids of the modules the account's plants hold."""
-    plants: list[HomeControlPlant | SmartherPlant] = [
-        *data.home_control.values(),
-        *data.smarther.values(),
-    ]
-    return {module.id for plant in plants for module in plant.topology.modules}
 
 
 @dataclass(slots=True)

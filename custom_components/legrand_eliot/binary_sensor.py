@@ -19,18 +19,20 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .battery import BatteryEntity, battery_low
 from .const import LOGGER
 from .coordinator import LegrandEliotCoordinator
+from .discovery import (
+    Candidate,
+    async_add_entities_when_seen,
+    module_candidates,
+    thermostat_candidates,
+)
 from .eliot import DeviceKind, LoadState
 from .eliot.ids import hashed_id
 from .entity import (
-    Candidate,
     HomeControlEntity,
     ModuleEntityDescription,
     PlantEntity,
     ThermostatEntity,
     ThermostatEntityDescription,
-    async_add_entities_when_seen,
-    module_candidates,
-    thermostat_candidates,
 )
 from .runtime import LegrandEliotConfigEntry
 

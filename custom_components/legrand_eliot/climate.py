@@ -26,16 +26,10 @@ import probatio as vol
 
 from .command_queue import Call, QueuedCommandEntity
 from .const import DOMAIN
+from .discovery import async_add_entities_when_seen, thermostat_candidates
 from .eliot import BoostDuration, LoadState, ThermostatFunction, ThermostatMode
 from .eliot.models import ActivationTime, ThermostatStatus
-from .entity import (
-    ThermostatEntity,
-    ThermostatEntityDescription,
-    async_add_entities_when_seen,
-    celsius,
-    function_of,
-    thermostat_candidates,
-)
+from .entity import ThermostatEntity, ThermostatEntityDescription, celsius, function_of
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 

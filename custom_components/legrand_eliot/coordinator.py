@@ -24,7 +24,7 @@ from .account_store import decode, encode
 from .backoff import RetryBackoff, is_transient
 from .changes import ChangeTracker
 from .const import DOMAIN, LOGGER
-from .data import EliotData, HomeControlPlant, SmartherPlant, state_time
+from .data import EliotData, HomeControlPlant, Pushed, SmartherPlant
 from .eliot import EliotClient, QuotaBudget
 from .eliot.const import DEFAULT_RESERVE_FRACTION, MIN_REFRESH_INTERVAL
 from .eliot.exceptions import (
@@ -688,7 +688,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 kept_fresh = self._kept_fresh_by_push(plant, module.id)
                 shown = plant.thermostats.get(module.id)
                 self.evidence.read(module.id, now)
-                self._store_polled(plant, thermostat)
+                plant.store_polled(thermostat, dt_util.utcnow())
                 polled = plant.thermostats[module.id]
                 if kept_fresh and missed_by_push(shown, polled, now):
                     # A change push should have brought first: push may have gone silent.
@@ -734,12 +734,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
 
     def _store_module_state(self, plant: HomeControlPlant, state: ModuleState) -> None:
         """Keep one module's new state and tell entities."""
-        if plant.status is None:
-            return
-        plant.status = replace(
-            plant.status, modules={**plant.status.modules, state.module_id: state}
-        )
-        self.async_update_listeners()
+        if plant.store_module_state(state):
+            self.async_update_listeners()
 
     def can_spare_call(self) -> bool:
         """Return whether a call outside the schedule leaves the commands' reserve whole."""
@@ -785,9 +781,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         now = dt_util.utcnow()
         # The thermostat answered: the newest evidence that it can be reached.
         self.evidence.read(status.module_id, now)
-        # A command's effect is the newest state there is, whatever the clocks say.
-        shown = plant.shown_at.get(status.module_id)
-        self._store_thermostat(plant, status, now if shown is None else max(now, shown))
+        plant.store_commanded(status, now)
         self.async_update_listeners()
 
     def apply_pushed(
@@ -808,25 +802,21 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 self.push.ignored += 1
                 continue
             plant = found[0]
-            moment = state_time(status, event_time, now, plant.utc_offset)
-            if moment is None:
+            pushed_as = plant.store_pushed(status, event_time, now)
+            if pushed_as is Pushed.UNKNOWN_AGE:
                 LOGGER.debug(
                     "A pushed thermostat state of unknown age: read it instead"
                 )
-                plant.updated.pop(status.module_id, None)
                 self.push.ignored += 1
                 continue
-            shown = plant.shown_at.get(status.module_id)
-            if shown is not None and moment < shown:
+            if pushed_as is Pushed.OLDER:
                 LOGGER.debug(
                     "Ignoring a pushed thermostat state older than the one shown"
                 )
                 self.push.ignored += 1
                 self.push.stale += 1
                 continue
-            # A field this event could not read keeps the value shown, not a blank.
-            status = status.keep_readable(plant.thermostats.get(status.module_id))
-            self._store_thermostat(plant, status, moment)
+            moment = plant.shown_at[status.module_id]
             self.evidence.pushed(status.module_id, min(moment, now))
             if not self.evidence.shown(status.module_id, now):
                 # A late delivery of an old state: while reads fail, it vouches for nothing.
@@ -836,42 +826,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             self.push.writes += 1
             self.async_update_listeners()
         return applied
-
-    def _store_polled(self, plant: SmartherPlant, status: ThermostatStatus) -> None:
-        """Keep a polled state unless a newer one is shown (a push that overtook the poll)."""
-        now = dt_util.utcnow()
-        moment = state_time(status, None, now, plant.utc_offset) or now
-        shown = plant.shown_at.get(status.module_id)
-        if shown is not None and moment < shown:
-            # The poll confirms the thermostat answers; the state shown stays.
-            plant.unavailable.discard(status.module_id)
-            plant.updated[status.module_id] = time.monotonic()
-            return
-        self._store_thermostat(plant, status, moment)
-
-    @staticmethod
-    def _store_thermostat(
-        plant: SmartherPlant, status: ThermostatStatus, shown_at: datetime
-    ) -> None:
-        """Keep a thermostat's state, its time, and the plant's UTC offset it reveals."""
-        if status.time is not None and (offset := status.time.utcoffset()) is not None:
-            plant.utc_offset = offset
-        if (activation := status.activation_time) is not None:
-            # Times without a zone are the plant's own: kept with the zone they are in.
-            status = replace(
-                status,
-                activation_time=replace(
-                    activation,
-                    start=None
-                    if activation.start is None
-                    else plant.aware(activation.start),
-                    end=None if activation.end is None else plant.aware(activation.end),
-                ),
-            )
-        plant.thermostats[status.module_id] = status
-        plant.unavailable.discard(status.module_id)
-        plant.updated[status.module_id] = time.monotonic()
-        plant.shown_at[status.module_id] = shown_at
 
     def _plant_failed(self, plant_id: str, name: str | None, err: EliotError) -> None:
         """Record and log (once) why a plant is unavailable."""

@@ -21,13 +21,9 @@ from homeassistant.util import dt as dt_util
 
 from .changes import Reading
 from .command_queue import QueuedCommandEntity
+from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
-from .entity import (
-    HomeControlEntity,
-    ModuleEntityDescription,
-    async_add_entities_when_seen,
-    module_candidates,
-)
+from .entity import HomeControlEntity, ModuleEntityDescription
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 

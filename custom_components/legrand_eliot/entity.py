@@ -1,78 +1,35 @@
-"""The base entities of Legrand Eliot: devices, unique ids, availability and dynamic discovery."""
+"""The base entities of Legrand Eliot: their devices, unique ids and availability."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import NamedTuple, override
+from typing import override
 
 from homeassistant.const import UnitOfTemperature
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util.unit_conversion import TemperatureConverter
 
 from .areas import module_area, thermostat_area
-from .changes import Context
 from .const import DOMAIN
 from .coordinator import LegrandEliotCoordinator
-from .data import EliotData, HomeControlPlant, SmartherPlant
+from .data import HomeControlPlant
+from .devices import (
+    ACCOUNT_MODEL,
+    ACCOUNT_NAMESPACE,
+    BTICINO,
+    LEGRAND,
+    SMARTHER_MODEL,
+    account_id,
+    hub_device_info,
+    model_name,
+)
 from .eliot import DeviceKind, EliotClient, ThermostatFunction
 from .eliot.models import Measure, Module, ModuleState, Program, ThermostatStatus
-from .runtime import LegrandEliotConfigEntry
-
-LEGRAND = "Legrand"
-BTICINO = "BTicino"
-HOME_CONTROL_GATEWAY_MODEL = "Home + Control gateway"
-SMARTHER_PLANT_MODEL = "Smarther plant"
-SMARTHER_MODEL = "Smarther chronothermostat"
-ACCOUNT_MODEL = "Works with Legrand account"
-# The account is no plant or module of the topology, so its device is identified outside the
-# domain's own identifiers: stale-device removal judges those by the topology alone.
-ACCOUNT_NAMESPACE = f"{DOMAIN}_account"
-
-# Product names of the hw_type codes: those of Legrand's product cluster list (as Home Assistant's
-# former home_plus_control named them), those of the Netatmo-era product list, and the two the
-# simulated cloud uses beyond them. Other codes are shown as they come.
-HW_TYPES: dict[str, str] = {
-    "NBO": "Orientable shutter (Bubendorff)",
-    "NBR": "Roller shutter (Bubendorff iDiamant)",
-    "NBS": "Swing shutter (Bubendorff)",
-    "NLC": "Cable outlet",
-    "NLD": "Double gang on/off remote switch",
-    "NLE": "Connected ecometer",
-    "NLF": "On/off dimmer switch without neutral",
-    "NLFN": "On/off dimmer switch with neutral",
-    "NLG": "Home + Control gateway",
-    "NLGS": "Standalone gateway",
-    # The simulated cloud's gate module, a device kind the integration does not know.
-    "NLGT": "Gate controller",
-    "NLL": "On/off toggle switch with neutral",
-    "NLLV": "Shutter switch with level control",
-    "NLM": "Micromodule switch",
-    "NLP": "Connected socket outlet",
-    "NLPBS": "British standard socket outlet",
-    "NLPC": "Connected energy meter",
-    "NLPM": "Mobile socket outlet",
-    "NLPO": "Connected contactor",
-    "NLPS": "Smart load shedder",
-    "NLPT": "Connected latching relay",
-    "NLT": "Remote switch",
-    "NLV": "Shutter switch with neutral",
-    # What the simulated cloud reports for a module whose scenario gives no type.
-    "NLX": "Module of an unnamed type",
-}
-
-
-def model_name(hw_type: str | None) -> str | None:
-    """Return the product name of a hw_type code; an unknown code is shown raw."""
-    if hw_type is None:
-        return None
-    return HW_TYPES.get(hw_type.upper(), hw_type)
 
 
 def _always(*_args: object) -> bool:
@@ -95,43 +52,6 @@ class ThermostatEntityDescription(EntityDescription):
     exists_fn: Callable[[ThermostatStatus | None], bool] = _always
 
 
-def home_control_modules(
-    data: EliotData,
-) -> Iterator[tuple[HomeControlPlant, Module, ModuleState]]:
-    """Yield every Home + Control module of the account with its plant and state."""
-    for plant in data.home_control.values():
-        for module in plant.topology.modules:
-            yield plant, module, module_state_in(plant, module)
-
-
-def module_state_in(plant: HomeControlPlant, module: Module) -> ModuleState:
-    """Return a module's state in its plant's last status (unreachable while the gateway is not)."""
-    if plant.status is not None and plant.available:
-        return plant.status.state(module.id, module.device)
-    return ModuleState.unreachable(module.id, module.device)
-
-
-def find_module(
-    data: EliotData, plant_id: str, module_id: str
-) -> tuple[HomeControlPlant, Module, ModuleState] | None:
-    """Find a module in the plant it was found in first; search every plant only if it left.
-
-    Entities look their module up several times on every update: on an account of many
-    plants, searching them all each time is most of the cost of an update.
-    """
-    plant = data.home_control.get(plant_id)
-    if plant is not None and (module := plant.topology.module(module_id)) is not None:
-        return plant, module, module_state_in(plant, module)
-    return data.home_control_module(module_id)
-
-
-def thermostats(data: EliotData) -> Iterator[tuple[SmartherPlant, Module]]:
-    """Yield every Smarther thermostat of the account with its plant."""
-    for plant in data.smarther.values():
-        for module in plant.topology.modules:
-            yield plant, module
-
-
 def celsius(measure: Measure | None) -> float | None:
     """Return a reading in °C, whichever scale the thermostat displays."""
     if measure is None:
@@ -148,130 +68,6 @@ def function_of(status: ThermostatStatus | None) -> ThermostatFunction:
     if status is not None and status.function is ThermostatFunction.COOLING:
         return ThermostatFunction.COOLING
     return ThermostatFunction.HEATING
-
-
-def account_id(coordinator: LegrandEliotCoordinator) -> str:
-    """Return the id of the account's own device: the account, else the entry."""
-    entry = coordinator.config_entry
-    return entry.unique_id or entry.entry_id
-
-
-def hub_device_info(plant_id: str, data: EliotData) -> DeviceInfo:
-    """Return the device of a plant's gateway, which every module of the plant is connected via."""
-    if (hc_plant := data.home_control.get(plant_id)) is not None:
-        return DeviceInfo(
-            identifiers={(DOMAIN, plant_id)},
-            name=hc_plant.plant.name or hc_plant.topology.name or plant_id,
-            manufacturer=LEGRAND,
-            model=HOME_CONTROL_GATEWAY_MODEL,
-        )
-    smarther = data.smarther[plant_id]
-    return DeviceInfo(
-        identifiers={(DOMAIN, plant_id)},
-        name=smarther.plant.name or smarther.topology.name or plant_id,
-        manufacturer=BTICINO,
-        model=SMARTHER_PLANT_MODEL,
-    )
-
-
-class Candidate(NamedTuple):
-    """An entity the data calls for: what it belongs to, its unique id, how to build it."""
-
-    owner: str
-    unique_id: str
-    factory: Callable[[], Entity]
-
-
-def module_candidates[DescriptionT: ModuleEntityDescription](
-    coordinator: LegrandEliotCoordinator,
-    descriptions: Iterable[DescriptionT],
-    factory: Callable[[LegrandEliotCoordinator, str, DescriptionT], Entity],
-) -> Iterator[Candidate]:
-    """Yield the entities that the descriptions call for on each Home + Control module."""
-    for _plant, module, state in home_control_modules(coordinator.data):
-        for description in descriptions:
-            if module.device in description.kinds and description.exists_fn(
-                module, state
-            ):
-                yield Candidate(
-                    module.id,
-                    f"{module.id}_{description.key}",
-                    partial(factory, coordinator, module.id, description),
-                )
-
-
-def thermostat_candidates[DescriptionT: ThermostatEntityDescription](
-    coordinator: LegrandEliotCoordinator,
-    descriptions: Iterable[DescriptionT],
-    factory: Callable[[LegrandEliotCoordinator, str, DescriptionT], Entity],
-) -> Iterator[Candidate]:
-    """Yield the entities that the descriptions call for on each thermostat."""
-    for plant, module in thermostats(coordinator.data):
-        status = plant.thermostats.get(module.id)
-        for description in descriptions:
-            if description.exists_fn(status):
-                yield Candidate(
-                    module.id,
-                    f"{module.id}_{description.key}",
-                    partial(factory, coordinator, module.id, description),
-                )
-
-
-def present_owners(coordinator: LegrandEliotCoordinator) -> set[str]:
-    """Return the ids of everything entities belong to: the account, plants, modules, scenes."""
-    data = coordinator.data
-    owners = data.device_ids() | {account_id(coordinator)}
-    owners.update(
-        scene.id for plant in data.home_control.values() for scene in plant.scenes
-    )
-    return owners
-
-
-@callback
-def async_add_entities_when_seen(
-    entry: LegrandEliotConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    candidates: Callable[[LegrandEliotCoordinator], Iterable[Candidate]],
-) -> None:
-    """
-    Add the entities of every module now, and of modules that appear later, without a reload.
-
-    An entity is added once. Only when what it belongs to leaves the account (and its device
-    with it) may an entity of the same id be added again, should that module come back.
-    """
-    coordinator = entry.runtime_data.coordinator
-    known: dict[str, str] = {}
-
-    @callback
-    def add_new() -> None:
-        """Create the entities of modules not seen yet, after their gateways' devices."""
-        present = present_owners(coordinator)
-        for unique_id, owner in list(known.items()):
-            if owner not in present:
-                del known[unique_id]
-        fresh: list[Callable[[], Entity]] = []
-        for candidate in candidates(coordinator):
-            if candidate.unique_id not in known:
-                known[candidate.unique_id] = candidate.owner
-                fresh.append(candidate.factory)
-        if fresh:
-            async_create_hub_devices(entry)
-            async_add_entities([factory() for factory in fresh])
-
-    add_new()
-    # Only a change can call for an entity: a new module, plant or scene, a first reading.
-    entry.async_on_unload(coordinator.async_add_listener(add_new, Context.ANY_CHANGE))
-
-
-@callback
-def async_create_hub_devices(entry: LegrandEliotConfigEntry) -> None:
-    """Register each plant's gateway, so module devices can name it as their `via_device`."""
-    data = entry.runtime_data.coordinator.data
-    registry = dr.async_get(entry.runtime_data.coordinator.hass)
-    for plant_id in (*data.home_control, *data.smarther):
-        registry.async_get_or_create(
-            config_entry_id=entry.entry_id, **hub_device_info(plant_id, data)
-        )
 
 
 class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
@@ -400,7 +196,7 @@ class HomeControlEntity(EliotEntity):
 
     def _found(self) -> tuple[HomeControlPlant, Module, ModuleState] | None:
         """Return the module's plant, its description and its state, if it is still known."""
-        return find_module(self.coordinator.data, self.plant_id, self.module_id)
+        return self.coordinator.data.home_control_module(self.module_id, self.plant_id)
 
     @property
     def module(self) -> Module | None:

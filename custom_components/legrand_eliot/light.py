@@ -13,13 +13,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .command_queue import ModuleCommandEntity
 from .coordinator import LegrandEliotCoordinator
+from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
 from .eliot.models import Module, ModuleState
-from .entity import (
-    ModuleEntityDescription,
-    async_add_entities_when_seen,
-    module_candidates,
-)
+from .entity import ModuleEntityDescription
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 

@@ -12,8 +12,9 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import LegrandEliotCoordinator
+from .discovery import Candidate, async_add_entities_when_seen
 from .eliot.models import Scene as PlantScene
-from .entity import Candidate, PlantEntity, async_add_entities_when_seen
+from .entity import PlantEntity
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 

@@ -9,14 +9,9 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .discovery import async_add_entities_when_seen, thermostat_candidates
 from .eliot import ThermostatMode
-from .entity import (
-    ThermostatEntity,
-    ThermostatEntityDescription,
-    async_add_entities_when_seen,
-    function_of,
-    thermostat_candidates,
-)
+from .entity import ThermostatEntity, ThermostatEntityDescription, function_of
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 

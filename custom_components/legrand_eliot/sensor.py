@@ -31,20 +31,22 @@ from homeassistant.util import dt as dt_util
 from .battery import BATTERY_LEVELS, BatteryEntity, battery_level
 from .changes import Energy
 from .coordinator import LegrandEliotCoordinator
+from .devices import account_id
+from .discovery import (
+    Candidate,
+    async_add_entities_when_seen,
+    module_candidates,
+    thermostat_candidates,
+)
 from .eliot import DeviceKind, ThermostatStatus
 from .eliot.models import ModuleState
 from .entity import (
     AccountEntity,
-    Candidate,
     HomeControlEntity,
     ModuleEntityDescription,
     ThermostatEntity,
     ThermostatEntityDescription,
-    account_id,
-    async_add_entities_when_seen,
     celsius,
-    module_candidates,
-    thermostat_candidates,
 )
 from .push_health import PushState
 from .runtime import LegrandEliotConfigEntry

@@ -12,12 +12,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .command_queue import Call, ModuleCommandEntity
+from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
-from .entity import (
-    ModuleEntityDescription,
-    async_add_entities_when_seen,
-    module_candidates,
-)
+from .entity import ModuleEntityDescription
 from .helpers import eliot_command
 from .runtime import LegrandEliotConfigEntry
 

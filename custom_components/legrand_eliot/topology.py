@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
@@ -81,9 +81,9 @@ class PlantsList:
         self.failures = 0
 
 
-def all_plants(data: EliotData) -> dict[str, HomeControlPlant | SmartherPlant]:
-    """Return every plant of the account, of both APIs, by id."""
-    return {**data.home_control, **data.smarther}
+def all_plants(data: EliotData) -> Mapping[str, HomeControlPlant | SmartherPlant]:
+    """Return every plant of the account, of both APIs, by id (from the account's index)."""
+    return data.plants
 
 
 def plant_read_calls(plant: HomeControlPlant | SmartherPlant) -> int:
