@@ -6,7 +6,7 @@ Not part of the test suite: `scripts/bench` runs it with the runs to make in BEN
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from datetime import datetime, timedelta
 import json
 import os
@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator 
 
 from custom_components.legrand_eliot.eliot import DeviceKind, EliotClient, QuotaBudget
 from simulator import CLOUD, SimulatedCloud, create_app
+from tests.draws import seeded_draws
 
 from .accounts import ACCOUNTS, Account
 from .baseline import BaselinePoller
@@ -36,6 +37,8 @@ from .results import RunResult, SideResult
 DAY_START = "2026-11-25 00:15:00"
 # The day ends a minute before the quota resets.
 DAY_END = DAY - 60.0
+# The seed of the day's changes, and of every draw made during the day.
+SEED = int(os.environ.get("BENCH_SEED", "13"))
 RUNS = [
     (ACCOUNTS[name], push == "on")
     for name, push in (
@@ -79,6 +82,13 @@ def start_time(hass: HomeAssistant) -> datetime:
     return datetime.fromisoformat(DAY_START).replace(
         tzinfo=dt_util.get_default_time_zone()
     )
+
+
+@pytest.fixture(autouse=True)
+def same_draws() -> Iterator[None]:
+    """Make Home Assistant's random draws from the day's seed: the same seed, the same day."""
+    with seeded_draws(SEED):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -174,9 +184,8 @@ async def test_day(
             start=midnight,
             families=dict(devices),
         )
-        seed = int(os.environ.get("BENCH_SEED", "13"))
         start = sides.seconds()
-        changes = generate_changes(devices, seed=seed, start=start, end=DAY_END)
+        changes = generate_changes(devices, seed=SEED, start=start, end=DAY_END)
         await run_day(sides, changes, DAY_END, ours, base)
         # The next quota day: a command is measured first, before the CPU rounds' refreshes
         # spend that day's calls down to the polling floor, where commands are refused.
