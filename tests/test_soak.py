@@ -42,6 +42,7 @@ from custom_components.legrand_eliot.eliot import EliotClient
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
+from .draws import seeded_draws
 from .test_webhook import (
     delivered,
     real_event,
@@ -119,6 +120,13 @@ def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
         "fault_timeout_delay": 0,
         "burst_limit": None,
     }
+
+
+@pytest.fixture(autouse=True)
+def same_draws() -> Generator[None]:
+    """Make Home Assistant's random draws from the soak's seed: the same seed, the same soak."""
+    with seeded_draws(SEED):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -462,6 +470,10 @@ class Soak:
             for weight, step in steps:
                 if self.rng.random() < weight:
                     await step()
+                    # What the step made the simulated cloud push arrives before time moves:
+                    # a delivery still on its way when the clock jumps would time out, or not,
+                    # as the machine's real timing decides.
+                    await delivered(self.hass, self.cloud)
                     await self.relink_if_asked()
                     self.check()
             # Time runs on; refreshes that fall due meanwhile run.
