@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import math
-import time
 from typing import Any, Concatenate, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -482,9 +481,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 return self.schedule.due_at(key)
             # Never read, or a pushed state of unknown age: read it now.
             return None
-        return self.schedule.due_at(
-            key, dt_util.utcnow() - timedelta(seconds=time.monotonic() - confirmed)
-        )
+        return self.schedule.due_at(key, confirmed)
 
     def _due_by(self, data: EliotData, key: str, at: datetime) -> bool:
         """Return whether a refresh at `at` reads a source: it is due by then, or nearly."""
@@ -1187,7 +1184,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         if shown is not None and moment < shown:
             # The poll confirms the thermostat answers; the state shown stays.
             plant.unavailable.discard(status.module_id)
-            plant.updated[status.module_id] = time.monotonic()
+            plant.updated[status.module_id] = now
             return
         self._store_thermostat(plant, status, moment)
 
@@ -1212,7 +1209,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             )
         plant.thermostats[status.module_id] = status
         plant.unavailable.discard(status.module_id)
-        plant.updated[status.module_id] = time.monotonic()
+        plant.updated[status.module_id] = dt_util.utcnow()
         plant.shown_at[status.module_id] = shown_at
 
     def _plant_failed(self, plant_id: str, name: str | None, err: EliotError) -> None:

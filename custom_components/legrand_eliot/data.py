@@ -71,8 +71,8 @@ class SmartherPlant:
     programs: dict[str, list[Program]] = field(default_factory=dict)
     # Thermostats whose last poll failed (offline gateway, app password...): unavailable.
     unavailable: set[str] = field(default_factory=set)
-    # When each thermostat's state was last confirmed by the cloud (monotonic seconds).
-    updated: dict[str, float] = field(default_factory=dict)
+    # When each thermostat's state was last confirmed by the cloud (UTC).
+    updated: dict[str, datetime] = field(default_factory=dict)
     # The time of each state shown (its own timestamp, else its event's, else its receipt):
     # a state older than it is a late delivery and never replaces it.
     shown_at: dict[str, datetime] = field(default_factory=dict)
