@@ -261,7 +261,9 @@ async def run_day(
     )
 
 
-async def measure_cpu(sides: Sides, next_day: datetime) -> CpuResult:
+async def measure_cpu(
+    sides: Sides, next_day: datetime, rounds: int = CPU_ROUNDS
+) -> CpuResult:
     """Measure refreshes where nothing changed: as the code is, writing everything, as before.
 
     Runs on the next quota day, so the calls it spends do not count in the day's figures. The
@@ -283,7 +285,7 @@ async def measure_cpu(sides: Sides, next_day: datetime) -> CpuResult:
     debug = loop.get_debug()
     loop.set_debug(False)
     try:
-        for _ in range(CPU_ROUNDS):
+        for _ in range(rounds):
             for way in WAYS:
                 with _way(way):
                     samples[way].append(await _sample(sides, writes))
