@@ -13,7 +13,7 @@ import tempfile
 
 from .report import plot, render
 from .reproducible import compare_runs
-from .results import RunResult
+from .results import RunResult, result_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUNS = "S:off,S:on,M:off,M:on,L:off,L:on"
@@ -75,7 +75,7 @@ def run_day(
         sys.stderr.write(completed.stdout[-4000:])
         raise SystemExit(f"the day of {run} failed")
     account, push = run.split(":")
-    name = f"{account}-{'push' if push == 'on' else 'poll'}.json"
+    name = result_name(account, push == "on")
     return RunResult.from_json(json.loads((out / name).read_text(encoding="utf-8")))
 
 
@@ -110,6 +110,15 @@ def check_reproducible(
         first.append(results[0])
         found += [f"{run}: {line}" for line in compare_runs(*results)]
     return first, found
+
+
+def write_results(runs: list[RunResult], folder: Path) -> None:
+    """Write what each day measured into a folder, one JSON file per run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for run in runs:
+        (folder / result_name(run.account, run.push)).write_text(
+            json.dumps(run.to_json(), indent=1) + "\n", encoding="utf-8"
+        )
 
 
 def _time_of_day(text: str) -> str:
@@ -164,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         "for a whole measured run, else none)",
     )
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="keep what each day measured as JSON in this folder (S-poll.json, ...), to "
+        "compare with another run's by python -m bench.reproducible FOLDER FOLDER",
+    )
     args = parser.parse_args(argv)
     cpu = not args.no_cpu
     names = args.runs.split(",")
@@ -197,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                         cpu=cpu,
                     )
                 )
+    if args.results is not None:
+        write_results(runs, args.results)
     plot_name: str | None = None
     if plot_path is not None:
         plot_path.parent.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ from .day import (
     run_day,
     settle,
 )
-from .results import RunResult, SideResult
+from .results import RunResult, SideResult, result_name
 
 # A quarter past midnight where Home Assistant is (or later when asked): the day is one quota day.
 DAY_START = f"2026-11-25 {os.environ.get('BENCH_START', '00:15')}:00"
@@ -248,5 +248,5 @@ def _write(result: RunResult) -> None:
     """Write a run's results where the benchmark collects them."""
     out = Path(os.environ.get("BENCH_OUT", "."))
     out.mkdir(parents=True, exist_ok=True)
-    name = f"{result.account}-{'push' if result.push else 'poll'}.json"
+    name = result_name(result.account, result.push)
     (out / name).write_text(json.dumps(result.to_json()), encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 
 from bench import __main__ as bench_main
 from bench.__main__ import check_reproducible
-from bench.reproducible import compare_runs, differences
+from bench.reproducible import compare_folders, compare_runs, differences, main
 from bench.results import CpuResult, RunResult, SideResult
 from bench.stats import CallSeries, Staleness
 
@@ -109,13 +109,25 @@ def test_the_check_fails_on_a_difference_and_writes_no_report(
 
 
 def test_the_check_passes_on_the_same_figures(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Two runs that differ in CPU time only pass; the report leaves CPU out with --no-cpu."""
     runs = iter([_run(5.0), _run(7.0)])
     monkeypatch.setattr(bench_main, "run_day", lambda *_a, **_kw: next(runs))
-    code = bench_main.main(["--runs", "S:on", "--check-reproducible", "--no-cpu"])
+    code = bench_main.main(
+        [
+            "--runs",
+            "S:on",
+            "--check-reproducible",
+            "--no-cpu",
+            "--results",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
+    assert [path.name for path in tmp_path.iterdir()] == ["S-push.json"]
     out, err = capsys.readouterr()
     assert "Reproducible: two runs of each of S:on (seed 13)" in err
     assert "CPU ms" not in out
@@ -133,3 +145,19 @@ def test_start_is_a_time_of_day_after_the_setup(
             bench_main._time_of_day(text)
     else:
         assert bench_main._time_of_day(text) == expected
+
+
+def test_kept_results_are_compared_folder_to_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--results` keeps each run; two folders compare file by file, CPU seconds left out."""
+    before, after, empty = tmp_path / "before", tmp_path / "after", tmp_path / "none"
+    bench_main.write_results([_run(5.0)], before)
+    bench_main.write_results([_run(8.0)], after)
+    assert main([str(before), str(after)]) == 0
+    assert "the same figures" in capsys.readouterr().out
+    bench_main.write_results([_run(), replace(_run(), account="M", push=False)], after)
+    assert main([str(before), str(after)]) == 1
+    assert capsys.readouterr().out == f"M-poll.json: only in {after}\n"
+    assert compare_folders(empty, empty) == [f"no results in {empty} nor in {empty}"]
+    assert main([str(before)]) == 2
