@@ -39,7 +39,6 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_fire_time_changed,
 )
 
-from custom_components.legrand_eliot import entity
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.data import EliotData, HomeControlPlant
@@ -261,7 +260,9 @@ async def run_day(
     )
 
 
-async def measure_cpu(sides: Sides, next_day: datetime) -> CpuResult:
+async def measure_cpu(
+    sides: Sides, next_day: datetime, rounds: int = CPU_ROUNDS
+) -> CpuResult:
     """Measure refreshes where nothing changed: as the code is, writing everything, as before.
 
     Runs on the next quota day, so the calls it spends do not count in the day's figures. The
@@ -283,7 +284,7 @@ async def measure_cpu(sides: Sides, next_day: datetime) -> CpuResult:
     debug = loop.get_debug()
     loop.set_debug(False)
     try:
-        for _ in range(CPU_ROUNDS):
+        for _ in range(rounds):
             for way in WAYS:
                 with _way(way):
                     samples[way].append(await _sample(sides, writes))
@@ -342,7 +343,7 @@ def _way(way: str) -> contextlib.AbstractContextManager[object]:
             patch.object(HomeControlEntity, "_found", search_every_plant)
         )
         stack.enter_context(
-            patch.object(entity, "home_control_modules", search_each_module)
+            patch.object(EliotData, "home_control_modules", search_each_module)
         )
         # Each status answer was read whole, every element of it.
         stack.enter_context(patch.object(PlantStatus, "from_dict", read_whole_status))

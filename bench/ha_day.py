@@ -1,12 +1,14 @@
 """The benchmark's day as a pytest run, so that Home Assistant's test harness hosts our side.
 
 Not part of the test suite: `scripts/bench` runs it with the runs to make in BENCH_RUNS
-("S:off,S:on,..."), the seed in BENCH_SEED and the folder for the results in BENCH_OUT.
+("S:off,S:on,..."), the seed in BENCH_SEED and the folder for the results in BENCH_OUT; a
+later start in BENCH_START (HH:MM), a shorter day in BENCH_HOURS, and BENCH_CPU=0 to measure no
+CPU time.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from datetime import datetime, timedelta
 import json
 import os
@@ -25,23 +27,45 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator 
 
 from custom_components.legrand_eliot.eliot import DeviceKind, EliotClient, QuotaBudget
 from simulator import CLOUD, SimulatedCloud, create_app
+from tests.draws import seeded_draws
 
 from .accounts import ACCOUNTS, Account
 from .baseline import BaselinePoller
 from .changes import DAY, by_family, devices_of, generate_changes
-from .day import Sides, calls_of, calls_per_command, measure_cpu, run_day, settle
-from .results import RunResult, SideResult
+from .day import (
+    CPU_ROUNDS,
+    Sides,
+    calls_of,
+    calls_per_command,
+    measure_cpu,
+    run_day,
+    settle,
+)
+from .results import RunResult, SideResult, result_name
 
-# A quarter past midnight where Home Assistant is: the day is one quota day.
-DAY_START = "2026-11-25 00:15:00"
+# A quarter past midnight where Home Assistant is (or later when asked): the day is one quota day.
+DAY_START = f"2026-11-25 {os.environ.get('BENCH_START', '00:15')}:00"
 # The day ends a minute before the quota resets.
 DAY_END = DAY - 60.0
+# The seed of the day's changes, and of every draw made during the day.
+SEED = int(os.environ.get("BENCH_SEED", "13"))
+# A shorter day ends this many hours after it starts; by default the day is whole.
+HOURS = os.environ.get("BENCH_HOURS")
+# Without CPU measurement, one round after the day counts the state writes of a refresh.
+MEASURE_CPU = os.environ.get("BENCH_CPU", "1") != "0"
 RUNS = [
     (ACCOUNTS[name], push == "on")
     for name, push in (
         item.split(":") for item in os.environ.get("BENCH_RUNS", "S:off").split(",")
     )
 ]
+
+
+def _day_end(start: float) -> float:
+    """Return when the day ends: a minute before the quota resets, or sooner when asked."""
+    if HOURS is None:
+        return DAY_END
+    return min(DAY_END, start + float(HOURS) * 3600.0)
 
 
 def _midnight() -> datetime:
@@ -79,6 +103,13 @@ def start_time(hass: HomeAssistant) -> datetime:
     return datetime.fromisoformat(DAY_START).replace(
         tzinfo=dt_util.get_default_time_zone()
     )
+
+
+@pytest.fixture(autouse=True)
+def same_draws() -> Iterator[None]:
+    """Make Home Assistant's random draws from the day's seed: the same seed, the same day."""
+    with seeded_draws(SEED):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -174,10 +205,10 @@ async def test_day(
             start=midnight,
             families=dict(devices),
         )
-        seed = int(os.environ.get("BENCH_SEED", "13"))
         start = sides.seconds()
-        changes = generate_changes(devices, seed=seed, start=start, end=DAY_END)
-        await run_day(sides, changes, DAY_END, ours, base)
+        end = _day_end(start)
+        changes = generate_changes(devices, seed=SEED, start=start, end=end)
+        await run_day(sides, changes, end, ours, base)
         # The next quota day: a command is measured first, before the CPU rounds' refreshes
         # spend that day's calls down to the polling floor, where commands are refused.
         next_day = midnight + timedelta(days=1, minutes=30)
@@ -185,7 +216,11 @@ async def test_day(
         await settle(hass)
         switch = next(state.entity_id for state in hass.states.async_all("switch"))
         ours.calls_per_command = await calls_per_command(hass, cloud, switch)
-        cpu = await measure_cpu(sides, next_day + timedelta(minutes=1))
+        cpu = await measure_cpu(
+            sides,
+            next_day + timedelta(minutes=1),
+            rounds=CPU_ROUNDS if MEASURE_CPU else 1,
+        )
         before = calls_of(bcloud)
         await poller.run("status")
         plant_id = poller.hc_plants[0]
@@ -200,7 +235,7 @@ async def test_day(
         account=account.name,
         push=push,
         start=start,
-        end=DAY_END,
+        end=end,
         changes=by_family(changes),
         ours=ours,
         baseline=base,
@@ -213,5 +248,5 @@ def _write(result: RunResult) -> None:
     """Write a run's results where the benchmark collects them."""
     out = Path(os.environ.get("BENCH_OUT", "."))
     out.mkdir(parents=True, exist_ok=True)
-    name = f"{result.account}-{'push' if result.push else 'poll'}.json"
+    name = result_name(result.account, result.push)
     (out / name).write_text(json.dumps(result.to_json()), encoding="utf-8")

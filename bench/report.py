@@ -96,33 +96,50 @@ def staleness_table(runs: Sequence[RunResult]) -> list[str]:
     return lines
 
 
-def writes_table(runs: Sequence[RunResult]) -> list[str]:
-    """Return the table of state writes and CPU per refresh: now, every entity, before."""
-    lines = [
-        (
-            "| account | push | entities | writes per refresh over the day "
-            "| writes per unchanged refresh: now / every entity "
+def writes_table(runs: Sequence[RunResult], *, cpu: bool = True) -> list[str]:
+    """Return the table of state writes and CPU per refresh: now, every entity, before.
+
+    Without `cpu`, the CPU columns are left out: they differ at every run.
+    """
+    head = (
+        "| account | push | entities | writes per refresh over the day "
+        "| writes per unchanged refresh: now / every entity "
+    )
+    rule = "| --- | --- | ---: | ---: | ---: "
+    if cpu:
+        head += (
             "| refresh CPU ms, whole: now / every entity / before (now / before) "
             "| integration's own CPU ms: now / every entity / before (now / before) "
-            "| telling the entities CPU ms: now / every entity / before (now / before) |"
-        ),
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for run in runs:
-        cpu = run.cpu
-        lines.append(
-            f"| {run.account} | {_push(run)} | {cpu.entities} "
-            f"| {_number(run.ours.writes_per_refresh)} "
-            f"| {cpu.writes_changed_only:.0f} / {cpu.writes_write_all:.0f} "
-            + _cpu_cell(
-                cpu.refresh_changed_only, cpu.refresh_write_all, cpu.refresh_before
-            )
-            + _cpu_cell(cpu.own_changed_only, cpu.own_write_all, cpu.own_before)
-            + _cpu_cell(
-                cpu.fanout_changed_only, cpu.fanout_write_all, cpu.fanout_before
-            )
-            + "|"
+            "| telling the entities CPU ms: now / every entity / before (now / before) "
         )
+        rule += "| ---: | ---: | ---: "
+    lines = [head + "|", rule + "|"]
+    for run in runs:
+        measured = run.cpu
+        line = (
+            f"| {run.account} | {_push(run)} | {measured.entities} "
+            f"| {_number(run.ours.writes_per_refresh)} "
+            f"| {measured.writes_changed_only:.0f} / {measured.writes_write_all:.0f} "
+        )
+        if cpu:
+            line += (
+                _cpu_cell(
+                    measured.refresh_changed_only,
+                    measured.refresh_write_all,
+                    measured.refresh_before,
+                )
+                + _cpu_cell(
+                    measured.own_changed_only,
+                    measured.own_write_all,
+                    measured.own_before,
+                )
+                + _cpu_cell(
+                    measured.fanout_changed_only,
+                    measured.fanout_write_all,
+                    measured.fanout_before,
+                )
+            )
+        lines.append(line + "|")
     return lines
 
 
@@ -139,8 +156,11 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
-def targets(runs: Sequence[RunResult]) -> list[str]:
-    """Return the issue's targets, each with what was measured and whether it is met."""
+def targets(runs: Sequence[RunResult], *, cpu: bool = True) -> list[str]:
+    """Return the issue's targets, each with what was measured and whether it is met.
+
+    Without `cpu`, the CPU target is left out: it was not measured.
+    """
     lines: list[str] = []
 
     def verdict(ok: bool) -> str:
@@ -199,7 +219,7 @@ def targets(runs: Sequence[RunResult]) -> list[str]:
             f"({run.ours.over_plan} of {run.ours.refreshes}, {share:.1%})."
         )
     for run in runs:
-        if run.account != "L":
+        if run.account != "L" or not cpu:
             continue
         own = ratio(run.cpu.own_changed_only, run.cpu.own_before)
         whole = ratio(run.cpu.refresh_changed_only, run.cpu.refresh_before)
@@ -215,15 +235,20 @@ def targets(runs: Sequence[RunResult]) -> list[str]:
     return lines
 
 
-def render(runs: Sequence[RunResult], *, seed: int, plot: str | None) -> str:
-    """Return the whole report as Markdown."""
+def render(
+    runs: Sequence[RunResult], *, seed: int, plot: str | None, cpu: bool = True
+) -> str:
+    """Return the whole report as Markdown; without `cpu`, every CPU figure is left out."""
     accounts = sorted({run.account for run in runs}, key=list(ACCOUNTS).index)
+    start = min((run.start for run in runs), default=None)
+    end = max((run.end for run in runs), default=None)
     lines = [
         "# Benchmarks",
         "",
         (
             "Written by `scripts/bench` (seed "
-            f"{seed}): one virtual day on the simulated cloud, from 00:15 to 23:59, side by side. "
+            f"{seed}): one virtual day on the simulated cloud, from {_clock(start)} to "
+            f"{_clock(end)}, side by side. "
             "Both accounts get the same changes made by hand at the same moments (lights 4, plugs 3, "
             "shutters 2, thermostats 3 a day each, mostly in the morning and the evening). "
             "*Ours* is the integration in Home Assistant with its own coordinator; the *baseline* "
@@ -245,7 +270,7 @@ def render(runs: Sequence[RunResult], *, seed: int, plot: str | None) -> str:
         "",
         "## Targets",
         "",
-        *targets(runs),
+        *targets(runs, cpu=cpu),
         "",
         "## Calls",
         "",
@@ -255,6 +280,32 @@ def render(runs: Sequence[RunResult], *, seed: int, plot: str | None) -> str:
         "",
         *staleness_table(runs),
         "",
+        *(_cpu_section() if cpu else _writes_section()),
+        "",
+        *writes_table(runs, cpu=cpu),
+        "",
+    ]
+    if plot is not None:
+        lines += [f"![Calls spent and staleness over the day]({plot})", ""]
+    return "\n".join(lines)
+
+
+def _writes_section() -> list[str]:
+    """Return the heading and the words of the state writes, CPU left out."""
+    return [
+        "## State writes",
+        "",
+        (
+            "Counted after the day on refreshes where nothing changed: *now* is the integration "
+            "as it is; *every entity* is the same refresh with every entity told and writing its "
+            "state. CPU time was not measured (`--no-cpu`)."
+        ),
+    ]
+
+
+def _cpu_section() -> list[str]:
+    """Return the heading and the words of the state writes and CPU."""
+    return [
         "## State writes and CPU",
         "",
         (
@@ -279,13 +330,7 @@ def render(runs: Sequence[RunResult], *, seed: int, plot: str | None) -> str:
             "the rounds they do not grow, so they are told but not written. CPU figures vary "
             "from machine to machine; the ratios are what to compare."
         ),
-        "",
-        *writes_table(runs),
-        "",
     ]
-    if plot is not None:
-        lines += [f"![Calls spent and staleness over the day]({plot})", ""]
-    return "\n".join(lines)
 
 
 def plot(runs: Sequence[RunResult], path: Path) -> None:

@@ -92,3 +92,8 @@ class RunResult:
             baseline=side(data["baseline"]),
             cpu=CpuResult(**data["cpu"]),
         )
+
+
+def result_name(account: str, push: bool) -> str:
+    """Return the name of the file a run's results are kept in."""
+    return f"{account}-{'push' if push else 'poll'}.json"

@@ -175,6 +175,8 @@ async def test_pushed_state_defers_the_thermostat_poll(
     await written(hass)
     plant = coordinator.data.smarther[PLANT]
     pushed_at = plant.updated[LIVING]
+    # Confirmed at Home Assistant's time of the write, the clock every schedule reads.
+    assert pushed_at == dt_util.utcnow()
     bedroom_polled_at = plant.updated[BEDROOM]
     status_calls = _calls(cloud, STATUS)
     # The bedroom is due first: only the first refresh confirmed it.

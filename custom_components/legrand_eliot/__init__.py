@@ -140,6 +140,7 @@ async def _async_client(
         budget=QuotaBudget(
             daily_limit=entry.options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET),
             time_zone=dt_util.get_default_time_zone(),
+            clock=dt_util.utcnow,
         ),
     )
 

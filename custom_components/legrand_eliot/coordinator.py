@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 import math
-import time
 from typing import Any, Concatenate, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -451,9 +450,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 return self.schedule.due_at(key)
             # Never read, or a pushed state of unknown age: read it now.
             return None
-        return self.schedule.due_at(
-            key, dt_util.utcnow() - timedelta(seconds=time.monotonic() - confirmed)
-        )
+        return self.schedule.due_at(key, confirmed)
 
     def _due_by(self, data: EliotData, key: str, at: datetime) -> bool:
         """Return whether a refresh at `at` reads a source: it is due by then, or nearly."""

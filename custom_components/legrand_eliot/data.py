@@ -6,7 +6,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from enum import Enum, auto
-import time
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -122,8 +121,8 @@ class SmartherPlant:
     programs: dict[str, list[Program]] = field(default_factory=dict)
     # Thermostats whose last poll failed (offline gateway, app password...): unavailable.
     unavailable: set[str] = field(default_factory=set)
-    # When each thermostat's state was last confirmed by the cloud (monotonic seconds).
-    updated: dict[str, float] = field(default_factory=dict)
+    # When each thermostat's state was last confirmed by the cloud (UTC).
+    updated: dict[str, datetime] = field(default_factory=dict)
     # The time of each state shown (its own timestamp, else its event's, else its receipt):
     # a state older than it is a late delivery and never replaces it.
     shown_at: dict[str, datetime] = field(default_factory=dict)
@@ -156,14 +155,14 @@ class SmartherPlant:
         shown = self.shown_at.get(status.module_id)
         if shown is not None and moment < shown:
             # The poll confirms the thermostat answers; the state shown stays.
-            self._confirmed(status.module_id)
+            self._confirmed(status.module_id, now)
             return
-        self._store(status, moment)
+        self._store(status, moment, now)
 
     def store_commanded(self, status: ThermostatStatus, now: datetime) -> None:
         """Keep a command's effect: the newest state there is, whatever the clocks say."""
         shown = self.shown_at.get(status.module_id)
-        self._store(status, now if shown is None else max(now, shown))
+        self._store(status, now if shown is None else max(now, shown), now)
 
     def store_pushed(
         self, status: ThermostatStatus, event_time: datetime | None, now: datetime
@@ -182,10 +181,12 @@ class SmartherPlant:
             return Pushed.OLDER
         # A field this event could not read keeps the value shown, not a blank.
         status = status.keep_readable(self.thermostats.get(status.module_id))
-        self._store(status, moment)
+        self._store(status, moment, now)
         return Pushed.STORED
 
-    def _store(self, status: ThermostatStatus, shown_at: datetime) -> None:
+    def _store(
+        self, status: ThermostatStatus, shown_at: datetime, now: datetime
+    ) -> None:
         """Keep a thermostat's state, its time, and the plant's UTC offset it reveals."""
         if status.time is not None and (offset := status.time.utcoffset()) is not None:
             self.utc_offset = offset
@@ -202,13 +203,13 @@ class SmartherPlant:
                 ),
             )
         self.thermostats[status.module_id] = status
-        self._confirmed(status.module_id)
+        self._confirmed(status.module_id, now)
         self.shown_at[status.module_id] = shown_at
 
-    def _confirmed(self, module_id: str) -> None:
-        """Note that the cloud just confirmed a thermostat's state: it answers."""
+    def _confirmed(self, module_id: str, now: datetime) -> None:
+        """Note that the cloud confirmed a thermostat's state at `now`: it answers."""
         self.unavailable.discard(module_id)
-        self.updated[module_id] = time.monotonic()
+        self.updated[module_id] = now
 
 
 class _Plants[PlantT](dict[str, PlantT]):

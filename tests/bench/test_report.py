@@ -116,3 +116,24 @@ def test_refreshes_over_plan_are_judged_on_l_with_push_on(
     (line,) = [line for line in targets([large]) if "than planned" in line]
     assert verdict in line
     assert f"| 200 | {over} (" in render([large], seed=1, plot=None)
+
+
+def test_report_without_cpu_leaves_every_cpu_figure_out() -> None:
+    """`--no-cpu`: state writes stay, CPU milliseconds and the CPU target go."""
+    runs = [
+        _run("S", _side(100.0), _side(150.0), 0.05),
+        _run("L", _side(100.0), _side(150.0), 0.3),
+    ]
+    text = render(runs, seed=7, plot=None, cpu=False)
+    assert "CPU ms" not in text
+    assert " ms " not in text
+    assert "at most 10% of the CPU" not in text
+    assert "## State writes\n" in text
+    assert "| S | off | 100 | 3.0 | 2 / 100 |" in text
+    assert "at most 10% of the CPU" in render(runs, seed=7, plot=None)
+
+
+def test_report_names_the_hours_of_a_shorter_day() -> None:
+    """A day cut short (`--hours`) says where it ended."""
+    run = replace(_run("S", _side(100.0), _side(150.0), 0.05), end=900.0 + 7200.0)
+    assert "from 00:15 to 02:15" in render([run], seed=7, plot=None)
