@@ -41,15 +41,7 @@ from .eliot.exceptions import (
 )
 from .eliot.models import ModuleState, Plant, PlantStatus, ThermostatStatus, Topology
 from .helpers import error_translation, format_resume_time
-from .poll_schedule import (
-    PRIOR_MODULE_CHANGES_A_DAY,
-    PRIOR_THERMOSTAT_CHANGES_A_DAY,
-    TIMER_SLACK,
-    PollSchedule,
-    Source,
-)
-from .push_health import PushEvidence, PushHealth, missed_by_push
-from .repairs import (
+from .issues import (
     ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
     ISSUE_HOME_CONTROL_RETIRED,
@@ -59,6 +51,14 @@ from .repairs import (
     clear_issue,
     raise_issue,
 )
+from .poll_schedule import (
+    PRIOR_MODULE_CHANGES_A_DAY,
+    PRIOR_THERMOSTAT_CHANGES_A_DAY,
+    TIMER_SLACK,
+    PollSchedule,
+    Source,
+)
+from .push_health import PushEvidence, PushHealth, missed_by_push
 from .stores import EntryStores
 
 # Topology, scenes, programs and the plants lists change rarely: read them twice a day.

@@ -38,8 +38,8 @@ from .eliot import (
     validation_response,
 )
 from .eliot.ids import hashed_id
+from .issues import ISSUE_NO_PUSH_URL, ISSUE_PUSH_SILENT, clear_issue, raise_issue
 from .push_health import PushState
-from .repairs import ISSUE_NO_PUSH_URL, ISSUE_PUSH_SILENT, clear_issue, raise_issue
 
 if TYPE_CHECKING:
     from homeassistant.components.cloud import CloudConnectionState
