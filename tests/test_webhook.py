@@ -55,8 +55,10 @@ from custom_components.legrand_eliot.webhook import (
     CONF_PUSH_URL,
     MAX_BODY_BYTES,
     RETRY_DELAY,
+    EliotPush,
     _is_ours,
     async_endpoint_url,
+    async_setup_push,
 )
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
@@ -826,10 +828,16 @@ async def test_stop_drops_queued_states_and_retries(
         "/_sim/faults",
         json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription"},
     )
-    await setup_entry(hass, config_entry)
+    started: list[EliotPush] = []
+
+    def setup_push(*args: Any) -> EliotPush:
+        started.append(push := async_setup_push(*args))
+        return push
+
+    with patch("custom_components.legrand_eliot.async_setup_push", setup_push):
+        await setup_entry(hass, config_entry)
     coordinator = coordinator_of(config_entry)
-    push = config_entry.runtime_data.push
-    assert push is not None
+    [push] = started
     assert coordinator.push.state is PushState.FAILED
     client = await hass_client_no_auth()
     event = real_event(cloud, LIVING, set_point=27.0)

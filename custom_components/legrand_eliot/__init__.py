@@ -25,10 +25,13 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import (
+    LegrandEliotConfigEntry,
+    LegrandEliotCoordinator,
+    LegrandEliotRuntimeData,
+)
 from .eliot import EliotClient, QuotaBudget
 from .oauth import EliotOAuth2Session
-from .runtime import LegrandEliotConfigEntry, LegrandEliotRuntimeData
 from .stores import EntryStores
 from .takeover import async_watch_takeover
 from .webhook import async_remove_push, async_setup_push
@@ -94,7 +97,7 @@ async def _async_setup_entry(
     entry.async_on_unload(coordinator.async_save_account_now)
 
     entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
-    entry.runtime_data.push = async_setup_push(hass, entry, coordinator)
+    async_setup_push(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Entities of other Smarther integrations for these thermostats: offer to take them over.
     async_watch_takeover(hass, entry, coordinator)

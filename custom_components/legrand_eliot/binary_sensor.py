@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .battery import BatteryEntity, battery_low
 from .const import LOGGER
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .eliot import DeviceKind, LoadState
 from .eliot.ids import hashed_id
 from .entity import (
@@ -32,7 +32,6 @@ from .entity import (
     module_candidates,
     thermostat_candidates,
 )
-from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 0
 

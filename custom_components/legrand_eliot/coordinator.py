@@ -61,6 +61,17 @@ from .poll_schedule import (
 from .push_health import PushEvidence, PushHealth, missed_by_push
 from .stores import EntryStores
 
+
+@dataclass(slots=True)
+class LegrandEliotRuntimeData:
+    """What a loaded entry keeps: the client and the coordinator."""
+
+    client: EliotClient
+    coordinator: LegrandEliotCoordinator
+
+
+type LegrandEliotConfigEntry = ConfigEntry[LegrandEliotRuntimeData]
+
 # Topology, scenes, programs and the plants lists change rarely: read them twice a day.
 TOPOLOGY_INTERVAL = timedelta(hours=12)
 # A refresh comes at least this long after the previous one, whatever falls due.
@@ -265,12 +276,12 @@ def _account_errors[**P, T](
 class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     """Poll the account within its daily call budget."""
 
-    config_entry: ConfigEntry
+    config_entry: LegrandEliotConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        config_entry: ConfigEntry,
+        config_entry: LegrandEliotConfigEntry,
         client: EliotClient,
     ) -> None:
         """Keep the client and the budget store; the first refresh reads the topology."""

@@ -21,6 +21,7 @@ from homeassistant.util import dt as dt_util
 
 from .changes import Reading
 from .command_queue import QueuedCommandEntity
+from .coordinator import LegrandEliotConfigEntry
 from .eliot import DeviceKind
 from .entity import (
     HomeControlEntity,
@@ -29,7 +30,6 @@ from .entity import (
     module_candidates,
 )
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 # Each shutter's commands are coalesced by its own queue and the client sends one request at a
 # time: a platform-wide turn would hold every press behind the answer to the previous one.

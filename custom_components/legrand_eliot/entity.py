@@ -19,11 +19,10 @@ from homeassistant.util.unit_conversion import TemperatureConverter
 from .areas import module_area, thermostat_area
 from .changes import Context
 from .const import DOMAIN
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .data import EliotData, HomeControlPlant, SmartherPlant
 from .eliot import DeviceKind, EliotClient, ThermostatFunction
 from .eliot.models import Measure, Module, ModuleState, Program, ThermostatStatus
-from .runtime import LegrandEliotConfigEntry
 
 LEGRAND = "Legrand"
 BTICINO = "BTicino"

@@ -41,7 +41,7 @@ from .eliot.models import Plant
 from .oauth import EliotOAuth2Session
 
 if TYPE_CHECKING:
-    from .runtime import LegrandEliotConfigEntry
+    from .coordinator import LegrandEliotConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 

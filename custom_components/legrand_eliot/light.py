@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .command_queue import ModuleCommandEntity
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .eliot import DeviceKind
 from .eliot.models import Module, ModuleState
 from .entity import (
@@ -21,7 +21,6 @@ from .entity import (
     module_candidates,
 )
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 # Each light's commands are coalesced by its own queue and the client sends one request at a
 # time: a platform-wide turn would hold every press behind the answer to the previous one.

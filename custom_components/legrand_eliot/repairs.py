@@ -9,8 +9,8 @@ from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_SUBSCRIPTION_KEY, DEVELOPER_PORTAL_URL, LOGGER
+from .coordinator import LegrandEliotConfigEntry
 from .key_check import KEY_SCHEMA, async_check_entry_key
-from .runtime import LegrandEliotConfigEntry
 from .takeover import takeover_flow
 
 

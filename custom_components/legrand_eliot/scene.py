@@ -11,11 +11,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .eliot.models import Scene as PlantScene
 from .entity import Candidate, PlantEntity, async_add_entities_when_seen
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 1
 

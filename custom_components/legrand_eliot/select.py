@@ -9,6 +9,7 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .coordinator import LegrandEliotConfigEntry
 from .eliot import ThermostatMode
 from .entity import (
     ThermostatEntity,
@@ -18,7 +19,6 @@ from .entity import (
     thermostat_candidates,
 )
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 1
 

@@ -30,7 +30,7 @@ from homeassistant.util import dt as dt_util
 
 from .battery import BATTERY_LEVELS, BatteryEntity, battery_level
 from .changes import Energy
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .eliot import DeviceKind, ThermostatStatus
 from .eliot.models import ModuleState
 from .entity import (
@@ -47,7 +47,6 @@ from .entity import (
     thermostat_candidates,
 )
 from .push_health import PushState
-from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 0
 

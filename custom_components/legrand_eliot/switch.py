@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .command_queue import Call, ModuleCommandEntity
+from .coordinator import LegrandEliotConfigEntry
 from .eliot import DeviceKind
 from .entity import (
     ModuleEntityDescription,
@@ -19,7 +20,6 @@ from .entity import (
     module_candidates,
 )
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 # Each plug's commands are coalesced by its own queue and the client sends one request at a
 # time: a platform-wide turn would hold every press behind the answer to the previous one.
