@@ -50,12 +50,11 @@ from custom_components.legrand_eliot.eliot import (
     ThermostatMode,
 )
 from custom_components.legrand_eliot.push_health import PushState
-from custom_components.legrand_eliot.webhook import (
-    COALESCE_DELAY,
+from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY, MAX_BODY_BYTES
+from custom_components.legrand_eliot.push_subscriptions import (
     CONF_PUSH_URL,
-    MAX_BODY_BYTES,
     RETRY_DELAY,
-    EliotPush,
+    PushSubscriptions,
     _is_ours,
     async_endpoint_url,
     async_setup_push,
@@ -828,9 +827,9 @@ async def test_stop_drops_queued_states_and_retries(
         "/_sim/faults",
         json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription"},
     )
-    started: list[EliotPush] = []
+    started: list[PushSubscriptions] = []
 
-    def setup_push(*args: Any) -> EliotPush:
+    def setup_push(*args: Any) -> PushSubscriptions:
         started.append(push := async_setup_push(*args))
         return push
 

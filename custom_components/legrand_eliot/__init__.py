@@ -32,9 +32,9 @@ from .coordinator import (
 )
 from .eliot import EliotClient, QuotaBudget
 from .oauth import EliotOAuth2Session
+from .push_subscriptions import async_remove_push, async_setup_push
 from .stores import EntryStores
 from .takeover import async_watch_takeover
-from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,

@@ -22,7 +22,7 @@ from .eliot.ids import hashed_id as _hash
 from .eliot.ledger import CallFamily
 from .poll_schedule import RECONCILE_INTERVAL, PollSchedule
 from .push_health import PushHealth
-from .webhook import CONF_PUSH_URL
+from .push_subscriptions import CONF_PUSH_URL
 
 TO_REDACT = {
     "access_token",
