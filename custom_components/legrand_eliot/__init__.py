@@ -88,7 +88,7 @@ async def _async_setup_entry(
     client.on_auth_failure = lambda _err: entry.async_start_reauth(hass)
     await coordinator.async_restore_budget()
     await coordinator.async_restore_learned()
-    entry.async_on_unload(coordinator.async_save_budget_now)
+    entry.async_on_unload(coordinator.async_save_stores_now)
     # With the account kept from the last run, entities come at once (unavailable until the
     # first poll), and that first refresh only polls; without it, the first refresh reads it.
     restored = await coordinator.async_restore_account()

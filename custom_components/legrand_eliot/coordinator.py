@@ -374,12 +374,12 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 f"{bad} unusable value{'s' if bad > 1 else ''}", partly=True
             )
 
-    def save_budget(self) -> None:
-        """Persist the budget soon (batched with other changes of the same moment)."""
+    def save_stores_soon(self) -> None:
+        """Persist the budget and what polling learned soon (batched with the same moment's)."""
         self._stores.budget.save_soon(self.budget.snapshot)
         self._stores.learned.save_soon(self.schedule.learned)
 
-    async def async_save_budget_now(self) -> None:
+    async def async_save_stores_now(self) -> None:
         """Persist the budget, and what polling learned, at once (on unload)."""
         await self._stores.budget.async_save_now(self.budget.snapshot)
         await self._stores.learned.async_save_now(self.schedule.learned)
@@ -401,7 +401,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 raise
             return data
         finally:
-            self.save_budget()
+            self.save_stores_soon()
         self._retry.answered(REFRESH_KEY, dt_util.utcnow())
         clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
         self._plan(data)
@@ -617,7 +617,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 ISSUE_COMMAND_BUDGET_EXHAUSTED,
                 {"resume_time": format_resume_time(err)},
             )
-            self.save_budget()
+            self.save_stores_soon()
             return
         if err.daily:
             raise_issue(
@@ -1178,12 +1178,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     self.name,
                 )
 
-    @callback
-    def async_update_all_listeners(self) -> None:
-        """Tell every listener, whatever changed."""
-        self._told.forget()
-        self.async_update_listeners()
-
     def apply_module_state(self, module_id: str, **changes: Any) -> None:
         """Show a command's effect at once, until the next poll confirms it."""
         if (
@@ -1232,7 +1226,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             LOGGER.debug("A confirming read failed; the next poll tells: %s", err)
             return
         finally:
-            self.save_budget()
+            self.save_stores_soon()
         self._store_module_state(plant, state)
 
     def apply_thermostat(self, status: ThermostatStatus) -> None:

@@ -366,7 +366,7 @@ class PushSubscriptions:
                 self.entry,
                 data={k: v for k, v in self.entry.data.items() if k != CONF_PUSH_URL},
             )
-        await self.coordinator.async_save_budget_now()
+        await self.coordinator.async_save_stores_now()
 
     @callback
     def _watch_silence(self) -> None:
