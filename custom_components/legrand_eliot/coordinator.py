@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -40,6 +39,7 @@ from .eliot.exceptions import (
     EliotTermsExpiredError,
 )
 from .eliot.models import ModuleState, Plant, PlantStatus, ThermostatStatus, Topology
+from .ha_internals import listeners, scheduled_refresh_at
 from .helpers import error_translation, format_resume_time
 from .issues import (
     ISSUE_APP_PASSWORD_EXPIRED,
@@ -412,12 +412,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     @property
     def next_refresh(self) -> datetime | None:
         """Return when the next scheduled refresh runs; None while none is scheduled."""
-        handle = getattr(self._unsub_refresh, "__self__", None)
-        if not isinstance(handle, asyncio.TimerHandle):
-            return None
-        return dt_util.utcnow() + timedelta(
-            seconds=handle.when() - self.hass.loop.time()
-        )
+        return scheduled_refresh_at(self)
 
     def _sources(self, data: EliotData) -> list[Source]:
         """Return what the poller reads: each plant's status, each thermostat's status."""
@@ -1166,7 +1161,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         first time and whenever the refresh's success flips.
         """
         changes = self._told.since_last_told(self.data, self.last_update_success)
-        for update_callback, context in list(self._listeners.values()):
+        for update_callback, context in listeners(self):
             if not changes.concerns(context):
                 continue
             try:
