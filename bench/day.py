@@ -49,7 +49,7 @@ from custom_components.legrand_eliot.eliot.models import (
     Topology,
 )
 from custom_components.legrand_eliot.entity import EliotEntity, HomeControlEntity
-from custom_components.legrand_eliot.webhook import COALESCE_DELAY
+from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY
 from simulator import SimulatedCloud
 
 from .baseline import BaselinePoller, show

@@ -109,11 +109,11 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 def no_request_spacing() -> Generator[None]:
     """Send requests back to back and retry at once: the client's own tests cover the waits."""
     client = partial(EliotClient, min_spacing=0, retry_backoff=0, busy_retry_delay=0)
-    # Both places that build a client: the entry's, and the config flow's account check. Time
+    # Both places that build a client: the entry's, and the account check of the flows. Time
     # is frozen in these tests, so a paced request would wait for ever.
     with (
         patch("custom_components.legrand_eliot.EliotClient", client),
-        patch("custom_components.legrand_eliot.config_flow.EliotClient", client),
+        patch("custom_components.legrand_eliot.key_check.EliotClient", client),
     ):
         yield
 

@@ -166,13 +166,11 @@ def test_a_thermostat_status_availability_and_programs() -> None:
     assert tracker.since_last_told(data, success=True).changed == {THERMOSTAT}
 
 
-def test_everyone_is_told_when_success_flips_or_after_forget() -> None:
-    """A failed refresh, the return, and a request to tell everyone: all tell everyone."""
+def test_everyone_is_told_when_success_flips() -> None:
+    """A failed refresh and the return: both tell everyone."""
     data = account()
     tracker = told_once(data)
     assert tracker.since_last_told(data, success=False).everyone
-    assert tracker.since_last_told(data, success=True).everyone
-    tracker.forget()
     changes = tracker.since_last_told(data, success=True)
     assert changes.everyone
     assert changes.concerns(LAMP)

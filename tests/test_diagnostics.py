@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot.ledger import CallFamily, family_of
-from custom_components.legrand_eliot.webhook import CONF_PUSH_URL
+from custom_components.legrand_eliot.push_subscriptions import CONF_PUSH_URL
 from simulator import SimulatedCloud
 
 from .entities import plug_entity

@@ -13,6 +13,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.cover import DOMAIN as COVER_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_OPEN_COVER, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -254,7 +255,8 @@ async def test_a_failing_listener_leaves_the_others_told(
         coordinator.async_add_listener(lambda: after.append(True))
     )
     told.clear()
-    coordinator.async_update_all_listeners()
+    # A failed refresh tells everyone.
+    coordinator.async_set_update_error(UpdateFailed("The cloud did not answer"))
     await hass.async_block_till_done()
     assert after == [True]
     assert told.entities == entry_entities(hass, init_integration)
@@ -337,7 +339,8 @@ class TestRandomChanges:
                 plant.online = not plant.online
             await next_refresh(hass, freezer, coordinator)
             writes.clear()
-            coordinator.async_update_all_listeners()
+            # Every listener told, as Home Assistant's own coordinator tells them all.
+            DataUpdateCoordinator.async_update_listeners(coordinator)
             await hass.async_block_till_done()
             assert writes.written == set()
 

@@ -157,6 +157,38 @@ def test_a_silent_plant_is_renewed_at_a_bounded_pace() -> None:
     assert health.resubscribed_at == {}
 
 
+def test_where_push_stands_follows_the_subscriptions_and_silence() -> None:
+    """Subscriptions say active, partial or failed; a silence overrides them until it ends."""
+    other = "another-plant"
+    health = PushHealth()
+    assert health.settle({PLANT, other}) == {PLANT, other}
+    assert health.state is PushState.FAILED
+    health.note_subscribed(PLANT, "first", T0)
+    assert health.settle({PLANT, other}) == {other}
+    assert health.state is PushState.PARTIAL
+    health.note_subscribed(other, "second", T0)
+    assert health.settle({PLANT, other}) == set()
+    assert health.state is PushState.ACTIVE
+    assert not health.note_silence_over()
+    assert health.missed_change(PLANT, T0 + QUIET_FOR_SILENT)
+    assert health.note_silent()
+    assert not health.note_silent()
+    assert health.state is PushState.SILENT
+    # A state from the silent plant ends its silence; one from elsewhere ends nothing.
+    assert not health.note_state("unsubscribed-plant", T0 + QUIET_FOR_SILENT, None)
+    assert health.note_state(PLANT, T0 + QUIET_FOR_SILENT, T0)
+    assert health.last_event_lag == QUIET_FOR_SILENT
+    assert health.events == 2
+    assert health.note_silence_over()
+    assert health.state is PushState.ACTIVE
+    assert health.note_unsubscribed(other) == "second"
+    health.note_address("external")
+    health.note_no_address(has_plants=True)
+    assert (health.state, health.url_kind) == (PushState.NO_URL, None)
+    health.note_no_address(has_plants=False)
+    assert health.state is PushState.OFF
+
+
 @pytest.fixture(autouse=True)
 def only_climate() -> Generator[None]:
     """Set up the climate platform alone: push concerns thermostats."""

@@ -31,7 +31,7 @@ from custom_components.legrand_eliot.poll_schedule import (
     TIMER_SLACK,
 )
 from custom_components.legrand_eliot.push_health import PUSH_VOUCHES_FOR, PushState
-from custom_components.legrand_eliot.webhook import COALESCE_DELAY
+from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY
 from simulator import SimulatedCloud
 
 from .polling import (

@@ -50,13 +50,14 @@ from custom_components.legrand_eliot.eliot import (
     ThermostatMode,
 )
 from custom_components.legrand_eliot.push_health import PushState
-from custom_components.legrand_eliot.webhook import (
-    COALESCE_DELAY,
+from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY, MAX_BODY_BYTES
+from custom_components.legrand_eliot.push_subscriptions import (
     CONF_PUSH_URL,
-    MAX_BODY_BYTES,
     RETRY_DELAY,
+    PushSubscriptions,
     _is_ours,
     async_endpoint_url,
+    async_setup_push,
 )
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
@@ -826,10 +827,16 @@ async def test_stop_drops_queued_states_and_retries(
         "/_sim/faults",
         json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription"},
     )
-    await setup_entry(hass, config_entry)
+    started: list[PushSubscriptions] = []
+
+    def setup_push(*args: Any) -> PushSubscriptions:
+        started.append(push := async_setup_push(*args))
+        return push
+
+    with patch("custom_components.legrand_eliot.async_setup_push", setup_push):
+        await setup_entry(hass, config_entry)
     coordinator = coordinator_of(config_entry)
-    push = config_entry.runtime_data.push
-    assert push is not None
+    [push] = started
     assert coordinator.push.state is PushState.FAILED
     client = await hass_client_no_auth()
     event = real_event(cloud, LIVING, set_point=27.0)

@@ -25,13 +25,16 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import (
+    LegrandEliotConfigEntry,
+    LegrandEliotCoordinator,
+    LegrandEliotRuntimeData,
+)
 from .eliot import EliotClient, QuotaBudget
 from .oauth import EliotOAuth2Session
-from .runtime import LegrandEliotConfigEntry, LegrandEliotRuntimeData
+from .push_subscriptions import async_remove_push, async_setup_push
 from .stores import EntryStores
 from .takeover import async_watch_takeover
-from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -85,7 +88,7 @@ async def _async_setup_entry(
     client.on_auth_failure = lambda _err: entry.async_start_reauth(hass)
     await coordinator.async_restore_budget()
     await coordinator.async_restore_learned()
-    entry.async_on_unload(coordinator.async_save_budget_now)
+    entry.async_on_unload(coordinator.async_save_stores_now)
     # With the account kept from the last run, entities come at once (unavailable until the
     # first poll), and that first refresh only polls; without it, the first refresh reads it.
     restored = await coordinator.async_restore_account()
@@ -94,7 +97,7 @@ async def _async_setup_entry(
     entry.async_on_unload(coordinator.async_save_account_now)
 
     entry.runtime_data = LegrandEliotRuntimeData(client=client, coordinator=coordinator)
-    entry.runtime_data.push = async_setup_push(hass, entry, coordinator)
+    async_setup_push(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Entities of other Smarther integrations for these thermostats: offer to take them over.
     async_watch_takeover(hass, entry, coordinator)

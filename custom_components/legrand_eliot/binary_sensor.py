@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .battery import BatteryEntity, battery_low
 from .const import LOGGER
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .discovery import (
     Candidate,
     async_add_entities_when_seen,
@@ -34,7 +34,6 @@ from .entity import (
     ThermostatEntity,
     ThermostatEntityDescription,
 )
-from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -144,10 +144,6 @@ class ChangeTracker:
         self._home_control: dict[str, _HomeControlSeen] = {}
         self._smarther: dict[str, _SmartherSeen] = {}
 
-    def forget(self) -> None:
-        """Have everyone told the next time."""
-        self._success = None
-
     def since_last_told(self, data: EliotData | None, success: bool) -> Changes:
         """Return who must be told of the account as it is now, and remember it as told."""
         changes = Changes(everyone=data is None or success is not self._success)

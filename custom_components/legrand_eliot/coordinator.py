@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
 from typing import Any, Concatenate, override
@@ -36,16 +35,9 @@ from .eliot.exceptions import (
     EliotTermsExpiredError,
 )
 from .eliot.models import ModuleState, PlantStatus, ThermostatStatus
+from .ha_internals import listeners, scheduled_refresh_at
 from .helpers import error_translation, format_resume_time
-from .poll_schedule import (
-    PRIOR_MODULE_CHANGES_A_DAY,
-    PRIOR_THERMOSTAT_CHANGES_A_DAY,
-    TIMER_SLACK,
-    PollSchedule,
-    Source,
-)
-from .push_health import PushEvidence, PushHealth, missed_by_push
-from .repairs import (
+from .issues import (
     ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
     ISSUE_INVALID_SUBSCRIPTION_KEY,
@@ -54,6 +46,14 @@ from .repairs import (
     clear_issue,
     raise_issue,
 )
+from .poll_schedule import (
+    PRIOR_MODULE_CHANGES_A_DAY,
+    PRIOR_THERMOSTAT_CHANGES_A_DAY,
+    TIMER_SLACK,
+    PollSchedule,
+    Source,
+)
+from .push_health import PushEvidence, PushHealth, missed_by_push
 from .stores import EntryStores
 from .topology import (
     SMARTHER_PLANTS_KEY,
@@ -63,6 +63,16 @@ from .topology import (
     plant_read_calls,
 )
 
+
+@dataclass(slots=True)
+class LegrandEliotRuntimeData:
+    """What a loaded entry keeps: the client and the coordinator."""
+
+    client: EliotClient
+    coordinator: LegrandEliotCoordinator
+
+
+type LegrandEliotConfigEntry = ConfigEntry[LegrandEliotRuntimeData]
 # A refresh comes at least this long after the previous one, whatever falls due.
 MIN_WAKE = MIN_REFRESH_INTERVAL
 # The key under which a whole refresh that failed for a passing reason is retried.
@@ -164,12 +174,12 @@ def _account_errors[**P, T](
 class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     """Poll the account within its daily call budget."""
 
-    config_entry: ConfigEntry
+    config_entry: LegrandEliotConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        config_entry: ConfigEntry,
+        config_entry: LegrandEliotConfigEntry,
         client: EliotClient,
     ) -> None:
         """Keep the client and the budget store; the first refresh reads the topology."""
@@ -258,12 +268,12 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 f"{bad} unusable value{'s' if bad > 1 else ''}", partly=True
             )
 
-    def save_budget(self) -> None:
-        """Persist the budget soon (batched with other changes of the same moment)."""
+    def save_stores_soon(self) -> None:
+        """Persist the budget and what polling learned soon (batched with the same moment's)."""
         self._stores.budget.save_soon(self.budget.snapshot)
         self._stores.learned.save_soon(self.schedule.learned)
 
-    async def async_save_budget_now(self) -> None:
+    async def async_save_stores_now(self) -> None:
         """Persist the budget, and what polling learned, at once (on unload)."""
         await self._stores.budget.async_save_now(self.budget.snapshot)
         await self._stores.learned.async_save_now(self.schedule.learned)
@@ -285,7 +295,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 raise
             return data
         finally:
-            self.save_budget()
+            self.save_stores_soon()
         self._retry.answered(REFRESH_KEY, dt_util.utcnow())
         clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
         self._plan(data)
@@ -296,12 +306,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
     @property
     def next_refresh(self) -> datetime | None:
         """Return when the next scheduled refresh runs; None while none is scheduled."""
-        handle = getattr(self._unsub_refresh, "__self__", None)
-        if not isinstance(handle, asyncio.TimerHandle):
-            return None
-        return dt_util.utcnow() + timedelta(
-            seconds=handle.when() - self.hass.loop.time()
-        )
+        return scheduled_refresh_at(self)
 
     def _sources(self, data: EliotData) -> list[Source]:
         """Return what the poller reads: each plant's status, each thermostat's status."""
@@ -499,7 +504,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 ISSUE_COMMAND_BUDGET_EXHAUSTED,
                 {"resume_time": format_resume_time(err)},
             )
-            self.save_budget()
+            self.save_stores_soon()
             return
         if err.daily:
             raise_issue(
@@ -702,7 +707,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         first time and whenever the refresh's success flips.
         """
         changes = self._told.since_last_told(self.data, self.last_update_success)
-        for update_callback, context in list(self._listeners.values()):
+        for update_callback, context in listeners(self):
             if not changes.concerns(context):
                 continue
             try:
@@ -713,12 +718,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     id(update_callback),
                     self.name,
                 )
-
-    @callback
-    def async_update_all_listeners(self) -> None:
-        """Tell every listener, whatever changed."""
-        self._told.forget()
-        self.async_update_listeners()
 
     def apply_module_state(self, module_id: str, **changes: Any) -> None:
         """Show a command's effect at once, until the next poll confirms it."""
@@ -764,7 +763,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             LOGGER.debug("A confirming read failed; the next poll tells: %s", err)
             return
         finally:
-            self.save_budget()
+            self.save_stores_soon()
         self._store_module_state(plant, state)
 
     def apply_thermostat(self, status: ThermostatStatus) -> None:

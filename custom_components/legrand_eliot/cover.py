@@ -21,11 +21,11 @@ from homeassistant.util import dt as dt_util
 
 from .changes import Reading
 from .command_queue import QueuedCommandEntity
+from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
 from .entity import HomeControlEntity, ModuleEntityDescription
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 # Each shutter's commands are coalesced by its own queue and the client sends one request at a
 # time: a platform-wide turn would hold every press behind the answer to the previous one.

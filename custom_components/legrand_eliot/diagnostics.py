@@ -15,14 +15,14 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_SUBSCRIPTION_KEY, DOMAIN
+from .coordinator import LegrandEliotConfigEntry
 from .data import EliotData
 from .eliot import QuotaBudget
 from .eliot.ids import hashed_id as _hash
 from .eliot.ledger import CallFamily
 from .poll_schedule import RECONCILE_INTERVAL, PollSchedule
 from .push_health import PushHealth
-from .runtime import LegrandEliotConfigEntry
-from .webhook import CONF_PUSH_URL
+from .push_subscriptions import CONF_PUSH_URL
 
 TO_REDACT = {
     "access_token",

@@ -12,10 +12,9 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .changes import Context
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .devices import account_id, hub_device_info
 from .entity import ModuleEntityDescription, ThermostatEntityDescription
-from .runtime import LegrandEliotConfigEntry
 
 
 class Candidate(NamedTuple):

@@ -30,6 +30,7 @@ from .devices import (
 )
 from .eliot import DeviceKind, EliotClient, ThermostatFunction
 from .eliot.models import Measure, Module, ModuleState, Program, ThermostatStatus
+from .ha_internals import calculated_state
 
 
 def _always(*_args: object) -> bool:
@@ -109,7 +110,7 @@ class EliotEntity(CoordinatorEntity[LegrandEliotCoordinator]):
         """Return whether the state machine already shows what this entity would write."""
         if (shown := self.hass.states.get(self.entity_id)) is None:
             return False
-        calculated = self._async_calculate_state()
+        calculated = calculated_state(self)
         return (
             shown.state == calculated.state
             and shown.attributes == calculated.attributes

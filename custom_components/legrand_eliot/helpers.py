@@ -31,7 +31,7 @@ from .eliot.exceptions import (
     EliotResponseError,
     EliotTermsExpiredError,
 )
-from .repairs import clear_thermostat_app_issues, raise_thermostat_app_issue
+from .issues import clear_thermostat_app_issues, raise_thermostat_app_issue
 
 
 def format_resume_time(err: EliotQuotaExceededError) -> str:

@@ -12,13 +12,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .command_queue import ModuleCommandEntity
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
 from .eliot.models import Module, ModuleState
 from .entity import ModuleEntityDescription
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 # Each light's commands are coalesced by its own queue and the client sends one request at a
 # time: a platform-wide turn would hold every press behind the answer to the previous one.

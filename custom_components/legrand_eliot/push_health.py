@@ -109,6 +109,78 @@ class PushHealth:
     silent: dict[str, datetime] = field(default_factory=dict)
     resubscribed_at: dict[str, datetime] = field(default_factory=dict)
 
+    def note_address(self, kind: str) -> None:
+        """Note the kind of address the plants are subscribed to."""
+        self.url_kind = kind
+
+    def note_no_address(self, has_plants: bool) -> None:
+        """Note that Legrand has no address to post to: push is off, or waits for one."""
+        self.url_kind = None
+        self.state = PushState.NO_URL if has_plants else PushState.OFF
+
+    def note_subscribed(
+        self, plant_id: str, subscription_id: str, now: datetime
+    ) -> None:
+        """Note a plant just subscribed: none of its events has arrived yet."""
+        self.subscriptions[plant_id] = subscription_id
+        self.receiving.discard(plant_id)
+        self.watching(plant_id, now)
+
+    def note_adopted(self, plant_id: str, subscription_id: str) -> None:
+        """Note a subscription a restart left, posting here already."""
+        self.subscriptions[plant_id] = subscription_id
+        self.receiving.discard(plant_id)
+
+    def note_unsubscribed(self, plant_id: str) -> str:
+        """Forget a plant's subscription; return its id."""
+        subscription_id = self.subscriptions.pop(plant_id)
+        self.receiving.discard(plant_id)
+        return subscription_id
+
+    def settle(self, plants: set[str]) -> set[str]:
+        """Note how the subscriptions of these plants stand; return the failed plants."""
+        self.failed_plants = plants - set(self.subscriptions)
+        self.state = self._subscribed_state()
+        return self.failed_plants
+
+    def _subscribed_state(self) -> PushState:
+        """Return where push stands once the subscriptions are settled."""
+        if self.silent:
+            return PushState.SILENT
+        if not self.failed_plants:
+            return PushState.ACTIVE
+        return PushState.PARTIAL if self.subscriptions else PushState.FAILED
+
+    def note_stopped(self) -> None:
+        """Note that push stopped (the entry unloads)."""
+        self.state = PushState.STOPPED
+
+    def note_refused(self, count: int = 1) -> None:
+        """Count bodies or events refused."""
+        self.rejected += count
+
+    def note_delivery(self, now: datetime) -> None:
+        """Count a body the webhook accepted."""
+        self.deliveries += 1
+        self.last_delivery = now
+
+    def note_ignored(self) -> None:
+        """Count a pushed state of a thermostat this entry lacks."""
+        self.ignored += 1
+
+    def note_state(
+        self, plant_id: str, now: datetime, event_time: datetime | None
+    ) -> bool:
+        """Note a thermostat state that arrived; return whether it ends its plant's silence."""
+        self.events += 1
+        self.last_event = now
+        if event_time is not None:
+            self.last_event_lag = now - event_time
+        if plant_id not in self.subscriptions:
+            return False
+        self.receiving.add(plant_id)
+        return self.heard(plant_id, now)
+
     def covers(self, plant_id: str) -> bool:
         """Return whether this plant's changes are known to reach Home Assistant by push.
 
@@ -146,6 +218,32 @@ class PushHealth:
         self.silent[plant_id] = now
         self.receiving.discard(plant_id)
         return True
+
+    def note_silent(self) -> bool:
+        """Note that push of some plant is silent; return whether it was not before."""
+        if self.state is PushState.SILENT:
+            return False
+        self.state = PushState.SILENT
+        return True
+
+    def note_silence_over(self) -> bool:
+        """Note that no plant is silent any more; return whether push was silent."""
+        if self.state is not PushState.SILENT:
+            return False
+        self.state = self._subscribed_state()
+        return True
+
+    def forget_silence(self, plant_ids: list[str]) -> None:
+        """Forget the silence of plants that left, or whose push stopped for good."""
+        for plant_id in plant_ids:
+            self.silent.pop(plant_id)
+
+    def renewals_due(self, now: datetime) -> list[str]:
+        """Return the silent plants whose subscription is renewed now, and note the renewal."""
+        due = [p for p in self.silent if self.resubscribe_due(p, now)]
+        for plant_id in due:
+            self.resubscribed_at[plant_id] = now
+        return due
 
     def resubscribe_due(self, plant_id: str, now: datetime) -> bool:
         """Return whether a silent plant's subscription may be renewed now."""

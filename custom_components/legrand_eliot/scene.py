@@ -11,12 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .discovery import Candidate, async_add_entities_when_seen
 from .eliot.models import Scene as PlantScene
 from .entity import PlantEntity
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 1
 

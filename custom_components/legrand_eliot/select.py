@@ -9,11 +9,11 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, thermostat_candidates
 from .eliot import ThermostatMode
 from .entity import ThermostatEntity, ThermostatEntityDescription, function_of
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 1
 

@@ -30,7 +30,7 @@ from homeassistant.util import dt as dt_util
 
 from .battery import BATTERY_LEVELS, BatteryEntity, battery_level
 from .changes import Energy
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .devices import account_id
 from .discovery import (
     Candidate,
@@ -49,7 +49,6 @@ from .entity import (
     celsius,
 )
 from .push_health import PushState
-from .runtime import LegrandEliotConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -12,11 +12,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .command_queue import Call, ModuleCommandEntity
+from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
 from .entity import ModuleEntityDescription
 from .helpers import eliot_command
-from .runtime import LegrandEliotConfigEntry
 
 # Each plug's commands are coalesced by its own queue and the client sends one request at a
 # time: a platform-wide turn would hold every press behind the answer to the previous one.

@@ -37,7 +37,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import entity_sources
 
 from .const import DOMAIN, LOGGER
-from .coordinator import LegrandEliotCoordinator
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 
 ISSUE_TAKEOVER = "takeover"
 
@@ -117,7 +117,7 @@ def thermostat_ids(coordinator: LegrandEliotCoordinator) -> set[str]:
     }
 
 
-def device_ids(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
+def device_ids(hass: HomeAssistant, entry: LegrandEliotConfigEntry) -> set[str]:
     """Return the ids of an entry's devices: its plants' and modules' ids."""
     return {
         identifier
@@ -160,7 +160,7 @@ def find_moves(
     return moves
 
 
-def _issue_id(entry: ConfigEntry, foreign: ConfigEntry) -> str:
+def _issue_id(entry: LegrandEliotConfigEntry, foreign: ConfigEntry) -> str:
     """Return the id of the takeover issue of one foreign entry."""
     return f"{ISSUE_TAKEOVER}_{entry.entry_id}_{foreign.entry_id}"
 
@@ -172,7 +172,7 @@ def _entity_list(moves: list[Move]) -> str:
 
 @callback
 def async_check_takeover(
-    hass: HomeAssistant, entry: ConfigEntry, module_ids: set[str]
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry, module_ids: set[str]
 ) -> None:
     """Offer a takeover for each foreign entry with entities to take; withdraw stale offers."""
     offered: set[str] = set()
@@ -204,7 +204,9 @@ def async_check_takeover(
 
 @callback
 def async_watch_takeover(
-    hass: HomeAssistant, entry: ConfigEntry, coordinator: LegrandEliotCoordinator
+    hass: HomeAssistant,
+    entry: LegrandEliotConfigEntry,
+    coordinator: LegrandEliotCoordinator,
 ) -> None:
     """Check now, and again when thermostats, foreign entries or their entities change."""
     seen: set[str] = set()
@@ -257,7 +259,9 @@ def async_watch_takeover(
     )
 
 
-def take_over(hass: HomeAssistant, entry: ConfigEntry, moves: list[Move]) -> None:
+def take_over(
+    hass: HomeAssistant, entry: LegrandEliotConfigEntry, moves: list[Move]
+) -> None:
     """
     Move their entities to this entry, under our counterparts' unique ids.
 
@@ -291,7 +295,7 @@ def take_over(hass: HomeAssistant, entry: ConfigEntry, moves: list[Move]) -> Non
 class TakeoverRepairFlow(RepairsFlow):
     """Take over a foreign entry's thermostat entities, once that entry is not loaded."""
 
-    def __init__(self, entry: ConfigEntry, foreign_entry_id: str) -> None:
+    def __init__(self, entry: LegrandEliotConfigEntry, foreign_entry_id: str) -> None:
         """Remember both entries."""
         self._entry = entry
         self._foreign_entry_id = foreign_entry_id
@@ -332,7 +336,9 @@ class TakeoverRepairFlow(RepairsFlow):
         )
 
 
-def takeover_flow(entry: ConfigEntry, data: dict[str, Any]) -> RepairsFlow | None:
+def takeover_flow(
+    entry: LegrandEliotConfigEntry, data: dict[str, Any]
+) -> RepairsFlow | None:
     """Return the takeover flow an issue's data asks for; None for any other issue."""
     foreign_entry_id = data.get("foreign_entry_id")
     if not isinstance(foreign_entry_id, str):

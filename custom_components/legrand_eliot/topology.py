@@ -24,7 +24,7 @@ from .eliot.exceptions import (
     EliotQuotaExceededError,
 )
 from .eliot.models import Plant, Topology
-from .repairs import ISSUE_HOME_CONTROL_RETIRED, clear_issue, raise_issue
+from .issues import ISSUE_HOME_CONTROL_RETIRED, clear_issue, raise_issue
 
 # Topology, scenes, programs and the plants lists change rarely: read them twice a day.
 TOPOLOGY_INTERVAL = timedelta(hours=12)

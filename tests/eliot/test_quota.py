@@ -25,85 +25,6 @@ def spent(budget: QuotaBudget, calls: int) -> QuotaBudget:
     return budget
 
 
-def test_interval_spreads_what_is_left_over_the_rest_of_the_day(
-    clock: FakeClock,
-) -> None:
-    """500/day, 3 calls per refresh, 20 % reserve, at 12:00 with 250 used."""
-    budget = spent(QuotaBudget(clock=clock), 250)
-
-    # 12 h = 43 200 s remain until midnight. The reserve is 20 % of 500 scaled to the half day
-    # left: 0.2 * 500 * 0.5 = 50 calls. Spendable: 500 - 250 - 50 = 200 calls, that is
-    # 200 / 3 refreshes over 43 200 s: one every 43 200 * 3 / 200 = 648 s.
-    assert budget.refresh_interval(3, 0.2) == timedelta(seconds=648)
-
-
-def test_interval_late_in_the_day(clock: FakeClock) -> None:
-    """At 18:00 with 450 used the reserve shrinks with the day."""
-    clock.moment = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
-    budget = spent(QuotaBudget(clock=clock), 450)
-
-    # 6 h = 21 600 s left; reserve 0.2 * 500 * 0.25 = 25; spendable 50 - 25 = 25 calls,
-    # 25 / 3 refreshes: one every 21 600 * 3 / 25 = 2592 s.
-    assert budget.refresh_interval(3) == timedelta(seconds=2592)
-
-
-def test_interval_never_below_a_minute(clock: FakeClock) -> None:
-    """A large partner budget still polls at most once a minute."""
-    budget = QuotaBudget(daily_limit=1_000_000, clock=clock)
-
-    assert budget.refresh_interval(3) == timedelta(seconds=60)
-
-
-def test_interval_with_only_the_reserve_left_keeps_the_floor(clock: FakeClock) -> None:
-    """With only the reserve left, polling slows to the floor: one refresh an hour."""
-    budget = spent(QuotaBudget(clock=clock), 460)
-
-    # Left 40, reserve 50: 40 calls over 12 h at 3 a refresh would be one every 54 min; the
-    # floor's pace is one an hour.
-    assert budget.refresh_interval(3) == timedelta(hours=1)
-
-
-def test_interval_with_less_than_a_refresh_left_waits_for_the_reset(
-    clock: FakeClock,
-) -> None:
-    """Without the calls of one refresh, the next refresh is at the reset."""
-    budget = spent(QuotaBudget(clock=clock), 498)
-
-    assert budget.refresh_interval(3) == timedelta(hours=12)
-
-
-def test_interval_while_paused_is_the_pause(clock: FakeClock) -> None:
-    """A paused budget asks to come back when calls resume."""
-    budget = QuotaBudget(clock=clock)
-    budget.pause(NOON + timedelta(minutes=10), daily=False)
-
-    assert budget.refresh_interval(3) == timedelta(minutes=10)
-
-
-def test_interval_accepts_a_moment(clock: FakeClock) -> None:
-    """The formula can be asked about another moment of the same day."""
-    budget = QuotaBudget(clock=clock)
-
-    # At 06:00 with nothing used, 18 h = 64 800 s remain; reserve 0.2 * 500 * 0.75 = 75;
-    # spendable 425; 64 800 * 2 / 425 = 304.9 s, rounded up to 305 s.
-    moment = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
-    assert budget.refresh_interval(2, now=moment) == timedelta(seconds=305)
-
-
-@pytest.mark.parametrize(("calls", "reserve"), [(-1, 0.2), (3, 1.0), (3, -0.1)])
-def test_interval_refuses_nonsense(
-    clock: FakeClock, calls: int, reserve: float
-) -> None:
-    """Negative calls or a reserve outside [0, 1) are a clear error."""
-    with pytest.raises(EliotInvalidValueError):
-        QuotaBudget(clock=clock).refresh_interval(calls, reserve)
-
-
-def test_no_calls_per_refresh(clock: FakeClock) -> None:
-    """A refresh that costs nothing may run every minute."""
-    assert QuotaBudget(clock=clock).refresh_interval(0) == timedelta(seconds=60)
-
-
 @pytest.mark.parametrize("limit", [0, -5, 2.5, True, "500"])
 def test_limit_must_be_a_positive_whole_number(clock: FakeClock, limit: Any) -> None:
     """A nonsense limit is refused when the budget is built."""
@@ -286,7 +207,6 @@ def test_implausible_snapshots_are_refused_whole(
     assert not budget.is_paused
     assert budget.calls_used == 0
     assert budget.reset_at == datetime(2026, 11, 26, 0, 0, tzinfo=PARIS)
-    assert budget.refresh_interval(3) < timedelta(hours=1)
 
 
 _MOMENTS = st.one_of(
@@ -326,7 +246,6 @@ def test_restore_raises_only_parse_errors_and_keeps_the_budget_plausible(
     limit = timedelta(days=1, hours=1)
     assert budget.reset_at - NOON <= limit
     assert budget.paused_until is None or budget.paused_until - NOON <= limit
-    assert budget.refresh_interval(3) <= limit
     assert 0 <= budget.calls_left <= budget.daily_limit
 
 

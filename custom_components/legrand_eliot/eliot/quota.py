@@ -9,12 +9,7 @@ import logging
 import math
 from typing import Any
 
-from .const import (
-    DEFAULT_DAILY_LIMIT,
-    DEFAULT_RESERVE_FRACTION,
-    MIN_REFRESH_INTERVAL,
-    POLLING_FLOOR_INTERVAL,
-)
+from .const import DEFAULT_DAILY_LIMIT, DEFAULT_RESERVE_FRACTION, POLLING_FLOOR_INTERVAL
 from .exceptions import (
     EliotCommandBudgetError,
     EliotInvalidValueError,
@@ -205,52 +200,6 @@ class QuotaBudget:
                 self.reset_at = whole.astimezone(UTC)
                 self.reset_learned = True
         _LOGGER.debug("Calls paused until %s", self.paused_until)
-
-    def refresh_interval(
-        self,
-        calls_per_refresh: int,
-        reserve_fraction: float = DEFAULT_RESERVE_FRACTION,
-        now: datetime | None = None,
-        *,
-        set_aside: int = 0,
-    ) -> timedelta:
-        """
-        Return how long to wait between refreshes so today's calls last until the reset.
-
-        A reserve for commands is kept: `reserve_fraction` of the daily limit, scaled to the part
-        of the day that is left (commands come at any hour, so an evening needs less reserve than
-        a whole day). What is left beyond it is spread evenly over the time to the reset, but the
-        reserve never makes polling slower than one refresh an hour while what is left allows it
-        (the polling floor, which commands never take). `set_aside` calls are kept for reads
-        the poller knows will come before the reset (its twice-daily topology reads). Never
-        below 60 s; while paused, the time to the resume moment; with not even one refresh
-        left, the time to the reset.
-        """
-        if calls_per_refresh < 0 or not 0 <= reserve_fraction < 1:
-            raise EliotInvalidValueError(
-                "Calls per refresh or reserve fraction out of range"
-            )
-        now = self.now() if now is None else now
-        self._roll(now)
-        if self.paused_until is not None:
-            return max(MIN_REFRESH_INTERVAL, self.paused_until - now)
-        if calls_per_refresh == 0:
-            return MIN_REFRESH_INTERVAL
-        allowance = self.polling_allowance(reserve_fraction, now, set_aside=set_aside)
-        remaining, left = allowance.seconds, allowance.left
-        if left < calls_per_refresh:
-            return max(MIN_REFRESH_INTERVAL, self.reset_at - now)
-        # Everything left spread evenly: the slowest pace that still lasts until the reset.
-        all_left = timedelta(seconds=math.ceil(remaining * calls_per_refresh / left))
-        floor_pace = max(POLLING_FLOOR_INTERVAL, all_left)
-        spendable = allowance.spendable
-        if spendable < calls_per_refresh:
-            return floor_pace
-        interval = timedelta(
-            seconds=math.ceil(remaining * calls_per_refresh / spendable)
-        )
-        # The reserve never slows polling below the floor's hourly pace.
-        return max(MIN_REFRESH_INTERVAL, min(interval, floor_pace))
 
     def polling_allowance(
         self,

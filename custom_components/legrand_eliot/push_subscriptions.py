@@ -1,19 +1,21 @@
-"""Push: the webhook Legrand posts thermostat changes to, and the subscriptions that feed it."""
+"""Push subscriptions: the address Legrand posts to, and each Smarther plant's subscription.
+
+Every Smarther plant of the account is subscribed to one address of this entry's webhook (a
+cloudhook, else the external https address); plants that come or go are subscribed or
+unsubscribed, failed ones retried, and the subscription of a plant whose push fell silent is
+renewed now and then. Without an address push is off and a repair issue tells how to get it.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from http import HTTPStatus
-import json
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import ClientError, web
-from aiohttp.hdrs import METH_POST
+from aiohttp import ClientError
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -24,22 +26,11 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_CLOUD_URL, LOGGER
-from .coordinator import LegrandEliotCoordinator
-from .data import state_time
-from .eliot import (
-    EliotClient,
-    EliotConflictError,
-    EliotError,
-    EliotResponseError,
-    PushEvent,
-    Subscription,
-    ThermostatStatus,
-    parse_push_events,
-    validation_response,
-)
+from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
+from .eliot import EliotClient, EliotConflictError, EliotError, Subscription
 from .eliot.ids import hashed_id
-from .push_health import PushState
-from .repairs import ISSUE_NO_PUSH_URL, ISSUE_PUSH_SILENT, clear_issue, raise_issue
+from .issues import ISSUE_NO_PUSH_URL, ISSUE_PUSH_SILENT, clear_issue, raise_issue
+from .push_receiver import PushReceiver
 
 if TYPE_CHECKING:
     from homeassistant.components.cloud import CloudConnectionState
@@ -47,12 +38,6 @@ if TYPE_CHECKING:
 # The address the entry last subscribed with: subscriptions to it are this entry's even when
 # the address itself (a cloudhook) does not name the webhook.
 CONF_PUSH_URL = "push_url"
-WEBHOOK_NAME = "Legrand Eliot"
-# A Legrand delivery of hundreds of thermostat states stays far below this; a larger body is
-# refused unread.
-MAX_BODY_BYTES = 1024 * 1024
-# The touch bar sends a burst of states in a second: Home Assistant writes the last one once.
-COALESCE_DELAY = 1.0
 # Plants whose subscription failed are tried again this much later; polling covers them meanwhile.
 RETRY_DELAY = timedelta(minutes=15)
 
@@ -120,67 +105,13 @@ def _is_ours(subscription: Subscription, urls: set[str], webhook_id: str) -> boo
     )
 
 
-async def _async_read_capped(request: web.Request, limit: int) -> bytes | None:
-    """Read a body of at most `limit` bytes; None when it is longer (the rest is never read)."""
-    # A cloudhook's request builds a new reader on each access to `content`: take it once.
-    stream = request.content
-    body = bytearray()
-    while len(body) <= limit:
-        chunk = await stream.read(limit + 1 - len(body))
-        if not chunk:
-            return bytes(body)
-        body += chunk
-    return None
-
-
-def _decode_events(body: bytes) -> tuple[list[PushEvent], int] | None:
-    """
-    Parse a body: the Event Grid array or one bare event; None when it holds no event at all.
-
-    A malformed event beside good ones is skipped and counted (the second value).
-    """
-    try:
-        raw = json.loads(body)
-    except ValueError, RecursionError:
-        return None
-    if isinstance(raw, Mapping):
-        raw = [raw]
-    if not isinstance(raw, list):
-        return None
-    events: list[PushEvent] = []
-    malformed = 0
-    for raw_event in raw:
-        try:
-            if not isinstance(raw_event, Mapping):
-                raise EliotResponseError("An event is not an object")
-            events.extend(parse_push_events(raw_event))
-        except EliotError as err:
-            malformed += 1
-            LOGGER.debug("Ignoring a malformed push event: %s", err)
-    if malformed and not events:
-        return None
-    return events, malformed
-
-
-def _older(
-    state: tuple[ThermostatStatus, datetime | None],
-    queued: tuple[ThermostatStatus, datetime | None],
-    utc_offset: timedelta | None,
-) -> bool:
-    """Return whether a pushed state is older than one queued for the same thermostat."""
-    now = dt_util.utcnow()
-    new_time = state_time(*state, now, utc_offset)
-    queued_time = state_time(*queued, now, utc_offset)
-    return new_time is None or (queued_time is not None and new_time < queued_time)
-
-
-class EliotPush:
-    """Push for one entry: the webhook, each Smarther plant's subscription, coalesced writes."""
+class PushSubscriptions:
+    """The subscriptions of one entry's Smarther plants to the address of its webhook."""
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ConfigEntry,
+        entry: LegrandEliotConfigEntry,
         coordinator: LegrandEliotCoordinator,
     ) -> None:
         """Prepare push for an entry whose first refresh is done; nothing is sent yet."""
@@ -190,8 +121,6 @@ class EliotPush:
         self.health = coordinator.push
         self.webhook_id: str = entry.data[CONF_WEBHOOK_ID]
         self._url: str | None = None
-        self._pending: dict[str, tuple[ThermostatStatus, datetime | None]] = {}
-        self._cancel_flush: CALLBACK_TYPE | None = None
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._lock = asyncio.Lock()
         self._stopped = False
@@ -205,15 +134,7 @@ class EliotPush:
 
     @callback
     def async_start(self) -> None:
-        """Register the webhook now; subscribe once Home Assistant serves it, and on changes."""
-        webhook.async_register(
-            self.hass,
-            self.entry.domain,
-            WEBHOOK_NAME,
-            self.webhook_id,
-            self.async_handle,
-            allowed_methods=[METH_POST],
-        )
+        """Subscribe once Home Assistant serves the webhook, and again on changes."""
         entry = self.entry
         entry.async_on_unload(async_at_started(self.hass, self._async_started))
         entry.async_on_unload(
@@ -302,7 +223,7 @@ class EliotPush:
         )
         if found is None:
             await self._async_unsubscribe_all()
-            self._url = self.health.url_kind = None
+            self._url = None
             self._no_url(bool(plants))
             return
         clear_issue(self.hass, self.entry, ISSUE_NO_PUSH_URL)
@@ -312,7 +233,7 @@ class EliotPush:
             # Subscriptions to a former address of ours would post nowhere: replace them all.
             await self._async_unsubscribe_all()
             self._url = url
-        self.health.url_kind = kind
+        self.health.note_address(kind)
         for plant_id in [p for p in self._subscribed if p not in plants]:
             await self._async_unsubscribe(plant_id)
         missing = [plant_id for plant_id in plants if plant_id not in self._subscribed]
@@ -330,11 +251,10 @@ class EliotPush:
     @callback
     def _no_url(self, has_plants: bool) -> None:
         """No address to give Legrand: poll only, and tell the user how to get push."""
+        self.health.note_no_address(has_plants)
         if not has_plants:
-            self.health.state = PushState.OFF
             clear_issue(self.hass, self.entry, ISSUE_NO_PUSH_URL)
             return
-        self.health.state = PushState.NO_URL
         raise_issue(
             self.hass,
             self.entry,
@@ -351,20 +271,8 @@ class EliotPush:
     @callback
     def _settle(self, plants: set[str]) -> None:
         """Record how the subscriptions stand; failed plants are tried again later."""
-        failed = plants - set(self._subscribed)
-        self.health.failed_plants = failed
-        self.health.state = self._subscribed_state()
-        if not failed:
-            return
-        self._cancel_retry = async_call_later(self.hass, RETRY_DELAY, self._retry)
-
-    def _subscribed_state(self) -> PushState:
-        """Return where push stands once the subscriptions are settled."""
-        if self.health.silent:
-            return PushState.SILENT
-        if not self.health.failed_plants:
-            return PushState.ACTIVE
-        return PushState.PARTIAL if self._subscribed else PushState.FAILED
+        if self.health.settle(plants):
+            self._cancel_retry = async_call_later(self.hass, RETRY_DELAY, self._retry)
 
     async def _async_listing(self) -> list[Subscription] | None:
         """Return the account's subscriptions; None when they cannot be read now."""
@@ -389,8 +297,9 @@ class EliotPush:
                 and subscription.plant_id not in self._subscribed
             ):
                 # Left by a restart: it posts here already.
-                self._subscribed[subscription.plant_id] = subscription.subscription_id
-                self.health.receiving.discard(subscription.plant_id)
+                self.health.note_adopted(
+                    subscription.plant_id, subscription.subscription_id
+                )
             elif subscription.subscription_id not in self._subscribed.values():
                 await self._async_delete(subscription.plant_id, subscription)
 
@@ -415,9 +324,7 @@ class EliotPush:
                 "Push for %s could not be set up, polling instead: %s", name, err
             )
             return
-        self._subscribed[plant_id] = subscription_id
-        self.health.receiving.discard(plant_id)
-        self.health.watching(plant_id, dt_util.utcnow())
+        self.health.note_subscribed(plant_id, subscription_id, dt_util.utcnow())
         LOGGER.debug("Push set up for %s", name)
 
     async def _async_delete(self, plant_id: str, subscription: Subscription) -> None:
@@ -431,8 +338,7 @@ class EliotPush:
 
     async def _async_unsubscribe(self, plant_id: str) -> bool:
         """Delete a plant's subscription; return whether the cloud no longer has it."""
-        subscription_id = self._subscribed.pop(plant_id)
-        self.health.receiving.discard(plant_id)
+        subscription_id = self.health.note_unsubscribed(plant_id)
         try:
             await self.coordinator.client.unsubscribe(plant_id, subscription_id)
         except (EliotError, HomeAssistantError, ClientError) as err:
@@ -446,87 +352,21 @@ class EliotPush:
         return all(results)
 
     async def async_stop(self) -> None:
-        """Stop push: unregister the webhook and delete the subscriptions (on unload)."""
+        """Stop push: delete the subscriptions (on unload)."""
         self._stopped = True
-        webhook.async_unregister(self.hass, self.webhook_id)
-        for cancel in (self._cancel_flush, self._cancel_retry):
-            if cancel is not None:
-                cancel()
-        self._cancel_flush = self._cancel_retry = None
-        self._pending.clear()
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
         async with self._lock:
             all_gone = await self._async_unsubscribe_all()
-        self.health.state = PushState.STOPPED
+        self.health.note_stopped()
         if all_gone and CONF_PUSH_URL in self.entry.data:
             # Nothing posts to the recorded address any more: removal has nothing to clean.
             self.hass.config_entries.async_update_entry(
                 self.entry,
                 data={k: v for k, v in self.entry.data.items() if k != CONF_PUSH_URL},
             )
-        await self.coordinator.async_save_budget_now()
-
-    async def async_handle(
-        self, hass: HomeAssistant, webhook_id: str, request: web.Request
-    ) -> web.Response:
-        """Take a delivery and answer at once: states are queued, written a moment later."""
-        body = await _async_read_capped(request, MAX_BODY_BYTES)
-        if body is None:
-            self.health.rejected += 1
-            LOGGER.debug("Refused a push body over %s bytes", MAX_BODY_BYTES)
-            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        decoded = _decode_events(body)
-        if decoded is None:
-            self.health.rejected += 1
-            LOGGER.debug("Refused a push body that holds no events")
-            return web.Response(status=HTTPStatus.BAD_REQUEST)
-        events, malformed = decoded
-        self.health.rejected += malformed
-        if (answer := validation_response(events)) is not None:
-            LOGGER.debug("Answering the push endpoint validation")
-            return web.json_response(answer)
-        self.health.deliveries += 1
-        self.health.last_delivery = dt_util.utcnow()
-        for event in events:
-            self._accept(event)
-        return web.Response(status=HTTPStatus.OK)
-
-    @callback
-    def _accept(self, event: PushEvent) -> None:
-        """Queue the states of known thermostats; ignore the others."""
-        data = self.coordinator.data
-        for status in event.thermostats:
-            plant = data.smarther.get(status.plant_id)
-            if (
-                self._stopped
-                or plant is None
-                or plant.topology.module(status.module_id) is None
-                or (event.plant_id is not None and event.plant_id != status.plant_id)
-            ):
-                self.health.ignored += 1
-                LOGGER.debug("Ignoring a pushed state of a thermostat this entry lacks")
-                continue
-            self.health.events += 1
-            now = self.health.last_event = dt_util.utcnow()
-            if event.event_time is not None:
-                self.health.last_event_lag = now - event.event_time
-            if status.plant_id in self._subscribed:
-                self.health.receiving.add(status.plant_id)
-                if self.health.heard(status.plant_id, now):
-                    self._silence_ended(plant.plant.name or "A Smarther plant")
-            queued = self._pending.get(status.module_id)
-            if queued is not None and _older(
-                (status, event.event_time), queued, plant.utc_offset
-            ):
-                # Delivered out of order: the queued state is the newer one.
-                continue
-            if queued is not None:
-                # A field this event could not read keeps the one of the burst before it.
-                status = status.keep_readable(queued[0])
-            self._pending[status.module_id] = (status, event.event_time)
-        if self._pending and self._cancel_flush is None:
-            self._cancel_flush = async_call_later(
-                self.hass, COALESCE_DELAY, self._flush
-            )
+        await self.coordinator.async_save_stores_now()
 
     @callback
     def _watch_silence(self) -> None:
@@ -534,14 +374,14 @@ class EliotPush:
         health = self.health
         plants = self.coordinator.data.smarther
         # Homes that left, or push that stopped for want of an address: nothing is silent.
-        for plant_id in [p for p in health.silent if p not in plants or not self._url]:
-            health.silent.pop(plant_id)
+        health.forget_silence(
+            [p for p in health.silent if p not in plants or not self._url]
+        )
         if not health.silent:
-            self._silence_ended(None)
+            self.silence_ended(None)
             return
         names = sorted(plants[p].plant.name or "?" for p in health.silent)
-        if health.state is not PushState.SILENT:
-            health.state = PushState.SILENT
+        if health.note_silent():
             LOGGER.warning(
                 "Legrand stopped pushing thermostat changes of %s; polling them instead",
                 ", ".join(names),
@@ -553,10 +393,7 @@ class EliotPush:
             {"homes": ", ".join(names)},
             severity=ir.IssueSeverity.WARNING,
         )
-        now = dt_util.utcnow()
-        due = [p for p in health.silent if health.resubscribe_due(p, now)]
-        for plant_id in due:
-            health.resubscribed_at[plant_id] = now
+        due = health.renewals_due(dt_util.utcnow())
         if due and not self._stopped:
             self.entry.async_create_task(
                 self.hass, self._async_resubscribe(due), "legrand_eliot push renewal"
@@ -572,45 +409,45 @@ class EliotPush:
         await self.async_sync()
 
     @callback
-    def _silence_ended(self, name: str | None) -> None:
+    def silence_ended(self, name: str | None) -> None:
         """Push delivers again (or the silent plants left): clear the notice."""
         if self.health.silent:
             return
         clear_issue(self.hass, self.entry, ISSUE_PUSH_SILENT)
-        if self.health.state is PushState.SILENT:
-            self.health.state = self._subscribed_state()
-            if name is not None:
-                LOGGER.info("Legrand pushes thermostat changes of %s again", name)
-
-    @callback
-    def _flush(self, _now: datetime) -> None:
-        """Write the last queued state of each thermostat, once for the whole burst."""
-        self._cancel_flush = None
-        pending = list(self._pending.values())
-        self._pending.clear()
-        self.coordinator.apply_pushed(pending)
+        if self.health.note_silence_over() and name is not None:
+            LOGGER.info("Legrand pushes thermostat changes of %s again", name)
 
 
 @callback
 def async_setup_push(
     hass: HomeAssistant,
-    entry: ConfigEntry,
+    entry: LegrandEliotConfigEntry,
     coordinator: LegrandEliotCoordinator,
-) -> EliotPush:
+) -> PushSubscriptions:
     """Start push for a loaded entry: its webhook id is created once and kept in the entry."""
     if not isinstance(entry.data.get(CONF_WEBHOOK_ID), str):
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
         )
-    push = EliotPush(hass, entry, coordinator)
-    push.async_start()
-    entry.async_on_unload(push.async_stop)
-    return push
+    subscriptions = PushSubscriptions(hass, entry, coordinator)
+    receiver = PushReceiver(
+        hass, coordinator, subscriptions.webhook_id, subscriptions.silence_ended
+    )
+    receiver.async_start()
+    subscriptions.async_start()
+
+    async def async_stop() -> None:
+        """Stop push on unload: no delivery is taken any more, then no plant is subscribed."""
+        receiver.async_stop()
+        await subscriptions.async_stop()
+
+    entry.async_on_unload(async_stop)
+    return subscriptions
 
 
 async def async_remove_push(
     hass: HomeAssistant,
-    entry: ConfigEntry,
+    entry: LegrandEliotConfigEntry,
     client_factory: Callable[[], Awaitable[EliotClient]],
 ) -> None:
     """Clean up after a removed entry: its cloudhook, and subscriptions an unload left behind."""
