@@ -273,17 +273,16 @@ def _floor_pace(total_cost: int, allowance: PollingAllowance) -> float:
 def _ceiling(total_cost: int, allowance: PollingAllowance) -> float:
     """Return the longest interval any source may have.
 
-    While what is left pays one read an hour of every source, the floor, and no more than a
-    few times the interval of all that is left spread evenly (`STRETCH`): the square-root rule
-    favours the busy sources without leaving a quiet one, whose rate may be learned too low,
-    far behind a fixed pace. Below the floor, all that is left spread evenly: every source is
-    read as often as the day allows.
+    A few times the interval of all that is left spread evenly (`STRETCH`): the square-root
+    rule favours the busy sources without leaving a quiet one, whose rate may be learned too
+    low, far behind a fixed pace. Never beyond the floor (one read an hour) while what is left
+    pays it.
     """
     floor = POLLING_FLOOR_INTERVAL.total_seconds()
     if allowance.left <= 0:
         return max(floor, allowance.seconds + 1.0)
     even = allowance.seconds * total_cost / allowance.left
-    return min(floor, even * STRETCH) if even <= floor else even
+    return min(floor, even * STRETCH) if even <= floor else even * STRETCH
 
 
 def allocate(
