@@ -1,4 +1,9 @@
-"""Run the benchmark: every account with push off and on, then write the report and the plot."""
+"""Run the benchmark: every account with push off and on, then write the report and the plot.
+
+Then the households over a week: every profile on every account, push off and on, in a
+simulation of the schedule alone (fast); `--households-only` runs just those and rewrites only
+their section of the report.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from . import week_report
+from .households import HOUSEHOLDS
 from .report import plot, render
 from .results import RunResult
 
@@ -59,7 +66,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "benchmarks.png")
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument(
+        "--households-only",
+        action="store_true",
+        help="run only the households over a week; keep the day's figures in the report",
+    )
+    parser.add_argument(
+        "--profiles",
+        default=",".join(HOUSEHOLDS),
+        help="household profiles to run, e.g. even,away",
+    )
     args = parser.parse_args(argv)
+    households = _households(args)
+    if args.households_only:
+        kept = (
+            args.report.read_text(encoding="utf-8")
+            if args.report.exists()
+            else "# Benchmarks\n"
+        )
+        text = kept.split(HOUSEHOLDS_HEADING)[0].rstrip() + "\n\n" + households
+        args.report.write_text(text, encoding="utf-8")
+        sys.stdout.write(households)
+        return 0
     runs: list[RunResult] = []
     with tempfile.TemporaryDirectory() as folder:
         for run in args.runs.split(","):
@@ -71,11 +99,27 @@ def main(argv: list[str] | None = None) -> int:
         args.plot.parent.mkdir(parents=True, exist_ok=True)
         plot(runs, args.plot)
         plot_name = os.path.relpath(args.plot, args.report.parent)
-    text = render(runs, seed=args.seed, plot=plot_name)
+    text = render(runs, seed=args.seed, plot=plot_name) + "\n" + households
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     return 0
+
+
+HOUSEHOLDS_HEADING = "## Households over a week"
+
+
+def _households(args: argparse.Namespace) -> str:
+    """Run the households over a week and return their section of the report (plots written)."""
+    sys.stderr.write("==> households over a week\n")
+    sys.stderr.flush()
+    runs = week_report.run_matrix(args.seed, profiles=args.profiles.split(","))
+    plots: dict[str, str] = {}
+    if not args.no_plot:
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        for name, path in week_report.plot(runs, args.plot.parent).items():
+            plots[name] = os.path.relpath(path, args.report.parent)
+    return week_report.render(runs, seed=args.seed, plots=plots)
 
 
 if __name__ == "__main__":
