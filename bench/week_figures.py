@@ -49,6 +49,7 @@ class Day:
     baseline: SideDay
     # Mean staleness of the changes ours polls for (push ones left out), and the limit.
     polled_mean: float | None
+    polled_changes: int
     limit: float | None
     refreshes: int
     zero_call_refreshes: int
@@ -129,6 +130,7 @@ def day_figures(
                 ours=ours,
                 baseline=_side_day(run.baseline, day, start, run.end, run.end),
                 polled_mean=mean(waits),
+                polled_changes=len(waits),
                 limit=limit_staleness(rates, reads + ours.unused),
                 refreshes=len(refreshes),
                 zero_call_refreshes=sum(1 for r in refreshes if r.calls == 0),
