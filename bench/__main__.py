@@ -1,4 +1,9 @@
-"""Run the benchmark: every account with push off and on, then write the report and the plot."""
+"""Run the benchmark: every account with push off and on, then write the report and the plot.
+
+Then the households over a week: every profile on every account, push off and on, in a
+simulation of the schedule alone (fast); `--households-only` runs just those and rewrites only
+their section of the report.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 
+from . import week_report
+from .households import HOUSEHOLDS
 from .report import plot, render
 from .reproducible import compare_runs
 from .results import RunResult, result_name
@@ -179,7 +186,30 @@ def main(argv: list[str] | None = None) -> int:
         help="keep what each day measured as JSON in this folder (S-poll.json, ...), to "
         "compare with another run's by python -m bench.reproducible FOLDER FOLDER",
     )
+    parser.add_argument(
+        "--households-only",
+        action="store_true",
+        help="run only the households over a week; keep the day's figures in the report",
+    )
+    parser.add_argument(
+        "--profiles",
+        default=",".join(HOUSEHOLDS),
+        help="household profiles to run, e.g. even,away",
+    )
     args = parser.parse_args(argv)
+    if args.households_only:
+        report_path = args.report or DEFAULT_REPORT
+        households = _households(args, report_path)
+        kept = (
+            report_path.read_text(encoding="utf-8")
+            if report_path.exists()
+            else "# Benchmarks\n"
+        )
+        text = kept.split(HOUSEHOLDS_HEADING)[0].rstrip() + "\n\n" + households
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(text, encoding="utf-8")
+        sys.stdout.write(households)
+        return 0
     cpu = not args.no_cpu
     names = args.runs.split(",")
     # Only a whole day, measured once with its CPU, replaces the committed report.
@@ -221,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
         plot_name = os.path.relpath(plot_path, (report or ROOT / "x").parent)
     text = render(runs, seed=args.seed, plot=plot_name, cpu=cpu)
     if report is not None:
+        # A report written by a day in Home Assistant carries the households beside it.
+        text += "\n" + _households(args, report)
+    if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
@@ -237,6 +270,23 @@ def main(argv: list[str] | None = None) -> int:
         "gave the same figures, CPU seconds left out\n"
     )
     return 0
+
+
+HOUSEHOLDS_HEADING = "## Households over a week"
+
+
+def _households(args: argparse.Namespace, report: Path) -> str:
+    """Run the households over a week and return their section of the report (plots written)."""
+    sys.stderr.write("==> households over a week\n")
+    sys.stderr.flush()
+    runs = week_report.run_matrix(args.seed, profiles=args.profiles.split(","))
+    plots: dict[str, str] = {}
+    if not args.no_plot:
+        folder = (args.plot or DEFAULT_PLOT).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, path in week_report.plot(runs, folder).items():
+            plots[name] = os.path.relpath(path, report.parent)
+    return week_report.render(runs, seed=args.seed, plots=plots)
 
 
 if __name__ == "__main__":

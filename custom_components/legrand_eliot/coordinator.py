@@ -348,7 +348,6 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         # The topology reads until the reset, those of the next refresh included.
         allowance = self.budget.polling_allowance(
             set_aside=self._topology_set_aside(data, self.budget.reset_at)
-            + self._topology_calls(data)
         )
         self.schedule.plan(sources, allowance, now, self.budget.reset_at)
         self._retry.forget(source.key for source in sources)
@@ -524,7 +523,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             )
 
     def calls_per_refresh(self, data: EliotData) -> int:
-        """Return the calls of a refresh reading every source push does not keep fresh."""
+        """Return the calls of a refresh now reading every source push does not keep fresh."""
         thermostats = sum(
             1
             for plant in data.smarther.values()
@@ -549,7 +548,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             *(m.id for p in data.smarther.values() for m in p.topology.modules),
         ]
         due = sum(1 for key in keys if self._due_by(data, key, at))
-        return due + self._topology_calls(data)
+        return due + self._topology_calls(data, at)
 
     @staticmethod
     def _whole_topology_calls(data: EliotData) -> int:
@@ -560,11 +559,11 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         """Return the calls of the topology reads that fall due before a moment.
 
         Each plants list and each plant keeps its own read time: a plant read later in a
-        spread round falls due later in the next one, so each is counted by its own time. The
-        reads of the next refresh are left out: `calls_per_refresh` counts them already.
+        spread round falls due later in the next one, so each is counted by its own time,
+        those due at once included. Counted from the read times alone, without working out
+        which plant the next refresh reads.
         """
-        calls = self.topology.calls_before(data, moment)
-        return max(0, calls - self._topology_calls(data))
+        return self.topology.calls_before(data, moment)
 
     def _kept_fresh_by_push_key(self, data: EliotData, key: str) -> bool:
         """Return whether push keeps a source fresh (never a Home + Control plant)."""
@@ -579,9 +578,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             and module_id in plant.updated
         )
 
-    def _topology_calls(self, data: EliotData) -> int:
-        """Return what the topology reads due at the next refresh will cost."""
-        return self.topology.calls_due(data)
+    def _topology_calls(self, data: EliotData, at: datetime | None = None) -> int:
+        """Return what the topology reads due at a refresh at `at` (now) will cost."""
+        return self.topology.calls_due(data, at)
 
     async def _async_smarther_call[**P, T](
         self,

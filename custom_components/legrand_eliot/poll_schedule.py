@@ -24,16 +24,19 @@ from .eliot import PollingAllowance
 from .eliot.const import MIN_REFRESH_INTERVAL, POLLING_FLOOR_INTERVAL
 
 _HOUR = 3600.0
-# How the hours of a day weigh when nothing was learned yet: quiet at night, busy in the
-# morning and the evening, in between during the day. Scaled so that a day averages 1.
+# How the hours of a day weigh when nothing was learned yet: a little quieter at night, a little
+# busier in the morning and the evening. Mild on purpose: households differ (some are awake at
+# night), and a schedule that trusts a wrong guess is worse than one that reads evenly.
+# Scaled so that a day averages 1.
 _PRIOR_HOURS: tuple[float, ...] = (
-    (0.15,) * 6 + (0.6, 1.5, 1.3) + (0.7,) * 8 + (1.3, 1.5, 1.5, 1.3, 1.0, 0.6, 0.3)
+    (0.6,) * 6 + (0.8, 1.2, 1.1) + (0.95,) * 8 + (1.1, 1.2, 1.2, 1.1, 1.0, 0.9, 0.7)
 )
 DEFAULT_PROFILE: tuple[float, ...] = tuple(
     weight * len(_PRIOR_HOURS) / sum(_PRIOR_HOURS) for weight in _PRIOR_HOURS
 )
-# No hour weighs less than this, so that a night change is still seen within the floor.
-MIN_WEIGHT = 0.05
+# No hour weighs less than this: a quiet hour's reads are at most sqrt(1 / 0.2), about 2.2
+# times further apart than at a mean hour, so that a change there is still seen soon.
+MIN_WEIGHT = 0.2
 # Changes a day of one Home + Control module and of one thermostat, before anything is seen.
 PRIOR_MODULE_CHANGES_A_DAY = 2.0
 PRIOR_THERMOSTAT_CHANGES_A_DAY = 1.0
@@ -52,12 +55,27 @@ BATCH_WINDOW = timedelta(seconds=60)
 RECONCILE_INTERVAL = timedelta(minutes=30)
 # The slack a timer may fire early by: a refresh reads what falls due within it.
 TIMER_SLACK = timedelta(seconds=2)
-# The share of one read of every source kept as a margin until the reset.
+# The share of one read of every source kept as a margin; it fades over the last hours before
+# the reset, so that the day's calls are spent rather than saved.
 MARGIN_ROUNDS = 0.5
-# The prior day profile counts as this many changes: about two weeks of a busy household.
-PROFILE_PRIOR_CHANGES = 500.0
+MARGIN_FADE = timedelta(hours=2)
+# No source is read less often than this many times the interval of every call left spread
+# evenly: the square-root rule still favours the busy ones, without leaving a quiet one (or
+# one whose rate was learned too low) unread for long.
+STRETCH = 2.5
+# Sources read this seldom (four or more of them) are each read at its own phase of its
+# interval, so that reads do not come in bursts with an hour or more of silence in between.
+SPREAD_FROM = timedelta(minutes=30)
+SPREAD_GROUP = 4
+# The first refresh after the reset comes within this time of it, reading the stalest source.
+RESET_READ = timedelta(seconds=60)
+# The prior day profile counts as this many days of the household's own changes (its sources'
+# rates): after two or three days, the hours are mostly the household's own.
+PROFILE_PRIOR_DAYS = 1.0
+# Nor less than this many changes, so that a few changes of a quiet home move it little.
+PROFILE_PRIOR_CHANGES = 48.0
 # Changes seen at some hour lose half their weight in the profile in this time.
-PROFILE_HALF_LIFE = timedelta(days=14)
+PROFILE_HALF_LIFE = timedelta(days=3)
 # The shape of what is kept across restarts, and the largest count it may hold.
 LEARNED_VERSION = 1
 LEARNED_MAX = 1e7
@@ -160,14 +178,16 @@ class DayProfile:
     """How the hours of a day weigh: the prior profile, moved by the changes seen at each hour.
 
     The changes a read reveals are spread over the local hours since the previous read, in
-    proportion to how those hours weigh now. The prior counts as `PROFILE_PRIOR_CHANGES`
-    changes, so a couple of weeks of a household are needed before the profile is mostly its
-    own, and one odd day moves it little.
+    proportion to how those hours weigh now. The prior counts as a day of the household's own
+    changes (`prior_changes`, set when planning), and what was seen halves in three days: the
+    profile is mostly the household's own after two or three days, and one odd day moves it
+    a third of the way.
     """
 
     counts: list[float] = field(default_factory=lambda: [0.0] * 24)
     weights: tuple[float, ...] = DEFAULT_PROFILE
     decayed_at: datetime | None = None
+    prior_changes: float = PROFILE_PRIOR_CHANGES
 
     def observe(
         self, changes: int, pieces: Sequence[tuple[float, int | None]], at: datetime
@@ -193,7 +213,7 @@ class DayProfile:
         """Weigh the hours from the prior and the changes counted at each hour."""
         self.weights = sane_profile(
             [
-                count + PROFILE_PRIOR_CHANGES * prior / len(DEFAULT_PROFILE)
+                count + self.prior_changes * prior / len(DEFAULT_PROFILE)
                 for count, prior in zip(self.counts, DEFAULT_PROFILE, strict=True)
             ]
         )
@@ -242,12 +262,27 @@ class Allocation:
     planned_calls: float
 
 
-def _ceiling(total_cost: int, allowance: PollingAllowance) -> float:
-    """Return the longest interval any source may have: the floor, or all that is left spread."""
+def _floor_pace(total_cost: int, allowance: PollingAllowance) -> float:
+    """Return the pace the floor pays: one read an hour, or all that is left spread evenly."""
     floor = POLLING_FLOOR_INTERVAL.total_seconds()
     if allowance.left <= 0:
         return max(floor, allowance.seconds + 1.0)
     return max(floor, allowance.seconds * total_cost / allowance.left)
+
+
+def _ceiling(total_cost: int, allowance: PollingAllowance) -> float:
+    """Return the longest interval any source may have.
+
+    A few times the interval of all that is left spread evenly (`STRETCH`): the square-root
+    rule favours the busy sources without leaving a quiet one, whose rate may be learned too
+    low, far behind a fixed pace. Never beyond the floor (one read an hour) while what is left
+    pays it.
+    """
+    floor = POLLING_FLOOR_INTERVAL.total_seconds()
+    if allowance.left <= 0:
+        return max(floor, allowance.seconds + 1.0)
+    even = allowance.seconds * total_cost / allowance.left
+    return min(floor, even * STRETCH) if even <= floor else even * STRETCH
 
 
 def allocate(
@@ -258,8 +293,8 @@ def allocate(
     """
     Share the calls until the reset between sources; return each source's interval now.
 
-    Every source gets at least the ceiling's pace (one read an hour, or all that is left spread
-    evenly when that is less); covered sources then get their reconciliation pace if it fits;
+    Every source gets at least the ceiling's pace (one read an hour, or a few times the even
+    share of what is left when that is less); covered sources then get their reconciliation pace if it fits;
     what is left goes to the others by the square-root rule, the hours weighted by `pieces`
     (the first piece is now). The reserve for commands never slows a source below the floor.
     """
@@ -270,8 +305,10 @@ def allocate(
     pieces = [(s, w) for s, w in pieces if s > 0] or [(horizon, 1.0)]
     total_cost = sum(s.cost for s in items)
     # Half a read of every source is kept as a margin: reads fall due a little early or at once.
+    # It fades before the reset: what it kept is spent in the last hours.
     whole = allowance
-    margin = min(allowance.left, math.ceil(total_cost * MARGIN_ROUNDS))
+    fade = min(1.0, allowance.seconds / MARGIN_FADE.total_seconds())
+    margin = min(allowance.left, math.ceil(total_cost * MARGIN_ROUNDS * fade))
     allowance = PollingAllowance(
         seconds=allowance.seconds,
         left=allowance.left - margin,
@@ -280,25 +317,30 @@ def allocate(
     # The margin never pushes a source past the hourly floor that every call left affords:
     # near the reset, the last hourly reads may need all of them. Below the floor, what is
     # left is spread evenly, the margin kept.
+    pace = _floor_pace(total_cost, whole)
     ceiling = _ceiling(total_cost, whole)
-    if ceiling > POLLING_FLOOR_INTERVAL.total_seconds():
+    if pace > POLLING_FLOOR_INTERVAL.total_seconds():
+        pace = _floor_pace(total_cost, allowance)
         ceiling = _ceiling(total_cost, allowance)
     minimum = MIN_REFRESH_INTERVAL.total_seconds()
-    floor_calls = total_cost * horizon / ceiling
+    # What the floor guarantees is spent whatever the reserve: the rule only shares it.
+    floor_calls = total_cost * horizon / pace
     budget = max(float(allowance.spendable), floor_calls)
     covered = [s for s in items if s.covered]
     free = [s for s in items if not s.covered]
-    free_floor = sum(s.cost for s in free) * horizon / ceiling
+    free_floor = sum(s.cost for s in free) * horizon / pace
     covered_cost = sum(s.cost for s in covered)
     intervals: dict[str, timedelta] = {}
-    covered_interval = ceiling
+    covered_interval = pace
     if covered:
         reconcile = RECONCILE_INTERVAL.total_seconds()
         room = budget - free_floor
+        # Push keeps these fresh: the stretch that guards a quiet source does not apply.
+        longest = max(pace, reconcile)
         covered_interval = (
-            min(ceiling, max(reconcile, covered_cost * horizon / room))
+            min(longest, max(reconcile, covered_cost * horizon / room))
             if room > 0
-            else ceiling
+            else longest
         )
         for source in covered:
             intervals[source.key] = timedelta(seconds=covered_interval)
@@ -350,25 +392,49 @@ def _square_root_scale(
     minimum: float,
     ceiling: float,
 ) -> float:
-    """Return the scale whose intervals spend the budget (or the least spent, at the ceiling)."""
-    weights = [max(MIN_WEIGHT, weight) for _, weight in pieces]
-    fastest = max(_sane_rate(s.rate) for s in sources) * max(weights)
-    slowest = min(_sane_rate(s.rate) for s in sources) * min(weights)
-    costs = [s.cost for s in sources]
-    # At `high` every interval is the ceiling, at `low` every one the minimum.
-    high = 2 * ceiling * math.sqrt(fastest / min(costs))
-    low = minimum * math.sqrt(slowest / max(costs)) / 2
-    if _calls(sources, high, pieces, minimum, ceiling) >= budget:
-        return high
-    if _calls(sources, low, pieces, minimum, ceiling) <= budget:
-        return low
-    for _ in range(60):
-        middle = math.sqrt(low * high)
-        if _calls(sources, middle, pieces, minimum, ceiling) > budget:
-            low = middle
-        else:
-            high = middle
-    return high
+    """Return the scale whose intervals spend the budget (or the least spent, at the ceiling).
+
+    Unclamped, the calls are A / scale: the scale is found at once. Intervals held at the
+    minimum or the ceiling spend a fixed amount; the scale is solved again for the others until
+    the set held stops changing (a few rounds), instead of searching it step by step.
+    """
+    # Each (source, piece): its seconds x cost and sqrt(cost / rate) at the piece's weight.
+    pairs = [
+        (
+            source.cost * seconds,
+            math.sqrt(
+                source.cost / (_sane_rate(source.rate) * max(MIN_WEIGHT, weight))
+            ),
+        )
+        for source in sources
+        for seconds, weight in pieces
+    ]
+    floor_calls = sum(work / ceiling for work, _ in pairs)
+    if floor_calls >= budget:
+        # Every interval at the ceiling already spends it all.
+        return 2 * ceiling / min(root for _, root in pairs)
+    top_calls = sum(work / minimum for work, _ in pairs)
+    if top_calls <= budget:
+        # Every interval at the minimum still spends less.
+        return minimum / max(root for _, root in pairs) / 2
+    scale = sum(work / root for work, root in pairs) / budget
+    for _ in range(len(pairs) + 1):
+        fixed = free = 0.0
+        for work, root in pairs:
+            interval = scale * root
+            if interval <= minimum:
+                fixed += work / minimum
+            elif interval >= ceiling:
+                fixed += work / ceiling
+            else:
+                free += work / root
+        if free <= 0 or budget <= fixed:
+            break
+        found = free / (budget - fixed)
+        if math.isclose(found, scale, rel_tol=1e-9):
+            return found
+        scale = found
+    return scale
 
 
 @dataclass(slots=True)
@@ -380,6 +446,8 @@ class PollSchedule:
     rates: dict[str, ChangeRate] = field(default_factory=dict)
     last_read: dict[str, datetime] = field(default_factory=dict)
     intervals: dict[str, timedelta] = field(default_factory=dict)
+    # Reads the plan moves: spread, spent before the reset, read at the reset, or held past it.
+    moved: dict[str, datetime] = field(default_factory=dict)
 
     def rate_of(self, key: str, prior: float) -> ChangeRate:
         """Return a source's learned rate, starting from its prior."""
@@ -453,7 +521,7 @@ class PollSchedule:
     def forget(self, keep: Iterable[str]) -> None:
         """Forget sources that are no longer known."""
         kept = set(keep)
-        for table in (self.rates, self.last_read, self.intervals):
+        for table in (self.rates, self.last_read, self.intervals, self.moved):
             for key in set(table) - kept:
                 del table[key]
 
@@ -464,11 +532,122 @@ class PollSchedule:
         now: datetime,
         reset_at: datetime,
     ) -> Allocation:
-        """Share the budget until the reset and keep each source's interval."""
+        """Share the budget until the reset and keep each source's interval.
+
+        Then bring some reads forward: sources read together on the same pace are spread over
+        their interval; in the last round before the reset, the calls that would be left go to
+        the sources read longest ago, spread until the reset; and the source read longest ago is
+        read within `RESET_READ` of the reset when nothing reads it sooner.
+        """
+        daily = 24 * sum(_sane_rate(source.rate) for source in sources)
+        prior = max(PROFILE_PRIOR_CHANGES, PROFILE_PRIOR_DAYS * daily)
+        if prior != self.day.prior_changes:
+            self.day.prior_changes = prior
+            self.day.reweigh()
         pieces = day_pieces(now, reset_at, self.zone, self.day.weights)
         allocation = allocate(sources, allowance, pieces)
         self.intervals = dict(allocation.intervals)
+        self.moved = {}
+        free = [
+            source
+            for source in sources
+            if not source.covered and source.key in self.intervals
+        ]
+        self._spread(free, reset_at)
+        self._spend_rest(sources, free, allowance, now, reset_at)
+        self._read_at_reset(free, reset_at)
         return allocation
+
+    def _spread(self, free: Sequence[Source], reset_at: datetime) -> None:
+        """Give sources on a long pace each its own phase, so that their reads interleave.
+
+        With four or more sources read less often than every `SPREAD_FROM`, each is read on a
+        grid of its interval, anchored at the reset and shifted by its own share of the
+        interval (by the order of the keys): at the last point of its grid within an interval
+        of its last read, never later, and not before half of it. Sources read together once
+        (at setup, or asked for) part again within a few rounds, and no hour goes without
+        reads.
+        """
+        spread = sorted(
+            (s for s in free if self.intervals[s.key] >= SPREAD_FROM),
+            key=lambda source: source.key,
+        )
+        if len(spread) < SPREAD_GROUP:
+            return
+        for rank, source in enumerate(spread):
+            if (last := self.last_read.get(source.key)) is None:
+                continue
+            interval = self.intervals[source.key]
+            phase = (rank + 1) / len(spread)
+            latest = (last + interval - reset_at) / interval
+            point = reset_at + interval * (math.floor(latest - phase) + phase)
+            if point >= last + interval / 2:
+                self.moved[source.key] = point
+
+    def _spend_rest(
+        self,
+        sources: Sequence[Source],
+        free: Sequence[Source],
+        allowance: PollingAllowance,
+        now: datetime,
+        reset_at: datetime,
+    ) -> None:
+        """In the last round before the reset, fit the reads to the calls left, read by read.
+
+        The reads due before the reset are counted one by one. Calls beyond them go to the
+        sources read longest ago that would wait past the reset, spread until it; reads beyond
+        the calls left wait for the reset, those of the sources read last first.
+        """
+        horizon = reset_at - now
+        if not free or horizon <= timedelta(0):
+            return
+        if horizon > max(self.intervals[source.key] for source in free):
+            return
+        planned = 0
+        waiting: list[Source] = []
+        coming: list[tuple[Source, int]] = []
+        for source in sources:
+            if source.key not in self.intervals:
+                continue
+            interval = self.intervals[source.key]
+            due = self.due_at(source.key) or now
+            if due < reset_at:
+                reads = 1 + int((reset_at - due) / interval)
+                planned += reads
+                coming.append((source, reads))
+            elif not source.covered:
+                waiting.append(source)
+        if planned > allowance.left:
+            coming.sort(
+                key=lambda item: (self.last_read.get(item[0].key, now), item[0].key),
+                reverse=True,
+            )
+            for source, reads in coming:
+                if planned <= allowance.left:
+                    break
+                self.moved[source.key] = reset_at + RESET_READ
+                planned -= reads
+            return
+        spare = min(len(waiting), math.floor(allowance.spendable) - planned)
+        if spare <= 0:
+            return
+        waiting.sort(
+            key=lambda source: (self.last_read.get(source.key, now), source.key)
+        )
+        # Spread until a moment before the reset: the last call is spent as late as it may.
+        room = max(timedelta(0), horizon - RESET_READ)
+        for index, source in enumerate(waiting[:spare]):
+            self.moved[source.key] = now + room * ((index + 1) / spare)
+
+    def _read_at_reset(self, free: Sequence[Source], reset_at: datetime) -> None:
+        """Have the source read longest ago read just after the reset, if nothing reads it sooner."""
+        read = [source for source in free if source.key in self.last_read]
+        if not read:
+            return
+        stalest = min(read, key=lambda source: (self.last_read[source.key], source.key))
+        due = self.due_at(stalest.key)
+        if due is not None and due >= reset_at + RESET_READ:
+            self.moved[stalest.key] = reset_at + RESET_READ
 
     def due_at(self, key: str, confirmed: datetime | None = None) -> datetime | None:
         """Return when a source is next due: its last read (or confirmation) plus its interval.
@@ -481,7 +660,7 @@ class PollSchedule:
         interval = self.intervals.get(key)
         if last is None or interval is None:
             return None
-        return last + interval
+        return self.moved.get(key, last + interval)
 
     def window(self, key: str) -> timedelta:
         """Return how early a refresh may read a source: a short batching window."""

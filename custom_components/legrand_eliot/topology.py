@@ -162,9 +162,9 @@ class TopologyReader:
             or bool(self._plants_to_read(data, now))
         )
 
-    def calls_due(self, data: EliotData) -> int:
-        """Return what the topology reads due at the next refresh will cost."""
-        now = dt_util.utcnow()
+    def calls_due(self, data: EliotData, at: datetime | None = None) -> int:
+        """Return what the topology reads due at a refresh at `at` (now) will cost."""
+        now = dt_util.utcnow() if at is None else at
         calls = int(self._list_due(self.home_control, now)) + int(
             self._list_due(self.smarther, now)
         )
