@@ -286,7 +286,7 @@ def _households(args: argparse.Namespace, report: Path) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         for name, path in week_report.plot(runs, folder).items():
             plots[name] = os.path.relpath(path, report.parent)
-    return week_report.render(runs, seed=args.seed, plots=plots)
+    return week_report.render(runs, seed=args.seed, plots=plots, cpu=not args.no_cpu)
 
 
 if __name__ == "__main__":

@@ -251,8 +251,14 @@ def targets(runs: Sequence[ProfileRun]) -> list[str]:
     return lines
 
 
-def render(runs: Sequence[ProfileRun], *, seed: int, plots: dict[str, str]) -> str:
-    """Return the households' section of the report."""
+def render(
+    runs: Sequence[ProfileRun], *, seed: int, plots: dict[str, str], cpu: bool = True
+) -> str:
+    """Return the households' section of the report; without CPU figures when `cpu` is off.
+
+    CPU time is a measurement of the machine, different at every run: every other figure is
+    the same at every run of a seed.
+    """
     worst_base = max(
         (r for run in runs if (r := verdict(run).baseline_mean) is not None),
         default=None,
@@ -301,7 +307,11 @@ def render(runs: Sequence[ProfileRun], *, seed: int, plots: dict[str, str]) -> s
             f"baseline's; from day {LEARNING_DAYS} on, {_r(worst_limit)}x the limit "
             f"(target {LIMIT_TARGET}x)."
         ),
-        f"- Planning CPU per refresh in this simulation: at most {plan:.2f} ms.",
+        *(
+            [f"- Planning CPU per refresh in this simulation: at most {plan:.2f} ms."]
+            if cpu
+            else []
+        ),
         *targets(runs),
         "",
     ]

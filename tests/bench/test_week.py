@@ -34,8 +34,10 @@ def test_the_report_is_the_same_for_the_same_seed() -> None:
     """Same seed, same figures; the report names every profile run."""
     first = run_matrix(7, profiles=["away"], accounts=["S"], days=2)
     second = run_matrix(7, profiles=["away"], accounts=["S"], days=2)
-    text = render(first, seed=7, plots={})
-    assert text == render(second, seed=7, plots={})
+    text = render(first, seed=7, plots={}, cpu=False)
+    assert text == render(second, seed=7, plots={}, cpu=False)
+    assert "Planning CPU" not in text
+    assert "Planning CPU" in render(first, seed=7, plots={})
     assert "### away" in text
     assert "S, push off" in text
     assert "S, push on" in text
