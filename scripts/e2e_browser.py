@@ -50,8 +50,30 @@ FRONTEND_CONNECTED = (
 )
 # Fewer colours keep the screenshots small enough to live in the repository.
 SCREENSHOT_COLOURS = 64
+# Every screenshot by its number: the first hour as it goes well, then the ways it goes wrong.
+# A screenshot keeps its number (the README shows some), whatever step takes it.
+SHOTS = (
+    "onboarding-user",
+    "onboarding-done",
+    "application-credentials",
+    "subscription-key",
+    "sign-in",
+    "consent",
+    "devices-found",
+    "devices-found-areas",
+    "devices",
+    "plug-off",
+    "light-brightness",
+    "shutter-position",
+    "thermostat-set-point",
+    "integration",
+    "options",
+    "reconfigure",
+    "credentials-refused",
+)
 
 USER = {"name": "Demo", "username": "demo", "password": "a long demo password"}
+CREDENTIALS_NAME = "Legrand demo"
 HC_PLANT = "000000005d1e3bc13598330000000001"
 SMARTHER_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 TV_PLUG = "000070ee503ed5d46275620000000001"
@@ -66,6 +88,11 @@ def field(scope: Page | Locator, label: str) -> Locator:
     return scope.get_by_role("textbox", name=name).or_(
         scope.get_by_role("spinbutton", name=name)
     )
+
+
+def mistyped(secret: str) -> str:
+    """Return a secret with its last character typed wrong."""
+    return secret[:-1] + ("x" if secret[-1] != "x" else "y")
 
 
 class StepFailedError(Exception):
@@ -84,7 +111,6 @@ class FirstHour:
         self.sim_url = sim_url
         self.screenshots = screenshots
         self.downloads = downloads
-        self.shots = 0
         # Every page load's address, in order: the frontend reloads itself at times.
         self.loads: list[str] = []
         # What diagnostics must never show: the client secret and the subscription keys.
@@ -93,15 +119,22 @@ class FirstHour:
     # Helpers ---------------------------------------------------------------------------------
 
     def shot(self, name: str) -> None:
+        """Save a small PNG of what the page shows now, under its number (SHOTS)."""
+        self.save_shot(f"{SHOTS.index(name) + 1:02d}-{name}.png")
+
+    def failure_shot(self, name: str) -> None:
+        """Save what the page shows when a step failed, beside the numbered screenshots."""
+        self.save_shot(f"failed-{name}.png")
+
+    def save_shot(self, file_name: str) -> None:
         """Save a small PNG of what the page shows now."""
-        self.shots += 1
         # Transitions finished: a control shows where it ends, not half way there.
         png = self.page.screenshot(animations="disabled")
         image = Image.open(io.BytesIO(png)).convert("RGB")
         small = image.quantize(
             colors=SCREENSHOT_COLOURS, method=Image.Quantize.MEDIANCUT
         )
-        path = self.screenshots / f"{self.shots:02d}-{name}.png"
+        path = self.screenshots / file_name
         small.save(path, optimize=True)
         print(f"    screenshot {path.name}")
 
@@ -112,6 +145,26 @@ class FirstHour:
         ) as answer:
             data: dict[str, Any] = json.load(answer)
         return data
+
+    def sim_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Post to the simulated cloud's control API and return its answer."""
+        request = urllib.request.Request(  # noqa: S310 (the simulator's own http address)
+            f"{self.sim_url}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            data: dict[str, Any] = json.load(answer)
+        return data
+
+    def calls(self, endpoint: str) -> int:
+        """Return how many requests the simulated cloud's gateway counted on an endpoint."""
+        with urllib.request.urlopen(  # noqa: S310 (the simulator's own http address)
+            f"{self.sim_url}/_sim/counters", timeout=10
+        ) as answer:
+            counters: dict[str, Any] = json.load(answer)
+        return int(counters["by_endpoint"].get(endpoint, 0))
 
     def module(self, module_id: str) -> dict[str, Any]:
         """Return a Home + Control module as the simulated cloud holds it."""
@@ -275,14 +328,18 @@ class FirstHour:
         page.get_by_role("button", name=re.compile("Log in")).click()
         page.wait_for_function(FRONTEND_CONNECTED)
 
-    def add_integration(self, client_id: str, client_secret: str, key: str) -> None:
-        """Add Legrand Eliot: credentials, then the key, then the simulator's consent page."""
+    def open_add_dialog(self) -> None:
+        """Start adding Legrand Eliot from Settings > Devices & services."""
         page = self.page
         page.goto(f"{self.ha_url}/config/integrations/dashboard")
         page.get_by_role("button", name=re.compile("Add integration")).click()
         page.get_by_placeholder("Search for a brand name").fill("Legrand Eliot")
         page.get_by_text("Legrand Eliot", exact=True).first.click()
 
+    def add_integration(self, client_id: str, client_secret: str, key: str) -> None:
+        """Add Legrand Eliot: credentials, then the key, then the simulator's consent page."""
+        page = self.page
+        self.open_add_dialog()
         credentials = page.locator("dialog-add-application-credential")
         flow = self.flow_dialog()
         # A fresh Home Assistant has no application credentials: they are asked first.
@@ -292,11 +349,13 @@ class FirstHour:
             )
         ).to_be_visible()
         if not field(flow, "Subscription key").count():
-            field(credentials, "Name").fill("Legrand demo")
+            # The secret as a person may type it first: one character wrong.
+            field(credentials, "Name").fill(CREDENTIALS_NAME)
             field(credentials, "OAuth client ID").fill(client_id)
-            field(credentials, "OAuth client secret").fill(client_secret)
+            field(credentials, "OAuth client secret").fill(mistyped(client_secret))
             self.shot("application-credentials")
             credentials.get_by_role("button", name="Add").click()
+            self.correct_refused_secret(client_id, client_secret)
 
         expect(field(flow, "Subscription key")).to_be_visible()
         field(flow, "Subscription key").fill(key)
@@ -335,7 +394,7 @@ class FirstHour:
         # area it does not know, not even for a moment.
         unknown = flow.get_by_text("Unknown area selected").count()
         if unknown:
-            self.shot("devices-found-unknown-area")
+            self.failure_shot("devices-found-unknown-area")
             raise StepFailedError(
                 f"the name-and-assign step shows 'Unknown area selected' {unknown} times"
             )
@@ -343,6 +402,37 @@ class FirstHour:
         self.shot("devices-found-areas")
         flow.get_by_role("button", name=re.compile("Finish")).click()
         expect(flow.get_by_role("dialog")).to_have_count(0)
+
+    def correct_refused_secret(self, client_id: str, client_secret: str) -> None:
+        """Correct the refused client secret in the form the flow shows, then go on.
+
+        The flow asks Legrand about the new credentials before anything else: the "Application
+        credentials" step says the secret was refused, with the client ID filled in. Nobody has
+        signed in at the simulated cloud yet; the corrected pair replaces the refused one.
+        """
+        flow = self.flow_dialog()
+        expect(flow.get_by_text("Legrand refused the client secret")).to_be_visible()
+        expect(field(flow, "OAuth client ID")).to_have_value(client_id)
+        if any(user["consents"] for user in self.sim_state()["users"]):
+            raise StepFailedError("the sign-in went on with a refused client secret")
+        self.shot("credentials-refused")
+        field(flow, "OAuth client secret").fill(client_secret)
+        self.submit_flow()
+        # Accepted, the corrected pair took the refused one's place (and name).
+        expect(field(flow, "Subscription key")).to_be_visible()
+        stored = self.page.evaluate(
+            """async () => {
+                const hass = document.querySelector('home-assistant').hass;
+                const all = await hass.callWS({type: 'application_credentials/list'});
+                return all.filter((item) => item.domain === 'legrand_eliot');
+            }"""
+        )
+        if [
+            (item["client_secret"] == client_secret, item["name"]) for item in stored
+        ] != [(True, CREDENTIALS_NAME)]:
+            raise StepFailedError(
+                f"{len(stored)} application credentials stored, not the corrected one alone"
+            )
 
     def name_and_assign_complete(self) -> bool:
         """Wait until the last step lists every device of the entry; False if it closed."""
@@ -379,7 +469,7 @@ class FirstHour:
                 consent.get_by_role("button", name="Accept").click()
         except PlaywrightError:
             if not consent.is_closed():
-                self.shot("consent-stuck")
+                self.failure_shot("consent-stuck")
                 raise
         finally:
             self.page = original
@@ -660,7 +750,6 @@ def main() -> int:
             ("reconfigure", lambda: run.reconfigure(args.other_key)),
         ]
         if args.from_step:
-            run.shots = len(list(args.screenshots.glob("*.png")))
             steps = [("log in", run.log_in), *steps[args.from_step :]]
         for name, step in steps:
             print(f"==> {name}", flush=True)
@@ -668,7 +757,7 @@ def main() -> int:
                 step()
             except (StepFailedError, PlaywrightError, AssertionError) as err:
                 try:
-                    run.shot(f"failed-{name.replace(' ', '-')}")
+                    run.failure_shot(name.replace(" ", "-"))
                     print(run.page.locator("body").aria_snapshot(), file=sys.stderr)
                 except PlaywrightError:
                     pass
