@@ -98,8 +98,10 @@ class UnhappyHour(FirstHour):
     def delete_entry(self) -> None:
         """Delete the Legrand Eliot entry from its integration page, as a person does."""
         page = self.page
+        # Loaded: not in the middle of the reload an earlier step (reconfigure) started.
+        self.wait_until("the entry loaded", lambda: self.entry_states() == ["loaded"])
         page.goto(f"{self.ha_url}/config/integrations/integration/legrand_eliot")
-        expect(page.locator("ha-config-entry-row")).to_have_count(1)
+        expect(page.locator("ha-config-entry-row")).to_have_count(1, timeout=TIMEOUT_MS)
         self.entry_menu()
         page.get_by_role("menuitem", name="Delete").click()
         confirm = page.locator("dialog-box")
@@ -337,7 +339,7 @@ class UnhappyHour(FirstHour):
         self.wait_until(
             "the dial, Home Assistant and the cloud at the last value", agreed
         )
-        expect(shown).to_have_text(re.compile(f"^{value:g} °"))
+        expect(shown).to_have_text(re.compile(rf"^{value:g}\s*°"))
         calls = self.calls(THERMOSTAT_COMMANDS) - calls_before
         print(f"    {PRESSES} presses cost {calls} calls")
         if calls > MOST_CALLS_PER_BURST:
