@@ -1,8 +1,9 @@
 """Drive Home Assistant's real UI in headless Chromium through a person's first hour (scripts/e2e).
 
-Onboarding, adding Legrand Eliot (application credentials, subscription key, the simulated
-cloud's consent page), the created devices, a plug, a light, a shutter and a thermostat, each
-checked against the simulated cloud's state, then diagnostics, options and reconfigure.
+Onboarding, adding Legrand Eliot (application credentials with a mistyped secret corrected in
+the flow, subscription key, the simulated cloud's consent page), the created devices, a plug, a
+light, a shutter and a thermostat, each checked against the simulated cloud's state, then
+diagnostics, options and reconfigure; then the other wrong turns of scripts/e2e_unhappy.py.
 Screenshots of each step go to docs/screenshots/. Exits non-zero at the first failed step.
 """
 

@@ -54,7 +54,7 @@ US_CUSTOMARY = "Fahrenheit, pounds"
 FAILED_STATES = {"setup_error", "setup_retry", "migration_error", "failed_unload"}
 # Seconds without a call to the simulated cloud after which a flow is taken as ended: it makes
 # its calls half a second apart.
-FLOW_QUIET = 3.0
+FLOW_QUIET = 5.0
 
 
 def shown_number(text: str) -> tuple[float, str]:
