@@ -1,8 +1,9 @@
 """Drive Home Assistant's real UI in headless Chromium through a person's first hour (scripts/e2e).
 
-Onboarding, adding Legrand Eliot (application credentials, subscription key, the simulated
-cloud's consent page), the created devices, a plug, a light, a shutter and a thermostat, each
-checked against the simulated cloud's state, then diagnostics, options and reconfigure.
+Onboarding, adding Legrand Eliot (application credentials with a mistyped secret corrected in
+the flow, subscription key, the simulated cloud's consent page), the created devices, a plug, a
+light, a shutter and a thermostat, each checked against the simulated cloud's state, then
+diagnostics, options and reconfigure; then the other wrong turns of scripts/e2e_unhappy.py.
 Screenshots of each step go to docs/screenshots/. Exits non-zero at the first failed step.
 """
 
@@ -22,6 +23,7 @@ import urllib.request
 
 from PIL import Image
 from playwright.sync_api import (
+    BrowserContext,
     Error as PlaywrightError,
     Locator,
     Page,
@@ -50,8 +52,38 @@ FRONTEND_CONNECTED = (
 )
 # Fewer colours keep the screenshots small enough to live in the repository.
 SCREENSHOT_COLOURS = 64
+# Every screenshot by its number: the first hour as it goes well, then the ways it goes wrong.
+# A screenshot keeps its number (the README shows some), whatever step takes it.
+SHOTS = (
+    "onboarding-user",
+    "onboarding-done",
+    "application-credentials",
+    "subscription-key",
+    "sign-in",
+    "consent",
+    "devices-found",
+    "devices-found-areas",
+    "devices",
+    "plug-off",
+    "light-brightness",
+    "shutter-position",
+    "thermostat-set-point",
+    "integration",
+    "options",
+    "reconfigure",
+    "credentials-refused",
+    "closed-page-reopened",
+    "added-again",
+    "thermostat-arrow-presses",
+    "unit-system-metric",
+    "thermostat-celsius",
+    "app-password-expired",
+    "repair-app-password",
+    "repair-cleared",
+)
 
 USER = {"name": "Demo", "username": "demo", "password": "a long demo password"}
+CREDENTIALS_NAME = "Legrand demo"
 HC_PLANT = "000000005d1e3bc13598330000000001"
 SMARTHER_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 TV_PLUG = "000070ee503ed5d46275620000000001"
@@ -66,6 +98,11 @@ def field(scope: Page | Locator, label: str) -> Locator:
     return scope.get_by_role("textbox", name=name).or_(
         scope.get_by_role("spinbutton", name=name)
     )
+
+
+def mistyped(secret: str) -> str:
+    """Return a secret with its last character typed wrong."""
+    return secret[:-1] + ("x" if secret[-1] != "x" else "y")
 
 
 class StepFailedError(Exception):
@@ -84,7 +121,6 @@ class FirstHour:
         self.sim_url = sim_url
         self.screenshots = screenshots
         self.downloads = downloads
-        self.shots = 0
         # Every page load's address, in order: the frontend reloads itself at times.
         self.loads: list[str] = []
         # What diagnostics must never show: the client secret and the subscription keys.
@@ -93,15 +129,22 @@ class FirstHour:
     # Helpers ---------------------------------------------------------------------------------
 
     def shot(self, name: str) -> None:
+        """Save a small PNG of what the page shows now, under its number (SHOTS)."""
+        self.save_shot(f"{SHOTS.index(name) + 1:02d}-{name}.png")
+
+    def failure_shot(self, name: str) -> None:
+        """Save what the page shows when a step failed, beside the numbered screenshots."""
+        self.save_shot(f"failed-{name}.png")
+
+    def save_shot(self, file_name: str) -> None:
         """Save a small PNG of what the page shows now."""
-        self.shots += 1
         # Transitions finished: a control shows where it ends, not half way there.
         png = self.page.screenshot(animations="disabled")
         image = Image.open(io.BytesIO(png)).convert("RGB")
         small = image.quantize(
             colors=SCREENSHOT_COLOURS, method=Image.Quantize.MEDIANCUT
         )
-        path = self.screenshots / f"{self.shots:02d}-{name}.png"
+        path = self.screenshots / file_name
         small.save(path, optimize=True)
         print(f"    screenshot {path.name}")
 
@@ -112,6 +155,26 @@ class FirstHour:
         ) as answer:
             data: dict[str, Any] = json.load(answer)
         return data
+
+    def sim_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Post to the simulated cloud's control API and return its answer."""
+        request = urllib.request.Request(  # noqa: S310 (the simulator's own http address)
+            f"{self.sim_url}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            data: dict[str, Any] = json.load(answer)
+        return data
+
+    def calls(self, endpoint: str) -> int:
+        """Return how many requests the simulated cloud's gateway counted on an endpoint."""
+        with urllib.request.urlopen(  # noqa: S310 (the simulator's own http address)
+            f"{self.sim_url}/_sim/counters", timeout=10
+        ) as answer:
+            counters: dict[str, Any] = json.load(answer)
+        return int(counters["by_endpoint"].get(endpoint, 0))
 
     def module(self, module_id: str) -> dict[str, Any]:
         """Return a Home + Control module as the simulated cloud holds it."""
@@ -145,7 +208,7 @@ class FirstHour:
 
     def entity_id(self, unique_id: str) -> str:
         """Return the entity id Home Assistant gave to one of the integration's entities."""
-        for entity in self.hass("Object.values(hass.entities)"):
+        for entity in self.hass("Object.values(hass.entities || {})"):
             if (
                 entity.get("platform") == "legrand_eliot"
                 and entity.get("unique_id", "") == unique_id
@@ -275,14 +338,26 @@ class FirstHour:
         page.get_by_role("button", name=re.compile("Log in")).click()
         page.wait_for_function(FRONTEND_CONNECTED)
 
+    def open_add_dialog(self) -> None:
+        """Start adding Legrand Eliot from Settings > Devices & services."""
+        page = self.page
+        try:
+            page.goto(f"{self.ha_url}/config/integrations/dashboard")
+        except PlaywrightError as err:
+            if "ERR_ABORTED" not in err.message:
+                raise
+            # The frontend moved to another page of its own just then (after a deletion).
+            page.goto(f"{self.ha_url}/config/integrations/dashboard")
+        page.get_by_role("button", name=re.compile("Add integration")).click()
+        # In the dialog: once added, the integration's card behind it has the same name.
+        brands = page.locator("dialog-add-integration")
+        brands.get_by_placeholder("Search for a brand name").fill("Legrand Eliot")
+        brands.get_by_text("Legrand Eliot", exact=True).first.click()
+
     def add_integration(self, client_id: str, client_secret: str, key: str) -> None:
         """Add Legrand Eliot: credentials, then the key, then the simulator's consent page."""
         page = self.page
-        page.goto(f"{self.ha_url}/config/integrations/dashboard")
-        page.get_by_role("button", name=re.compile("Add integration")).click()
-        page.get_by_placeholder("Search for a brand name").fill("Legrand Eliot")
-        page.get_by_text("Legrand Eliot", exact=True).first.click()
-
+        self.open_add_dialog()
         credentials = page.locator("dialog-add-application-credential")
         flow = self.flow_dialog()
         # A fresh Home Assistant has no application credentials: they are asked first.
@@ -292,11 +367,13 @@ class FirstHour:
             )
         ).to_be_visible()
         if not field(flow, "Subscription key").count():
-            field(credentials, "Name").fill("Legrand demo")
+            # The secret as a person may type it first: one character wrong.
+            field(credentials, "Name").fill(CREDENTIALS_NAME)
             field(credentials, "OAuth client ID").fill(client_id)
-            field(credentials, "OAuth client secret").fill(client_secret)
+            field(credentials, "OAuth client secret").fill(mistyped(client_secret))
             self.shot("application-credentials")
             credentials.get_by_role("button", name="Add").click()
+            self.correct_refused_secret(client_id, client_secret)
 
         expect(field(flow, "Subscription key")).to_be_visible()
         field(flow, "Subscription key").fill(key)
@@ -335,7 +412,7 @@ class FirstHour:
         # area it does not know, not even for a moment.
         unknown = flow.get_by_text("Unknown area selected").count()
         if unknown:
-            self.shot("devices-found-unknown-area")
+            self.failure_shot("devices-found-unknown-area")
             raise StepFailedError(
                 f"the name-and-assign step shows 'Unknown area selected' {unknown} times"
             )
@@ -343,6 +420,37 @@ class FirstHour:
         self.shot("devices-found-areas")
         flow.get_by_role("button", name=re.compile("Finish")).click()
         expect(flow.get_by_role("dialog")).to_have_count(0)
+
+    def correct_refused_secret(self, client_id: str, client_secret: str) -> None:
+        """Correct the refused client secret in the form the flow shows, then go on.
+
+        The flow asks Legrand about the new credentials before anything else: the "Application
+        credentials" step says the secret was refused, with the client ID filled in. Nobody has
+        signed in at the simulated cloud yet; the corrected pair replaces the refused one.
+        """
+        flow = self.flow_dialog()
+        expect(flow.get_by_text("Legrand refused the client secret")).to_be_visible()
+        expect(field(flow, "OAuth client ID")).to_have_value(client_id)
+        if any(user["consents"] for user in self.sim_state()["users"]):
+            raise StepFailedError("the sign-in went on with a refused client secret")
+        self.shot("credentials-refused")
+        field(flow, "OAuth client secret").fill(client_secret)
+        self.submit_flow()
+        # Accepted, the corrected pair took the refused one's place (and name).
+        expect(field(flow, "Subscription key")).to_be_visible()
+        stored = self.page.evaluate(
+            """async () => {
+                const hass = document.querySelector('home-assistant').hass;
+                const all = await hass.callWS({type: 'application_credentials/list'});
+                return all.filter((item) => item.domain === 'legrand_eliot');
+            }"""
+        )
+        if [
+            (item["client_secret"] == client_secret, item["name"]) for item in stored
+        ] != [(True, CREDENTIALS_NAME)]:
+            raise StepFailedError(
+                f"{len(stored)} application credentials stored, not the corrected one alone"
+            )
 
     def name_and_assign_complete(self) -> bool:
         """Wait until the last step lists every device of the entry; False if it closed."""
@@ -379,7 +487,7 @@ class FirstHour:
                 consent.get_by_role("button", name="Accept").click()
         except PlaywrightError:
             if not consent.is_closed():
-                self.shot("consent-stuck")
+                self.failure_shot("consent-stuck")
                 raise
         finally:
             self.page = original
@@ -615,6 +723,11 @@ def main() -> int:
         help="log in and start at this step (to work on a later step again)",
     )
     args = parser.parse_args()
+    # The ways the hour goes wrong extend this module's FirstHour: run as a script, this module
+    # is the one they import, not a second copy of it.
+    sys.modules.setdefault("e2e_browser", sys.modules[__name__])
+    from e2e_unhappy import UnhappyHour
+
     args.screenshots.mkdir(parents=True, exist_ok=True)
     if not args.from_step:
         for old in args.screenshots.glob("*.png"):
@@ -625,21 +738,28 @@ def main() -> int:
         tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile,
         tempfile.TemporaryDirectory() as downloads,
     ):
+
+        def launch() -> BrowserContext:
+            """Start Chromium on the run's profile (a person's browser, logged in once)."""
+            browser = playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                headless=True,
+                viewport=VIEWPORT,
+                accept_downloads=True,
+                locale="en-US",
+            )
+            browser.set_default_timeout(TIMEOUT_MS)
+            return browser
+
         # A fresh profile each run (Chromium's --user-data-dir): nothing left from an earlier one.
-        browser = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport=VIEWPORT,
-            accept_downloads=True,
-            locale="en-US",
-        )
-        browser.set_default_timeout(TIMEOUT_MS)
+        browser = launch()
         page = browser.pages[0] if browser.pages else browser.new_page()
-        run = FirstHour(
+        run = UnhappyHour(
             page, args.ha_url, args.sim_url, args.screenshots, Path(downloads)
         )
+        run.relaunch = launch
         page.on("load", run.loaded)
         run.secrets = [args.client_secret, args.key, args.other_key]
         steps: list[tuple[str, Callable[[], None]]] = [
@@ -658,9 +778,12 @@ def main() -> int:
             ("diagnostics", run.diagnostics),
             ("options", run.options),
             ("reconfigure", lambda: run.reconfigure(args.other_key)),
+            ("page closed after Accept", lambda: run.closed_page(args.key)),
+            ("fifteen arrow presses", run.arrow_burst),
+            ("unit system switch", run.unit_switch),
+            ("Thermostat app password", run.app_password_repair),
         ]
         if args.from_step:
-            run.shots = len(list(args.screenshots.glob("*.png")))
             steps = [("log in", run.log_in), *steps[args.from_step :]]
         for name, step in steps:
             print(f"==> {name}", flush=True)
@@ -668,14 +791,14 @@ def main() -> int:
                 step()
             except (StepFailedError, PlaywrightError, AssertionError) as err:
                 try:
-                    run.shot(f"failed-{name.replace(' ', '-')}")
+                    run.failure_shot(name.replace(" ", "-"))
                     print(run.page.locator("body").aria_snapshot(), file=sys.stderr)
                 except PlaywrightError:
                     pass
                 print(f"FAILED: {name}: {err}", file=sys.stderr)
-                browser.close()
+                run.page.context.close()
                 return 1
-        browser.close()
+        run.page.context.close()
     print("==> every step passed")
     return 0
 

@@ -110,10 +110,14 @@ def no_request_spacing() -> Generator[None]:
     """Send requests back to back and retry at once: the client's own tests cover the waits."""
     client = partial(EliotClient, min_spacing=0, retry_backoff=0, busy_retry_delay=0)
     # Both places that build a client: the entry's, and the account check of the flows. Time
-    # is frozen in these tests, so a paced request would wait for ever.
+    # is frozen in these tests, so a paced request would wait for ever; so would a thermostat
+    # command waiting for the presses to pause (tests that press one after the other set it).
     with (
         patch("custom_components.legrand_eliot.EliotClient", client),
         patch("custom_components.legrand_eliot.key_check.EliotClient", client),
+        patch(
+            "custom_components.legrand_eliot.climate.EliotClimate._command_settle", 0.0
+        ),
     ):
         yield
 

@@ -44,6 +44,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.legrand_eliot.climate import COMMAND_SETTLE, EliotClimate
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot import LoadState, ThermostatMode
 from tests.held_calls import held
@@ -761,6 +762,42 @@ async def test_a_held_arrow_costs_two_calls_and_ends_where_asked(
     assert state.attributes[ATTR_TEMPERATURE] == 25.0
     # Each press showed at once, and nothing else did: no answer to an earlier press.
     assert shown == set_points
+
+
+async def test_presses_one_after_the_other_cost_two_calls(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Fifteen presses of the dial, a fifth of a second apart: two calls, the last one held.
+
+    A person presses more slowly than the cloud answers, so each press finds the previous call
+    answered; the thermostat waits for the presses to pause before it sends the newest.
+    """
+    before = await _counted_calls(sim)
+    set_points = _set_points(20.1, 15)
+    with patch.object(EliotClimate, "_command_settle", COMMAND_SETTLE):
+        await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 20.1})
+        presses = []
+        for set_point in set_points[1:]:
+            freezer.tick(0.2)
+            presses.append(
+                hass.async_create_task(
+                    _climate(
+                        hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: set_point}
+                    )
+                )
+            )
+            await asyncio.sleep(0)
+        assert await _counted_calls(sim) - before == 1
+        assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+        # The presses pause.
+        freezer.tick(COMMAND_SETTLE + 0.5)
+        assert await asyncio.gather(*presses) == [None] * 14
+    assert await _counted_calls(sim) - before == 2
+    assert (await _thermostat(sim))["setpoint"] == 21.5
+    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
 
 
 async def test_a_refused_last_set_point_is_the_one_error(

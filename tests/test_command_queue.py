@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
@@ -186,3 +187,91 @@ async def test_a_caller_cancelled_in_flight_passes_the_turn() -> None:
     device.answer.set()
     await tasks[1]
     assert device.value == 1
+
+
+class Clock:
+    """The running loop's clock, moved by the test alone."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Stop the loop's clock where it is."""
+        loop = asyncio.get_running_loop()
+        self.now = loop.time()
+        monkeypatch.setattr(loop, "time", lambda: self.now)
+        # A step that moves the clock is not a slow callback.
+        monkeypatch.setattr(loop, "slow_callback_duration", math.inf)
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock on, then let every task run that this wakes."""
+        self.now += seconds
+        await settle()
+
+
+async def test_presses_one_after_the_other_cost_the_first_and_the_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fifteen presses, each answered before the next: the first is sent, then the last.
+
+    A person presses more slowly than the cloud answers: without waiting for the presses to
+    pause, each one would be a call.
+    """
+    clock = Clock(monkeypatch)
+    device = Device()
+    device.queue = CommandQueue(device._intent_changed, settle=1.0)
+    device.answer.set()
+    await device.ask(0)
+    tasks: list[asyncio.Task[None]] = []
+    for value in range(1, 15):
+        await clock.advance(0.2)
+        tasks.append(asyncio.create_task(device.ask(value)))
+        await settle()
+    assert device.sent == [0]
+    # Each press shows at once, and waits: the earlier ones are replaced and return.
+    assert device.shown == [0, None, *range(1, 15)]
+    assert all(task.done() for task in tasks[:-1])
+    await clock.advance(0.9)
+    assert device.sent == [0]
+    await clock.advance(0.2)
+    await asyncio.gather(*tasks)
+    assert device.sent == [0, 14]
+    assert device.value == 14
+    assert device.shown[-1] is None
+
+
+async def test_a_burst_that_never_pauses_reaches_the_device(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Asks that never pause send their newest value five settle periods after the last call."""
+    clock = Clock(monkeypatch)
+    device = Device()
+    device.queue = CommandQueue(device._intent_changed, settle=1.0)
+    device.answer.set()
+    await device.ask(0)
+    tasks: list[asyncio.Task[None]] = []
+    for value in range(1, 13):
+        await clock.advance(0.5)
+        tasks.append(asyncio.create_task(device.ask(value)))
+        await settle()
+    # Five settle periods after the first call, the value asked last went; the later ones
+    # wait for the next limit, or a pause.
+    assert device.sent == [0, 9]
+    await clock.advance(1.0)
+    await asyncio.gather(*tasks)
+    assert device.sent == [0, 9, 12]
+
+
+async def test_a_settling_command_is_dropped_when_the_queue_closes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command waiting for the presses to pause is never sent once the entity is gone."""
+    clock = Clock(monkeypatch)
+    device = Device()
+    device.queue = CommandQueue(device._intent_changed, settle=1.0)
+    device.answer.set()
+    await device.ask(0)
+    task = asyncio.create_task(device.ask(1))
+    await settle()
+    device.queue.close()
+    await clock.advance(2.0)
+    await task
+    assert device.sent == [0]
+    assert device.queue.intent is None

@@ -44,6 +44,9 @@ MAX_TEMPERATURE = 40.0
 TEMPERATURE_STEP = 0.1
 # Where Home Assistant shows °F: a whole degree, as it shows those temperatures.
 FAHRENHEIT_STEP = 1.0
+# A set point pressed right after another waits until the presses pause this long (seconds), so
+# that a person stepping the dial costs two calls, as Home Assistant's own +/- buttons wait 1 s.
+COMMAND_SETTLE = 1.0
 # Holding "the current temperature" needs a value when the thermostat reported none.
 FALLBACK_SET_POINT = 20.0
 # Home Assistant 2026.11 names the temperatures in the entity's own unit `native_...` and
@@ -165,6 +168,7 @@ class EliotClimate(
     """A chronothermostat: a weekly program, a held set point, boost, off or protection."""
 
     entity_description: EliotClimateEntityDescription
+    _command_settle = COMMAND_SETTLE
     _attr_min_temp = MIN_TEMPERATURE
     _attr_max_temp = MAX_TEMPERATURE
     _attr_supported_features = (

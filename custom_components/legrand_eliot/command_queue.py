@@ -16,6 +16,13 @@ the newest command, sent as soon as the call in flight is answered.
 From the moment a command is asked until the cloud answers its target's last call, the entity
 shows what was asked: neither an earlier call's effect nor a refresh that read the device before
 the newest call reached it. A refusal of the last call shows again what the cloud holds.
+
+A cloud that answers faster than a person presses would still get a call for nearly every press:
+each one finds the previous call answered. A queue may therefore settle: a command that follows
+the previous one within `settle` seconds waits until the asks pause that long (and no longer than
+`SETTLE_LIMIT` settle periods after the previous call started), so that fifteen presses of a
+thermostat's arrow cost the first call and one for the last value. Thermostats settle (a set
+point may come a second later); lights, shutters and plugs do not (a stop must not wait).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
+import math
 from typing import Any, override
 
 from homeassistant.core import callback
@@ -34,13 +42,26 @@ from .entity import EliotEntity, HomeControlEntity
 
 type Call = Callable[[], Awaitable[None]]
 
+# A burst that never pauses (an automation in a loop) still reaches the device: its newest
+# command is sent at the latest this many settle periods after the previous call started.
+SETTLE_LIMIT = 5
+
 
 class CommandQueue[IntentT]:
     """One device's commands, sent one at a time; a newer command replaces the one waiting."""
 
-    def __init__(self, intent_changed: Callable[[], None]) -> None:
-        """Tell `intent_changed` whenever what the newest unanswered command asks changes."""
+    def __init__(self, intent_changed: Callable[[], None], settle: float = 0.0) -> None:
+        """Tell `intent_changed` whenever what the newest unanswered command asks changes.
+
+        With `settle`, a command that follows the previous one within that many seconds waits
+        for the asks to pause that long before it is sent.
+        """
         self._intent_changed = intent_changed
+        self._settle = settle
+        # Loop times of the newest command asked and of the last call's start.
+        self._asked_at = -math.inf
+        self._started_at = -math.inf
+        self._settling: asyncio.TimerHandle | None = None
         self._intent: IntentT | None = None
         # The newest command asked, by an identity of its own (two may ask the same thing).
         self._newest: object | None = None
@@ -64,14 +85,21 @@ class CommandQueue[IntentT]:
         """
         if self._closed:
             return
+        loop = asyncio.get_running_loop()
+        follows = loop.time() - self._asked_at < self._settle
+        self._asked_at = loop.time()
         ticket = object()
         self._newest = ticket
         self._intent = intent
         self._intent_changed()
-        if self._busy:
+        if self._busy or follows:
             if self._waiting is not None and not self._waiting.done():
                 self._waiting.set_result(False)
-            self._waiting = waiting = asyncio.get_running_loop().create_future()
+            self._waiting = waiting = loop.create_future()
+            if not self._busy:
+                # Right after the previous command: its turn comes once the asks pause.
+                self._busy = True
+                self._next()
             if not await waiting:
                 return
             if self._closed or self._newest is not ticket:
@@ -79,6 +107,7 @@ class CommandQueue[IntentT]:
                 self._next()
                 return
         self._busy = True
+        self._started_at = loop.time()
         try:
             await call()
         except Exception as err:
@@ -98,33 +127,57 @@ class CommandQueue[IntentT]:
         """
         self._closed = True
         self._intent = None
+        self._stop_settling()
         if self._waiting is not None and not self._waiting.done():
             self._waiting.set_result(False)
         self._waiting = None
 
-    def _next(self) -> None:
-        """Give the turn to the command waiting, or show the device as the cloud holds it."""
-        waiting, self._waiting = self._waiting, None
+    def _next(self, planned: float | None = None) -> None:
+        """Give the turn to the command waiting, or show the device as the cloud holds it.
+
+        A settling queue gives it once the asks paused for `settle` seconds, or at the limit:
+        at the moment it `planned`, unless a newer ask moved that moment.
+        """
+        self._stop_settling()
+        waiting = self._waiting
         if waiting is not None and not waiting.done():
+            loop = asyncio.get_running_loop()
+            due = min(
+                self._asked_at + self._settle,
+                self._started_at + SETTLE_LIMIT * self._settle,
+            )
+            if due > loop.time() and due != planned:
+                self._settling = loop.call_at(due, self._next, due)
+                return
+            self._waiting = None
             waiting.set_result(True)
             return
+        self._waiting = None
         self._busy = False
         self._newest = None
         if self._intent is not None:
             self._intent = None
             self._intent_changed()
 
+    def _stop_settling(self) -> None:
+        """Forget the turn planned for when the asks pause: it is given now, or never."""
+        if self._settling is not None:
+            self._settling.cancel()
+            self._settling = None
+
 
 class QueuedCommandEntity[IntentT](EliotEntity):
     """An entity whose commands go through its device's queue, showing the newest intent."""
 
     _queue: CommandQueue[IntentT] | None = None
+    # Seconds a command that closely follows another waits for the asks to pause (0: none).
+    _command_settle: float = 0.0
 
     @property
     def commands(self) -> CommandQueue[IntentT]:
         """Return the queue of the entity's commands, made at its first command."""
         if self._queue is None:
-            self._queue = CommandQueue(self._intent_changed)
+            self._queue = CommandQueue(self._intent_changed, self._command_settle)
         return self._queue
 
     @property
