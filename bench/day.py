@@ -360,11 +360,21 @@ def scan_for_module(topology: Topology, module_id: str) -> Module | None:
     return next((m for m in topology.modules if m.id == module_id), None)
 
 
+def scan_every_plant(
+    data: EliotData, module_id: str
+) -> tuple[HomeControlPlant, Module, ModuleState] | None:
+    """Find a module by scanning every plant's topology, as before the account was indexed."""
+    for plant in data.home_control.values():
+        if (module := plant.topology.module(module_id)) is not None:
+            return plant, module, plant.module_state(module)
+    return None
+
+
 def search_every_plant(
     self: HomeControlEntity,
 ) -> tuple[HomeControlPlant, Module, ModuleState] | None:
     """Find an entity's module in every plant, as entities did before."""
-    return self.coordinator.data.home_control_module(self.module_id)
+    return scan_every_plant(self.coordinator.data, self.module_id)
 
 
 def search_each_module(
@@ -373,7 +383,7 @@ def search_each_module(
     """Yield every module with its state, searching every plant for each, as before."""
     for plant in data.home_control.values():
         for module in plant.topology.modules:
-            found = data.home_control_module(module.id)
+            found = scan_every_plant(data, module.id)
             yield (
                 plant,
                 module,
