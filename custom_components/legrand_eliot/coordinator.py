@@ -38,13 +38,13 @@ from .eliot.models import ModuleState, PlantStatus, ThermostatStatus
 from .ha_internals import listeners, scheduled_refresh_at
 from .helpers import error_translation, format_resume_time
 from .issues import (
-    ISSUE_APP_PASSWORD_EXPIRED,
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
     ISSUE_INVALID_SUBSCRIPTION_KEY,
     ISSUE_QUOTA_EXHAUSTED,
-    ISSUE_TERMS_EXPIRED,
     clear_issue,
+    clear_thermostat_app_issues,
     raise_issue,
+    raise_thermostat_app_issue,
 )
 from .poll_schedule import (
     PRIOR_MODULE_CHANGES_A_DAY,
@@ -592,12 +592,12 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         """Make a Smarther call; app password and terms problems become repair issues."""
         try:
             result = await self._read(what, call(*args, **kwargs))
-        except EliotAppPasswordExpiredError:
-            raise_issue(self.hass, self.config_entry, ISSUE_APP_PASSWORD_EXPIRED)
+        except EliotAppPasswordExpiredError as err:
+            raise_thermostat_app_issue(self.hass, self.config_entry, err)
             self._log_unavailable(what, "the Thermostat app password expired")
             return None
-        except EliotTermsExpiredError:
-            raise_issue(self.hass, self.config_entry, ISSUE_TERMS_EXPIRED)
+        except EliotTermsExpiredError as err:
+            raise_thermostat_app_issue(self.hass, self.config_entry, err)
             self._log_unavailable(
                 what, "the Thermostat app terms must be accepted again"
             )
@@ -610,8 +610,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             self.last_errors[what] = str(err)
             self._log_unavailable(what, str(err))
             return None
-        clear_issue(self.hass, self.config_entry, ISSUE_APP_PASSWORD_EXPIRED)
-        clear_issue(self.hass, self.config_entry, ISSUE_TERMS_EXPIRED)
+        clear_thermostat_app_issues(self.hass, self.config_entry)
         return result
 
     async def _async_poll(self, data: EliotData) -> None:
