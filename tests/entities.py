@@ -1,8 +1,13 @@
-"""Find the demo account's entities in tests, by what they are rather than by their names."""
+"""The demo account's entities in tests: found by what they are, checked against snapshots."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from homeassistant.core import HomeAssistant
+
+# The check of every entity of a loaded entry against the test's snapshot (a fixture).
+type PlatformSnapshot = Callable[[], Awaitable[None]]
 
 
 def plug_entity(hass: HomeAssistant) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
+from typing import Any
 
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
@@ -23,6 +24,7 @@ from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.devices import ACCOUNT_NAMESPACE
 from custom_components.legrand_eliot.eliot import Measure
 from custom_components.legrand_eliot.entity import celsius
+from tests.cloud import CloudControl
 from tests.polling import next_refresh
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
@@ -35,6 +37,19 @@ LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 ACCOUNT = "1c6a3f9e-5b2d-4e8a-9f71-3d2c4b5a6e70"
 NEW_PLUG = "000070ee503ed5d4627562000000000c"
 NEW_THERMOSTAT = "5a0c2e4f-6b8d-4f13-a5c7-9e1b3d5f7a90"
+BEDROOM_SHUTTER = "000070ee503ed5d46275620000000007"
+CEILING = "000070ee503ed5d46275620000000005"
+TV_SWITCH = "switch.salon_prise_tv"
+KETTLE_SWITCH = "switch.cuisine_prise_bouilloire"
+DIMMER_LIGHT = "light.salon_lumiere_salon"
+CEILING_LIGHT = "light.cuisine_plafonnier_cuisine"
+LIVING_COVER = "cover.salon_volet_salon"
+BEDROOM_COVER = "cover.chambre_volet_chambre"
+LIVING_CLIMATE = "climate.soggiorno_soggiorno"
+BEDROOM_CLIMATE = "climate.camera_camera"
+HC_GATEWAY = "binary_sensor.maison_gateway"
+LIVING_LOAD = "binary_sensor.soggiorno_soggiorno_load"
+BEDROOM_LOAD = "binary_sensor.camera_camera_load"
 # Topology is read again every 12 hours.
 TOPOLOGY_INTERVAL = timedelta(hours=12, minutes=1)
 
@@ -156,7 +171,7 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     caplog: pytest.LogCaptureFixture,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
@@ -177,7 +192,7 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     assert len(behind_gateway) > 20
     before = {entity_id: hass.states.get(entity_id) for entity_id in behind_gateway}
 
-    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": False})
+    await cloud_control.gateway_offline(HC_PLANT)
     await _refresh(hass, init_integration, freezer)
     unavailable = {
         state.entity_id
@@ -185,11 +200,11 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
         if state.state == STATE_UNAVAILABLE
     }
     assert unavailable == behind_gateway
-    assert hass.states.get("binary_sensor.maison_gateway").state == STATE_OFF
+    assert hass.states.get(HC_GATEWAY).state == STATE_OFF
 
-    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": True})
+    await cloud_control.gateway_back(HC_PLANT)
     await _refresh(hass, init_integration, freezer)
-    assert hass.states.get("binary_sensor.maison_gateway").state == STATE_ON
+    assert hass.states.get(HC_GATEWAY).state == STATE_ON
     for entity_id, state in before.items():
         assert hass.states.get(entity_id).state == state.state, entity_id
     # Power readings vanish while the gateway is away: their sensors are not added twice.
@@ -200,23 +215,20 @@ async def test_modules_come_and_go_without_reload(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """A module added to a plant gets its entities; a module removed loses its device."""
-    response = await sim.post(
-        f"/_sim/topology/{HC_PLANT}/modules",
-        json={
-            "id": NEW_PLUG,
-            "name": "Prise Bureau",
-            "hw_type": "NLP",
-            "device": "plug",
-            "status": "on",
-            "load_watts": 60,
-            "ambient": "a1b2c3d4e5f60718293a4b5c6d7e8f04",
-        },
+    await cloud_control.add_module(
+        HC_PLANT,
+        id=NEW_PLUG,
+        name="Prise Bureau",
+        hw_type="NLP",
+        device="plug",
+        status="on",
+        load_watts=60,
+        ambient="a1b2c3d4e5f60718293a4b5c6d7e8f04",
     )
-    assert response.status == 201
     # The next poll sees a module the topology lacks; the one after reads the topology.
     await _refresh(hass, init_integration, freezer)
     await _refresh(hass, init_integration, freezer)
@@ -230,8 +242,7 @@ async def test_modules_come_and_go_without_reload(
         == _device(device_registry, init_integration, HC_PLANT).id
     )
 
-    response = await sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{TV_PLUG}")
-    assert response.status == 200
+    await cloud_control.remove_module(HC_PLANT, TV_PLUG)
     await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
     # Topology reads are spread, one plant per refresh: the next refresh reads this one.
     await _refresh(hass, init_integration, freezer)
@@ -244,9 +255,8 @@ async def test_modules_come_and_go_without_reload(
     assert hass.states.get("switch.bureau_prise_bureau").state == STATE_ON
 
     # The same plug plugged in again comes back with its entities.
-    await sim.post(
-        f"/_sim/topology/{HC_PLANT}/modules",
-        json={"id": TV_PLUG, "name": "Prise TV", "hw_type": "NLP", "device": "plug"},
+    await cloud_control.add_module(
+        HC_PLANT, id=TV_PLUG, name="Prise TV", hw_type="NLP", device="plug"
     )
     await _refresh(hass, init_integration, freezer)
     await _refresh(hass, init_integration, freezer)
@@ -259,25 +269,22 @@ async def test_thermostats_come_and_go_without_reload(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """A thermostat added to a plant appears with the next topology, one removed goes."""
-    response = await sim.post(
-        f"/_sim/topology/{SM_PLANT}/modules",
-        json={
-            "id": NEW_THERMOSTAT,
-            "name": "Studio",
-            "receiver": "7d3b5f9a-1c2e-4a46-b8d0-2f4a6c8e0b13",
-            "function": "heating",
-            "mode": "manual",
-            "setpoint": 20.0,
-            "temperature": 20.0,
-            "humidity": 45.0,
-        },
+    await cloud_control.add_module(
+        SM_PLANT,
+        id=NEW_THERMOSTAT,
+        name="Studio",
+        receiver="7d3b5f9a-1c2e-4a46-b8d0-2f4a6c8e0b13",
+        function="heating",
+        mode="manual",
+        setpoint=20.0,
+        temperature=20.0,
+        humidity=45.0,
     )
-    assert response.status == 201
-    await sim.delete(f"/_sim/topology/{SM_PLANT}/modules/{LIVING}")
+    await cloud_control.remove_module(SM_PLANT, LIVING)
     await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
     # Topology reads are spread, one plant per refresh: the next refresh reads this one.
     await _refresh(hass, init_integration, freezer)
@@ -368,3 +375,152 @@ async def test_devices_are_in_the_rooms_the_cloud_names(
         "Soggiorno": "Soggiorno",
         "Camera": "Camera",
     }
+
+
+# What a test expects each entity to show: its state ("state") and attributes, by entity id.
+type Shown = dict[str, dict[str, Any]]
+type Cut = Callable[[CloudControl, bool], Awaitable[None]]
+
+
+def _shown(hass: HomeAssistant, expected: Shown) -> Shown:
+    """Return what the entities of an expectation show, in the expectation's shape."""
+    shown: Shown = {}
+    for entity_id, keys in expected.items():
+        state = hass.states.get(entity_id)
+        assert state is not None, entity_id
+        shown[entity_id] = {
+            key: state.state if key == "state" else state.attributes.get(key)
+            for key in keys
+        }
+    return shown
+
+
+def _states(states: dict[str, str]) -> Shown:
+    """Return an expectation of the entities' states alone."""
+    return {entity_id: {"state": state} for entity_id, state in states.items()}
+
+
+@pytest.mark.usefixtures("house_in_rome", "entity_registry_enabled_by_default")
+@pytest.mark.parametrize(
+    ("platforms", "cut", "while_cut", "back"),
+    [
+        pytest.param(
+            [Platform.SWITCH],
+            lambda cloud, online: cloud.gateway_online(HC_PLANT, online),
+            _states({TV_SWITCH: "unavailable", KETTLE_SWITCH: "unavailable"}),
+            _states({TV_SWITCH: "on", KETTLE_SWITCH: "off"}),
+            id="plugs-of-an-offline-gateway",
+        ),
+        pytest.param(
+            [Platform.CLIMATE],
+            lambda cloud, online: cloud.gateway_online(SM_PLANT, online),
+            _states({LIVING_CLIMATE: "unavailable", BEDROOM_CLIMATE: "unavailable"}),
+            _states({LIVING_CLIMATE: "auto", BEDROOM_CLIMATE: "cool"}),
+            id="thermostats-of-an-offline-gateway",
+        ),
+        pytest.param(
+            [Platform.BINARY_SENSOR],
+            lambda cloud, online: cloud.gateway_online(SM_PLANT, online),
+            _states({LIVING_LOAD: "unavailable", HC_GATEWAY: "on"}),
+            _states({LIVING_LOAD: "off", HC_GATEWAY: "on"}),
+            id="thermostat-sensors-of-an-offline-gateway",
+        ),
+        pytest.param(
+            [Platform.LIGHT],
+            lambda cloud, reachable: cloud.out_of_reach(CEILING, reachable),
+            _states({CEILING_LIGHT: "unavailable", DIMMER_LIGHT: "on"}),
+            _states({CEILING_LIGHT: "off", DIMMER_LIGHT: "on"}),
+            id="light-out-of-reach",
+        ),
+        pytest.param(
+            [Platform.COVER],
+            lambda cloud, reachable: cloud.out_of_reach(BEDROOM_SHUTTER, reachable),
+            _states({BEDROOM_COVER: "unavailable", LIVING_COVER: "open"}),
+            _states({BEDROOM_COVER: "closed", LIVING_COVER: "open"}),
+            id="shutter-out-of-reach",
+        ),
+    ],
+)
+async def test_unavailable_while_the_cloud_cannot_reach_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud_control: CloudControl,
+    cut: Cut,
+    while_cut: Shown,
+    back: Shown,
+) -> None:
+    """An entity whose gateway or module does not answer is unavailable, others are not.
+
+    It shows its state again once the cloud reaches it.
+    """
+    await cut(cloud_control, False)
+    await _refresh(hass, init_integration, freezer)
+    assert _shown(hass, while_cut) == while_cut
+
+    await cut(cloud_control, True)
+    await _refresh(hass, init_integration, freezer)
+    assert _shown(hass, back) == back
+
+
+@pytest.mark.usefixtures("house_in_rome")
+@pytest.mark.parametrize(
+    ("platforms", "before", "presses"),
+    [
+        pytest.param(
+            [Platform.LIGHT],
+            {DIMMER_LIGHT: {"brightness": 153}},
+            [(DIMMER, {"level": 30}, {DIMMER_LIGHT: {"brightness": 76}})],
+            id="dimmer-turned-down-on-the-wall",
+        ),
+        pytest.param(
+            [Platform.SWITCH],
+            _states({TV_SWITCH: "on"}),
+            [(TV_PLUG, {"status": "off"}, _states({TV_SWITCH: "off"}))],
+            id="plug-switched-by-hand",
+        ),
+        pytest.param(
+            [Platform.CLIMATE],
+            _states({LIVING_CLIMATE: "auto"}),
+            [
+                (
+                    LIVING,
+                    {"mode": "manual", "setPoint": 20.5},
+                    {
+                        LIVING_CLIMATE: {
+                            "state": "heat",
+                            "temperature": 20.5,
+                            "hvac_action": "heating",
+                        }
+                    },
+                )
+            ],
+            id="thermostat-set-by-hand",
+        ),
+        pytest.param(
+            [Platform.BINARY_SENSOR],
+            _states({BEDROOM_LOAD: "on"}),
+            [
+                (LIVING, {"mode": "off"}, _states({LIVING_LOAD: "off"})),
+                (LIVING, {"mode": "boost"}, _states({LIVING_LOAD: "on"})),
+            ],
+            id="thermostat-load-follows-its-mode",
+        ),
+    ],
+)
+async def test_a_change_on_the_device_shows_with_the_next_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud_control: CloudControl,
+    before: Shown,
+    presses: list[tuple[str, dict[str, Any], Shown]],
+) -> None:
+    """A change made on the device itself reaches Home Assistant with the next poll, not before."""
+    assert _shown(hass, before) == before
+    for module_id, fields, after in presses:
+        await cloud_control.press(module_id, **fields)
+        assert _shown(hass, before) == before
+        await _refresh(hass, init_integration, freezer)
+        assert _shown(hass, after) == after
+        before = after
