@@ -91,46 +91,6 @@ def test_readings_in_celsius() -> None:
     assert celsius(None) is None
 
 
-async def test_module_devices(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-    area_registry: ar.AreaRegistry,
-) -> None:
-    """Modules are devices of Legrand or BTicino, connected via their plant's gateway."""
-    hub = _device(device_registry, init_integration, HC_PLANT)
-    assert (hub.manufacturer, hub.model, hub.name) == (
-        "Legrand",
-        "Home + Control gateway",
-        "Maison",
-    )
-    plug = _device(device_registry, init_integration, TV_PLUG)
-    assert plug.via_device_id == hub.id
-    assert (plug.manufacturer, plug.name) == ("Legrand", "Prise TV")
-    assert (plug.model, plug.model_id) == ("Connected socket outlet", "NLP")
-    assert plug.sw_version == "42"
-    area = area_registry.async_get_area(plug.area_id or "")
-    assert area is not None
-    assert area.name == "Salon"
-
-    meter = _device(device_registry, init_integration, METER)
-    assert (meter.model, meter.model_id) == ("Connected ecometer", "NLE")
-    assert meter.area_id is None
-
-    casa = _device(device_registry, init_integration, SM_PLANT)
-    assert (casa.manufacturer, casa.name) == ("BTicino", "Casa")
-    thermostat = _device(device_registry, init_integration, LIVING)
-    assert thermostat.via_device_id == casa.id
-    assert (thermostat.manufacturer, thermostat.name) == ("BTicino", "Soggiorno")
-
-    account = device_registry.async_get_device_by_identifier(
-        (ACCOUNT_NAMESPACE, ACCOUNT), init_integration.entry_id
-    )
-    assert account is not None
-    assert account.entry_type is dr.DeviceEntryType.SERVICE
-    assert account.via_device_id is None
-
-
 async def test_unknown_device_kind(
     hass: HomeAssistant,
     caplog: pytest.LogCaptureFixture,
