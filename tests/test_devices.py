@@ -10,11 +10,11 @@ from homeassistant.helpers import area_registry as ar, device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.devices import ACCOUNT_NAMESPACE, model_name
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 from simulator.scenario import hc_module, load_raw, scenario_names
+from tests.entities import device_of
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
 SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
@@ -58,17 +58,6 @@ def test_every_code_the_simulator_can_produce_has_a_model_name() -> None:
     assert {code: model_name(code) for code in codes if model_name(code) == code} == {}
 
 
-def _device(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
-) -> dr.DeviceEntry:
-    """Return the device of a plant or module, which must exist."""
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, identifier), entry.entry_id
-    )
-    assert device is not None
-    return device
-
-
 async def test_module_devices(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -76,13 +65,13 @@ async def test_module_devices(
     area_registry: ar.AreaRegistry,
 ) -> None:
     """Modules are devices of Legrand or BTicino, connected via their plant's gateway."""
-    hub = _device(device_registry, init_integration, HC_PLANT)
+    hub = device_of(device_registry, init_integration, HC_PLANT)
     assert (hub.manufacturer, hub.model, hub.name) == (
         "Legrand",
         "Home + Control gateway",
         "Maison",
     )
-    plug = _device(device_registry, init_integration, TV_PLUG)
+    plug = device_of(device_registry, init_integration, TV_PLUG)
     assert plug.via_device_id == hub.id
     assert (plug.manufacturer, plug.name) == ("Legrand", "Prise TV")
     assert (plug.model, plug.model_id) == ("Connected socket outlet", "NLP")
@@ -91,13 +80,13 @@ async def test_module_devices(
     assert area is not None
     assert area.name == "Salon"
 
-    meter = _device(device_registry, init_integration, METER)
+    meter = device_of(device_registry, init_integration, METER)
     assert (meter.model, meter.model_id) == ("Connected ecometer", "NLE")
     assert meter.area_id is None
 
-    casa = _device(device_registry, init_integration, SM_PLANT)
+    casa = device_of(device_registry, init_integration, SM_PLANT)
     assert (casa.manufacturer, casa.name) == ("BTicino", "Casa")
-    thermostat = _device(device_registry, init_integration, LIVING)
+    thermostat = device_of(device_registry, init_integration, LIVING)
     assert thermostat.via_device_id == casa.id
     assert (thermostat.manufacturer, thermostat.name) == ("BTicino", "Soggiorno")
 

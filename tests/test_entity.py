@@ -20,11 +20,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.absence import ABSENT_FOR
-from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.devices import ACCOUNT_NAMESPACE
 from custom_components.legrand_eliot.eliot import Measure
 from custom_components.legrand_eliot.entity import celsius
 from tests.cloud import CloudControl
+from tests.entities import device_of, find_device
 from tests.polling import next_refresh
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
@@ -32,7 +32,6 @@ SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 TV_PLUG = "000070ee503ed5d46275620000000001"
 DIMMER = "000070ee503ed5d46275620000000002"
 GATE = "000070ee503ed5d46275620000000009"
-METER = "000070ee503ed5d4627562000000000b"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 ACCOUNT = "1c6a3f9e-5b2d-4e8a-9f71-3d2c4b5a6e70"
 NEW_PLUG = "000070ee503ed5d4627562000000000c"
@@ -66,24 +65,6 @@ async def _refresh(
     await next_refresh(hass, freezer, entry.runtime_data.coordinator)
 
 
-def _find(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
-) -> dr.DeviceEntry | None:
-    """Return the device of a plant or module, if there is one."""
-    return device_registry.async_get_device_by_identifier(
-        (DOMAIN, identifier), entry.entry_id
-    )
-
-
-def _device(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
-) -> dr.DeviceEntry:
-    """Return the device of a plant or module, which must exist."""
-    device = _find(device_registry, entry, identifier)
-    assert device is not None
-    return device
-
-
 def test_readings_in_celsius() -> None:
     """A thermostat showing Fahrenheit has its readings converted; none stays none."""
     assert celsius(Measure(value=68.0, unit="F")) == pytest.approx(20.0)
@@ -100,7 +81,7 @@ async def test_unknown_device_kind(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A module of an unknown kind is a device with a reachable sensor, logged once."""
-    gate = _device(device_registry, init_integration, GATE)
+    gate = device_of(device_registry, init_integration, GATE)
     assert (gate.name, gate.model, gate.model_id) == (
         "Portail",
         "Gate controller",
@@ -136,7 +117,7 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """The entities of the plant's modules and scenes go unavailable and come back."""
-    hub = _device(device_registry, init_integration, HC_PLANT)
+    hub = device_of(device_registry, init_integration, HC_PLANT)
     behind_gateway = {
         entry.entity_id
         for entry in er.async_entries_for_config_entry(
@@ -196,10 +177,10 @@ async def test_modules_come_and_go_without_reload(
     assert state is not None
     assert state.state == STATE_ON
     assert hass.states.get("sensor.bureau_prise_bureau_power").state == "60.0"
-    new_device = _device(device_registry, init_integration, NEW_PLUG)
+    new_device = device_of(device_registry, init_integration, NEW_PLUG)
     assert (
         new_device.via_device_id
-        == _device(device_registry, init_integration, HC_PLANT).id
+        == device_of(device_registry, init_integration, HC_PLANT).id
     )
 
     await cloud_control.remove_module(HC_PLANT, TV_PLUG)
@@ -207,9 +188,9 @@ async def test_modules_come_and_go_without_reload(
     # Topology reads are spread, one plant per refresh: the next refresh reads this one.
     await _refresh(hass, init_integration, freezer)
     # Gone from one read, it stays until a second read an hour later agrees.
-    assert _find(device_registry, init_integration, TV_PLUG) is not None
+    assert find_device(device_registry, init_integration, TV_PLUG) is not None
     await _refresh(hass, init_integration, freezer, ABSENT_FOR)
-    assert _find(device_registry, init_integration, TV_PLUG) is None
+    assert find_device(device_registry, init_integration, TV_PLUG) is None
     assert hass.states.get("switch.salon_prise_tv") is None
     assert hass.states.get("sensor.salon_prise_tv_power") is None
     assert hass.states.get("switch.bureau_prise_bureau").state == STATE_ON
@@ -248,7 +229,7 @@ async def test_thermostats_come_and_go_without_reload(
     await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
     # Topology reads are spread, one plant per refresh: the next refresh reads this one.
     await _refresh(hass, init_integration, freezer)
-    assert _find(device_registry, init_integration, LIVING) is not None
+    assert find_device(device_registry, init_integration, LIVING) is not None
     await _refresh(hass, init_integration, freezer, ABSENT_FOR)
     state = hass.states.get("climate.studio_studio")
     assert state is not None
@@ -256,8 +237,8 @@ async def test_thermostats_come_and_go_without_reload(
     assert (
         hass.states.get("sensor.studio_studio_temperature").state != STATE_UNAVAILABLE
     )
-    assert _device(device_registry, init_integration, NEW_THERMOSTAT).name == "Studio"
-    assert _find(device_registry, init_integration, LIVING) is None
+    assert device_of(device_registry, init_integration, NEW_THERMOSTAT).name == "Studio"
+    assert find_device(device_registry, init_integration, LIVING) is None
     assert hass.states.get("climate.soggiorno_soggiorno") is None
     assert hass.states.get("climate.camera_camera") is not None
 
