@@ -88,11 +88,18 @@ class EliotClient(Transport):
     _status_memos: dict[str, StatusMemo] = field(
         default_factory=dict, init=False, repr=False
     )
+    # How many Home + Control status answers were read: each state says which answer it is of.
+    _status_reads: int = field(default=0, init=False, repr=False)
 
     @property
     def _zone(self) -> tzinfo:
         """Return the zone thermostat times are written in."""
         return self.time_zone or self.budget.time_zone
+
+    def _next_status_read(self) -> int:
+        """Return the number of the status answer just read (1 for the first)."""
+        self._status_reads += 1
+        return self._status_reads
 
     # Home + Control v1.0
 
@@ -110,8 +117,9 @@ class EliotClient(Transport):
         """Return the state of every module of a plant in one call."""
         call = Call("GET", HC_PLANT_STATUS, {"plantId": plant_id})
         memo = self._status_memos.setdefault(plant_id, {})
+        data = await self._request(call)
         return parse_plant_status(
-            await self._request(call), plant_id, call.endpoint, memo
+            data, plant_id, call.endpoint, memo, self._next_status_read()
         )
 
     async def hc_module_status(
@@ -121,8 +129,9 @@ class EliotClient(Transport):
         call = Call(
             "GET", _module_route(kind), {"plantId": plant_id, "moduleId": module_id}
         )
+        data = await self._request(call)
         return parse_module_status(
-            await self._request(call), module_id, kind, call.endpoint
+            data, module_id, kind, call.endpoint, self._next_status_read()
         )
 
     async def switch(

@@ -43,6 +43,11 @@ class ModuleState:
 
     `reachable` is false when the cloud says the module did not answer, None when it does not
     say (the module is missing from the status, or the field could not be read).
+
+    `read` numbers the status answer the state was read from, in the order the client read
+    them (0: from none); a state kept from an earlier answer, its element unchanged since,
+    keeps that answer's number. Two states read from different answers are different readings,
+    even when they show the same.
     """
 
     module_id: str
@@ -55,13 +60,14 @@ class ModuleState:
     battery: str | None = None
     firmware: str | None = None
     consumptions: tuple[Measure, ...] = ()
+    read: int = 0
 
     @classmethod
     def unreachable(
-        cls, module_id: str, kind: DeviceKind = DeviceKind.UNKNOWN
+        cls, module_id: str, kind: DeviceKind = DeviceKind.UNKNOWN, read: int = 0
     ) -> ModuleState:
         """Return the state of a module that is missing from the status lists."""
-        return cls(module_id=module_id, kind=kind, reachable=False)
+        return cls(module_id=module_id, kind=kind, reachable=False, read=read)
 
     @classmethod
     def unknown(
@@ -72,7 +78,7 @@ class ModuleState:
 
     @classmethod
     def from_dict(
-        cls, data: Any, kind: DeviceKind, module_id: str | None = None
+        cls, data: Any, kind: DeviceKind, module_id: str | None = None, read: int = 0
     ) -> ModuleState:
         """Build a state from one element of a status list."""
         obj = mapping(data, "module status")
@@ -108,6 +114,7 @@ class ModuleState:
                 "firmware", lambda: optional_text(obj.get("fw"), "firmware")
             ),
             consumptions=consumptions,
+            read=read,
         )
 
 
@@ -185,10 +192,14 @@ type StatusMemo = dict[tuple[str, int], tuple[Any, ModuleState]]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlantStatus:
-    """The states of every module of a Home + Control plant that answered."""
+    """The states of every module of a Home + Control plant that answered.
+
+    `read` numbers the answer, in the order the client read its status answers (0: from none).
+    """
 
     plant_id: str
     modules: Mapping[str, ModuleState] = field(default_factory=dict)
+    read: int = 0
 
     def state(
         self, module_id: str, kind: DeviceKind = DeviceKind.UNKNOWN
@@ -198,15 +209,18 @@ class PlantStatus:
 
     @classmethod
     def from_dict(
-        cls, data: Any, plant_id: str, memo: StatusMemo | None = None
+        cls,
+        data: Any,
+        plant_id: str,
+        memo: StatusMemo | None = None,
+        read: int = 0,
     ) -> PlantStatus:
         """
-        Build the plant status from a `{"modules": {"plugs": [...], ...}}` answer.
+        Build the plant status of answer number `read` from a `{"modules": {...}}` answer.
 
         With a memo of the plant's previous answer, an element equal to the one at the same
         place last time is not read again: reading is a pure function of the element, so its
-        state is the same. An element reporting power still gives a new state object: each of
-        its readings counts on its own (the energy it stands for grows with each). The memo then
+        state is the one kept, with the number of the answer it was read from. The memo then
         holds this answer's elements.
         """
         lists = mapping(mapping(data, "plant status").get("modules"), "status modules")
@@ -220,16 +234,13 @@ class PlantStatus:
                 place = (str(key), index)
                 kept = None if memo is None else memo.get(place)
                 if kept is not None and kept[0] == raw:
-                    # A reading of power is a new reading even when it is the same.
-                    state: ModuleState | None = (
-                        replace(kept[1]) if kept[1].power else kept[1]
-                    )
+                    state: ModuleState | None = kept[1]
                 else:
                     # An element that names no module is skipped; the others are used.
                     state = lenient(
                         plant_id,
                         f"{key} element",
-                        partial(ModuleState.from_dict, raw, kind),
+                        partial(ModuleState.from_dict, raw, kind, read=read),
                     )
                 if state is not None:
                     states[state.module_id] = state
@@ -237,7 +248,7 @@ class PlantStatus:
         if memo is not None:
             memo.clear()
             memo.update(seen)
-        return cls(plant_id=plant_id, modules=states)
+        return cls(plant_id=plant_id, modules=states, read=read)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -257,7 +268,9 @@ class Scene:
         return cls(id=scene_id, name=optional_text(obj.get("name"), "scene name"))
 
 
-def _module_state(data: Any, module_id: str, kind: DeviceKind) -> ModuleState:
+def _module_state(
+    data: Any, module_id: str, kind: DeviceKind, read: int
+) -> ModuleState:
     """
     Read a one-module status answer, filed under the module asked for.
 
@@ -269,13 +282,13 @@ def _module_state(data: Any, module_id: str, kind: DeviceKind) -> ModuleState:
     for key, elements in mapping(data, "module status").items():
         found_kind = STATUS_LIST_KINDS.get(str(key).lower(), kind)
         for raw in sequence(elements, f"{key} status list"):
-            state = ModuleState.from_dict(raw, found_kind, module_id)
+            state = ModuleState.from_dict(raw, found_kind, module_id, read)
             if state.module_id == module_id:
                 return state
             if first is None:
                 first = state
     if first is None:
-        return ModuleState.unreachable(module_id, kind)
+        return ModuleState.unreachable(module_id, kind, read)
     report_sender(module_id, first.module_id)
     return replace(first, module_id=module_id)
 
@@ -297,17 +310,25 @@ def _scenes(data: Any) -> list[Scene]:
 
 
 def parse_plant_status(
-    data: Any, plant_id: str, endpoint: str, memo: StatusMemo | None = None
+    data: Any,
+    plant_id: str,
+    endpoint: str,
+    memo: StatusMemo | None = None,
+    read: int = 0,
 ) -> PlantStatus:
     """Parse the whole-plant status of a Home + Control plant (see `PlantStatus.from_dict`)."""
-    return guarded(endpoint, PlantStatus.from_dict, data, plant_id, memo)
+    return guarded(endpoint, PlantStatus.from_dict, data, plant_id, memo, read)
 
 
 def parse_module_status(
-    data: Any, module_id: str, kind: DeviceKind, endpoint: str
+    data: Any, module_id: str, kind: DeviceKind, endpoint: str, read: int = 0
 ) -> ModuleState:
-    """Parse a one-module status (`{"plugs": [{...}]}`); no element for it means unreachable."""
-    return guarded(endpoint, _module_state, data, module_id, kind)
+    """
+    Parse a one-module status (`{"plugs": [{...}]}`), answer number `read` of the client.
+
+    No element for the module means it is unreachable.
+    """
+    return guarded(endpoint, _module_state, data, module_id, kind, read)
 
 
 def parse_scenes(data: Any, endpoint: str) -> list[Scene]:
