@@ -35,6 +35,9 @@ from custom_components.legrand_eliot.eliot import EliotClient
 from simulator import CLOUD, SimulatedCloud, create_app
 from tests.moments import START
 
+# The push fixtures (an address Home Assistant serves, an entry set up with push) for any test.
+pytest_plugins = ("tests.push",)
+
 # Property tests draw the same examples at every run, as every other test does: a landing is
 # never decided by the draw. `LEGRAND_ELIOT_HYPOTHESIS=explore` draws new ones, many more, to
 # look for cases worth keeping as explicit examples.

@@ -25,6 +25,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
 from .polling import next_refresh, polling_coordinator
+from .push import LIVING, serve_home_assistant, setup_entry
 from .test_state_writes import (
     Writes,
     account_entities,
@@ -34,7 +35,6 @@ from .test_state_writes import (
     module_entities,
     push_a_living_room_change,
 )
-from .test_webhook import LIVING, serve_home_assistant, setup_entry
 
 
 class Told:

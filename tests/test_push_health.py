@@ -43,7 +43,7 @@ from simulator.generate import generate_scenario
 
 from .moments import START
 from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
-from .test_webhook import (
+from .push import (
     BEDROOM,
     LIVING,
     PLANT,

@@ -40,7 +40,7 @@ from .polling import (
     polling_coordinator,
     run_until,
 )
-from .test_webhook import (
+from .push import (
     BEDROOM,
     LIVING,
     PLANT,

@@ -30,7 +30,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
 from .polling import next_refresh, polling_coordinator
-from .test_webhook import LIVING, delivered, serve_home_assistant, setup_entry, written
+from .push import LIVING, delivered, serve_home_assistant, setup_entry, written
 
 KETTLE_PLUG = "000070ee503ed5d46275620000000004"
 KETTLE_ENTITY = "switch.cuisine_prise_bouilloire"
