@@ -133,6 +133,20 @@ def calls_to(cloud: SimulatedCloud, endpoint: str) -> int:
     return int(cloud.counters["by_endpoint"].get(endpoint, 0))
 
 
+def by_endpoint(cloud: SimulatedCloud) -> dict[str, int]:
+    """Return a copy of the simulated cloud's calls by route."""
+    return dict(cloud.counters["by_endpoint"])
+
+
+def spent(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """Return the calls made between two counts, by route, leaving out routes not called."""
+    return {
+        route: after[route] - before.get(route, 0)
+        for route in after
+        if after[route] != before.get(route, 0)
+    }
+
+
 def real_event(
     cloud: SimulatedCloud,
     module_id: str,
