@@ -7,7 +7,6 @@ import logging
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -18,11 +17,10 @@ from homeassistant.helpers import (
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.legrand_eliot.absence import ABSENT_FOR
-from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.devices import ACCOUNT_NAMESPACE
 from custom_components.legrand_eliot.eliot import Measure
 from custom_components.legrand_eliot.entity import celsius
+from tests.entities import device_of
 from tests.polling import next_refresh
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
@@ -33,10 +31,6 @@ GATE = "000070ee503ed5d46275620000000009"
 METER = "000070ee503ed5d4627562000000000b"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 ACCOUNT = "1c6a3f9e-5b2d-4e8a-9f71-3d2c4b5a6e70"
-NEW_PLUG = "000070ee503ed5d4627562000000000c"
-NEW_THERMOSTAT = "5a0c2e4f-6b8d-4f13-a5c7-9e1b3d5f7a90"
-# Topology is read again every 12 hours.
-TOPOLOGY_INTERVAL = timedelta(hours=12, minutes=1)
 
 
 async def _refresh(
@@ -49,24 +43,6 @@ async def _refresh(
     if wait is not None:
         freezer.tick(wait)
     await next_refresh(hass, freezer, entry.runtime_data.coordinator)
-
-
-def _find(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
-) -> dr.DeviceEntry | None:
-    """Return the device of a plant or module, if there is one."""
-    return device_registry.async_get_device_by_identifier(
-        (DOMAIN, identifier), entry.entry_id
-    )
-
-
-def _device(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
-) -> dr.DeviceEntry:
-    """Return the device of a plant or module, which must exist."""
-    device = _find(device_registry, entry, identifier)
-    assert device is not None
-    return device
 
 
 def test_readings_in_celsius() -> None:
@@ -83,13 +59,13 @@ async def test_module_devices(
     area_registry: ar.AreaRegistry,
 ) -> None:
     """Modules are devices of Legrand or BTicino, connected via their plant's gateway."""
-    hub = _device(device_registry, init_integration, HC_PLANT)
+    hub = device_of(device_registry, init_integration, HC_PLANT)
     assert (hub.manufacturer, hub.model, hub.name) == (
         "Legrand",
         "Home + Control gateway",
         "Maison",
     )
-    plug = _device(device_registry, init_integration, TV_PLUG)
+    plug = device_of(device_registry, init_integration, TV_PLUG)
     assert plug.via_device_id == hub.id
     assert (plug.manufacturer, plug.name) == ("Legrand", "Prise TV")
     assert (plug.model, plug.model_id) == ("Connected socket outlet", "NLP")
@@ -98,13 +74,13 @@ async def test_module_devices(
     assert area is not None
     assert area.name == "Salon"
 
-    meter = _device(device_registry, init_integration, METER)
+    meter = device_of(device_registry, init_integration, METER)
     assert (meter.model, meter.model_id) == ("Connected ecometer", "NLE")
     assert meter.area_id is None
 
-    casa = _device(device_registry, init_integration, SM_PLANT)
+    casa = device_of(device_registry, init_integration, SM_PLANT)
     assert (casa.manufacturer, casa.name) == ("BTicino", "Casa")
-    thermostat = _device(device_registry, init_integration, LIVING)
+    thermostat = device_of(device_registry, init_integration, LIVING)
     assert thermostat.via_device_id == casa.id
     assert (thermostat.manufacturer, thermostat.name) == ("BTicino", "Soggiorno")
 
@@ -125,7 +101,7 @@ async def test_unknown_device_kind(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A module of an unknown kind is a device with a reachable sensor, logged once."""
-    gate = _device(device_registry, init_integration, GATE)
+    gate = device_of(device_registry, init_integration, GATE)
     assert (gate.name, gate.model, gate.model_id) == (
         "Portail",
         "Gate controller",
@@ -161,7 +137,7 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """The entities of the plant's modules and scenes go unavailable and come back."""
-    hub = _device(device_registry, init_integration, HC_PLANT)
+    hub = device_of(device_registry, init_integration, HC_PLANT)
     behind_gateway = {
         entry.entity_id
         for entry in er.async_entries_for_config_entry(
@@ -194,121 +170,6 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
         assert hass.states.get(entity_id).state == state.state, entity_id
     # Power readings vanish while the gateway is away: their sensors are not added twice.
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
-
-
-async def test_modules_come_and_go_without_reload(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """A module added to a plant gets its entities; a module removed loses its device."""
-    response = await sim.post(
-        f"/_sim/topology/{HC_PLANT}/modules",
-        json={
-            "id": NEW_PLUG,
-            "name": "Prise Bureau",
-            "hw_type": "NLP",
-            "device": "plug",
-            "status": "on",
-            "load_watts": 60,
-            "ambient": "a1b2c3d4e5f60718293a4b5c6d7e8f04",
-        },
-    )
-    assert response.status == 201
-    # The next poll sees a module the topology lacks; the one after reads the topology.
-    await _refresh(hass, init_integration, freezer)
-    await _refresh(hass, init_integration, freezer)
-    state = hass.states.get("switch.bureau_prise_bureau")
-    assert state is not None
-    assert state.state == STATE_ON
-    assert hass.states.get("sensor.bureau_prise_bureau_power").state == "60.0"
-    new_device = _device(device_registry, init_integration, NEW_PLUG)
-    assert (
-        new_device.via_device_id
-        == _device(device_registry, init_integration, HC_PLANT).id
-    )
-
-    response = await sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{TV_PLUG}")
-    assert response.status == 200
-    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
-    # Topology reads are spread, one plant per refresh: the next refresh reads this one.
-    await _refresh(hass, init_integration, freezer)
-    # Gone from one read, it stays until a second read an hour later agrees.
-    assert _find(device_registry, init_integration, TV_PLUG) is not None
-    await _refresh(hass, init_integration, freezer, ABSENT_FOR)
-    assert _find(device_registry, init_integration, TV_PLUG) is None
-    assert hass.states.get("switch.salon_prise_tv") is None
-    assert hass.states.get("sensor.salon_prise_tv_power") is None
-    assert hass.states.get("switch.bureau_prise_bureau").state == STATE_ON
-
-    # The same plug plugged in again comes back with its entities.
-    await sim.post(
-        f"/_sim/topology/{HC_PLANT}/modules",
-        json={"id": TV_PLUG, "name": "Prise TV", "hw_type": "NLP", "device": "plug"},
-    )
-    await _refresh(hass, init_integration, freezer)
-    await _refresh(hass, init_integration, freezer)
-    assert hass.states.get("switch.salon_prise_tv").state == STATE_OFF
-    assert init_integration.state is ConfigEntryState.LOADED
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_thermostats_come_and_go_without_reload(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """A thermostat added to a plant appears with the next topology, one removed goes."""
-    response = await sim.post(
-        f"/_sim/topology/{SM_PLANT}/modules",
-        json={
-            "id": NEW_THERMOSTAT,
-            "name": "Studio",
-            "receiver": "7d3b5f9a-1c2e-4a46-b8d0-2f4a6c8e0b13",
-            "function": "heating",
-            "mode": "manual",
-            "setpoint": 20.0,
-            "temperature": 20.0,
-            "humidity": 45.0,
-        },
-    )
-    assert response.status == 201
-    await sim.delete(f"/_sim/topology/{SM_PLANT}/modules/{LIVING}")
-    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
-    # Topology reads are spread, one plant per refresh: the next refresh reads this one.
-    await _refresh(hass, init_integration, freezer)
-    assert _find(device_registry, init_integration, LIVING) is not None
-    await _refresh(hass, init_integration, freezer, ABSENT_FOR)
-    state = hass.states.get("climate.studio_studio")
-    assert state is not None
-    assert state.state == "heat"
-    assert (
-        hass.states.get("sensor.studio_studio_temperature").state != STATE_UNAVAILABLE
-    )
-    assert _device(device_registry, init_integration, NEW_THERMOSTAT).name == "Studio"
-    assert _find(device_registry, init_integration, LIVING) is None
-    assert hass.states.get("climate.soggiorno_soggiorno") is None
-    assert hass.states.get("climate.camera_camera") is not None
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_account_sensors_stay_with_new_topology(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """The account's own device and its call counters survive a new topology."""
-    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
-    account = device_registry.async_get_device_by_identifier(
-        (ACCOUNT_NAMESPACE, ACCOUNT), init_integration.entry_id
-    )
-    assert account is not None
-    assert hass.states.get("sensor.legrand_eliot_api_calls_today") is not None
 
 
 async def test_rarely_needed_entities_start_disabled(
