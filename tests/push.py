@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp.test_utils import TestClient
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -194,4 +195,21 @@ async def post_and_write(
     """Deliver one body to the webhook and let its states be written."""
     client = await hass_client_no_auth()
     assert (await client.post(webhook_path(entry), json=body)).status == 200
+    await written(hass)
+
+
+async def set_by_hand(
+    hass: HomeAssistant,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    module_id: str,
+    set_point: float,
+) -> None:
+    """Set a thermostat by hand to a manual set point; what push delivers (if any) is handled."""
+    response = await sim.post(
+        f"/_sim/modules/{module_id}/physical",
+        json={"mode": "manual", "setPoint": set_point},
+    )
+    assert response.status == 200
+    await delivered(hass, cloud)
     await written(hass)
