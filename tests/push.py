@@ -106,11 +106,14 @@ async def serve_home_assistant(
     return url
 
 
-async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add and set up an entry, and wait for its subscriptions."""
+async def setup_entry(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> LegrandEliotCoordinator:
+    """Add and set up an entry, wait for its subscriptions and return its coordinator."""
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    return coordinator_of(entry)
 
 
 def coordinator_of(entry: MockConfigEntry) -> LegrandEliotCoordinator:

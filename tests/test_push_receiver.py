@@ -44,6 +44,15 @@ from .push import (
 pytestmark = pytest.mark.usefixtures("only_climate", "webhook_id_stays_secret")
 
 
+def errors_logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Return the error records of a test, but for the test web servers' access logs."""
+    return [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp.access")
+    ]
+
+
 async def test_change_on_thermostat_shows_without_a_poll(
     hass: HomeAssistant,
     push_integration: MockConfigEntry,
@@ -199,11 +208,7 @@ async def test_bad_bodies_and_foreign_events_change_nothing(
     assert plant.thermostats == before
     assert len(dr.async_get(hass).devices) == devices
     assert len(er.async_get(hass).entities) == entities
-    assert not [
-        r
-        for r in caplog.records
-        if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp.access")
-    ]
+    assert not errors_logged(caplog)
 
 
 async def test_bare_event_and_validation_handshake(
@@ -405,11 +410,7 @@ async def test_a_bad_pushed_field_keeps_its_last_good_value(
     elif attribute is not None:
         assert before.attributes[attribute] is not None
         assert state.attributes[attribute] == before.attributes[attribute]
-    assert not [
-        r
-        for r in caplog.records
-        if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp.access")
-    ]
+    assert not errors_logged(caplog)
 
 
 async def test_a_bad_field_in_a_burst_keeps_the_value_before_it(

@@ -59,6 +59,14 @@ from .push import (
 pytestmark = pytest.mark.usefixtures("only_climate", "webhook_id_stays_secret")
 
 
+async def refuse(sim: TestClient, status: int, count: int, match: str) -> None:
+    """Have the simulated cloud answer the next requests whose path holds `match` with a status."""
+    response = await sim.post(
+        "/_sim/faults", json={"status": status, "count": count, "match": match}
+    )
+    assert response.status == 201
+
+
 async def test_each_smarther_plant_is_subscribed_once(
     hass: HomeAssistant,
     push_integration: MockConfigEntry,
@@ -93,16 +101,12 @@ async def test_each_smarther_plant_is_subscribed_once(
 async def test_conflict_on_subscribe_recovers(
     hass: HomeAssistant,
     ha_url: str,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
 ) -> None:
     """A 409 on subscribe: the subscriptions are listed again and ours is replaced."""
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 409, "count": 1, "match": f"plants/{PLANT}/subscription"},
-    )
+    await refuse(sim, 409, 1, f"plants/{PLANT}/subscription")
     await setup_entry(hass, config_entry)
     url = f"{ha_url}/api/webhook/{config_entry.data[CONF_WEBHOOK_ID]}"
     assert subscriptions_in(cloud) == [(PLANT, url)]
@@ -114,7 +118,6 @@ async def test_conflict_on_subscribe_recovers(
 async def test_real_conflict_replaces_our_subscription(
     hass: HomeAssistant,
     ha_url: str,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
@@ -133,10 +136,7 @@ async def test_real_conflict_replaces_our_subscription(
         cloud.subscribe(
             Subscription(id=name, plant_id=PLANT, owner=cloud.user().email, url=address)
         )
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 500, "count": 1, "match": "/smarther/v2.0/subscription"},
-    )
+    await refuse(sim, 500, 1, "/smarther/v2.0/subscription")
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert subscriptions_in(cloud) == sorted(
@@ -150,7 +150,6 @@ async def test_real_conflict_replaces_our_subscription(
 async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
     hass: HomeAssistant,
     ha_url: str,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
@@ -180,10 +179,7 @@ async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
         cloud.world.subscriptions[name] = Subscription(
             id=name, plant_id=PLANT, owner=owner, url=address
         )
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 500, "count": 3, "match": "subscription/old-host"},
-    )
+    await refuse(sim, 500, 3, "subscription/old-host")
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert sorted(cloud.world.subscriptions) == ["current", "old-host", "someone-else"]
@@ -233,10 +229,7 @@ async def test_removal_deletes_what_unload_could_not(
         url="https://other.example/hook",
     )
     cloud.world.subscriptions[other.id] = other
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription/"},
-    )
+    await refuse(sim, 500, 3, f"plants/{PLANT}/subscription/")
     assert await hass.config_entries.async_unload(push_integration.entry_id)
     await hass.async_block_till_done()
     assert len(subscriptions_in(cloud)) == 2
@@ -253,10 +246,7 @@ async def test_removal_without_a_usable_token_gives_up_quietly(
     sim: TestClient,
 ) -> None:
     """Leftovers and a refused token at removal: the entry goes, the error is not raised."""
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription/"},
-    )
+    await refuse(sim, 500, 3, f"plants/{PLANT}/subscription/")
     assert await hass.config_entries.async_unload(push_integration.entry_id)
     await hass.async_block_till_done()
     await sim.post("/_sim/faults", json={"status": 401, "count": 10})
@@ -328,7 +318,6 @@ async def test_endpoint_address_choice(hass: HomeAssistant) -> None:
 async def test_cloudhook_when_home_assistant_cloud_is_active(
     hass: HomeAssistant,
     ha_url: str,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
 ) -> None:
@@ -382,18 +371,13 @@ async def test_cloudhook_when_home_assistant_cloud_is_active(
 async def test_failed_subscription_polls_then_retries(
     hass: HomeAssistant,
     ha_url: str,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
 ) -> None:
     """The cloud refuses the subscription: thermostats stay polled, and it is tried again."""
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription"},
-    )
-    await setup_entry(hass, config_entry)
-    coordinator = coordinator_of(config_entry)
+    await refuse(sim, 500, 3, f"plants/{PLANT}/subscription")
+    coordinator = await setup_entry(hass, config_entry)
     assert coordinator.push.state is PushState.FAILED
     assert coordinator.push.failed_plants == {PLANT}
     assert coordinator.calls_per_refresh(coordinator.data) == 3
@@ -422,19 +406,14 @@ async def test_plants_that_leave_are_unsubscribed(
 async def test_each_plant_on_its_own(
     hass: HomeAssistant,
     ha_url: str,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
 ) -> None:
     """One plant's subscription fails: its thermostat stays polled; the other plant's is pushed."""
     first, second = sorted(cloud.world.smarther_plants)
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 500, "count": 3, "match": f"plants/{second}/subscription"},
-    )
-    await setup_entry(hass, config_entry)
-    coordinator = coordinator_of(config_entry)
+    await refuse(sim, 500, 3, f"plants/{second}/subscription")
+    coordinator = await setup_entry(hass, config_entry)
     assert coordinator.push.state is PushState.PARTIAL
     assert set(coordinator.push.subscriptions) == {first}
     assert coordinator.push.failed_plants == {second}
@@ -468,17 +447,13 @@ async def test_each_plant_on_its_own(
 async def test_stop_drops_queued_states_and_retries(
     hass: HomeAssistant,
     ha_url: str,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """Unloading with a state queued and a retry planned: neither happens afterwards."""
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 500, "count": 3, "match": f"plants/{PLANT}/subscription"},
-    )
+    await refuse(sim, 500, 3, f"plants/{PLANT}/subscription")
     started: list[PushSubscriptions] = []
 
     def setup_push(*args: Any) -> PushSubscriptions:
@@ -486,8 +461,7 @@ async def test_stop_drops_queued_states_and_retries(
         return push
 
     with patch("custom_components.legrand_eliot.async_setup_push", setup_push):
-        await setup_entry(hass, config_entry)
-    coordinator = coordinator_of(config_entry)
+        coordinator = await setup_entry(hass, config_entry)
     [push] = started
     assert coordinator.push.state is PushState.FAILED
     client = await hass_client_no_auth()
@@ -517,7 +491,6 @@ def test_a_subscription_without_address_is_not_ours() -> None:
 async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(
     hass: HomeAssistant,
     ha_url: str,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
@@ -528,12 +501,8 @@ async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(
     The plant is out of reach for push only: its thermostats stay polled and shown, nobody is
     asked to sign in again, and nothing is logged as a traceback.
     """
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 401, "count": 2, "match": f"plants/{PLANT}/subscription"},
-    )
-    await setup_entry(hass, config_entry)
-    coordinator = coordinator_of(config_entry)
+    await refuse(sim, 401, 2, f"plants/{PLANT}/subscription")
+    coordinator = await setup_entry(hass, config_entry)
 
     assert coordinator.push.state is PushState.FAILED
     assert subscriptions_in(cloud) == []
