@@ -30,7 +30,7 @@ from simulator import SimulatedCloud
 from .entities import plug_entity
 from .moments import START
 from .polling import next_refresh, polling_coordinator
-from .test_webhook import (
+from .push import (
     LIVING,
     PLANT,
     delivered,
