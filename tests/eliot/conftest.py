@@ -26,6 +26,8 @@ SUBSCRIPTION_KEY = "0123456789abcdef0123456789abcdef"
 ACCESS_TOKEN = "eyJ0eXAiOiJKV1QiLC.first-access-token"
 FRESH_TOKEN = "eyJ0eXAiOiJKV1QiLC.refreshed-access-token"
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# The route a parser is told it read, for the response errors it raises.
+ENDPOINT = "GET /test/{plantId}"
 
 
 @pytest.fixture(autouse=True)
