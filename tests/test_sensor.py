@@ -34,7 +34,8 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.legrand_eliot.eliot.models import Measure, ModuleState
+from custom_components.legrand_eliot.eliot.home_control_models import ModuleState
+from custom_components.legrand_eliot.eliot.plant_models import Measure
 from custom_components.legrand_eliot.sensor import meter_energy
 from simulator import SimulatedCloud
 from tests.entities import PlatformSnapshot
