@@ -34,7 +34,8 @@ from .eliot.exceptions import (
     EliotQuotaExceededError,
     EliotTermsExpiredError,
 )
-from .eliot.models import ModuleState, PlantStatus, ThermostatStatus
+from .eliot.home_control_models import ModuleState, PlantStatus
+from .eliot.smarther_models import ThermostatStatus
 from .ha_internals import listeners, scheduled_refresh_at
 from .helpers import error_translation, format_resume_time
 from .issues import (

@@ -37,7 +37,7 @@ from .eliot.exceptions import (
     EliotQuotaExceededError,
     EliotServerError,
 )
-from .eliot.models import Plant
+from .eliot.plant_models import Plant
 from .oauth import EliotOAuth2Session
 
 if TYPE_CHECKING:
