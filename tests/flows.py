@@ -99,7 +99,7 @@ def mock_cloud(
     smarther_status: int = 200,
     hc_plants: list[dict[str, Any]] | None = None,
     smarther_plants: list[dict[str, Any]] | None = None,
-    error: dict[str, Any] | None = None,
+    message: str = "",
     broken_topology: str | None = None,
 ) -> None:
     """Answer the token exchange, the login keys, both plants lists and each plant's rooms.
@@ -113,7 +113,9 @@ def mock_cloud(
         "plants": [{"id": "hc-1", "name": "Maison"}] if hc_plants is None else hc_plants
     }
     aioclient_mock.get(
-        HC_PLANTS, status=hc_status, json=error if hc_status >= 400 else hc
+        HC_PLANTS,
+        status=hc_status,
+        json=refusal(hc_status, message) if hc_status >= 400 else hc,
     )
     for plant in hc["plants"] if hc_status < 400 else []:
         mock_topology(
@@ -130,7 +132,7 @@ def mock_cloud(
         aioclient_mock.get(
             SMARTHER_PLANTS,
             status=smarther_status,
-            json=error if smarther_status >= 400 else sm,
+            json=refusal(smarther_status, message) if smarther_status >= 400 else sm,
         )
         for plant in sm["plants"] if smarther_status < 400 else []:
             mock_topology(
@@ -140,6 +142,11 @@ def mock_cloud(
                 smarther_topology,
                 broken_topology == "smarther",
             )
+
+
+def refusal(status: int, message: str) -> dict[str, Any]:
+    """Return the API gateway's answer to a request it refuses."""
+    return {"statusCode": status, "message": message}
 
 
 def mock_topology(
@@ -223,6 +230,15 @@ async def start_user_flow(hass: HomeAssistant, key: str = KEY) -> dict[str, Any]
     return result
 
 
+async def link(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, key: str = KEY
+) -> dict[str, Any]:
+    """Enter the key, sign in at the mocked login server; return the flow's next result."""
+    return await start_and_sign_in(
+        hass, hass_client_no_auth, await start_user_flow(hass, key)
+    )
+
+
 def make_entry(hass: HomeAssistant, **data: Any) -> MockConfigEntry:
     """Add a linked entry of the test account."""
     entry = MockConfigEntry(
@@ -281,9 +297,21 @@ async def add_account(
     cloud: SimulatedCloud,
 ) -> Any:
     """Go through the whole flow with the demo account; return its last answer."""
-    result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-    await sign_in(hass_client_no_auth, result)
+    result = await signed_in(hass, hass_client_no_auth, cloud)
     return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+async def signed_in(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    cloud: SimulatedCloud,
+) -> dict[str, Any]:
+    """Enter the demo account's key and sign in; return the flow's answer before the last step."""
+    result: dict[str, Any] = await enter_key(
+        hass, await open_flow(hass), cloud.subscription_key
+    )
+    await sign_in(hass_client_no_auth, result)
+    return result
 
 
 def stored_credentials(hass: HomeAssistant) -> list[tuple[str, str]]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
 import logging
 from typing import Any
 from unittest.mock import patch
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
@@ -37,14 +39,13 @@ from .flows import (
     IN_2100,
     KEY,
     add_account,
-    enter_key,
     flows_in_progress,
+    link,
     make_entry,
     mock_cloud,
     open_flow,
-    sign_in,
+    signed_in,
     start_and_sign_in,
-    start_user_flow,
     token_response,
 )
 from .login import CLIENT_ID, CLIENT_SECRET, LOGIN_URL, SUBJECT, id_token
@@ -61,9 +62,7 @@ async def test_full_flow(
 ) -> None:
     """Key, sign-in, test call: the entry carries the token, the key and the account id."""
     mock_cloud(aioclient_mock)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
@@ -193,57 +192,44 @@ async def test_a_code_exchange_that_fails(
     """A refused code, a login down or silent: Home Assistant's own reasons, nothing quoted."""
     aioclient_mock.post(f"{LOGIN_URL}/token", **answer)
     mock_cloud(aioclient_mock)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
     assert "provided grant" not in caplog.text
 
 
+def forged_id_token() -> str:
+    """Return an id_token signed by a key the login server never published."""
+    return id_token(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+
 @pytest.mark.parametrize(
     ("token", "reason"),
     [
-        ({"id_token": id_token(aud="another-app")}, "invalid_id_token"),
-        ({"id_token": "eyJhbGciOiJub25lIn0.e30."}, "invalid_id_token"),
-        ({"id_token": None}, "missing_id_token"),
+        (lambda: id_token(aud="another-app"), "invalid_id_token"),
+        (lambda: "eyJhbGciOiJub25lIn0.e30.", "invalid_id_token"),
+        (forged_id_token, "invalid_id_token"),
+        (lambda: None, "missing_id_token"),
     ],
-    ids=["wrong-audience", "unsigned", "missing"],
+    ids=["wrong-audience", "unsigned", "forged", "missing"],
 )
 @pytest.mark.usefixtures("current_request_with_host")
 async def test_bad_id_token_aborts(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    token: dict[str, Any],
+    token: Callable[[], str | None],
     reason: str,
 ) -> None:
-    """An id_token that is not for this app, not signed, or absent aborts with a clear reason."""
-    mock_cloud(aioclient_mock, token=token_response(**token))
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    """An id_token not for this app, not signed, signed by another key, or absent: refused.
+
+    Each aborts with a clear reason, and no entry is made.
+    """
+    mock_cloud(aioclient_mock, token=token_response(id_token=token()))
+    result = await link(hass, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
     assert not hass.config_entries.async_entries(DOMAIN)
-
-
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_forged_id_token_aborts(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """An id_token signed by another key is refused."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    mock_cloud(aioclient_mock, token=token_response(id_token=id_token(forger)))
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "invalid_id_token"
 
 
 @pytest.mark.usefixtures("current_request_with_host")
@@ -255,9 +241,7 @@ async def test_duplicate_account_aborts(
     """The same Legrand account cannot be added twice."""
     make_entry(hass)
     mock_cloud(aioclient_mock)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -340,9 +324,7 @@ async def test_every_token_shape_links(
     del token["expires_in"], token["expires_on"]
     mock_cloud(aioclient_mock, token={**token, **expiry})
 
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     stored = result["result"].data["token"]
@@ -369,9 +351,7 @@ async def test_token_answer_without_a_token_aborts_quietly(
     """An answer with no access token cannot link anything; its content is never logged."""
     mock_cloud(aioclient_mock, token=token_response(access_token="", expires_in="soon"))
 
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "oauth_failed"
@@ -400,9 +380,7 @@ async def test_rooms_are_areas_before_the_entry_is_set_up(
     no_setup.side_effect = lambda hass, entry: seen_at_setup.append(area_names(hass))
     no_setup.return_value = True
     mock_cloud(aioclient_mock)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert seen_at_setup == [["Soggiorno", "salon"]]
@@ -423,9 +401,7 @@ async def test_a_plant_whose_rooms_cannot_be_read_gives_no_area(
 ) -> None:
     """A topology that fails to read: that plant's rooms get no area, the account still links."""
     mock_cloud(aioclient_mock, broken_topology=broken)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert area_names(hass) == areas
@@ -537,8 +513,7 @@ class TestAClosedPage(WithTheSimulatedCloud):
         cloud: SimulatedCloud,
     ) -> None:
         """The last request passes exactly the awaits the cancellation tests stop at."""
-        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-        await sign_in(hass_client_no_auth, result)
+        result = await signed_in(hass, hass_client_no_auth, cloud)
         pause = Pause()
         with pause.installed():
             result = await hass.config_entries.flow.async_configure(result["flow_id"])
@@ -566,8 +541,7 @@ class TestAClosedPage(WithTheSimulatedCloud):
         Either way no flow keeps the account's unique id, and adding the account again works
         at once.
         """
-        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-        await sign_in(hass_client_no_auth, result)
+        result = await signed_in(hass, hass_client_no_auth, cloud)
         pause = Pause(kind, nth)
         with pause.installed():
             outcome = await cancel_at(
@@ -632,8 +606,7 @@ class TestAClosedPage(WithTheSimulatedCloud):
         """
         caplog.set_level(logging.DEBUG, "custom_components.legrand_eliot")
         assert await async_setup_component(hass, "config", {})
-        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-        await sign_in(hass_client_no_auth, result)
+        result = await signed_in(hass, hass_client_no_auth, cloud)
         frontend = await hass_client()
         cancelled = asyncio.Event()
         handler = EventOnLog(cancelled, "goes on after its caller went away")

@@ -6,8 +6,6 @@ entry's linked account.
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -16,15 +14,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import CONF_SUBSCRIPTION_KEY
 
-from .flows import (
-    FLOW_FIXTURES,
-    HC_PLANTS,
-    KEY,
-    make_entry,
-    mock_cloud,
-    start_and_sign_in,
-    start_user_flow,
-)
+from .flows import FLOW_FIXTURES, HC_PLANTS, KEY, link, make_entry, mock_cloud, refusal
 from .login import LOGIN_URL
 
 pytestmark = pytest.mark.usefixtures(*FLOW_FIXTURES)
@@ -40,14 +30,9 @@ async def test_invalid_key_asks_again_without_new_sign_in(
     mock_cloud(
         aioclient_mock,
         hc_status=401,
-        error={
-            "statusCode": 401,
-            "message": "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
-        },
+        message="Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
     )
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass, "wrong")
-    )
+    result = await link(hass, hass_client_no_auth, "wrong")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "check"
     assert result["errors"] == {"base": "invalid_subscription_key"}
@@ -62,23 +47,16 @@ async def test_invalid_key_asks_again_without_new_sign_in(
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "error"),
+    ("status", "message", "error"),
     [
         (
             403,
-            {
-                "statusCode": 403,
-                "message": "Out of call volume quota. Quota will be replenished in 03:00:00.",
-            },
+            "Out of call volume quota. Quota will be replenished in 03:00:00.",
             "quota_exceeded",
         ),
-        (406, {"statusCode": 406, "message": "Not acceptable"}, "unknown"),
-        (
-            401,
-            {"statusCode": 401, "message": "Access denied due to invalid token."},
-            "invalid_auth",
-        ),
-        (500, {"statusCode": 500, "message": "Internal error"}, "cannot_connect"),
+        (406, "Not acceptable", "unknown"),
+        (401, "Access denied due to invalid token.", "invalid_auth"),
+        (500, "Internal error", "cannot_connect"),
     ],
     ids=["quota", "unexpected", "token-refused", "cloud-down"],
 )
@@ -88,14 +66,12 @@ async def test_test_call_errors(
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
     status: int,
-    body: dict[str, Any],
+    message: str,
     error: str,
 ) -> None:
     """The test call's other failures, the cloud down too, are explained on the key form."""
-    mock_cloud(aioclient_mock, hc_status=status, error=body)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    mock_cloud(aioclient_mock, hc_status=status, message=message)
+    result = await link(hass, hass_client_no_auth)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
 
@@ -112,9 +88,7 @@ async def test_no_plants(
     lists: the abort points to the integration that adds them.
     """
     mock_cloud(aioclient_mock, hc_plants=[], smarther_status=204)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_plants"
     assert result["description_placeholders"] == {
@@ -129,14 +103,8 @@ async def test_home_control_retired_smarther_only(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A 404 on the Home + Control plants list still lets a Smarther account in."""
-    mock_cloud(
-        aioclient_mock,
-        hc_status=404,
-        error={"statusCode": 404, "message": "Resource not found"},
-    )
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    mock_cloud(aioclient_mock, hc_status=404, message="Resource not found")
+    result = await link(hass, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -148,10 +116,7 @@ async def test_reconfigure_tests_the_new_key(
     aioclient_mock.get(
         HC_PLANTS,
         status=401,
-        json={
-            "statusCode": 401,
-            "message": "Access denied due to invalid subscription key.",
-        },
+        json=refusal(401, "Access denied due to invalid subscription key."),
     )
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
