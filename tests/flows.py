@@ -39,8 +39,14 @@ from .login import (
     mock_login_server,
 )
 
-# The fixtures every config flow test module uses (those against the mocked cloud).
-FLOW_FIXTURES = ("login_credentials", "known_secrets", "no_setup")
+# The fixtures every config flow test uses: the login's credentials, the secrets the log check
+# looks for, the entry kept from loading, and the request the browser's redirect names.
+FLOW_FIXTURES = (
+    "login_credentials",
+    "known_secrets",
+    "no_setup",
+    "current_request_with_host",
+)
 
 API = "https://api.developer.legrand.com"
 HC_PLANTS = f"{API}/hc/api/v1.0/plants"

@@ -34,7 +34,7 @@ from .login import mock_login_server
 SIM = "http://127.0.0.1:8765"
 
 
-@pytest.mark.usefixtures(*FLOW_FIXTURES, "current_request_with_host")
+@pytest.mark.usefixtures(*FLOW_FIXTURES)
 async def test_simulated_cloud_is_recorded(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,

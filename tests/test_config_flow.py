@@ -54,7 +54,6 @@ from .pauses import Pause, cancel_at
 pytestmark = pytest.mark.usefixtures(*FLOW_FIXTURES)
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_full_flow(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -87,7 +86,6 @@ def asks_for_the_key(result: dict[str, Any]) -> bool:
     )
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_missing_credentials_come_first_and_the_key_is_asked_once(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -180,7 +178,6 @@ async def test_credentials_that_cannot_be_loaded_abort_before_the_key(
     ],
     ids=["code-refused", "login-down", "no-answer"],
 )
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_a_code_exchange_that_fails(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -213,7 +210,6 @@ def forged_id_token() -> str:
     ],
     ids=["wrong-audience", "unsigned", "forged", "missing"],
 )
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_bad_id_token_aborts(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -232,7 +228,6 @@ async def test_bad_id_token_aborts(
     assert not hass.config_entries.async_entries(DOMAIN)
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_duplicate_account_aborts(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -246,7 +241,6 @@ async def test_duplicate_account_aborts(
     assert result["reason"] == "already_configured"
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_reauth(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -268,7 +262,6 @@ async def test_reauth(
     assert not any("topology" in str(call[1]) for call in aioclient_mock.mock_calls)
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_reauth_wrong_account(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -310,7 +303,6 @@ async def test_options_daily_budget(hass: HomeAssistant) -> None:
     ],
     ids=["both", "expires_in-text", "expires_on", "expires_on-text", "neither"],
 )
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_every_token_shape_links(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -341,7 +333,6 @@ async def test_every_token_shape_links(
     assert "Invalid token" not in caplog.text
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_token_answer_without_a_token_aborts_quietly(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -363,7 +354,6 @@ def area_names(hass: HomeAssistant) -> list[str]:
     return sorted(area.name for area in ar.async_get(hass).async_list_areas())
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_rooms_are_areas_before_the_entry_is_set_up(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -391,7 +381,6 @@ async def test_rooms_are_areas_before_the_entry_is_set_up(
 @pytest.mark.parametrize(
     ("broken", "areas"), [("hc", ["Soggiorno"]), ("smarther", ["Salon"])]
 )
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_a_plant_whose_rooms_cannot_be_read_gives_no_area(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -427,7 +416,6 @@ class WithTheSimulatedCloud:
 class TestWithTheSimulatedCloud(WithTheSimulatedCloud):
     """Areas and devices as the browser learns them."""
 
-    @pytest.mark.usefixtures("current_request_with_host")
     async def test_every_area_exists_before_the_first_device(
         self,
         hass: HomeAssistant,
@@ -502,7 +490,6 @@ LAST_REQUEST_AWAITS = [
 ]
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 class TestAClosedPage(WithTheSimulatedCloud):
     """Closing the page (its request cancelled) at any await never locks the account out."""
 

@@ -20,7 +20,6 @@ from .login import LOGIN_URL
 pytestmark = pytest.mark.usefixtures(*FLOW_FIXTURES)
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_invalid_key_asks_again_without_new_sign_in(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -60,7 +59,6 @@ async def test_invalid_key_asks_again_without_new_sign_in(
     ],
     ids=["quota", "unexpected", "token-refused", "cloud-down"],
 )
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_test_call_errors(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -76,7 +74,6 @@ async def test_test_call_errors(
     assert result["errors"] == {"base": error}
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_no_plants(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -96,7 +93,6 @@ async def test_no_plants(
     }
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_home_control_retired_smarther_only(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,

@@ -57,6 +57,16 @@ from .push import (
 pytestmark = pytest.mark.usefixtures("only_climate", "webhook_id_stays_secret")
 
 
+def added_with_webhook(
+    hass: HomeAssistant, entry: MockConfigEntry, webhook_id: str, **data: Any
+) -> str:
+    """Add an entry that has its webhook (and this data) already; return the webhook's path."""
+    entry.add_to_hass(hass)
+    data = {**entry.data, CONF_WEBHOOK_ID: webhook_id, **data}
+    hass.config_entries.async_update_entry(entry, data=data)
+    return webhook_path(entry)
+
+
 async def test_each_smarther_plant_is_subscribed_once(
     hass: HomeAssistant,
     push_integration: MockConfigEntry,
@@ -65,7 +75,7 @@ async def test_each_smarther_plant_is_subscribed_once(
 ) -> None:
     """Setup subscribes the thermostats' plant to this entry's webhook, kept in the entry."""
     webhook_id = push_integration.data[CONF_WEBHOOK_ID]
-    url = f"{ha_url}/api/webhook/{webhook_id}"
+    url = ha_url + webhook_path(push_integration)
     assert subscriptions_in(cloud) == [(PLANT, url)]
     assert push_integration.data[CONF_PUSH_URL] == url
     health = coordinator_of(push_integration).push
@@ -98,7 +108,7 @@ async def test_conflict_on_subscribe_recovers(
     """A 409 on subscribe: the subscriptions are listed again and ours is replaced."""
     await cloud_control.refuse(409, f"plants/{PLANT}/subscription", count=1)
     await setup_entry(hass, config_entry)
-    url = f"{ha_url}/api/webhook/{config_entry.data[CONF_WEBHOOK_ID]}"
+    url = ha_url + webhook_path(config_entry)
     assert subscriptions_in(cloud) == [(PLANT, url)]
     assert calls_to(cloud, SUBSCRIBE) == 2
     assert calls_to(cloud, LISTING) == 2
@@ -113,12 +123,7 @@ async def test_real_conflict_replaces_our_subscription(
     cloud_control: CloudControl,
 ) -> None:
     """Listing failed, our address was subscribed already: 409, then it is replaced."""
-    webhook_id = "a" * 64
-    url = f"{ha_url}/api/webhook/{webhook_id}"
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        config_entry, data={**config_entry.data, CONF_WEBHOOK_ID: webhook_id}
-    )
+    url = ha_url + added_with_webhook(hass, config_entry, "a" * 64)
     for name, address in (
         ("left-over", url),
         ("someone-else", "https://other.example/hook"),
@@ -149,17 +154,9 @@ async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
     A stale one the cloud refuses to delete stays, and push works all the same.
     """
     webhook_id = "b" * 64
-    url = f"{ha_url}/api/webhook/{webhook_id}"
+    former = {CONF_PUSH_URL: "https://hooks.example.org/former-cloudhook"}
+    url = ha_url + added_with_webhook(hass, config_entry, webhook_id, **former)
     owner = cloud.user().email
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        config_entry,
-        data={
-            **config_entry.data,
-            CONF_WEBHOOK_ID: webhook_id,
-            CONF_PUSH_URL: "https://hooks.example.org/former-cloudhook",
-        },
-    )
     for name, address in (
         ("current", url),
         ("old-host", f"https://old.example/api/webhook/{webhook_id}"),
@@ -326,9 +323,7 @@ async def test_cloudhook_when_home_assistant_cloud_is_active(
     ):
         await setup_entry(hass, config_entry)
         webhook_id = config_entry.data[CONF_WEBHOOK_ID]
-        assert subscriptions_in(cloud) == [
-            (PLANT, f"{ha_url}/api/webhook/{webhook_id}")
-        ]
+        assert subscriptions_in(cloud) == [(PLANT, ha_url + webhook_path(config_entry))]
         create.side_effect = None
         create.return_value = hook
         async_dispatcher_send(
