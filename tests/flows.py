@@ -337,3 +337,20 @@ def flows_in_progress(hass: HomeAssistant) -> list[dict[str, Any]]:
             DOMAIN, include_uninitialized=True
         )
     ]
+
+
+class WithTheSimulatedCloud:
+    """The whole flow against the simulated cloud, with the entry really set up."""
+
+    @pytest.fixture
+    def cloud_options(self, hass: HomeAssistant) -> dict[str, Any]:
+        """Let the demo account consent at once, as a browser that consented before."""
+        return {"quota_timezone": hass.config.time_zone, "auto_consent": True}
+
+    @pytest.fixture
+    def login_credentials(self, credentials: None) -> None:
+        """Use the simulated app's credentials, with the login at the simulated cloud."""
+
+    @pytest.fixture
+    def no_setup(self) -> None:
+        """Set the entry up for real."""

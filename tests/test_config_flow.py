@@ -1,23 +1,18 @@
-"""Tests for linking a Legrand account: the subscription key, OAuth2, reauth, reconfigure, options."""
+"""Tests for linking a Legrand account: sign-in, reauth, reconfigure, options, a closed page."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from functools import partial
 import logging
 from typing import Any
 from unittest.mock import patch
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import (
-    area_registry as ar,
-    config_entry_oauth2_flow,
-    device_registry as dr,
-)
+from homeassistant.helpers import area_registry as ar, config_entry_oauth2_flow
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -36,8 +31,8 @@ from simulator import SimulatedCloud
 
 from .flows import (
     FLOW_FIXTURES,
-    IN_2100,
     KEY,
+    WithTheSimulatedCloud,
     add_account,
     flows_in_progress,
     link,
@@ -48,7 +43,7 @@ from .flows import (
     start_and_sign_in,
     token_response,
 )
-from .login import CLIENT_ID, CLIENT_SECRET, LOGIN_URL, SUBJECT, id_token
+from .login import CLIENT_ID, CLIENT_SECRET, SUBJECT, id_token
 from .pauses import Pause, cancel_at
 
 pytestmark = pytest.mark.usefixtures(*FLOW_FIXTURES)
@@ -160,41 +155,6 @@ async def test_credentials_that_cannot_be_loaded_abort_before_the_key(
     assert result["reason"] == "oauth_implementation_unavailable"
 
 
-@pytest.mark.parametrize(
-    ("answer", "reason"),
-    [
-        (
-            {
-                "status": 400,
-                "json": {
-                    "error": "invalid_grant",
-                    "error_description": "AADB2C90080: The provided grant has expired.",
-                },
-            },
-            "oauth_unauthorized",
-        ),
-        ({"status": 503, "json": {"error": "server_error"}}, "oauth_failed"),
-        ({"exc": TimeoutError()}, "oauth_timeout"),
-    ],
-    ids=["code-refused", "login-down", "no-answer"],
-)
-async def test_a_code_exchange_that_fails(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
-    answer: dict[str, Any],
-    reason: str,
-) -> None:
-    """A refused code, a login down or silent: Home Assistant's own reasons, nothing quoted."""
-    aioclient_mock.post(f"{LOGIN_URL}/token", **answer)
-    mock_cloud(aioclient_mock)
-    result = await link(hass, hass_client_no_auth)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == reason
-    assert "provided grant" not in caplog.text
-
-
 def forged_id_token() -> str:
     """Return an id_token signed by a key the login server never published."""
     return id_token(rsa.generate_private_key(public_exponent=65537, key_size=2048))
@@ -290,187 +250,6 @@ async def test_options_daily_budget(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_DAILY_BUDGET: 2000}
-
-
-@pytest.mark.parametrize(
-    ("expiry", "expires_in"),
-    [
-        ({"expires_in": 3600, "expires_on": IN_2100}, 3600),
-        ({"expires_in": "3600"}, 3600),
-        ({"expires_on": IN_2100}, None),
-        ({"expires_on": str(IN_2100)}, None),
-        ({}, 3600),
-    ],
-    ids=["both", "expires_in-text", "expires_on", "expires_on-text", "neither"],
-)
-async def test_every_token_shape_links(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
-    expiry: dict[str, Any],
-    expires_in: int | None,
-) -> None:
-    """Each expiry shape Legrand has answered with links the account; nothing logs the answer."""
-    token = token_response()
-    del token["expires_in"], token["expires_on"]
-    mock_cloud(aioclient_mock, token={**token, **expiry})
-
-    result = await link(hass, hass_client_no_auth)
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    stored = result["result"].data["token"]
-    assert isinstance(stored["expires_in"], int)
-    if expires_in is None:
-        # Only the moment was given: the token expires then, whatever the lifetime says.
-        assert stored["expires_on"] == IN_2100
-        assert stored["expires_at"] == pytest.approx(IN_2100, abs=5)
-    else:
-        # The lifetime counts; a missing moment is filled from it.
-        assert stored["expires_in"] == expires_in
-        if "expires_on" not in expiry:
-            assert stored["expires_on"] == pytest.approx(stored["expires_at"], abs=5)
-    assert "Invalid token" not in caplog.text
-
-
-async def test_token_answer_without_a_token_aborts_quietly(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """An answer with no access token cannot link anything; its content is never logged."""
-    mock_cloud(aioclient_mock, token=token_response(access_token="", expires_in="soon"))
-
-    result = await link(hass, hass_client_no_auth)
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "oauth_failed"
-    assert "refresh-token-value" not in caplog.text
-
-
-def area_names(hass: HomeAssistant) -> list[str]:
-    """Return the names of every area Home Assistant has."""
-    return sorted(area.name for area in ar.async_get(hass).async_list_areas())
-
-
-async def test_rooms_are_areas_before_the_entry_is_set_up(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    no_setup: Any,
-) -> None:
-    """The rooms that hold a device, and each thermostat's room, are areas before setup starts.
-
-    An empty room gets no area; a room already there (in another case) is not made twice and
-    keeps its own icon.
-    """
-    existing = ar.async_get(hass).async_create("salon")
-    seen_at_setup: list[list[str]] = []
-    no_setup.side_effect = lambda hass, entry: seen_at_setup.append(area_names(hass))
-    no_setup.return_value = True
-    mock_cloud(aioclient_mock)
-    result = await link(hass, hass_client_no_auth)
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert seen_at_setup == [["Soggiorno", "salon"]]
-    assert ar.async_get(hass).async_get_area_by_name("Salon") == existing
-    assert existing.icon is None
-
-
-@pytest.mark.parametrize(
-    ("broken", "areas"), [("hc", ["Soggiorno"]), ("smarther", ["Salon"])]
-)
-async def test_a_plant_whose_rooms_cannot_be_read_gives_no_area(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    broken: str,
-    areas: list[str],
-) -> None:
-    """A topology that fails to read: that plant's rooms get no area, the account still links."""
-    mock_cloud(aioclient_mock, broken_topology=broken)
-    result = await link(hass, hass_client_no_auth)
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert area_names(hass) == areas
-
-
-class WithTheSimulatedCloud:
-    """The whole flow against the simulated cloud, with the entry really set up."""
-
-    @pytest.fixture
-    def cloud_options(self, hass: HomeAssistant) -> dict[str, Any]:
-        """Let the demo account consent at once, as a browser that consented before."""
-        return {"quota_timezone": hass.config.time_zone, "auto_consent": True}
-
-    @pytest.fixture
-    def login_credentials(self, credentials: None) -> None:
-        """Use the simulated app's credentials, with the login at the simulated cloud."""
-
-    @pytest.fixture
-    def no_setup(self) -> None:
-        """Set the entry up for real."""
-
-
-class TestWithTheSimulatedCloud(WithTheSimulatedCloud):
-    """Areas and devices as the browser learns them."""
-
-    async def test_every_area_exists_before_the_first_device(
-        self,
-        hass: HomeAssistant,
-        hass_client_no_auth: ClientSessionGenerator,
-        cloud: SimulatedCloud,
-    ) -> None:
-        """The browser learns every new area before any new device that is in one.
-
-        Home Assistant's frontend fetches its area and device lists again, at most every half
-        second, after the registries change. When each device brings its own new area, the
-        "Name and assign" step shown with the created entry can hold a device whose area the
-        browser does not know yet ("Unknown area selected"). Every area made in one go before
-        the first device reaches the browser first.
-        """
-        changes: list[tuple[str, str]] = []
-
-        @callback
-        def note(kind: str, event: Event[Any]) -> None:
-            if event.data["action"] == "create":
-                changes.append((kind, event.data.get("area_id") or ""))
-
-        hass.bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, partial(note, "area"))
-        hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, partial(note, "device"))
-        result = await add_account(hass, hass_client_no_auth, cloud)
-
-        assert result["type"] is FlowResultType.CREATE_ENTRY
-        devices = dr.async_entries_for_config_entry(
-            dr.async_get(hass), result["result"].entry_id
-        )
-        assert devices
-        kinds = [kind for kind, _ in changes]
-        first_device = kinds.index("device")
-        assert "area" not in kinds[first_device:]
-        # Every area made holds a device, and each device is in the area its room names.
-        areas = ar.async_get(hass)
-        made = {area_id for kind, area_id in changes if kind == "area"}
-        assert made == {device.area_id for device in devices if device.area_id}
-        rooms = {
-            device.name: areas.async_get_area(device.area_id).name
-            for device in devices
-            if device.area_id
-        }
-        assert rooms["Lumière Salon"] == "Salon"
-        assert rooms["Soggiorno"] == "Soggiorno"
-        # Each room's type in the app gives its new area an icon; the Smarther API has none.
-        icons = {area.name: area.icon for area in areas.async_list_areas()}
-        assert icons == {
-            "Salon": "mdi:sofa",
-            "Cuisine": "mdi:stove",
-            "Chambre": "mdi:bed",
-            "Bureau": "mdi:desk",
-            "Soggiorno": None,
-            "Camera": None,
-        }
-        await hass.async_block_till_done()
 
 
 # Every await of the request that finishes the flow (after the sign-in), in order, and whether
