@@ -1,7 +1,9 @@
 """Drive the simulated cloud in tests: what happens outside Home Assistant, by name.
 
-Each helper is one call to the simulator's control API (/_sim/...), and checks that the
-simulator took it: a test that means to take a gateway offline never goes on with it online.
+Each helper of CloudControl is one call to the simulator's control API (/_sim/...), and checks
+that the simulator took it: a test that means to take a gateway offline never goes on with it
+online. The functions after it read a cloud running in the test's own loop: its calls, its
+subscriptions.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+
+from simulator import SimulatedCloud
 
 QUOTA_REFUSAL = "Out of call volume quota. Quota will be replenished in {:02d}:00:00."
 
@@ -133,3 +137,27 @@ class CloudControl:
             f"/_sim/topology/{plant_id}/modules/{module_id}"
         )
         assert response.status == 200, await response.text()
+
+
+def subscriptions_in(cloud: SimulatedCloud) -> list[tuple[str, str]]:
+    """Return (plant, address) of every subscription the simulated cloud holds."""
+    return sorted((s.plant_id, s.url) for s in cloud.world.subscriptions.values())
+
+
+def calls_to(cloud: SimulatedCloud, endpoint: str) -> int:
+    """Return how many requests an endpoint of the simulated gateway answered."""
+    return int(cloud.counters["by_endpoint"].get(endpoint, 0))
+
+
+def by_endpoint(cloud: SimulatedCloud) -> dict[str, int]:
+    """Return a copy of the simulated cloud's calls by route."""
+    return dict(cloud.counters["by_endpoint"])
+
+
+def spent(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """Return the calls made between two counts, by route, leaving out routes not called."""
+    return {
+        route: after[route] - before.get(route, 0)
+        for route in after
+        if after[route] != before.get(route, 0)
+    }

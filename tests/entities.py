@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.const import DOMAIN
@@ -39,3 +39,50 @@ def device_of(
     device = find_device(device_registry, entry, identifier)
     assert device is not None
     return device
+
+
+def device_entities(
+    hass: HomeAssistant, entry: MockConfigEntry, identifier: tuple[str, str]
+) -> set[str]:
+    """Return the entity ids of one of the entry's devices."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        identifier, entry.entry_id
+    )
+    assert device is not None
+    return {
+        item.entity_id
+        for item in er.async_entries_for_device(er.async_get(hass), device.id)
+    }
+
+
+def module_entities(
+    hass: HomeAssistant, entry: MockConfigEntry, module_id: str
+) -> set[str]:
+    """Return the entity ids of a module's device."""
+    return device_entities(hass, entry, (DOMAIN, module_id))
+
+
+def account_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """Return the entity ids of the account's own device (its call counters, push health)."""
+    return device_entities(hass, entry, (f"{DOMAIN}_account", str(entry.unique_id)))
+
+
+def entry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """Return every entity of the entry that shows a state."""
+    return {
+        item.entity_id
+        for item in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if hass.states.get(item.entity_id) is not None
+    }
+
+
+def energy_sensors(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """Return the energy sensors, whose totals grow while loads draw power."""
+    return {
+        entity_id
+        for entity_id in entry_entities(hass, entry)
+        if (state := hass.states.get(entity_id)) is not None
+        and state.attributes.get("device_class") == "energy"
+    }

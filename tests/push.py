@@ -127,30 +127,6 @@ def webhook_path(entry: MockConfigEntry) -> str:
     return f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
 
 
-def subscriptions_in(cloud: SimulatedCloud) -> list[tuple[str, str]]:
-    """Return (plant, address) of every subscription the simulated cloud holds."""
-    return sorted((s.plant_id, s.url) for s in cloud.world.subscriptions.values())
-
-
-def calls_to(cloud: SimulatedCloud, endpoint: str) -> int:
-    """Return how many requests an endpoint of the simulated gateway answered."""
-    return int(cloud.counters["by_endpoint"].get(endpoint, 0))
-
-
-def by_endpoint(cloud: SimulatedCloud) -> dict[str, int]:
-    """Return a copy of the simulated cloud's calls by route."""
-    return dict(cloud.counters["by_endpoint"])
-
-
-def spent(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    """Return the calls made between two counts, by route, leaving out routes not called."""
-    return {
-        route: after[route] - before.get(route, 0)
-        for route in after
-        if after[route] != before.get(route, 0)
-    }
-
-
 def real_event(
     cloud: SimulatedCloud,
     module_id: str,

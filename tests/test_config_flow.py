@@ -1,242 +1,54 @@
-"""Tests for linking a Legrand account: the subscription key, OAuth2, reauth, reconfigure, options."""
+"""Tests for linking a Legrand account: sign-in, reauth, reconfigure, options, a closed page."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from functools import partial
 import logging
 from typing import Any
 from unittest.mock import patch
 
-from aiohttp import ClientSession
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
+from cryptography.hazmat.primitives.asymmetric import rsa
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import (
-    area_registry as ar,
-    config_entry_oauth2_flow,
-    device_registry as dr,
-)
+from homeassistant.helpers import area_registry as ar, config_entry_oauth2_flow
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
 )
-from yarl import URL
 
 from custom_components.legrand_eliot.const import (
     CONF_CLOUD_URL,
     CONF_DAILY_BUDGET,
     CONF_SUBSCRIPTION_KEY,
     DOMAIN,
-    ENV_CLOUD_URL,
 )
 from simulator import SimulatedCloud
 
-from .flows import add_account, enter_key, flows_in_progress, open_flow, sign_in
-from .login import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    LOGIN_URL,
-    SUBJECT,
-    id_token,
-    mock_login_server,
+from .flows import (
+    FLOW_FIXTURES,
+    KEY,
+    WithTheSimulatedCloud,
+    add_account,
+    flows_in_progress,
+    link,
+    make_entry,
+    mock_cloud,
+    open_flow,
+    signed_in,
+    start_and_sign_in,
+    token_response,
 )
+from .login import CLIENT_ID, CLIENT_SECRET, SUBJECT, id_token
 from .pauses import Pause, cancel_at
 
-API = "https://api.developer.legrand.com"
-HC_PLANTS = f"{API}/hc/api/v1.0/plants"
-SMARTHER_PLANTS = f"{API}/smarther/v2.0/plants"
-REDIRECT = "https://example.com/auth/external/callback"
-KEY = "0123456789abcdef0123456789abcdef"
+pytestmark = pytest.mark.usefixtures(*FLOW_FIXTURES)
 
 
-@pytest.fixture(autouse=True)
-async def login_credentials(hass: HomeAssistant) -> None:
-    """Register the application credentials a user enters once (for the mocked login)."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
-    )
-
-
-@pytest.fixture(autouse=True)
-def known_secrets(secrets: set[str]) -> None:
-    """Let the log check look for this module's tokens, key and client secret."""
-    secrets.update(
-        {"access-token-value", "refresh-token-value", "old-access", "old-refresh", KEY}
-    )
-    secrets.add(CLIENT_SECRET)
-
-
-@pytest.fixture(autouse=True)
-def no_setup() -> Any:
-    """Keep the entry from loading: these tests are about the flow."""
-    with patch(
-        "custom_components.legrand_eliot.async_setup_entry", return_value=True
-    ) as mock:
-        yield mock
-
-
-def token_response(**extra: Any) -> dict[str, Any]:
-    """Return what the login server answers to a code exchange."""
-    return {
-        "access_token": "access-token-value",
-        "refresh_token": "refresh-token-value",
-        "token_type": "Bearer",
-        "expires_in": 3600,
-        "expires_on": 4102444800,
-        "id_token": id_token(),
-        **extra,
-    }
-
-
-def mock_cloud(
-    aioclient_mock: AiohttpClientMocker,
-    *,
-    token: dict[str, Any] | None = None,
-    hc_status: int = 200,
-    smarther_status: int = 200,
-    hc_plants: list[dict[str, Any]] | None = None,
-    smarther_plants: list[dict[str, Any]] | None = None,
-    error: dict[str, Any] | None = None,
-    broken_topology: str | None = None,
-) -> None:
-    """Answer the token exchange, the login keys, both plants lists and each plant's rooms.
-
-    Each Home + Control plant has a living room with a plug; each Smarther plant a thermostat
-    named after its room. `broken_topology` ("hc" or "smarther") has that API's rooms fail.
-    """
-    aioclient_mock.post(f"{LOGIN_URL}/token", json=token or token_response())
-    mock_login_server(aioclient_mock)
-    hc = {
-        "plants": [{"id": "hc-1", "name": "Maison"}] if hc_plants is None else hc_plants
-    }
-    aioclient_mock.get(
-        HC_PLANTS, status=hc_status, json=error if hc_status >= 400 else hc
-    )
-    for plant in hc["plants"] if hc_status < 400 else []:
-        mock_topology(
-            aioclient_mock, HC_PLANTS, plant["id"], hc_topology, broken_topology == "hc"
-        )
-    if smarther_status == 204:
-        aioclient_mock.get(SMARTHER_PLANTS, status=204)
-    else:
-        sm = {
-            "plants": [{"id": "sm-1", "name": "Casa"}]
-            if smarther_plants is None
-            else smarther_plants
-        }
-        aioclient_mock.get(
-            SMARTHER_PLANTS,
-            status=smarther_status,
-            json=error if smarther_status >= 400 else sm,
-        )
-        for plant in sm["plants"] if smarther_status < 400 else []:
-            mock_topology(
-                aioclient_mock,
-                SMARTHER_PLANTS,
-                plant["id"],
-                smarther_topology,
-                broken_topology == "smarther",
-            )
-
-
-def mock_topology(
-    aioclient_mock: AiohttpClientMocker,
-    plants_url: str,
-    plant_id: str,
-    topology: Callable[[str], dict[str, Any]],
-    broken: bool,
-) -> None:
-    """Answer a plant's topology, or a server error for it."""
-    aioclient_mock.get(
-        f"{plants_url}/{plant_id}/topology",
-        status=500 if broken else 200,
-        json={"statusCode": 500, "message": "Internal server error"}
-        if broken
-        else topology(plant_id),
-    )
-
-
-def hc_topology(plant_id: str) -> dict[str, Any]:
-    """Return a Home + Control plant with a plug in its living room and a remote in no room."""
-    return {
-        "plant": {
-            "id": plant_id,
-            "ambients": [
-                {
-                    "id": f"{plant_id}-living",
-                    "name": "Salon",
-                    "type": "livingroom",
-                    "modules": [
-                        {"id": f"{plant_id}-plug", "name": "TV", "device": "plug"}
-                    ],
-                },
-                {"id": f"{plant_id}-empty", "name": "Grenier", "modules": []},
-            ],
-            "modules": [{"id": f"{plant_id}-remote", "device": "remote"}],
-        }
-    }
-
-
-def smarther_topology(plant_id: str) -> dict[str, Any]:
-    """Return a Smarther plant with one thermostat, named after the room it heats."""
-    return {
-        "plant": {
-            "id": plant_id,
-            "modules": [
-                {
-                    "id": f"{plant_id}-thermostat",
-                    "name": "Soggiorno",
-                    "device": "chronothermostat",
-                }
-            ],
-        }
-    }
-
-
-async def start_and_sign_in(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    result: dict[str, Any],
-) -> dict[str, Any]:
-    """Follow the external step as the browser would and return the flow's next result."""
-    state = config_entry_oauth2_flow._encode_jwt(
-        hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
-    )
-    assert result["type"] is FlowResultType.EXTERNAL_STEP
-    assert result["url"] == (
-        f"{LOGIN_URL}/authorize?response_type=code&client_id={CLIENT_ID}"
-        f"&redirect_uri={REDIRECT}&state={state}"
-    )
-    client = await hass_client_no_auth()
-    response = await client.get(f"/auth/external/callback?code=abcd&state={state}")
-    assert response.status == 200
-    return await hass.config_entries.flow.async_configure(result["flow_id"])
-
-
-async def start_user_flow(hass: HomeAssistant, key: str = KEY) -> dict[str, Any]:
-    """Open the flow and enter the subscription key."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SUBSCRIPTION_KEY: key}
-    )
-
-
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_full_flow(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -244,9 +56,7 @@ async def test_full_flow(
 ) -> None:
     """Key, sign-in, test call: the entry carries the token, the key and the account id."""
     mock_cloud(aioclient_mock)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
@@ -271,7 +81,6 @@ def asks_for_the_key(result: dict[str, Any]) -> bool:
     )
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_missing_credentials_come_first_and_the_key_is_asked_once(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -346,202 +155,39 @@ async def test_credentials_that_cannot_be_loaded_abort_before_the_key(
     assert result["reason"] == "oauth_implementation_unavailable"
 
 
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_invalid_key_asks_again_without_new_sign_in(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """A refused key shows the key form again; a good key then creates the entry."""
-    mock_cloud(
-        aioclient_mock,
-        hc_status=401,
-        error={
-            "statusCode": 401,
-            "message": "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
-        },
-    )
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass, "wrong")
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "check"
-    assert result["errors"] == {"base": "invalid_subscription_key"}
-
-    aioclient_mock.clear_requests()
-    mock_cloud(aioclient_mock)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SUBSCRIPTION_KEY: KEY}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].data[CONF_SUBSCRIPTION_KEY] == KEY
-
-
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_cloud_down(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """An unreachable cloud is reported on the key form, so the user can retry."""
-    mock_cloud(
-        aioclient_mock,
-        hc_status=500,
-        error={"statusCode": 500, "message": "Internal error"},
-    )
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
-
-
-@pytest.mark.parametrize(
-    ("answer", "reason"),
-    [
-        (
-            {
-                "status": 400,
-                "json": {
-                    "error": "invalid_grant",
-                    "error_description": "AADB2C90080: The provided grant has expired.",
-                },
-            },
-            "oauth_unauthorized",
-        ),
-        ({"status": 503, "json": {"error": "server_error"}}, "oauth_failed"),
-        ({"exc": TimeoutError()}, "oauth_timeout"),
-    ],
-    ids=["code-refused", "login-down", "no-answer"],
-)
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_a_code_exchange_that_fails(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
-    answer: dict[str, Any],
-    reason: str,
-) -> None:
-    """A refused code, a login down or silent: Home Assistant's own reasons, nothing quoted."""
-    aioclient_mock.post(f"{LOGIN_URL}/token", **answer)
-    mock_cloud(aioclient_mock)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == reason
-    assert "provided grant" not in caplog.text
-
-
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_no_plants(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """An account with no plant in either API is not set up; the Netatmo integration is named.
-
-    Legrand's products "with Netatmo" (Smarther2, the Netatmo-based range) never show in these
-    lists: the abort points to the integration that adds them.
-    """
-    mock_cloud(aioclient_mock, hc_plants=[], smarther_status=204)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "no_plants"
-    assert result["description_placeholders"] == {
-        "netatmo_url": "https://www.home-assistant.io/integrations/netatmo/"
-    }
-
-
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_home_control_retired_smarther_only(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """A 404 on the Home + Control plants list still lets a Smarther account in."""
-    mock_cloud(
-        aioclient_mock,
-        hc_status=404,
-        error={"statusCode": 404, "message": "Resource not found"},
-    )
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+def forged_id_token() -> str:
+    """Return an id_token signed by a key the login server never published."""
+    return id_token(rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
 
 @pytest.mark.parametrize(
     ("token", "reason"),
     [
-        ({"id_token": id_token(aud="another-app")}, "invalid_id_token"),
-        ({"id_token": "eyJhbGciOiJub25lIn0.e30."}, "invalid_id_token"),
-        ({"id_token": None}, "missing_id_token"),
+        (lambda: id_token(aud="another-app"), "invalid_id_token"),
+        (lambda: "eyJhbGciOiJub25lIn0.e30.", "invalid_id_token"),
+        (forged_id_token, "invalid_id_token"),
+        (lambda: None, "missing_id_token"),
     ],
-    ids=["wrong-audience", "unsigned", "missing"],
+    ids=["wrong-audience", "unsigned", "forged", "missing"],
 )
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_bad_id_token_aborts(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    token: dict[str, Any],
+    token: Callable[[], str | None],
     reason: str,
 ) -> None:
-    """An id_token that is not for this app, not signed, or absent aborts with a clear reason."""
-    mock_cloud(aioclient_mock, token=token_response(**token))
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    """An id_token not for this app, not signed, signed by another key, or absent: refused.
+
+    Each aborts with a clear reason, and no entry is made.
+    """
+    mock_cloud(aioclient_mock, token=token_response(id_token=token()))
+    result = await link(hass, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
     assert not hass.config_entries.async_entries(DOMAIN)
 
 
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_forged_id_token_aborts(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """An id_token signed by another key is refused."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    mock_cloud(aioclient_mock, token=token_response(id_token=id_token(forger)))
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "invalid_id_token"
-
-
-def make_entry(hass: HomeAssistant, **data: Any) -> MockConfigEntry:
-    """Add a linked entry of the test account."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Legrand Eliot",
-        unique_id=SUBJECT,
-        data={
-            "auth_implementation": DOMAIN,
-            "token": {
-                "access_token": "old-access",
-                "refresh_token": "old-refresh",
-                "expires_at": 4102444800,
-                "expires_in": 3600,
-            },
-            CONF_SUBSCRIPTION_KEY: KEY,
-            **data,
-        },
-    )
-    entry.add_to_hass(hass)
-    return entry
-
-
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_duplicate_account_aborts(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -550,14 +196,11 @@ async def test_duplicate_account_aborts(
     """The same Legrand account cannot be added twice."""
     make_entry(hass)
     mock_cloud(aioclient_mock)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
+    result = await link(hass, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_reauth(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -579,7 +222,6 @@ async def test_reauth(
     assert not any("topology" in str(call[1]) for call in aioclient_mock.mock_calls)
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 async def test_reauth_wrong_account(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -598,38 +240,6 @@ async def test_reauth_wrong_account(
     assert entry.data["token"]["access_token"] == "old-access"
 
 
-async def test_reconfigure_tests_the_new_key(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
-) -> None:
-    """A new key is tested with the entry's token; refused keys are not saved."""
-    entry = make_entry(hass)
-    aioclient_mock.get(
-        HC_PLANTS,
-        status=401,
-        json={
-            "statusCode": 401,
-            "message": "Access denied due to invalid subscription key.",
-        },
-    )
-    result = await entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "reconfigure"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SUBSCRIPTION_KEY: "bad-key"}
-    )
-    assert result["errors"] == {"base": "invalid_subscription_key"}
-    assert entry.data[CONF_SUBSCRIPTION_KEY] == KEY
-
-    aioclient_mock.clear_requests()
-    mock_cloud(aioclient_mock)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SUBSCRIPTION_KEY: "f" * 32}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_SUBSCRIPTION_KEY] == "f" * 32
-    assert aioclient_mock.mock_calls[-1][3]["Ocp-Apim-Subscription-Key"] == "f" * 32
-
-
 async def test_options_daily_budget(hass: HomeAssistant) -> None:
     """The daily budget is the only option."""
     entry = make_entry(hass)
@@ -640,303 +250,6 @@ async def test_options_daily_budget(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_DAILY_BUDGET: 2000}
-
-
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_simulated_cloud_is_recorded(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """With the development override, login and API go to that URL and the entry records it."""
-    sim = "http://127.0.0.1:8765"
-    monkeypatch.setenv(ENV_CLOUD_URL, sim + "/")
-    aioclient_mock.post(f"{sim}/token", json=token_response())
-    mock_login_server(aioclient_mock, base=sim)
-    aioclient_mock.get(f"{sim}/hc/api/v1.0/plants", json={"plants": [{"id": "p"}]})
-    aioclient_mock.get(f"{sim}/hc/api/v1.0/plants/p/topology", json=hc_topology("p"))
-    aioclient_mock.get(f"{sim}/smarther/v2.0/plants", status=204)
-
-    result = await start_user_flow(hass)
-    state = config_entry_oauth2_flow._encode_jwt(
-        hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
-    )
-    assert result["url"].startswith(f"{sim}/authorize?")
-    client = await hass_client_no_auth()
-    await client.get(f"/auth/external/callback?code=abcd&state={state}")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].data[CONF_CLOUD_URL] == sim
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "error"),
-    [
-        (
-            403,
-            {
-                "statusCode": 403,
-                "message": "Out of call volume quota. Quota will be replenished in 03:00:00.",
-            },
-            "quota_exceeded",
-        ),
-        (406, {"statusCode": 406, "message": "Not acceptable"}, "unknown"),
-        (
-            401,
-            {"statusCode": 401, "message": "Access denied due to invalid token."},
-            "invalid_auth",
-        ),
-    ],
-    ids=["quota", "unexpected", "token-refused"],
-)
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_test_call_errors(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    status: int,
-    body: dict[str, Any],
-    error: str,
-) -> None:
-    """The test call's other failures are explained on the key form."""
-    mock_cloud(aioclient_mock, hc_status=status, error=body)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
-
-
-@pytest.mark.parametrize(
-    ("token_status", "error"), [(400, "invalid_auth"), (503, "cannot_connect")]
-)
-async def test_reconfigure_with_a_token_that_cannot_be_refreshed(
-    hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
-    token_status: int,
-    error: str,
-) -> None:
-    """A new key cannot be tested while the sign-in itself is refused or unreachable."""
-    entry = make_entry(hass)
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, "token": {**entry.data["token"], "expires_at": 0}}
-    )
-    aioclient_mock.post(
-        f"{LOGIN_URL}/token",
-        status=token_status,
-        json={"error": "invalid_grant", "error_description": "AADB2C90080: expired"},
-    )
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SUBSCRIPTION_KEY: "f" * 32}
-    )
-    assert result["errors"] == {"base": error}
-    assert entry.data[CONF_SUBSCRIPTION_KEY] == KEY
-
-
-IN_2100 = 4102444800
-
-
-@pytest.mark.parametrize(
-    ("expiry", "expires_in"),
-    [
-        ({"expires_in": 3600, "expires_on": IN_2100}, 3600),
-        ({"expires_in": "3600"}, 3600),
-        ({"expires_on": IN_2100}, None),
-        ({"expires_on": str(IN_2100)}, None),
-        ({}, 3600),
-    ],
-    ids=["both", "expires_in-text", "expires_on", "expires_on-text", "neither"],
-)
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_every_token_shape_links(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
-    expiry: dict[str, Any],
-    expires_in: int | None,
-) -> None:
-    """Each expiry shape Legrand has answered with links the account; nothing logs the answer."""
-    token = token_response()
-    del token["expires_in"], token["expires_on"]
-    mock_cloud(aioclient_mock, token={**token, **expiry})
-
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    stored = result["result"].data["token"]
-    assert isinstance(stored["expires_in"], int)
-    if expires_in is None:
-        # Only the moment was given: the token expires then, whatever the lifetime says.
-        assert stored["expires_on"] == IN_2100
-        assert stored["expires_at"] == pytest.approx(IN_2100, abs=5)
-    else:
-        # The lifetime counts; a missing moment is filled from it.
-        assert stored["expires_in"] == expires_in
-        if "expires_on" not in expiry:
-            assert stored["expires_on"] == pytest.approx(stored["expires_at"], abs=5)
-    assert "Invalid token" not in caplog.text
-
-
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_token_answer_without_a_token_aborts_quietly(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """An answer with no access token cannot link anything; its content is never logged."""
-    mock_cloud(aioclient_mock, token=token_response(access_token="", expires_in="soon"))
-
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "oauth_failed"
-    assert "refresh-token-value" not in caplog.text
-
-
-def area_names(hass: HomeAssistant) -> list[str]:
-    """Return the names of every area Home Assistant has."""
-    return sorted(area.name for area in ar.async_get(hass).async_list_areas())
-
-
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_rooms_are_areas_before_the_entry_is_set_up(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    no_setup: Any,
-) -> None:
-    """The rooms that hold a device, and each thermostat's room, are areas before setup starts.
-
-    An empty room gets no area; a room already there (in another case) is not made twice and
-    keeps its own icon.
-    """
-    existing = ar.async_get(hass).async_create("salon")
-    seen_at_setup: list[list[str]] = []
-    no_setup.side_effect = lambda hass, entry: seen_at_setup.append(area_names(hass))
-    no_setup.return_value = True
-    mock_cloud(aioclient_mock)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert seen_at_setup == [["Soggiorno", "salon"]]
-    assert ar.async_get(hass).async_get_area_by_name("Salon") == existing
-    assert existing.icon is None
-
-
-@pytest.mark.parametrize(
-    ("broken", "areas"), [("hc", ["Soggiorno"]), ("smarther", ["Salon"])]
-)
-@pytest.mark.usefixtures("current_request_with_host")
-async def test_a_plant_whose_rooms_cannot_be_read_gives_no_area(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    broken: str,
-    areas: list[str],
-) -> None:
-    """A topology that fails to read: that plant's rooms get no area, the account still links."""
-    mock_cloud(aioclient_mock, broken_topology=broken)
-    result = await start_and_sign_in(
-        hass, hass_client_no_auth, await start_user_flow(hass)
-    )
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert area_names(hass) == areas
-
-
-class WithTheSimulatedCloud:
-    """The whole flow against the simulated cloud, with the entry really set up."""
-
-    @pytest.fixture
-    def cloud_options(self, hass: HomeAssistant) -> dict[str, Any]:
-        """Let the demo account consent at once, as a browser that consented before."""
-        return {"quota_timezone": hass.config.time_zone, "auto_consent": True}
-
-    @pytest.fixture
-    def login_credentials(self, credentials: None) -> None:
-        """Use the simulated app's credentials, with the login at the simulated cloud."""
-
-    @pytest.fixture
-    def no_setup(self) -> None:
-        """Set the entry up for real."""
-
-
-class TestWithTheSimulatedCloud(WithTheSimulatedCloud):
-    """Areas and devices as the browser learns them."""
-
-    @pytest.mark.usefixtures("current_request_with_host")
-    async def test_every_area_exists_before_the_first_device(
-        self,
-        hass: HomeAssistant,
-        hass_client_no_auth: ClientSessionGenerator,
-        cloud: SimulatedCloud,
-    ) -> None:
-        """The browser learns every new area before any new device that is in one.
-
-        Home Assistant's frontend fetches its area and device lists again, at most every half
-        second, after the registries change. When each device brings its own new area, the
-        "Name and assign" step shown with the created entry can hold a device whose area the
-        browser does not know yet ("Unknown area selected"). Every area made in one go before
-        the first device reaches the browser first.
-        """
-        changes: list[tuple[str, str]] = []
-
-        @callback
-        def note(kind: str, event: Event[Any]) -> None:
-            if event.data["action"] == "create":
-                changes.append((kind, event.data.get("area_id") or ""))
-
-        hass.bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, partial(note, "area"))
-        hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, partial(note, "device"))
-        result = await start_user_flow(hass, cloud.subscription_key)
-        async with ClientSession() as browser:
-            consent = await browser.get(result["url"], allow_redirects=False)
-        callback_url = URL(consent.headers["Location"])
-        client = await hass_client_no_auth()
-        answer = await client.get(f"{callback_url.path}?{callback_url.query_string}")
-        assert answer.status == 200
-        result = await hass.config_entries.flow.async_configure(result["flow_id"])
-
-        assert result["type"] is FlowResultType.CREATE_ENTRY
-        devices = dr.async_entries_for_config_entry(
-            dr.async_get(hass), result["result"].entry_id
-        )
-        assert devices
-        kinds = [kind for kind, _ in changes]
-        first_device = kinds.index("device")
-        assert "area" not in kinds[first_device:]
-        # Every area made holds a device, and each device is in the area its room names.
-        areas = ar.async_get(hass)
-        made = {area_id for kind, area_id in changes if kind == "area"}
-        assert made == {device.area_id for device in devices if device.area_id}
-        rooms = {
-            device.name: areas.async_get_area(device.area_id).name
-            for device in devices
-            if device.area_id
-        }
-        assert rooms["Lumière Salon"] == "Salon"
-        assert rooms["Soggiorno"] == "Soggiorno"
-        # Each room's type in the app gives its new area an icon; the Smarther API has none.
-        icons = {area.name: area.icon for area in areas.async_list_areas()}
-        assert icons == {
-            "Salon": "mdi:sofa",
-            "Cuisine": "mdi:stove",
-            "Chambre": "mdi:bed",
-            "Bureau": "mdi:desk",
-            "Soggiorno": None,
-            "Camera": None,
-        }
-        await hass.async_block_till_done()
 
 
 # Every await of the request that finishes the flow (after the sign-in), in order, and whether
@@ -956,7 +269,6 @@ LAST_REQUEST_AWAITS = [
 ]
 
 
-@pytest.mark.usefixtures("current_request_with_host")
 class TestAClosedPage(WithTheSimulatedCloud):
     """Closing the page (its request cancelled) at any await never locks the account out."""
 
@@ -967,8 +279,7 @@ class TestAClosedPage(WithTheSimulatedCloud):
         cloud: SimulatedCloud,
     ) -> None:
         """The last request passes exactly the awaits the cancellation tests stop at."""
-        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-        await sign_in(hass_client_no_auth, result)
+        result = await signed_in(hass, hass_client_no_auth, cloud)
         pause = Pause()
         with pause.installed():
             result = await hass.config_entries.flow.async_configure(result["flow_id"])
@@ -996,8 +307,7 @@ class TestAClosedPage(WithTheSimulatedCloud):
         Either way no flow keeps the account's unique id, and adding the account again works
         at once.
         """
-        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-        await sign_in(hass_client_no_auth, result)
+        result = await signed_in(hass, hass_client_no_auth, cloud)
         pause = Pause(kind, nth)
         with pause.installed():
             outcome = await cancel_at(
@@ -1062,8 +372,7 @@ class TestAClosedPage(WithTheSimulatedCloud):
         """
         caplog.set_level(logging.DEBUG, "custom_components.legrand_eliot")
         assert await async_setup_component(hass, "config", {})
-        result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-        await sign_in(hass_client_no_auth, result)
+        result = await signed_in(hass, hass_client_no_auth, cloud)
         frontend = await hass_client()
         cancelled = asyncio.Event()
         handler = EventOnLog(cancelled, "goes on after its caller went away")

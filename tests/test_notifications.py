@@ -23,16 +23,16 @@ from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
-from .polling import next_refresh, polling_coordinator
-from .push import LIVING, set_by_hand
-from .test_state_writes import (
-    Writes,
+from .entities import (
     account_entities,
     device_entities,
     energy_sensors,
     entry_entities,
     module_entities,
 )
+from .polling import next_refresh, polling_coordinator
+from .push import LIVING, set_by_hand
+from .writes import Writes
 
 
 class Told:

@@ -1,4 +1,4 @@
-"""Tests for the OAuth2 handling: tokens as a real login hands them out, races, reauth at once."""
+"""Tests for the OAuth2 handling: token answers of every shape, races, reauth at once."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import (
     HomeAssistantError,
     OAuth2TokenRequestConnectionError,
@@ -19,6 +20,8 @@ from homeassistant.exceptions import (
 )
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.application_credentials import (
     async_get_authorization_server,
@@ -33,6 +36,8 @@ from custom_components.legrand_eliot.oauth import (
 from simulator import SimulatedCloud
 
 from .entities import plug_entity
+from .flows import FLOW_FIXTURES, IN_2100, link, mock_cloud, token_response
+from .login import LOGIN_URL
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
 
@@ -383,3 +388,98 @@ async def test_a_passing_refusal_of_a_refresh_is_not_a_reauth(
         await refreshing.async_refresh_token(token)
 
     assert not isinstance(err.value, OAuth2TokenRequestReauthError)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (
+            {
+                "status": 400,
+                "json": {
+                    "error": "invalid_grant",
+                    "error_description": "AADB2C90080: The provided grant has expired.",
+                },
+            },
+            "oauth_unauthorized",
+        ),
+        ({"status": 503, "json": {"error": "server_error"}}, "oauth_failed"),
+        ({"exc": TimeoutError()}, "oauth_timeout"),
+    ],
+    ids=["code-refused", "login-down", "no-answer"],
+)
+@pytest.mark.usefixtures(*FLOW_FIXTURES)
+async def test_a_code_exchange_that_fails(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    answer: dict[str, Any],
+    reason: str,
+) -> None:
+    """A refused code, a login down or silent: Home Assistant's own reasons, nothing quoted."""
+    aioclient_mock.post(f"{LOGIN_URL}/token", **answer)
+    mock_cloud(aioclient_mock)
+    result = await link(hass, hass_client_no_auth)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert "provided grant" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("expiry", "expires_in"),
+    [
+        ({"expires_in": 3600, "expires_on": IN_2100}, 3600),
+        ({"expires_in": "3600"}, 3600),
+        ({"expires_on": IN_2100}, None),
+        ({"expires_on": str(IN_2100)}, None),
+        ({}, 3600),
+    ],
+    ids=["both", "expires_in-text", "expires_on", "expires_on-text", "neither"],
+)
+@pytest.mark.usefixtures(*FLOW_FIXTURES)
+async def test_every_token_shape_links(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    expiry: dict[str, Any],
+    expires_in: int | None,
+) -> None:
+    """Each expiry shape Legrand has answered with links the account; nothing logs the answer."""
+    token = token_response()
+    del token["expires_in"], token["expires_on"]
+    mock_cloud(aioclient_mock, token={**token, **expiry})
+
+    result = await link(hass, hass_client_no_auth)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    stored = result["result"].data["token"]
+    assert isinstance(stored["expires_in"], int)
+    if expires_in is None:
+        # Only the moment was given: the token expires then, whatever the lifetime says.
+        assert stored["expires_on"] == IN_2100
+        assert stored["expires_at"] == pytest.approx(IN_2100, abs=5)
+    else:
+        # The lifetime counts; a missing moment is filled from it.
+        assert stored["expires_in"] == expires_in
+        if "expires_on" not in expiry:
+            assert stored["expires_on"] == pytest.approx(stored["expires_at"], abs=5)
+    assert "Invalid token" not in caplog.text
+
+
+@pytest.mark.usefixtures(*FLOW_FIXTURES)
+async def test_token_answer_without_a_token_aborts_quietly(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An answer with no access token cannot link anything; its content is never logged."""
+    mock_cloud(aioclient_mock, token=token_response(access_token="", expires_in="soon"))
+
+    result = await link(hass, hass_client_no_auth)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_failed"
+    assert "refresh-token-value" not in caplog.text

@@ -41,6 +41,7 @@ from custom_components.legrand_eliot.push_health import (
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
+from .cloud import calls_to
 from .moments import START
 from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
 from .push import (
@@ -49,7 +50,6 @@ from .push import (
     PLANT,
     SUBSCRIBE,
     UNSUBSCRIBE,
-    calls_to,
     serve_home_assistant,
     set_by_hand,
     setup_entry,

@@ -24,6 +24,7 @@ from custom_components.legrand_eliot.push_receiver import MAX_BODY_BYTES
 from simulator import SimulatedCloud
 from simulator.push import validation_event
 
+from .cloud import calls_to
 from .polling import next_refresh
 from .push import (
     BEDROOM,
@@ -32,7 +33,6 @@ from .push import (
     LIVING_ENTITY,
     PLANT,
     STATUS,
-    calls_to,
     coordinator_of,
     delivered,
     post_and_write,

@@ -32,6 +32,7 @@ from custom_components.legrand_eliot.push_health import PUSH_VOUCHES_FOR, PushSt
 from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY
 from simulator import SimulatedCloud
 
+from .cloud import calls_to
 from .polling import (
     next_refresh,
     next_scheduled_refresh,
@@ -45,7 +46,6 @@ from .push import (
     LIVING_ENTITY,
     PLANT,
     STATUS,
-    calls_to,
     delivered,
     real_event,
     serve_home_assistant,

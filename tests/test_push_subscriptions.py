@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
-from aiohttp.test_utils import TestClient
 from homeassistant.components.cloud import (
     SIGNAL_CLOUD_CONNECTION_STATE,
     CloudConnectionState,
@@ -40,6 +39,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 from simulator.world import Subscription
 
+from .cloud import CloudControl, calls_to, subscriptions_in
 from .push import (
     LISTING,
     LIVING,
@@ -47,24 +47,24 @@ from .push import (
     PLANT,
     SUBSCRIBE,
     UNSUBSCRIBE,
-    calls_to,
     coordinator_of,
     delivered,
     real_event,
     setup_entry,
-    subscriptions_in,
     webhook_path,
 )
 
 pytestmark = pytest.mark.usefixtures("only_climate", "webhook_id_stays_secret")
 
 
-async def refuse(sim: TestClient, status: int, count: int, match: str) -> None:
-    """Have the simulated cloud answer the next requests whose path holds `match` with a status."""
-    response = await sim.post(
-        "/_sim/faults", json={"status": status, "count": count, "match": match}
-    )
-    assert response.status == 201
+def added_with_webhook(
+    hass: HomeAssistant, entry: MockConfigEntry, webhook_id: str, **data: Any
+) -> str:
+    """Add an entry that has its webhook (and this data) already; return the webhook's path."""
+    entry.add_to_hass(hass)
+    data = {**entry.data, CONF_WEBHOOK_ID: webhook_id, **data}
+    hass.config_entries.async_update_entry(entry, data=data)
+    return webhook_path(entry)
 
 
 async def test_each_smarther_plant_is_subscribed_once(
@@ -75,7 +75,7 @@ async def test_each_smarther_plant_is_subscribed_once(
 ) -> None:
     """Setup subscribes the thermostats' plant to this entry's webhook, kept in the entry."""
     webhook_id = push_integration.data[CONF_WEBHOOK_ID]
-    url = f"{ha_url}/api/webhook/{webhook_id}"
+    url = ha_url + webhook_path(push_integration)
     assert subscriptions_in(cloud) == [(PLANT, url)]
     assert push_integration.data[CONF_PUSH_URL] == url
     health = coordinator_of(push_integration).push
@@ -103,12 +103,12 @@ async def test_conflict_on_subscribe_recovers(
     ha_url: str,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """A 409 on subscribe: the subscriptions are listed again and ours is replaced."""
-    await refuse(sim, 409, 1, f"plants/{PLANT}/subscription")
+    await cloud_control.refuse(409, f"plants/{PLANT}/subscription", count=1)
     await setup_entry(hass, config_entry)
-    url = f"{ha_url}/api/webhook/{config_entry.data[CONF_WEBHOOK_ID]}"
+    url = ha_url + webhook_path(config_entry)
     assert subscriptions_in(cloud) == [(PLANT, url)]
     assert calls_to(cloud, SUBSCRIBE) == 2
     assert calls_to(cloud, LISTING) == 2
@@ -120,15 +120,10 @@ async def test_real_conflict_replaces_our_subscription(
     ha_url: str,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """Listing failed, our address was subscribed already: 409, then it is replaced."""
-    webhook_id = "a" * 64
-    url = f"{ha_url}/api/webhook/{webhook_id}"
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        config_entry, data={**config_entry.data, CONF_WEBHOOK_ID: webhook_id}
-    )
+    url = ha_url + added_with_webhook(hass, config_entry, "a" * 64)
     for name, address in (
         ("left-over", url),
         ("someone-else", "https://other.example/hook"),
@@ -136,7 +131,7 @@ async def test_real_conflict_replaces_our_subscription(
         cloud.subscribe(
             Subscription(id=name, plant_id=PLANT, owner=cloud.user().email, url=address)
         )
-    await refuse(sim, 500, 1, "/smarther/v2.0/subscription")
+    await cloud_control.refuse(500, "/smarther/v2.0/subscription", count=1)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert subscriptions_in(cloud) == sorted(
@@ -152,24 +147,16 @@ async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
     ha_url: str,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """Ours at this address is kept; ours at former addresses go; others' stay.
 
     A stale one the cloud refuses to delete stays, and push works all the same.
     """
     webhook_id = "b" * 64
-    url = f"{ha_url}/api/webhook/{webhook_id}"
+    former = {CONF_PUSH_URL: "https://hooks.example.org/former-cloudhook"}
+    url = ha_url + added_with_webhook(hass, config_entry, webhook_id, **former)
     owner = cloud.user().email
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        config_entry,
-        data={
-            **config_entry.data,
-            CONF_WEBHOOK_ID: webhook_id,
-            CONF_PUSH_URL: "https://hooks.example.org/former-cloudhook",
-        },
-    )
     for name, address in (
         ("current", url),
         ("old-host", f"https://old.example/api/webhook/{webhook_id}"),
@@ -179,7 +166,7 @@ async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
         cloud.world.subscriptions[name] = Subscription(
             id=name, plant_id=PLANT, owner=owner, url=address
         )
-    await refuse(sim, 500, 3, "subscription/old-host")
+    await cloud_control.refuse(500, "subscription/old-host", count=3)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert sorted(cloud.world.subscriptions) == ["current", "old-host", "someone-else"]
@@ -219,7 +206,7 @@ async def test_removal_deletes_what_unload_could_not(
     hass: HomeAssistant,
     push_integration: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """The cloud refused the unsubscribe at unload: removing the entry deletes it, only it."""
     other = Subscription(
@@ -229,7 +216,7 @@ async def test_removal_deletes_what_unload_could_not(
         url="https://other.example/hook",
     )
     cloud.world.subscriptions[other.id] = other
-    await refuse(sim, 500, 3, f"plants/{PLANT}/subscription/")
+    await cloud_control.refuse(500, f"plants/{PLANT}/subscription/", count=3)
     assert await hass.config_entries.async_unload(push_integration.entry_id)
     await hass.async_block_till_done()
     assert len(subscriptions_in(cloud)) == 2
@@ -243,13 +230,13 @@ async def test_removal_without_a_usable_token_gives_up_quietly(
     hass: HomeAssistant,
     push_integration: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """Leftovers and a refused token at removal: the entry goes, the error is not raised."""
-    await refuse(sim, 500, 3, f"plants/{PLANT}/subscription/")
+    await cloud_control.refuse(500, f"plants/{PLANT}/subscription/", count=3)
     assert await hass.config_entries.async_unload(push_integration.entry_id)
     await hass.async_block_till_done()
-    await sim.post("/_sim/faults", json={"status": 401, "count": 10})
+    await cloud_control.refuse(401, count=10)
     assert (await hass.config_entries.async_remove(push_integration.entry_id)) == {
         "require_restart": False
     }
@@ -336,9 +323,7 @@ async def test_cloudhook_when_home_assistant_cloud_is_active(
     ):
         await setup_entry(hass, config_entry)
         webhook_id = config_entry.data[CONF_WEBHOOK_ID]
-        assert subscriptions_in(cloud) == [
-            (PLANT, f"{ha_url}/api/webhook/{webhook_id}")
-        ]
+        assert subscriptions_in(cloud) == [(PLANT, ha_url + webhook_path(config_entry))]
         create.side_effect = None
         create.return_value = hook
         async_dispatcher_send(
@@ -373,10 +358,10 @@ async def test_failed_subscription_polls_then_retries(
     ha_url: str,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """The cloud refuses the subscription: thermostats stay polled, and it is tried again."""
-    await refuse(sim, 500, 3, f"plants/{PLANT}/subscription")
+    await cloud_control.refuse(500, f"plants/{PLANT}/subscription", count=3)
     coordinator = await setup_entry(hass, config_entry)
     assert coordinator.push.state is PushState.FAILED
     assert coordinator.push.failed_plants == {PLANT}
@@ -408,11 +393,11 @@ async def test_each_plant_on_its_own(
     ha_url: str,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """One plant's subscription fails: its thermostat stays polled; the other plant's is pushed."""
     first, second = sorted(cloud.world.smarther_plants)
-    await refuse(sim, 500, 3, f"plants/{second}/subscription")
+    await cloud_control.refuse(500, f"plants/{second}/subscription", count=3)
     coordinator = await setup_entry(hass, config_entry)
     assert coordinator.push.state is PushState.PARTIAL
     assert set(coordinator.push.subscriptions) == {first}
@@ -423,7 +408,7 @@ async def test_each_plant_on_its_own(
         plant: next(iter(cloud.world.smarther_plants[plant].thermostats))
         for plant in (first, second)
     }
-    await sim.post(f"/_sim/modules/{thermostat[first]}/physical", json={"mode": "off"})
+    await cloud_control.press(thermostat[first], mode="off")
     await delivered(hass, cloud)
     assert coordinator.push.receiving == {first}
     assert coordinator.calls_per_refresh(coordinator.data) == 2
@@ -432,7 +417,7 @@ async def test_each_plant_on_its_own(
     await hass.async_block_till_done()
     assert coordinator.push.state is PushState.ACTIVE
     assert calls_to(cloud, SUBSCRIBE) == 3 + 1 + 1
-    await sim.post(f"/_sim/modules/{thermostat[second]}/physical", json={"mode": "off"})
+    await cloud_control.press(thermostat[second], mode="off")
     await delivered(hass, cloud)
     assert coordinator.push.receiving == {first, second}
     assert coordinator.calls_per_refresh(coordinator.data) == 1
@@ -449,11 +434,11 @@ async def test_stop_drops_queued_states_and_retries(
     ha_url: str,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """Unloading with a state queued and a retry planned: neither happens afterwards."""
-    await refuse(sim, 500, 3, f"plants/{PLANT}/subscription")
+    await cloud_control.refuse(500, f"plants/{PLANT}/subscription", count=3)
     started: list[PushSubscriptions] = []
 
     def setup_push(*args: Any) -> PushSubscriptions:
@@ -493,7 +478,7 @@ async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(
     ha_url: str,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
-    sim: TestClient,
+    cloud_control: CloudControl,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A subscription refused with 401, even with a fresh token, while the account answers.
@@ -501,7 +486,7 @@ async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(
     The plant is out of reach for push only: its thermostats stay polled and shown, nobody is
     asked to sign in again, and nothing is logged as a traceback.
     """
-    await refuse(sim, 401, 2, f"plants/{PLANT}/subscription")
+    await cloud_control.refuse(401, f"plants/{PLANT}/subscription", count=2)
     coordinator = await setup_entry(hass, config_entry)
 
     assert coordinator.push.state is PushState.FAILED

@@ -12,71 +12,25 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
-    EVENT_STATE_CHANGED,
-    EVENT_STATE_REPORTED,
     SERVICE_TURN_ON,
     STATE_ON,
     STATE_UNAVAILABLE,
 )
-from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.push_health import PushState
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
+from .entities import account_entities, energy_sensors, entry_entities, module_entities
 from .polling import next_refresh, polling_coordinator
 from .push import LIVING, set_by_hand
+from .writes import Writes
 
 KETTLE_PLUG = "000070ee503ed5d46275620000000004"
 KETTLE_ENTITY = "switch.cuisine_prise_bouilloire"
-
-
-class Writes:
-    """The state writes of the entry's entities: changes, and writes that changed nothing."""
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Count every state write of the integration's entities from now on."""
-        self.hass = hass
-        self.changed: Counter[str] = Counter()
-        self.unchanged: Counter[str] = Counter()
-        self._removers = [
-            hass.bus.async_listen(event_type, self.record, self.ours)
-            for event_type in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED)
-        ]
-
-    def stop(self) -> None:
-        """Stop counting."""
-        for remove in self._removers:
-            remove()
-
-    @callback
-    def ours(self, event_data: Any) -> bool:
-        """Return whether a write is one of the integration's entities."""
-        entry = er.async_get(self.hass).async_get(event_data["entity_id"])
-        return entry is not None and entry.platform == DOMAIN
-
-    @callback
-    def record(self, event: Event[Any]) -> None:
-        """Count one write of one of the integration's entities."""
-        entity_id = event.data["entity_id"]
-        if event.event_type == EVENT_STATE_CHANGED:
-            self.changed[entity_id] += 1
-        else:
-            self.unchanged[entity_id] += 1
-
-    def clear(self) -> None:
-        """Forget what was counted so far."""
-        self.changed.clear()
-        self.unchanged.clear()
-
-    @property
-    def written(self) -> set[str]:
-        """Return every entity written since the last clear."""
-        return set(self.changed) | set(self.unchanged)
 
 
 @pytest.fixture
@@ -85,43 +39,6 @@ def writes(hass: HomeAssistant) -> Generator[Writes]:
     counter = Writes(hass)
     yield counter
     counter.stop()
-
-
-def device_entities(
-    hass: HomeAssistant, entry: MockConfigEntry, identifier: tuple[str, str]
-) -> set[str]:
-    """Return the entity ids of one of the entry's devices."""
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        identifier, entry.entry_id
-    )
-    assert device is not None
-    return {
-        item.entity_id
-        for item in er.async_entries_for_device(er.async_get(hass), device.id)
-    }
-
-
-def module_entities(
-    hass: HomeAssistant, entry: MockConfigEntry, module_id: str
-) -> set[str]:
-    """Return the entity ids of a module's device."""
-    return device_entities(hass, entry, (DOMAIN, module_id))
-
-
-def account_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
-    """Return the entity ids of the account's own device (its call counters, push health)."""
-    return device_entities(hass, entry, (f"{DOMAIN}_account", str(entry.unique_id)))
-
-
-def entry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
-    """Return every entity of the entry that shows a state."""
-    return {
-        item.entity_id
-        for item in er.async_entries_for_config_entry(
-            er.async_get(hass), entry.entry_id
-        )
-        if hass.states.get(item.entity_id) is not None
-    }
 
 
 def changing_by_themselves(
@@ -139,16 +56,6 @@ def changing_by_themselves(
         for entity_id in module_entities(hass, entry, module_id)
     }
     return account_entities(hass, entry) | thermostats | energy_sensors(hass, entry)
-
-
-def energy_sensors(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
-    """Return the energy sensors, whose totals grow while loads draw power."""
-    return {
-        entity_id
-        for entity_id in entry_entities(hass, entry)
-        if (state := hass.states.get(entity_id)) is not None
-        and state.attributes.get("device_class") == "energy"
-    }
 
 
 async def test_refresh_without_change_writes_only_what_changed(

@@ -23,8 +23,8 @@ from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
+from .cloud import by_endpoint, spent
 from .polling import next_refresh, polling_coordinator
-from .push import by_endpoint, spent
 
 HC_TOPOLOGY = "GET /hc/api/v1.0/plants/{plantId}/topology"
 
