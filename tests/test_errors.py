@@ -27,7 +27,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import CONF_SUBSCRIPTION_KEY, DOMAIN
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
-from custom_components.legrand_eliot.helpers import eliot_command
+from custom_components.legrand_eliot.error_mapping import eliot_command
 from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 

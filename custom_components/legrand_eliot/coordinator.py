@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
-from typing import Any, Concatenate, override
+from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    OAuth2TokenRequestBaseError,
-    OAuth2TokenRequestReauthError,
-)
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.exceptions import OAuth2TokenRequestBaseError
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .account_store import decode, encode
@@ -35,11 +31,10 @@ from .eliot.exceptions import (
     EliotTermsExpiredError,
 )
 from .eliot.models import ModuleState, PlantStatus, ThermostatStatus
+from .error_mapping import format_resume_time, refresh_error
 from .ha_internals import listeners, scheduled_refresh_at
-from .helpers import error_translation, format_resume_time
 from .issues import (
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
-    ISSUE_INVALID_SUBSCRIPTION_KEY,
     ISSUE_QUOTA_EXHAUSTED,
     clear_issue,
     clear_thermostat_app_issues,
@@ -122,53 +117,6 @@ def _thermostat_changes(plant: SmartherPlant, status: ThermostatStatus) -> int |
     if (old := plant.thermostats.get(status.module_id)) is None:
         return None
     return int(_thermostat_key(old) != _thermostat_key(status))
-
-
-def _account_errors[**P, T](
-    func: Callable[Concatenate[LegrandEliotCoordinator, P], Coroutine[Any, Any, T]],
-) -> Callable[Concatenate[LegrandEliotCoordinator, P], Coroutine[Any, Any, T]]:
-    """Map errors that concern the whole account to what the coordinator must raise."""
-
-    async def wrapper(
-        coordinator: LegrandEliotCoordinator, /, *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        try:
-            return await func(coordinator, *args, **kwargs)
-        except OAuth2TokenRequestReauthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
-        except OAuth2TokenRequestBaseError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="token_refresh_failed",
-                retry_after=coordinator.retry_after_failure(),
-            ) from err
-        except EliotAuthError as err:
-            if err.invalid_subscription_key:
-                raise_issue(
-                    coordinator.hass,
-                    coordinator.config_entry,
-                    ISSUE_INVALID_SUBSCRIPTION_KEY,
-                )
-                raise UpdateFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="invalid_subscription_key",
-                ) from err
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
-        except EliotError as err:
-            key, placeholders = error_translation(err)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed"
-                if key == "communication_error"
-                else key,
-                translation_placeholders=placeholders,
-            ) from err
-
-    return wrapper
 
 
 class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
@@ -278,9 +226,17 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         await self._stores.budget.async_save_now(self.budget.snapshot)
         await self._stores.learned.async_save_now(self.schedule.learned)
 
-    @_account_errors
     async def _async_update_data(self) -> EliotData:
-        """Refresh within the budget; a quota pause keeps the last known data."""
+        """Refresh within the budget; errors that concern the whole account fail it."""
+        try:
+            return await self._async_refresh_account()
+        except (OAuth2TokenRequestBaseError, EliotError) as err:
+            raise refresh_error(
+                self.hass, self.config_entry, err, self.retry_after_failure
+            ) from err
+
+    async def _async_refresh_account(self) -> EliotData:
+        """Read what is due within the budget; a quota pause keeps the last known data."""
         data = self.data if self.data is not None else EliotData()
         self._cloud_failed = False
         try:

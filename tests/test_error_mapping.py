@@ -1,0 +1,232 @@
+"""Tests for the one mapping of the sign-in's and the client's errors to what the user reads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import ClientConnectionError, RequestInfo
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+    ImplementationUnavailableError,
+    OAuth2TokenRequestReauthError,
+    OAuth2TokenRequestTransientError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.update_coordinator import UpdateFailed
+from homeassistant.util import dt as dt_util
+from multidict import CIMultiDict, CIMultiDictProxy
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
+
+from custom_components.legrand_eliot.eliot.exceptions import (
+    EliotAppPasswordExpiredError,
+    EliotAuthError,
+    EliotBadRequestError,
+    EliotConnectionError,
+    EliotDisplayBusyError,
+    EliotError,
+    EliotForbiddenError,
+    EliotInvalidSubscriptionKeyError,
+    EliotInvalidValueError,
+    EliotNotAcceptableError,
+    EliotNotFoundError,
+    EliotQuotaExceededError,
+    EliotResponseError,
+    EliotServerError,
+    EliotTermsExpiredError,
+    EliotTimeoutError,
+)
+from custom_components.legrand_eliot.error_mapping import (
+    Cause,
+    eliot_command,
+    error_translation,
+    explain,
+    flow_error,
+    format_resume_time,
+    refresh_error,
+    setup_error,
+    translated_error,
+)
+
+ENDPOINT = "GET /hc/api/v1.0/plants/{plantId}"
+TOKEN_REQUEST = RequestInfo(
+    URL("https://login.example/token"), "POST", CIMultiDictProxy(CIMultiDict())
+)
+
+
+def reauth() -> OAuth2TokenRequestReauthError:
+    """Return the error of a refresh token the login server refused for good."""
+    return OAuth2TokenRequestReauthError(
+        request_info=TOKEN_REQUEST, status=400, domain="legrand_eliot"
+    )
+
+
+def transient() -> OAuth2TokenRequestTransientError:
+    """Return the error of a login server that could not refresh the token for now."""
+    return OAuth2TokenRequestTransientError(
+        request_info=TOKEN_REQUEST, status=503, domain="legrand_eliot"
+    )
+
+
+def test_each_error_has_one_cause() -> None:
+    """The sign-in's, the token's, the key's and the cloud's errors each mean one thing."""
+    assert explain(reauth()).cause is Cause.SIGN_IN
+    assert explain(EliotAuthError(status=401)).cause is Cause.SIGN_IN
+    assert explain(transient()).cause is Cause.TOKEN
+    assert explain(ClientConnectionError()).cause is Cause.TOKEN
+    assert explain(ImplementationUnavailableError()).key == (
+        "oauth_implementation_unavailable"
+    )
+    assert explain(EliotInvalidSubscriptionKeyError(status=401)).cause is Cause.KEY
+    assert explain(EliotServerError(status=502)).cause is Cause.CLOUD
+
+
+def test_setup_asks_to_sign_in_or_retries() -> None:
+    """Setup starts reauthentication for a refused sign-in and retries for the rest."""
+    refused = setup_error(reauth())
+    assert isinstance(refused, ConfigEntryAuthFailed)
+    assert refused.translation_key == "auth_failed"
+    for err, key in (
+        (transient(), "token_refresh_failed"),
+        (ClientConnectionError(), "token_refresh_failed"),
+        (ImplementationUnavailableError(), "oauth_implementation_unavailable"),
+    ):
+        later = setup_error(err)
+        assert type(later) is ConfigEntryNotReady
+        assert later.translation_key == key
+
+
+async def test_a_refresh_names_its_failure_and_paces_only_token_retries(
+    hass: HomeAssistant,
+) -> None:
+    """A refresh is told its retry pace only for a token that could not be refreshed."""
+    entry = MockConfigEntry(domain="legrand_eliot")
+    asked: list[bool] = []
+
+    def retry_after() -> float:
+        asked.append(True)
+        return 30.0
+
+    assert isinstance(
+        refresh_error(hass, entry, reauth(), retry_after), ConfigEntryAuthFailed
+    )
+    failed = refresh_error(hass, entry, EliotServerError(status=502), retry_after)
+    assert isinstance(failed, UpdateFailed)
+    assert failed.translation_key == "update_failed"
+    assert failed.retry_after is None
+    assert not asked
+    token = refresh_error(hass, entry, transient(), retry_after)
+    assert isinstance(token, UpdateFailed)
+    assert (token.translation_key, token.retry_after) == ("token_refresh_failed", 30.0)
+    assert asked == [True]
+
+
+def test_a_flow_shows_a_form_error() -> None:
+    """The key check's form says whether to sign in, fix the key, or try again."""
+    assert flow_error(reauth()) == "invalid_auth"
+    assert flow_error(EliotAuthError(status=401)) == "invalid_auth"
+    assert flow_error(EliotInvalidSubscriptionKeyError(status=401)) == (
+        "invalid_subscription_key"
+    )
+    assert flow_error(transient()) == "cannot_connect"
+    assert flow_error(ImplementationUnavailableError()) == "cannot_connect"
+
+
+def test_an_action_tells_token_errors_without_placeholders() -> None:
+    """An action that met a token error raises its message with nothing to fill in."""
+    for err, key in ((reauth(), "auth_failed"), (transient(), "token_refresh_failed")):
+        raised = translated_error(err)
+        assert type(raised) is HomeAssistantError
+        assert (raised.translation_key, raised.translation_placeholders) == (key, None)
+
+
+@pytest.mark.parametrize(
+    ("error", "key"),
+    [
+        (EliotAuthError(endpoint=ENDPOINT, status=401), "auth_failed"),
+        (EliotInvalidSubscriptionKeyError(status=401), "invalid_subscription_key"),
+        (EliotForbiddenError(status=403, scope="light.write"), "forbidden"),
+        (EliotNotFoundError(status=404), "not_found"),
+        (EliotBadRequestError(endpoint=ENDPOINT, status=400), "bad_request"),
+        (EliotNotAcceptableError(endpoint=ENDPOINT, status=406), "bad_request"),
+        (EliotDisplayBusyError(status=486), "display_busy"),
+        (EliotAppPasswordExpiredError(status=469), "app_password_expired"),
+        (EliotTermsExpiredError(status=470), "terms_expired"),
+        (EliotResponseError("no JSON", endpoint=ENDPOINT), "malformed_response"),
+        (EliotServerError(status=502), "communication_error"),
+        (EliotTimeoutError(status=408), "communication_error"),
+        (EliotConnectionError("refused"), "communication_error"),
+    ],
+)
+def test_every_error_has_its_message(error: EliotError, key: str) -> None:
+    """Each kind of failure maps to its own translated message."""
+    assert error_translation(error)[0] == key
+
+
+def test_placeholders_name_scope_device_value_and_endpoint() -> None:
+    """The messages say which scope, device, value or endpoint is at fault."""
+    assert error_translation(EliotForbiddenError(scope="plug.write")) == (
+        "forbidden",
+        {"scope": "plug.write"},
+    )
+    assert error_translation(EliotNotFoundError(), "Prise TV")[1] == {
+        "device": "Prise TV"
+    }
+    assert error_translation(EliotInvalidValueError("set point 45 °C"))[1] == {
+        "value": "set point 45 °C"
+    }
+    assert error_translation(EliotBadRequestError(endpoint=ENDPOINT))[1] == {
+        "endpoint": ENDPOINT
+    }
+
+
+async def test_resume_time_today_and_later(hass: HomeAssistant) -> None:
+    """Today's resume time reads as a clock time; a later one carries its date."""
+    soon = dt_util.now().replace(hour=23, minute=30, second=0, microsecond=0)
+    if soon < dt_util.now():
+        soon = dt_util.now()
+    assert format_resume_time(EliotQuotaExceededError(resume_at=soon)) == soon.strftime(
+        "%H:%M"
+    )
+    later = dt_util.now() + timedelta(days=2)
+    assert format_resume_time(
+        EliotQuotaExceededError(resume_at=later)
+    ) == later.strftime("%Y-%m-%d %H:%M")
+
+
+def test_a_refused_value_is_the_callers_to_fix() -> None:
+    """An invalid value is a validation error; the rest are plain Home Assistant errors."""
+    assert isinstance(
+        translated_error(EliotInvalidValueError("x")), ServiceValidationError
+    )
+    other = translated_error(EliotServerError(status=500))
+    assert isinstance(other, HomeAssistantError)
+    assert not isinstance(other, ServiceValidationError)
+
+
+async def test_decorator_names_the_device_and_passes_success() -> None:
+    """A decorated action returns normally, or raises the translated error for its device."""
+
+    class Entity:
+        device_name = "Volet Salon"
+        calls = 0
+
+        @eliot_command
+        async def works(self) -> None:
+            self.calls += 1
+
+        @eliot_command
+        async def offline(self) -> None:
+            raise EliotNotFoundError(status=404)
+
+    entity = Entity()
+    await entity.works()
+    assert entity.calls == 1
+    with pytest.raises(HomeAssistantError) as err:
+        await entity.offline()
+    assert err.value.translation_key == "not_found"
+    assert err.value.translation_placeholders == {"device": "Volet Salon"}
