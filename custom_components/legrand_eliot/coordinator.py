@@ -613,7 +613,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                     plant.unavailable.add(module.id)
                 if not due:
                     if self._kept_fresh_by_push(plant, module.id):
-                        self.push.polls_saved += 1
+                        self.push.note_poll_saved()
                     continue
                 if self._retry_left_out(data, module.id, at):
                     continue
@@ -749,7 +749,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         for status, event_time in pushed:
             found = self.data.thermostat(status.module_id)
             if found is None or found[0].plant.id != status.plant_id:
-                self.push.ignored += 1
+                self.push.note_ignored()
                 continue
             plant = found[0]
             pushed_as = plant.store_pushed(status, event_time, now)
@@ -757,14 +757,13 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 LOGGER.debug(
                     "A pushed thermostat state of unknown age: read it instead"
                 )
-                self.push.ignored += 1
+                self.push.note_ignored()
                 continue
             if pushed_as is Pushed.OLDER:
                 LOGGER.debug(
                     "Ignoring a pushed thermostat state older than the one shown"
                 )
-                self.push.ignored += 1
-                self.push.stale += 1
+                self.push.note_stale()
                 continue
             moment = plant.shown_at[status.module_id]
             self.evidence.pushed(status.module_id, min(moment, now))
@@ -773,7 +772,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
                 plant.unavailable.add(status.module_id)
             applied += 1
         if applied:
-            self.push.writes += 1
+            self.push.note_written()
             self.async_update_listeners()
         return applied
 
