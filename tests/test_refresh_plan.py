@@ -23,10 +23,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
 from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
-
-HC_PLANT = "000000005d1e3bc13598330000000001"
-LIGHT = "light.salon_lumiere_salon"
-CLIMATE = "climate.soggiorno_soggiorno"
+from .test_coordinator import CLIMATE, HC_PLANT, LIGHT
 
 
 async def test_update_entity_reads_every_plant_and_thermostat(
