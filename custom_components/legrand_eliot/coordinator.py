@@ -17,7 +17,7 @@ from .account_store import decode, encode
 from .availability_log import AvailabilityLog
 from .changes import ChangeTracker
 from .const import DOMAIN, LOGGER
-from .data import EliotData, HomeControlPlant, Pushed
+from .data import EliotData, HomeControlPlant
 from .eliot import EliotClient, QuotaBudget
 from .eliot.const import DEFAULT_RESERVE_FRACTION
 from .eliot.exceptions import (
@@ -36,6 +36,7 @@ from .issues import (
 )
 from .poll_schedule import PollSchedule
 from .push_health import PushEvidence, PushHealth
+from .pushed_states import keep_pushed_states
 from .refresh_plan import RefreshPlan
 from .status_poll import StatusPoll
 from .stores import EntryStores
@@ -353,37 +354,11 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         """
         Store thermostat states that arrived by push, tell entities once, return how many.
 
-        Each state comes with its event time. A state older than the one shown is a late or
-        replayed delivery and is dropped; a state of unknown age replaces nothing, it only has
-        the thermostat read at the next refresh.
+        Each state comes with its event time: late, replayed and undated ones are not shown.
         """
-        now = dt_util.utcnow()
-        applied = 0
-        for status, event_time in pushed:
-            found = self.data.thermostat(status.module_id)
-            if found is None or found[0].plant.id != status.plant_id:
-                self.push.note_ignored()
-                continue
-            plant = found[0]
-            pushed_as = plant.store_pushed(status, event_time, now)
-            if pushed_as is Pushed.UNKNOWN_AGE:
-                LOGGER.debug(
-                    "A pushed thermostat state of unknown age: read it instead"
-                )
-                self.push.note_ignored()
-                continue
-            if pushed_as is Pushed.OLDER:
-                LOGGER.debug(
-                    "Ignoring a pushed thermostat state older than the one shown"
-                )
-                self.push.note_stale()
-                continue
-            moment = plant.shown_at[status.module_id]
-            self.evidence.pushed(status.module_id, min(moment, now))
-            if not self.evidence.shown(status.module_id, now):
-                # A late delivery of an old state: while reads fail, it vouches for nothing.
-                plant.unavailable.add(status.module_id)
-            applied += 1
+        applied = keep_pushed_states(
+            self.data, pushed, self.push, self.evidence, dt_util.utcnow()
+        )
         if applied:
             self.push.note_written()
             self.async_update_listeners()
