@@ -18,12 +18,12 @@ from typing import Any
 
 from custom_components.legrand_eliot.eliot import QuotaBudget
 from custom_components.legrand_eliot.eliot.const import MIN_REFRESH_INTERVAL
-from custom_components.legrand_eliot.poll_schedule import (
+from custom_components.legrand_eliot.poll_allocation import Source
+from custom_components.legrand_eliot.poll_learning import (
     PRIOR_MODULE_CHANGES_A_DAY,
     PRIOR_THERMOSTAT_CHANGES_A_DAY,
-    PollSchedule,
-    Source,
 )
+from custom_components.legrand_eliot.poll_schedule import PollSchedule
 
 from .changes import Change
 from .households import DAY, Device

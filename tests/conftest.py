@@ -17,11 +17,16 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from hypothesis import settings
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -33,7 +38,12 @@ from custom_components.legrand_eliot.const import (
 )
 from custom_components.legrand_eliot.eliot import EliotClient
 from simulator import CLOUD, SimulatedCloud, create_app
+from tests.cloud import CloudControl
+from tests.entities import PlatformSnapshot
 from tests.moments import START
+
+# The push fixtures (an address Home Assistant serves, an entry set up with push) for any test.
+pytest_plugins = ("tests.push",)
 
 # Property tests draw the same examples at every run, as every other test does: a landing is
 # never decided by the draw. `LEGRAND_ELIOT_HYPOTHESIS=explore` draws new ones, many more, to
@@ -48,6 +58,14 @@ JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
 HARNESS_LOGGERS = ("pytest_homeassistant_custom_component", "aiohttp.access")
 # Home Assistant's own websocket logs its own user's token in tests: not a Legrand token.
 HOME_ASSISTANT_AUTH_LOGGERS = ("homeassistant.components.websocket_api",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marks of this suite."""
+    config.addinivalue_line(
+        "markers",
+        "platforms(*platforms): set up only these platforms of the integration",
+    )
 
 
 @pytest.fixture
@@ -123,6 +141,34 @@ def no_request_spacing() -> Generator[None]:
 
 
 @pytest.fixture
+def platforms(request: pytest.FixtureRequest) -> list[Platform] | None:
+    """Return the platforms an entry sets up: those of the `platforms` mark, else all.
+
+    A test module marks itself (`pytestmark = pytest.mark.platforms(Platform.LIGHT)`); a test
+    may parametrize `platforms` instead, as a table over the platforms does.
+    """
+    marker = request.node.get_closest_marker("platforms")
+    return None if marker is None else list(marker.args)
+
+
+@pytest.fixture(autouse=True)
+def only_platforms(platforms: list[Platform] | None) -> Generator[None]:
+    """Set up only the platforms the test chose."""
+    if platforms is None:
+        yield
+        return
+    with patch("custom_components.legrand_eliot.PLATFORMS", platforms):
+        yield
+
+
+@pytest.fixture
+async def house_in_rome(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Run Home Assistant where the demo's thermostats are, at the tests' start."""
+    freezer.move_to(START)
+    await hass.config.async_set_time_zone("Europe/Rome")
+
+
+@pytest.fixture
 def scenario() -> str | dict[str, Any]:
     """Return the scenario the simulated cloud starts with (override in a test module)."""
     return "demo"
@@ -187,6 +233,12 @@ async def sim(cloud_server: TestServer) -> AsyncGenerator[TestClient]:
 
 
 @pytest.fixture
+def cloud_control(sim: TestClient) -> CloudControl:
+    """Return the named helpers that make things happen in the simulated cloud."""
+    return CloudControl(sim)
+
+
+@pytest.fixture
 async def credentials(
     hass: HomeAssistant,
     cloud: SimulatedCloud,
@@ -227,6 +279,19 @@ async def init_integration(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+def platform_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> PlatformSnapshot:
+    """Return the check of every entity of the loaded entry against the test's snapshot."""
+    return partial(
+        snapshot_platform, hass, entity_registry, snapshot, init_integration.entry_id
+    )
 
 
 @pytest.fixture(autouse=True)

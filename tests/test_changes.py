@@ -7,8 +7,9 @@ from dataclasses import replace
 from custom_components.legrand_eliot.changes import (
     ChangeTracker,
     Context,
-    Energy,
-    Reading,
+    EnergyTotalContext,
+    EveryReadingContext,
+    commanded_state,
 )
 from custom_components.legrand_eliot.data import (
     EliotData,
@@ -92,12 +93,20 @@ def told_once(data: EliotData) -> ChangeTracker:
 
 
 def restate(data: EliotData, module_id: str, **changes: object) -> None:
-    """Store a new reading of one module, as a poll does."""
+    """Store a new answer in which one module's element changed, as a poll does."""
     plant = data.home_control[PLANT]
     assert plant.status is not None
+    read = plant.status.read + 1
     modules = dict(plant.status.modules)
-    modules[module_id] = replace(modules[module_id], **changes)
-    plant.status = replace(plant.status, modules=modules)
+    modules[module_id] = replace(modules[module_id], **changes, read=read)
+    plant.status = replace(plant.status, modules=modules, read=read)
+
+
+def answer_again(data: EliotData) -> None:
+    """Store a new answer in which no element changed: every state is kept, as a poll does."""
+    plant = data.home_control[PLANT]
+    assert plant.status is not None
+    plant.status = replace(plant.status, read=plant.status.read + 1)
 
 
 def test_a_reading_with_a_new_time_only_changes_nothing() -> None:
@@ -110,9 +119,9 @@ def test_a_reading_with_a_new_time_only_changes_nothing() -> None:
     changes = tracker.since_last_told(data, success=True)
     assert changes.changed == set()
     assert changes.read == {PLUG, LAMP}
-    assert changes.concerns(Reading(PLUG))
+    assert changes.concerns(EveryReadingContext(PLUG))
     assert not changes.concerns(PLUG)
-    assert not changes.concerns(Energy(PLUG))
+    assert not changes.concerns(EnergyTotalContext(PLUG))
     assert not changes.concerns(Context.ANY_CHANGE)
     assert changes.concerns(None)
 
@@ -124,12 +133,12 @@ def test_a_load_drawing_power_tells_its_energy_total() -> None:
     tracker = told_once(data)
     restate(data, PLUG, power=40.0)
     changes = tracker.since_last_told(data, success=True)
-    assert changes.concerns(Energy(PLUG))
+    assert changes.concerns(EnergyTotalContext(PLUG))
     assert not changes.concerns(PLUG)
     restate(data, PLUG, power=0.0)
     changes = tracker.since_last_told(data, success=True)
     assert changes.concerns(PLUG)
-    assert changes.concerns(Energy(PLUG))
+    assert changes.concerns(EnergyTotalContext(PLUG))
     assert changes.concerns(Context.ANY_CHANGE)
 
 
@@ -181,3 +190,59 @@ def test_an_unknown_context_is_always_told() -> None:
     """A listener with a context the tracker does not know is told, never left behind."""
     tracker = told_once(account())
     assert tracker.since_last_told(account(), success=True).concerns(object())
+
+
+def test_an_unchanged_answer_tells_only_the_energy_of_loads_drawing_power() -> None:
+    """A new answer whose elements did not change: nothing changed, but drawing loads read."""
+    data = account()
+    restate(data, PLUG, power=40.0)
+    tracker = told_once(data)
+    answer_again(data)
+    changes = tracker.since_last_told(data, success=True)
+    assert changes.read == {PLUG}
+    assert changes.concerns(EnergyTotalContext(PLUG))
+    assert not changes.concerns(PLUG)
+    assert not changes.concerns(EveryReadingContext(LAMP))
+    restate(data, PLUG, power=0.0)
+    tracker.since_last_told(data, success=True)
+    answer_again(data)
+    assert not tracker.since_last_told(data, success=True).read
+
+
+def test_the_same_status_told_again_tells_no_reading() -> None:
+    """Told again of the very answer already told (a push of a thermostat): no module read."""
+    data = account()
+    restate(data, PLUG, power=40.0)
+    tracker = told_once(data)
+    changes = tracker.since_last_told(data, success=True)
+    assert not changes.read
+    assert not changes.concerns(EnergyTotalContext(PLUG))
+
+
+def test_a_state_read_from_another_answer_is_a_new_reading() -> None:
+    """A confirming read that shows the same: a new reading, yet no change."""
+    data = account()
+    tracker = told_once(data)
+    plant = data.home_control[PLANT]
+    assert plant.status is not None
+    assert plant.store_module_state(replace(plant.status.modules[LAMP], read=7))
+    changes = tracker.since_last_told(data, success=True)
+    assert changes.read == {LAMP}
+    assert not changes.changed
+
+
+def test_a_command_that_changes_nothing_is_a_new_reading() -> None:
+    """A command's effect shown at once is a reading of its own, each time."""
+    data = account()
+    restate(data, PLUG, power=40.0)
+    tracker = told_once(data)
+    plant = data.home_control[PLANT]
+    assert plant.status is not None
+    for _ in range(2):
+        state = commanded_state(plant.status.modules[PLUG], power=40.0)
+        assert state.read < 0
+        assert plant.store_module_state(state)
+        changes = tracker.since_last_told(data, success=True)
+        assert changes.read == {PLUG}
+        assert changes.concerns(EnergyTotalContext(PLUG))
+        assert not changes.concerns(PLUG)

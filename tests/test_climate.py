@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +31,6 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
@@ -40,13 +38,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.climate import COMMAND_SETTLE, EliotClimate
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot import LoadState, ThermostatMode
+from tests.entities import PlatformSnapshot
 from tests.held_calls import held
 from tests.polling import next_refresh
 
@@ -59,11 +56,7 @@ BEDROOM_ENTITY = "climate.camera_camera"
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def only_climate() -> Generator[None]:
-    """Set up the climate platform alone."""
-    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.CLIMATE]):
-        yield
+pytestmark = pytest.mark.platforms(Platform.CLIMATE)
 
 
 @pytest.fixture(autouse=True)
@@ -102,14 +95,9 @@ def _utc(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
 
 
-async def test_snapshot(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
     """Both thermostats: one heating on its program, one cooling on a held set point."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await platform_snapshot()
 
 
 async def test_state_follows_the_thermostat(
@@ -521,73 +509,6 @@ async def test_busy_display_once_then_done(
         await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 23})
     assert (await _thermostat(sim))["setpoint"] == 23.0
     assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 23.0
-
-
-async def test_invalid_value(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
-) -> None:
-    """A value the cloud refuses (430) is the caller's error, and nothing is applied."""
-    await sim.post("/_sim/faults", json={"status": 430, "match": LIVING})
-    with pytest.raises(ServiceValidationError) as err:
-        await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 25})
-    assert err.value.translation_key == "invalid_value"
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 18.0
-
-
-async def test_quota(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
-) -> None:
-    """With the quota used up, the command fails and names when calls resume."""
-    await sim.post(
-        "/_sim/faults",
-        json={
-            "status": 403,
-            "match": LIVING,
-            "message": "Out of call volume quota. Quota will be replenished in 02:00:00.",
-        },
-    )
-    with pytest.raises(HomeAssistantError) as err:
-        await _climate(hass, SERVICE_SET_PRESET_MODE, **{ATTR_PRESET_MODE: "boost"})
-    assert err.value.translation_key == "quota_exhausted"
-    # 09:00 UTC is 10:00 in Rome: calls resume two hours later.
-    assert err.value.translation_placeholders == {"resume_time": "12:00"}
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_PRESET_MODE] == "At Home"
-
-
-async def test_touched_thermostat_shows_on_next_poll(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-) -> None:
-    """A mode changed on the thermostat itself reaches Home Assistant with the next poll."""
-    await sim.post(
-        f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 20.5}
-    )
-    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.HEAT
-    assert state.attributes[ATTR_TEMPERATURE] == 20.5
-    assert state.attributes[ATTR_HVAC_ACTION] == HVACAction.HEATING
-
-
-async def test_offline_thermostats_and_back(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-) -> None:
-    """Thermostats whose gateway is offline are unavailable until it answers again."""
-    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": False})
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    assert hass.states.get(LIVING_ENTITY).state == STATE_UNAVAILABLE
-    assert hass.states.get(BEDROOM_ENTITY).state == STATE_UNAVAILABLE
-
-    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
-    assert hass.states.get(BEDROOM_ENTITY).state == HVACMode.COOL
 
 
 async def test_words_the_integration_does_not_know(

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
 
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.cover import (
     ATTR_CURRENT_POSITION,
@@ -22,21 +19,19 @@ from homeassistant.const import (
     SERVICE_OPEN_COVER,
     SERVICE_SET_COVER_POSITION,
     SERVICE_STOP_COVER,
-    STATE_UNAVAILABLE,
     Platform,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
 from simulator import SimulatedCloud
+from tests.cloud import CloudControl
+from tests.entities import PlatformSnapshot
 from tests.held_calls import held
 from tests.polling import next_refresh
 
@@ -47,17 +42,7 @@ LIVING_ENTITY = "cover.salon_volet_salon"
 BEDROOM_ENTITY = "cover.chambre_volet_chambre"
 
 
-@pytest.fixture(autouse=True)
-def only_covers() -> Generator[None]:
-    """Set up the cover platform alone."""
-    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.COVER]):
-        yield
-
-
-async def _module(sim: TestClient, module_id: str) -> dict[str, Any]:
-    """Return a module's state as the simulated cloud holds it."""
-    state = await (await sim.get("/_sim/state")).json()
-    return state["homecontrol"][PLANT]["modules"][module_id]
+pytestmark = pytest.mark.platforms(Platform.COVER)
 
 
 async def _cover(
@@ -69,21 +54,16 @@ async def _cover(
     )
 
 
-async def test_snapshot(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
     """Every shutter of the demo home, with its position."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await platform_snapshot()
 
 
 async def test_open_moves_until_the_next_poll_sees_it_there(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """Opening sends level 100: the shutter shows opening, then open at the next poll."""
     state = hass.states.get(BEDROOM_ENTITY)
@@ -91,7 +71,7 @@ async def test_open_moves_until_the_next_poll_sees_it_there(
     assert state.attributes[ATTR_CURRENT_POSITION] == 0
 
     await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
-    module = await _module(sim, BEDROOM_SHUTTER)
+    module = await cloud_control.module(PLANT, BEDROOM_SHUTTER)
     assert module["moving"]
     assert hass.states.get(BEDROOM_ENTITY).state == CoverState.OPENING
 
@@ -105,7 +85,7 @@ async def test_close_and_set_position(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """Closing and setting a position send their levels; the state follows the reports."""
     await _cover(hass, SERVICE_SET_COVER_POSITION, LIVING_ENTITY, **{ATTR_POSITION: 40})
@@ -114,7 +94,7 @@ async def test_close_and_set_position(
     state = hass.states.get(LIVING_ENTITY)
     assert state.state == CoverState.OPEN
     assert state.attributes[ATTR_CURRENT_POSITION] == 40
-    assert (await _module(sim, LIVING_SHUTTER))["position"] == 40
+    assert (await cloud_control.module(PLANT, LIVING_SHUTTER))["position"] == 40
 
     await _cover(hass, SERVICE_CLOSE_COVER, LIVING_ENTITY)
     assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
@@ -126,14 +106,14 @@ async def test_stop_halts_the_shutter_midway(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """Stop sends level -1: the shutter stays where it was, and no longer shows moving."""
     await _cover(hass, SERVICE_CLOSE_COVER, LIVING_ENTITY)
     # The demo's shutters travel end to end in 30 s: after 12 s it is 40 % of the way down.
     freezer.tick(12)
     await _cover(hass, SERVICE_STOP_COVER, LIVING_ENTITY)
-    module = await _module(sim, LIVING_SHUTTER)
+    module = await cloud_control.module(PLANT, LIVING_SHUTTER)
     assert not module["moving"]
     assert module["position"] == 60
     assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
@@ -148,43 +128,16 @@ async def test_movement_stopped_elsewhere_is_not_shown_forever(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """A shutter stopped by its wall switch before the target no longer shows moving."""
     await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
     freezer.tick(6)
-    await sim.post(f"/_sim/modules/{BEDROOM_SHUTTER}/physical", json={"level": -1})
+    await cloud_control.press(BEDROOM_SHUTTER, level=-1)
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
     state = hass.states.get(BEDROOM_ENTITY)
     assert state.state == CoverState.OPEN
     assert state.attributes[ATTR_CURRENT_POSITION] == 20
-
-
-async def test_failed_command_shows_no_movement(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
-) -> None:
-    """A refused command neither moves the shutter nor shows it moving."""
-    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": False})
-    with pytest.raises(HomeAssistantError) as err:
-        await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
-    assert err.value.translation_key == "not_found"
-    assert hass.states.get(BEDROOM_ENTITY).state == CoverState.CLOSED
-    assert not (await _module(sim, BEDROOM_SHUTTER))["moving"]
-
-
-async def test_unreachable_shutter_is_unavailable(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-) -> None:
-    """A shutter its gateway cannot reach is unavailable; the other one is not."""
-    await sim.post(
-        f"/_sim/modules/{BEDROOM_SHUTTER}/physical", json={"reachable": False}
-    )
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    assert hass.states.get(BEDROOM_ENTITY).state == STATE_UNAVAILABLE
-    assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
 
 
 async def test_position_follows_the_travel_time_then_one_read_confirms(
@@ -226,11 +179,6 @@ async def test_position_follows_the_travel_time_then_one_read_confirms(
     )
 
 
-async def _counted_calls(sim: TestClient) -> int:
-    """Return how many calls the simulated cloud has answered."""
-    return int((await (await sim.get("/_sim/counters")).json())["total"])
-
-
 async def _positions(
     hass: HomeAssistant, entity_id: str, positions: list[int]
 ) -> list[None]:
@@ -249,27 +197,27 @@ async def test_fifty_positions_cost_two_calls_and_end_where_asked(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """Fifty positions asked at once: two calls, the shutter headed for the last one."""
-    before = await _counted_calls(sim)
+    before = await cloud_control.calls()
     outcomes = await _positions(hass, BEDROOM_ENTITY, list(range(2, 101, 2)))
     assert outcomes == [None] * 50
-    assert await _counted_calls(sim) - before <= 2
+    assert await cloud_control.calls() - before <= 2
     assert hass.states.get(BEDROOM_ENTITY).state == CoverState.OPENING
     freezer.tick(timedelta(seconds=31))
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    assert (await _module(sim, BEDROOM_SHUTTER))["position"] == 100
+    assert (await cloud_control.module(PLANT, BEDROOM_SHUTTER))["position"] == 100
     state = hass.states.get(BEDROOM_ENTITY)
     assert state.state == CoverState.OPEN
     assert state.attributes[ATTR_CURRENT_POSITION] == 100
 
 
 async def test_a_stop_after_positions_is_sent(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """A stop asked after a run of positions is sent, and the shutter is shown stopped."""
-    before = await _counted_calls(sim)
+    before = await cloud_control.calls()
     await asyncio.gather(
         *(
             _cover(
@@ -282,18 +230,18 @@ async def test_a_stop_after_positions_is_sent(
         ),
         _cover(hass, SERVICE_STOP_COVER, LIVING_ENTITY),
     )
-    assert await _counted_calls(sim) - before == 2
-    assert not (await _module(sim, LIVING_SHUTTER))["moving"]
+    assert await cloud_control.calls() - before == 2
+    assert not (await cloud_control.module(PLANT, LIVING_SHUTTER))["moving"]
     state = hass.states.get(LIVING_ENTITY)
     assert state.state == CoverState.OPEN
     assert state.attributes[ATTR_CURRENT_POSITION] == 100
 
 
 async def test_a_position_asked_shows_at_once_and_a_refusal_undoes_it(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """The shutter shows closing as soon as asked; refused, it shows where it is again."""
-    await sim.post("/_sim/faults", json={"status": 430, "match": LIVING_SHUTTER})
+    await cloud_control.refuse(430, LIVING_SHUTTER)
     with held(init_integration.runtime_data.client, "set_level") as calls:
         task = hass.async_create_task(
             _cover(
@@ -313,10 +261,10 @@ async def test_a_removed_shutter_sends_nothing_more(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
 ) -> None:
     """A position waiting when the shutter is removed is dropped; nothing moves on screen."""
-    before = await _counted_calls(sim)
+    before = await cloud_control.calls()
     with held(init_integration.runtime_data.client, "set_level") as calls:
         task = hass.async_create_task(_positions(hass, LIVING_ENTITY, [40, 20]))
         await calls.started.wait()
@@ -326,6 +274,6 @@ async def test_a_removed_shutter_sends_nothing_more(
         assert await task == [None, None]
     # No movement is estimated for an entity that is gone: no timer is left running.
     assert cover._cancel_moving is None
-    assert await _counted_calls(sim) - before == 1
+    assert await cloud_control.calls() - before == 1
     freezer.tick(timedelta(seconds=31))
-    assert (await _module(sim, LIVING_SHUTTER))["position"] == 40
+    assert (await cloud_control.module(PLANT, LIVING_SHUTTER))["position"] == 40

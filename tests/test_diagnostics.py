@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 import json
 
 from aiohttp.test_utils import TestClient
@@ -20,15 +20,17 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_device,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
-from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.const import CONF_CLOUD_URL, DOMAIN
 from custom_components.legrand_eliot.eliot.ledger import CallFamily, family_of
 from custom_components.legrand_eliot.push_subscriptions import CONF_PUSH_URL
 from simulator import SimulatedCloud
 
 from .entities import plug_entity
+from .moments import START
 from .polling import next_refresh, polling_coordinator
-from .test_webhook import (
+from .push import (
     LIVING,
     PLANT,
     delivered,
@@ -268,3 +270,24 @@ async def test_device_diagnostics(
     }
     assert dumped["programs"]
     assert dumped["available"] is True
+
+
+async def test_entry_diagnostics_snapshot(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    cloud: SimulatedCloud,
+    cloud_url: str,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """The whole dump of a loaded entry, as support reads it: nothing secret in it."""
+    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    _assert_nothing_secret(json.dumps(result), init_integration, cloud)
+    # What changes from run to run: the simulated cloud's port, and the next refresh, which
+    # Home Assistant staggers by a random fraction of a second.
+    assert result["entry"]["data"].pop(CONF_CLOUD_URL) == cloud_url
+    next_refresh = datetime.fromisoformat(result["schedule"].pop("next_refresh"))
+    assert next_refresh.replace(microsecond=0) == START + timedelta(
+        seconds=result["schedule"]["update_interval_seconds"]
+    )
+    assert result == snapshot

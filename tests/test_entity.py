@@ -1,14 +1,14 @@
-"""Tests for devices, availability and modules that come and go, across every platform."""
+"""Tests for the base entities: devices, availability and rooms, across every platform."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
+from typing import Any
 
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
@@ -18,11 +18,10 @@ from homeassistant.helpers import (
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.legrand_eliot.absence import ABSENT_FOR
-from custom_components.legrand_eliot.const import DOMAIN
-from custom_components.legrand_eliot.devices import ACCOUNT_NAMESPACE
 from custom_components.legrand_eliot.eliot import Measure
 from custom_components.legrand_eliot.entity import celsius
+from tests.cloud import CloudControl
+from tests.entities import device_of
 from tests.polling import next_refresh
 
 HC_PLANT = "000000005d1e3bc13598330000000001"
@@ -30,11 +29,23 @@ SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 TV_PLUG = "000070ee503ed5d46275620000000001"
 DIMMER = "000070ee503ed5d46275620000000002"
 GATE = "000070ee503ed5d46275620000000009"
-METER = "000070ee503ed5d4627562000000000b"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 ACCOUNT = "1c6a3f9e-5b2d-4e8a-9f71-3d2c4b5a6e70"
 NEW_PLUG = "000070ee503ed5d4627562000000000c"
 NEW_THERMOSTAT = "5a0c2e4f-6b8d-4f13-a5c7-9e1b3d5f7a90"
+BEDROOM_SHUTTER = "000070ee503ed5d46275620000000007"
+CEILING = "000070ee503ed5d46275620000000005"
+TV_SWITCH = "switch.salon_prise_tv"
+KETTLE_SWITCH = "switch.cuisine_prise_bouilloire"
+DIMMER_LIGHT = "light.salon_lumiere_salon"
+CEILING_LIGHT = "light.cuisine_plafonnier_cuisine"
+LIVING_COVER = "cover.salon_volet_salon"
+BEDROOM_COVER = "cover.chambre_volet_chambre"
+LIVING_CLIMATE = "climate.soggiorno_soggiorno"
+BEDROOM_CLIMATE = "climate.camera_camera"
+HC_GATEWAY = "binary_sensor.maison_gateway"
+LIVING_LOAD = "binary_sensor.soggiorno_soggiorno_load"
+BEDROOM_LOAD = "binary_sensor.camera_camera_load"
 # Topology is read again every 12 hours.
 TOPOLOGY_INTERVAL = timedelta(hours=12, minutes=1)
 
@@ -51,69 +62,11 @@ async def _refresh(
     await next_refresh(hass, freezer, entry.runtime_data.coordinator)
 
 
-def _find(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
-) -> dr.DeviceEntry | None:
-    """Return the device of a plant or module, if there is one."""
-    return device_registry.async_get_device_by_identifier(
-        (DOMAIN, identifier), entry.entry_id
-    )
-
-
-def _device(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
-) -> dr.DeviceEntry:
-    """Return the device of a plant or module, which must exist."""
-    device = _find(device_registry, entry, identifier)
-    assert device is not None
-    return device
-
-
 def test_readings_in_celsius() -> None:
     """A thermostat showing Fahrenheit has its readings converted; none stays none."""
     assert celsius(Measure(value=68.0, unit="F")) == pytest.approx(20.0)
     assert celsius(Measure(value=20.5, unit="C")) == 20.5
     assert celsius(None) is None
-
-
-async def test_module_devices(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-    area_registry: ar.AreaRegistry,
-) -> None:
-    """Modules are devices of Legrand or BTicino, connected via their plant's gateway."""
-    hub = _device(device_registry, init_integration, HC_PLANT)
-    assert (hub.manufacturer, hub.model, hub.name) == (
-        "Legrand",
-        "Home + Control gateway",
-        "Maison",
-    )
-    plug = _device(device_registry, init_integration, TV_PLUG)
-    assert plug.via_device_id == hub.id
-    assert (plug.manufacturer, plug.name) == ("Legrand", "Prise TV")
-    assert (plug.model, plug.model_id) == ("Connected socket outlet", "NLP")
-    assert plug.sw_version == "42"
-    area = area_registry.async_get_area(plug.area_id or "")
-    assert area is not None
-    assert area.name == "Salon"
-
-    meter = _device(device_registry, init_integration, METER)
-    assert (meter.model, meter.model_id) == ("Connected ecometer", "NLE")
-    assert meter.area_id is None
-
-    casa = _device(device_registry, init_integration, SM_PLANT)
-    assert (casa.manufacturer, casa.name) == ("BTicino", "Casa")
-    thermostat = _device(device_registry, init_integration, LIVING)
-    assert thermostat.via_device_id == casa.id
-    assert (thermostat.manufacturer, thermostat.name) == ("BTicino", "Soggiorno")
-
-    account = device_registry.async_get_device_by_identifier(
-        (ACCOUNT_NAMESPACE, ACCOUNT), init_integration.entry_id
-    )
-    assert account is not None
-    assert account.entry_type is dr.DeviceEntryType.SERVICE
-    assert account.via_device_id is None
 
 
 async def test_unknown_device_kind(
@@ -125,7 +78,7 @@ async def test_unknown_device_kind(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A module of an unknown kind is a device with a reachable sensor, logged once."""
-    gate = _device(device_registry, init_integration, GATE)
+    gate = device_of(device_registry, init_integration, GATE)
     assert (gate.name, gate.model, gate.model_id) == (
         "Portail",
         "Gate controller",
@@ -156,12 +109,12 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     caplog: pytest.LogCaptureFixture,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    sim: TestClient,
+    cloud_control: CloudControl,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """The entities of the plant's modules and scenes go unavailable and come back."""
-    hub = _device(device_registry, init_integration, HC_PLANT)
+    hub = device_of(device_registry, init_integration, HC_PLANT)
     behind_gateway = {
         entry.entity_id
         for entry in er.async_entries_for_config_entry(
@@ -177,7 +130,7 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
     assert len(behind_gateway) > 20
     before = {entity_id: hass.states.get(entity_id) for entity_id in behind_gateway}
 
-    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": False})
+    await cloud_control.gateway_offline(HC_PLANT)
     await _refresh(hass, init_integration, freezer)
     unavailable = {
         state.entity_id
@@ -185,130 +138,15 @@ async def test_offline_gateway_makes_exactly_its_modules_unavailable(
         if state.state == STATE_UNAVAILABLE
     }
     assert unavailable == behind_gateway
-    assert hass.states.get("binary_sensor.maison_gateway").state == STATE_OFF
+    assert hass.states.get(HC_GATEWAY).state == STATE_OFF
 
-    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": True})
+    await cloud_control.gateway_back(HC_PLANT)
     await _refresh(hass, init_integration, freezer)
-    assert hass.states.get("binary_sensor.maison_gateway").state == STATE_ON
+    assert hass.states.get(HC_GATEWAY).state == STATE_ON
     for entity_id, state in before.items():
         assert hass.states.get(entity_id).state == state.state, entity_id
     # Power readings vanish while the gateway is away: their sensors are not added twice.
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
-
-
-async def test_modules_come_and_go_without_reload(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """A module added to a plant gets its entities; a module removed loses its device."""
-    response = await sim.post(
-        f"/_sim/topology/{HC_PLANT}/modules",
-        json={
-            "id": NEW_PLUG,
-            "name": "Prise Bureau",
-            "hw_type": "NLP",
-            "device": "plug",
-            "status": "on",
-            "load_watts": 60,
-            "ambient": "a1b2c3d4e5f60718293a4b5c6d7e8f04",
-        },
-    )
-    assert response.status == 201
-    # The next poll sees a module the topology lacks; the one after reads the topology.
-    await _refresh(hass, init_integration, freezer)
-    await _refresh(hass, init_integration, freezer)
-    state = hass.states.get("switch.bureau_prise_bureau")
-    assert state is not None
-    assert state.state == STATE_ON
-    assert hass.states.get("sensor.bureau_prise_bureau_power").state == "60.0"
-    new_device = _device(device_registry, init_integration, NEW_PLUG)
-    assert (
-        new_device.via_device_id
-        == _device(device_registry, init_integration, HC_PLANT).id
-    )
-
-    response = await sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{TV_PLUG}")
-    assert response.status == 200
-    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
-    # Topology reads are spread, one plant per refresh: the next refresh reads this one.
-    await _refresh(hass, init_integration, freezer)
-    # Gone from one read, it stays until a second read an hour later agrees.
-    assert _find(device_registry, init_integration, TV_PLUG) is not None
-    await _refresh(hass, init_integration, freezer, ABSENT_FOR)
-    assert _find(device_registry, init_integration, TV_PLUG) is None
-    assert hass.states.get("switch.salon_prise_tv") is None
-    assert hass.states.get("sensor.salon_prise_tv_power") is None
-    assert hass.states.get("switch.bureau_prise_bureau").state == STATE_ON
-
-    # The same plug plugged in again comes back with its entities.
-    await sim.post(
-        f"/_sim/topology/{HC_PLANT}/modules",
-        json={"id": TV_PLUG, "name": "Prise TV", "hw_type": "NLP", "device": "plug"},
-    )
-    await _refresh(hass, init_integration, freezer)
-    await _refresh(hass, init_integration, freezer)
-    assert hass.states.get("switch.salon_prise_tv").state == STATE_OFF
-    assert init_integration.state is ConfigEntryState.LOADED
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_thermostats_come_and_go_without_reload(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """A thermostat added to a plant appears with the next topology, one removed goes."""
-    response = await sim.post(
-        f"/_sim/topology/{SM_PLANT}/modules",
-        json={
-            "id": NEW_THERMOSTAT,
-            "name": "Studio",
-            "receiver": "7d3b5f9a-1c2e-4a46-b8d0-2f4a6c8e0b13",
-            "function": "heating",
-            "mode": "manual",
-            "setpoint": 20.0,
-            "temperature": 20.0,
-            "humidity": 45.0,
-        },
-    )
-    assert response.status == 201
-    await sim.delete(f"/_sim/topology/{SM_PLANT}/modules/{LIVING}")
-    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
-    # Topology reads are spread, one plant per refresh: the next refresh reads this one.
-    await _refresh(hass, init_integration, freezer)
-    assert _find(device_registry, init_integration, LIVING) is not None
-    await _refresh(hass, init_integration, freezer, ABSENT_FOR)
-    state = hass.states.get("climate.studio_studio")
-    assert state is not None
-    assert state.state == "heat"
-    assert (
-        hass.states.get("sensor.studio_studio_temperature").state != STATE_UNAVAILABLE
-    )
-    assert _device(device_registry, init_integration, NEW_THERMOSTAT).name == "Studio"
-    assert _find(device_registry, init_integration, LIVING) is None
-    assert hass.states.get("climate.soggiorno_soggiorno") is None
-    assert hass.states.get("climate.camera_camera") is not None
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_account_sensors_stay_with_new_topology(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """The account's own device and its call counters survive a new topology."""
-    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
-    account = device_registry.async_get_device_by_identifier(
-        (ACCOUNT_NAMESPACE, ACCOUNT), init_integration.entry_id
-    )
-    assert account is not None
-    assert hass.states.get("sensor.legrand_eliot_api_calls_today") is not None
 
 
 async def test_rarely_needed_entities_start_disabled(
@@ -368,3 +206,152 @@ async def test_devices_are_in_the_rooms_the_cloud_names(
         "Soggiorno": "Soggiorno",
         "Camera": "Camera",
     }
+
+
+# What a test expects each entity to show: its state ("state") and attributes, by entity id.
+type Shown = dict[str, dict[str, Any]]
+type Cut = Callable[[CloudControl, bool], Awaitable[None]]
+
+
+def _shown(hass: HomeAssistant, expected: Shown) -> Shown:
+    """Return what the entities of an expectation show, in the expectation's shape."""
+    shown: Shown = {}
+    for entity_id, keys in expected.items():
+        state = hass.states.get(entity_id)
+        assert state is not None, entity_id
+        shown[entity_id] = {
+            key: state.state if key == "state" else state.attributes.get(key)
+            for key in keys
+        }
+    return shown
+
+
+def _states(states: dict[str, str]) -> Shown:
+    """Return an expectation of the entities' states alone."""
+    return {entity_id: {"state": state} for entity_id, state in states.items()}
+
+
+@pytest.mark.usefixtures("house_in_rome", "entity_registry_enabled_by_default")
+@pytest.mark.parametrize(
+    ("platforms", "cut", "while_cut", "back"),
+    [
+        pytest.param(
+            [Platform.SWITCH],
+            lambda cloud, online: cloud.gateway_online(HC_PLANT, online),
+            _states({TV_SWITCH: "unavailable", KETTLE_SWITCH: "unavailable"}),
+            _states({TV_SWITCH: "on", KETTLE_SWITCH: "off"}),
+            id="plugs-of-an-offline-gateway",
+        ),
+        pytest.param(
+            [Platform.CLIMATE],
+            lambda cloud, online: cloud.gateway_online(SM_PLANT, online),
+            _states({LIVING_CLIMATE: "unavailable", BEDROOM_CLIMATE: "unavailable"}),
+            _states({LIVING_CLIMATE: "auto", BEDROOM_CLIMATE: "cool"}),
+            id="thermostats-of-an-offline-gateway",
+        ),
+        pytest.param(
+            [Platform.BINARY_SENSOR],
+            lambda cloud, online: cloud.gateway_online(SM_PLANT, online),
+            _states({LIVING_LOAD: "unavailable", HC_GATEWAY: "on"}),
+            _states({LIVING_LOAD: "off", HC_GATEWAY: "on"}),
+            id="thermostat-sensors-of-an-offline-gateway",
+        ),
+        pytest.param(
+            [Platform.LIGHT],
+            lambda cloud, reachable: cloud.out_of_reach(CEILING, reachable),
+            _states({CEILING_LIGHT: "unavailable", DIMMER_LIGHT: "on"}),
+            _states({CEILING_LIGHT: "off", DIMMER_LIGHT: "on"}),
+            id="light-out-of-reach",
+        ),
+        pytest.param(
+            [Platform.COVER],
+            lambda cloud, reachable: cloud.out_of_reach(BEDROOM_SHUTTER, reachable),
+            _states({BEDROOM_COVER: "unavailable", LIVING_COVER: "open"}),
+            _states({BEDROOM_COVER: "closed", LIVING_COVER: "open"}),
+            id="shutter-out-of-reach",
+        ),
+    ],
+)
+async def test_unavailable_while_the_cloud_cannot_reach_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud_control: CloudControl,
+    cut: Cut,
+    while_cut: Shown,
+    back: Shown,
+) -> None:
+    """An entity whose gateway or module does not answer is unavailable, others are not.
+
+    It shows its state again once the cloud reaches it.
+    """
+    await cut(cloud_control, False)
+    await _refresh(hass, init_integration, freezer)
+    assert _shown(hass, while_cut) == while_cut
+
+    await cut(cloud_control, True)
+    await _refresh(hass, init_integration, freezer)
+    assert _shown(hass, back) == back
+
+
+@pytest.mark.usefixtures("house_in_rome")
+@pytest.mark.parametrize(
+    ("platforms", "before", "presses"),
+    [
+        pytest.param(
+            [Platform.LIGHT],
+            {DIMMER_LIGHT: {"brightness": 153}},
+            [(DIMMER, {"level": 30}, {DIMMER_LIGHT: {"brightness": 76}})],
+            id="dimmer-turned-down-on-the-wall",
+        ),
+        pytest.param(
+            [Platform.SWITCH],
+            _states({TV_SWITCH: "on"}),
+            [(TV_PLUG, {"status": "off"}, _states({TV_SWITCH: "off"}))],
+            id="plug-switched-by-hand",
+        ),
+        pytest.param(
+            [Platform.CLIMATE],
+            _states({LIVING_CLIMATE: "auto"}),
+            [
+                (
+                    LIVING,
+                    {"mode": "manual", "setPoint": 20.5},
+                    {
+                        LIVING_CLIMATE: {
+                            "state": "heat",
+                            "temperature": 20.5,
+                            "hvac_action": "heating",
+                        }
+                    },
+                )
+            ],
+            id="thermostat-set-by-hand",
+        ),
+        pytest.param(
+            [Platform.BINARY_SENSOR],
+            _states({BEDROOM_LOAD: "on"}),
+            [
+                (LIVING, {"mode": "off"}, _states({LIVING_LOAD: "off"})),
+                (LIVING, {"mode": "boost"}, _states({LIVING_LOAD: "on"})),
+            ],
+            id="thermostat-load-follows-its-mode",
+        ),
+    ],
+)
+async def test_a_change_on_the_device_shows_with_the_next_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    cloud_control: CloudControl,
+    before: Shown,
+    presses: list[tuple[str, dict[str, Any], Shown]],
+) -> None:
+    """A change made on the device itself reaches Home Assistant with the next poll, not before."""
+    assert _shown(hass, before) == before
+    for module_id, fields, after in presses:
+        await cloud_control.press(module_id, **fields)
+        assert _shown(hass, before) == before
+        await _refresh(hass, init_integration, freezer)
+        assert _shown(hass, after) == after
+        before = after

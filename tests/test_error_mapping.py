@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import ClientConnectionError, RequestInfo
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -51,6 +55,7 @@ from custom_components.legrand_eliot.error_mapping import (
     setup_error,
     translated_error,
 )
+from tests.cloud import CloudControl
 
 ENDPOINT = "GET /hc/api/v1.0/plants/{plantId}"
 TOKEN_REQUEST = RequestInfo(
@@ -230,3 +235,159 @@ async def test_decorator_names_the_device_and_passes_success() -> None:
         await entity.offline()
     assert err.value.translation_key == "not_found"
     assert err.value.translation_placeholders == {"device": "Volet Salon"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refusal:
+    """A command the cloud refuses, what the user reads, and what must stay as it was."""
+
+    platform: Platform
+    refuse: Callable[[CloudControl], Awaitable[None]]
+    action: tuple[str, str, dict[str, Any]]
+    error: type[HomeAssistantError] = HomeAssistantError
+    key: str
+    placeholders: dict[str, str]
+    # What Home Assistant still shows: (entity, state or attribute, value), if it shows any.
+    shown: tuple[str, str, Any] | None = None
+    # What the cloud still holds: (plant, module, field, value), if the test looks.
+    held: tuple[str, str, str, Any] | None = None
+
+
+HC_PLANT = "000000005d1e3bc13598330000000001"
+SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
+CEILING = "000070ee503ed5d46275620000000005"
+KETTLE_PLUG = "000070ee503ed5d46275620000000004"
+TV_PLUG = "000070ee503ed5d46275620000000001"
+BEDROOM_SHUTTER = "000070ee503ed5d46275620000000007"
+LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
+CEILING_LIGHT = "light.cuisine_plafonnier_cuisine"
+LIVING_CLIMATE = "climate.soggiorno_soggiorno"
+REFUSALS = {
+    "offline-gateway-light": Refusal(
+        platform=Platform.LIGHT,
+        refuse=lambda cloud: cloud.gateway_offline(HC_PLANT),
+        action=("light", "turn_on", {ATTR_ENTITY_ID: CEILING_LIGHT}),
+        key="not_found",
+        placeholders={"device": "Plafonnier Cuisine"},
+        shown=(CEILING_LIGHT, "state", "off"),
+    ),
+    "offline-gateway-shutter": Refusal(
+        platform=Platform.COVER,
+        refuse=lambda cloud: cloud.gateway_offline(HC_PLANT),
+        action=("cover", "open_cover", {ATTR_ENTITY_ID: "cover.chambre_volet_chambre"}),
+        key="not_found",
+        placeholders={"device": "Volet Chambre"},
+        shown=("cover.chambre_volet_chambre", "state", "closed"),
+        held=(HC_PLANT, BEDROOM_SHUTTER, "moving", False),
+    ),
+    "offline-gateway-program": Refusal(
+        platform=Platform.SELECT,
+        refuse=lambda cloud: cloud.gateway_offline(SM_PLANT),
+        action=(
+            "select",
+            "select_option",
+            {
+                ATTR_ENTITY_ID: "select.soggiorno_soggiorno_program",
+                "option": "Risparmio",
+            },
+        ),
+        key="not_found",
+        placeholders={"device": "Soggiorno"},
+        shown=("select.soggiorno_soggiorno_program", "state", "At Home"),
+    ),
+    "quota-light": Refusal(
+        platform=Platform.LIGHT,
+        refuse=lambda cloud: cloud.refuse_for_quota(CEILING, hours=1),
+        action=("light", "turn_on", {ATTR_ENTITY_ID: CEILING_LIGHT}),
+        key="quota_exhausted",
+        # 09:00 UTC is 10:00 in Rome: calls resume an hour later.
+        placeholders={"resume_time": "11:00"},
+        shown=(CEILING_LIGHT, "state", "off"),
+        held=(HC_PLANT, CEILING, "status", "off"),
+    ),
+    "quota-thermostat": Refusal(
+        platform=Platform.CLIMATE,
+        refuse=lambda cloud: cloud.refuse_for_quota(LIVING, hours=2),
+        action=(
+            "climate",
+            "set_preset_mode",
+            {ATTR_ENTITY_ID: LIVING_CLIMATE, "preset_mode": "boost"},
+        ),
+        key="quota_exhausted",
+        placeholders={"resume_time": "12:00"},
+        shown=(LIVING_CLIMATE, "preset_mode", "At Home"),
+    ),
+    "bad-request-plug": Refusal(
+        platform=Platform.SWITCH,
+        refuse=lambda cloud: cloud.refuse(400, KETTLE_PLUG, count=1),
+        action=(
+            "switch",
+            "turn_on",
+            {ATTR_ENTITY_ID: "switch.cuisine_prise_bouilloire"},
+        ),
+        key="bad_request",
+        placeholders={
+            "endpoint": "POST /hc/api/v1.0/plug/energy/addressLocation/plants/{plantId}"
+            "/modules/parameter/id/value/{moduleId}"
+        },
+        shown=("switch.cuisine_prise_bouilloire", "state", "off"),
+        held=(HC_PLANT, KETTLE_PLUG, "status", "off"),
+    ),
+    "forbidden-scene": Refusal(
+        platform=Platform.SCENE,
+        refuse=lambda cloud: cloud.refuse(403, "scene"),
+        action=("scene", "turn_on", {ATTR_ENTITY_ID: "scene.tout_eteindre"}),
+        key="forbidden",
+        placeholders={"scope": "?"},
+        held=(HC_PLANT, TV_PLUG, "status", "on"),
+    ),
+    "invalid-set-point": Refusal(
+        platform=Platform.CLIMATE,
+        refuse=lambda cloud: cloud.refuse(430, LIVING),
+        action=(
+            "climate",
+            "set_temperature",
+            {ATTR_ENTITY_ID: LIVING_CLIMATE, "temperature": 25},
+        ),
+        error=ServiceValidationError,
+        key="invalid_value",
+        placeholders={"value": "Wrong input parameters"},
+        shown=(LIVING_CLIMATE, "temperature", 18.0),
+    ),
+}
+
+
+@pytest.mark.usefixtures("house_in_rome")
+@pytest.mark.parametrize(
+    ("platforms", "refusal"),
+    [
+        pytest.param([refusal.platform], refusal, id=name)
+        for name, refusal in REFUSALS.items()
+    ],
+)
+async def test_a_refused_command_says_why_and_changes_nothing(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    cloud_control: CloudControl,
+    refusal: Refusal,
+) -> None:
+    """Every platform's command the cloud refuses fails with the message for the refusal.
+
+    The message names the device where it is at fault; nothing changes on screen or in the
+    cloud.
+    """
+    await refusal.refuse(cloud_control)
+    domain, service, data = refusal.action
+    with pytest.raises(refusal.error) as err:
+        await hass.services.async_call(domain, service, data, blocking=True)
+    assert type(err.value) is refusal.error
+    assert err.value.translation_key == refusal.key
+    assert err.value.translation_placeholders == refusal.placeholders
+    if refusal.shown is not None:
+        entity_id, key, value = refusal.shown
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert (state.state if key == "state" else state.attributes[key]) == value
+    if refusal.held is not None:
+        plant_id, module_id, field, held = refusal.held
+        assert (await cloud_control.module(plant_id, module_id))[field] == held

@@ -24,7 +24,7 @@ from simulator import SimulatedCloud
 
 from .conftest import HARNESS_LOGGERS
 from .polling import next_refresh, polling_coordinator
-from .test_webhook import (
+from .push import (
     LIVING,
     LIVING_ENTITY,
     delivered,

@@ -16,7 +16,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.entity import EliotEntity
 from custom_components.legrand_eliot.push_health import PushState
@@ -25,6 +24,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
 from .polling import next_refresh, polling_coordinator
+from .push import LIVING, set_by_hand
 from .test_state_writes import (
     Writes,
     account_entities,
@@ -32,9 +32,7 @@ from .test_state_writes import (
     energy_sensors,
     entry_entities,
     module_entities,
-    push_a_living_room_change,
 )
-from .test_webhook import LIVING, serve_home_assistant, setup_entry
 
 
 class Told:
@@ -356,19 +354,15 @@ class TestThermostats:
     async def test_a_pushed_change_tells_that_thermostat_only(
         self,
         hass: HomeAssistant,
-        credentials: None,
-        hass_client_no_auth: ClientSessionGenerator,
-        config_entry: MockConfigEntry,
+        told: Told,
+        push_integration: MockConfigEntry,
         cloud: SimulatedCloud,
         sim: TestClient,
-        told: Told,
     ) -> None:
         """A thermostat changed by hand and pushed: its entities are told, no other device's."""
-        await serve_home_assistant(hass, hass_client_no_auth)
-        await setup_entry(hass, config_entry)
-        assert config_entry.runtime_data.coordinator.push.state is PushState.ACTIVE
+        assert push_integration.runtime_data.coordinator.push.state is PushState.ACTIVE
         told.clear()
-        await push_a_living_room_change(hass, cloud, sim)
-        thermostat = module_entities(hass, config_entry, LIVING)
+        await set_by_hand(hass, cloud, sim, LIVING, 23.5)
+        thermostat = module_entities(hass, push_integration, LIVING)
         assert thermostat <= told.entities
-        assert told.entities <= thermostat | account_entities(hass, config_entry)
+        assert told.entities <= thermostat | account_entities(hass, push_integration)

@@ -43,17 +43,16 @@ from simulator.generate import generate_scenario
 
 from .moments import START
 from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
-from .test_webhook import (
+from .push import (
     BEDROOM,
     LIVING,
     PLANT,
     SUBSCRIBE,
     UNSUBSCRIBE,
     calls_to,
-    delivered,
     serve_home_assistant,
+    set_by_hand,
     setup_entry,
-    written,
 )
 
 T0 = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
@@ -224,26 +223,9 @@ async def push_entry(
     """Set up the integration with push, and let a first pushed change arrive."""
     await serve_home_assistant(hass, hass_client_no_auth)
     await setup_entry(hass, config_entry)
-    await _change(hass, cloud, sim, LIVING, 21.0)
+    await set_by_hand(hass, cloud, sim, LIVING, 21.0)
     assert config_entry.runtime_data.coordinator.push.covers(PLANT)
     return config_entry
-
-
-async def _change(
-    hass: HomeAssistant,
-    cloud: SimulatedCloud,
-    sim: TestClient,
-    module_id: str,
-    set_point: float,
-) -> None:
-    """Set a thermostat by hand; what push delivers (if anything) is handled."""
-    response = await sim.post(
-        f"/_sim/modules/{module_id}/physical",
-        json={"mode": "manual", "setPoint": set_point},
-    )
-    assert response.status == 200
-    await delivered(hass, cloud)
-    await written(hass)
 
 
 async def _until_polled(
@@ -275,7 +257,7 @@ async def _fall_silent(
     coordinator = polling_coordinator(entry)
     await sim.post("/_sim/push", json={"silent": True})
     for step in range(MISSED_FOR_SILENT):
-        await _change(hass, cloud, sim, BEDROOM, 18.0 + step)
+        await set_by_hand(hass, cloud, sim, BEDROOM, 18.0 + step)
         assert _issue(hass, entry) is None
         # Found by the 30-minute reconciliation read, not before.
         waited = await _until_polled(hass, freezer, coordinator, BEDROOM, 18.0 + step)
@@ -327,7 +309,7 @@ async def test_silent_push_is_found_polled_renewed_and_cleared(
 
     # The thermostat whose changes were missed is read as often as its changes call for:
     # a new change shows sooner than the next reconciliation would have shown it.
-    await _change(hass, cloud, sim, BEDROOM, 24.0)
+    await set_by_hand(hass, cloud, sim, BEDROOM, 24.0)
     waited = await _until_polled(hass, freezer, coordinator, BEDROOM, 24.0)
     assert waited < RECONCILE_INTERVAL
 
@@ -348,7 +330,7 @@ async def test_silent_push_is_found_polled_renewed_and_cleared(
 
     # Legrand delivers again: the notice clears itself, push covers the home again.
     await sim.post("/_sim/push", json={"silent": False})
-    await _change(hass, cloud, sim, LIVING, 19.5)
+    await set_by_hand(hass, cloud, sim, LIVING, 19.5)
     assert _issue(hass, push_entry) is None
     assert health.state is PushState.ACTIVE
     assert health.covers(PLANT)
@@ -367,9 +349,9 @@ async def test_lost_events_now_and_then_are_not_silence(
     coordinator = polling_coordinator(push_entry)
     for step in range(2 * MISSED_FOR_SILENT):
         await sim.post("/_sim/push", json={"drop_next": 1})
-        await _change(hass, cloud, sim, BEDROOM, 18.0 + step)
+        await set_by_hand(hass, cloud, sim, BEDROOM, 18.0 + step)
         await _until_polled(hass, freezer, coordinator, BEDROOM, 18.0 + step)
-        await _change(hass, cloud, sim, LIVING, 18.0 + step)
+        await set_by_hand(hass, cloud, sim, LIVING, 18.0 + step)
     assert coordinator.push.missed == {}
     assert coordinator.push.state is PushState.ACTIVE
     assert coordinator.push.covers(PLANT)
@@ -421,14 +403,14 @@ async def test_the_notice_names_every_silent_home_until_the_last_one_speaks(
     name = {plant_id: plant.plant.name for plant_id, plant in plants.items()}
     first, second = sorted(plants, key=name.__getitem__)
     for plant_id in (first, second):
-        await _change(hass, cloud, sim, thermostat[plant_id], 17.0)
+        await set_by_hand(hass, cloud, sim, thermostat[plant_id], 17.0)
     assert coordinator.push.covers(first)
     assert coordinator.push.covers(second)
 
     await sim.post("/_sim/push", json={"silent": True})
     for step in range(MISSED_FOR_SILENT):
         for plant_id in (first, second):
-            await _change(hass, cloud, sim, thermostat[plant_id], 18.0 + step)
+            await set_by_hand(hass, cloud, sim, thermostat[plant_id], 18.0 + step)
         for plant_id in (first, second):
             await _until_polled(
                 hass, freezer, coordinator, thermostat[plant_id], 18.0 + step
@@ -439,12 +421,12 @@ async def test_the_notice_names_every_silent_home_until_the_last_one_speaks(
     assert issue.translation_placeholders == {"homes": f"{name[first]}, {name[second]}"}
 
     await sim.post("/_sim/push", json={"silent": False})
-    await _change(hass, cloud, sim, thermostat[first], 22.0)
+    await set_by_hand(hass, cloud, sim, thermostat[first], 22.0)
     assert coordinator.push.state is PushState.SILENT
     issue = _issue(hass, config_entry)
     assert issue is not None
     assert issue.translation_placeholders == {"homes": name[second]}
-    await _change(hass, cloud, sim, thermostat[second], 22.0)
+    await set_by_hand(hass, cloud, sim, thermostat[second], 22.0)
     assert _issue(hass, config_entry) is None
     assert coordinator.push.state is PushState.ACTIVE
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import sys
 from typing import Any
-from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.climate import ATTR_TEMPERATURE, HVACMode
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
@@ -40,34 +38,28 @@ from .polling import (
     polling_coordinator,
     run_until,
 )
-from .test_webhook import (
+from .push import (
     BEDROOM,
+    BEDROOM_ENTITY,
     LIVING,
+    LIVING_ENTITY,
     PLANT,
+    STATUS,
+    calls_to,
     delivered,
     real_event,
     serve_home_assistant,
+    set_by_hand,
     setup_entry,
     webhook_path,
     written,
 )
 
-STATUS = (
-    "GET /smarther/v2.0/chronothermostat/thermoregulation/addressLocation/plants/"
-    "{plantId}/modules/parameter/id/value/{moduleId}"
-)
 HC_STATUS = "GET /hc/api/v1.0/plants/{plantId}"
-LIVING_ENTITY = "climate.soggiorno_soggiorno"
-BEDROOM_ENTITY = "climate.camera_camera"
 # A quarter past midnight where Home Assistant is, so that a "day" is one quota day.
 DAY_START = "2026-11-25 00:15:00"
 
-
-@pytest.fixture(autouse=True)
-def only_climate() -> Generator[None]:
-    """Set up the climate platform alone: push concerns thermostats."""
-    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.CLIMATE]):
-        yield
+pytestmark = pytest.mark.usefixtures("only_climate")
 
 
 @pytest.fixture(autouse=True)
@@ -80,34 +72,10 @@ def start_of_day(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
 
 
 @pytest.fixture
-async def push_entry(
-    hass: HomeAssistant,
-    credentials: None,
-    hass_client_no_auth: ClientSessionGenerator,
-    config_entry: MockConfigEntry,
-) -> MockConfigEntry:
+def push_entry(push_integration: MockConfigEntry) -> MockConfigEntry:
     """Set up the integration with push to Home Assistant's local address."""
-    await serve_home_assistant(hass, hass_client_no_auth)
-    await setup_entry(hass, config_entry)
-    assert config_entry.runtime_data.coordinator.push.state is PushState.ACTIVE
-    return config_entry
-
-
-async def _push_change(
-    hass: HomeAssistant, cloud: SimulatedCloud, sim: TestClient, module_id: str
-) -> None:
-    """Change a thermostat by hand and let the push reach Home Assistant."""
-    response = await sim.post(
-        f"/_sim/modules/{module_id}/physical", json={"mode": "manual", "setPoint": 21.0}
-    )
-    assert response.status == 200
-    await delivered(hass, cloud)
-    await written(hass)
-
-
-def _calls(cloud: SimulatedCloud, endpoint: str) -> int:
-    """Return how many requests an endpoint of the simulated gateway answered."""
-    return int(cloud.counters["by_endpoint"].get(endpoint, 0))
+    assert push_integration.runtime_data.coordinator.push.state is PushState.ACTIVE
+    return push_integration
 
 
 async def test_subscribed_but_silent_thermostats_are_polled_as_usual(
@@ -119,12 +87,12 @@ async def test_subscribed_but_silent_thermostats_are_polled_as_usual(
     """Until an event has arrived, nothing proves Legrand reaches the address: poll as before."""
     coordinator = polling_coordinator(push_entry)
     assert coordinator.calls_per_refresh(coordinator.data) == 3
-    status_calls = _calls(cloud, STATUS)
+    status_calls = calls_to(cloud, STATUS)
     start = dt_util.utcnow()
     while dt_util.utcnow() - start < RECONCILE_INTERVAL * 2:
         await next_refresh(hass, freezer, coordinator)
     # Read on their own schedule (at least hourly), never skipped for push.
-    assert _calls(cloud, STATUS) >= status_calls + 2
+    assert calls_to(cloud, STATUS) >= status_calls + 2
     assert coordinator.push.polls_saved == 0
 
 
@@ -141,20 +109,20 @@ async def test_thermostats_kept_fresh_by_push_are_not_polled(
     read once, and no more.
     """
     coordinator = polling_coordinator(push_entry)
-    await _push_change(hass, cloud, sim, LIVING)
+    await set_by_hand(hass, cloud, sim, LIVING, 21.0)
     assert coordinator.push.receiving == {PLANT}
     assert coordinator.calls_per_refresh(coordinator.data) == 1
-    status_calls = _calls(cloud, STATUS)
-    plant_calls = _calls(cloud, HC_STATUS)
+    status_calls = calls_to(cloud, STATUS)
+    plant_calls = calls_to(cloud, HC_STATUS)
     await next_refresh(hass, freezer, coordinator)
-    assert _calls(cloud, STATUS) == status_calls
-    assert _calls(cloud, HC_STATUS) == plant_calls + 1
+    assert calls_to(cloud, STATUS) == status_calls
+    assert calls_to(cloud, HC_STATUS) == plant_calls + 1
     assert coordinator.push.polls_saved == 2
     start = dt_util.utcnow()
     while dt_util.utcnow() - start < RECONCILE_INTERVAL:
         await next_refresh(hass, freezer, coordinator)
-    assert _calls(cloud, STATUS) == status_calls + 2
-    plant_reads = _calls(cloud, HC_STATUS) - plant_calls
+    assert calls_to(cloud, STATUS) == status_calls + 2
+    plant_reads = calls_to(cloud, HC_STATUS) - plant_calls
     assert plant_reads >= 4
     assert coordinator.push.polls_saved >= 2 * plant_reads - 2
 
@@ -178,11 +146,11 @@ async def test_pushed_state_defers_the_thermostat_poll(
     # Confirmed at Home Assistant's time of the write, the clock every schedule reads.
     assert pushed_at == dt_util.utcnow()
     bedroom_polled_at = plant.updated[BEDROOM]
-    status_calls = _calls(cloud, STATUS)
+    status_calls = calls_to(cloud, STATUS)
     # The bedroom is due first: only the first refresh confirmed it.
-    while _calls(cloud, STATUS) == status_calls:
+    while calls_to(cloud, STATUS) == status_calls:
         await next_refresh(hass, freezer, coordinator)
-    assert _calls(cloud, STATUS) == status_calls + 1
+    assert calls_to(cloud, STATUS) == status_calls + 1
     assert plant.updated[BEDROOM] > bedroom_polled_at
     assert plant.updated[LIVING] == pushed_at
 
@@ -196,7 +164,7 @@ async def test_dropped_event_is_corrected_by_reconciliation(
 ) -> None:
     """An event lost on the way: Home Assistant is wrong until the next reconciliation poll."""
     coordinator = polling_coordinator(push_entry)
-    await _push_change(hass, cloud, sim, LIVING)
+    await set_by_hand(hass, cloud, sim, LIVING, 21.0)
     await sim.post("/_sim/push", json={"drop_next": 1})
     await sim.post(
         f"/_sim/modules/{BEDROOM}/physical", json={"mode": "manual", "setPoint": 26.0}
@@ -430,18 +398,18 @@ async def test_reconciliation_reads_are_counted_in_the_plan(
     calls stay within the budget.
     """
     coordinator = polling_coordinator(push_entry)
-    await _push_change(hass, cloud, sim, LIVING)
+    await set_by_hand(hass, cloud, sim, LIVING, 21.0)
     await next_scheduled_refresh(hass, freezer, coordinator)
     end = dt_util.start_of_local_day() + timedelta(days=1) - timedelta(minutes=1)
     refreshes = unplanned = reconciled = 0
     while dt_util.now() + coordinator.update_interval < end:
         planned = coordinator.planned_calls
         before = coordinator.budget.calls_used
-        status_calls = _calls(cloud, STATUS)
+        status_calls = calls_to(cloud, STATUS)
         await next_scheduled_refresh(hass, freezer, coordinator)
         refreshes += 1
         unplanned += coordinator.budget.calls_used - before != planned
-        reconciled += _calls(cloud, STATUS) - status_calls
+        reconciled += calls_to(cloud, STATUS) - status_calls
     assert refreshes > 300
     # The two topology reads of the day, at most.
     assert unplanned <= 2
@@ -477,7 +445,7 @@ class TestGatewayOutageWithPush:
     ) -> None:
         """A failed poll never hides a pushed state younger than the window; then it does."""
         assert await async_setup_component(hass, "homeassistant", {})
-        await _push_change(hass, cloud, sim, LIVING)
+        await set_by_hand(hass, cloud, sim, LIVING, 21.0)
         await _gateway_fails(sim)
         await run_until(
             hass,

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from unittest.mock import patch
-
-from aiohttp.test_utils import TestClient
 from homeassistant.components.scene import DOMAIN as SCENE_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    snapshot_platform,
-)
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import SimulatedCloud
+from tests.cloud import CloudControl
+from tests.entities import PlatformSnapshot
 
 PLANT = "000000005d1e3bc13598330000000001"
 ALL_OFF = "scene.tout_eteindre"
@@ -30,27 +22,12 @@ LIGHTS = (
 TV_PLUG = "000070ee503ed5d46275620000000001"
 
 
-@pytest.fixture(autouse=True)
-def only_scenes() -> Generator[None]:
-    """Set up the scene platform alone."""
-    with patch("custom_components.legrand_eliot.PLATFORMS", [Platform.SCENE]):
-        yield
+pytestmark = pytest.mark.platforms(Platform.SCENE)
 
 
-async def _modules(sim: TestClient) -> dict[str, dict[str, object]]:
-    """Return the Home + Control modules as the simulated cloud holds them."""
-    state = await (await sim.get("/_sim/state")).json()
-    return state["homecontrol"][PLANT]["modules"]
-
-
-async def test_snapshot(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
     """Both scenes of the demo home, named as the plant names them."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await platform_snapshot()
 
 
 async def test_scenes_are_named_as_the_plant_names_them(
@@ -62,29 +39,16 @@ async def test_scenes_are_named_as_the_plant_names_them(
 
 
 async def test_run_a_scene(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """Running a scene reaches the plant, which carries out its commands."""
-    assert (await _modules(sim))[TV_PLUG]["status"] == "on"
+    assert (await cloud_control.modules(PLANT))[TV_PLUG]["status"] == "on"
     await hass.services.async_call(
         SCENE_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: ALL_OFF}, blocking=True
     )
-    modules = await _modules(sim)
+    modules = await cloud_control.modules(PLANT)
     assert all(modules[light]["status"] == "off" for light in (*LIGHTS, TV_PLUG))
     assert hass.states.get(ALL_OFF).state != "unknown"
-
-
-async def test_failed_scene(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
-) -> None:
-    """A scene refused by the cloud fails with a translated error."""
-    await sim.post("/_sim/faults", json={"status": 403, "match": "scene"})
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SCENE_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: ALL_OFF}, blocking=True
-        )
-    assert err.value.translation_key == "forbidden"
-    assert (await _modules(sim))[TV_PLUG]["status"] == "on"
 
 
 async def test_a_scene_listed_twice_is_one_scene(

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
-from aiohttp.test_utils import TestClient
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.select import (
     ATTR_OPTION,
     ATTR_OPTIONS,
@@ -15,53 +10,34 @@ from homeassistant.components.select import (
 )
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    snapshot_platform,
-)
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.eliot import Program
+from tests.cloud import CloudControl
+from tests.entities import PlatformSnapshot
 
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
 LIVING_PROGRAM = "select.soggiorno_soggiorno_program"
 BEDROOM_PROGRAM = "select.camera_camera_program"
-NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-async def setting(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Set up the select platform alone, in Rome at a fixed moment."""
-    freezer.move_to(NOW)
-    await hass.config.async_set_time_zone("Europe/Rome")
-    monkeypatch.setattr("custom_components.legrand_eliot.PLATFORMS", [Platform.SELECT])
+# The select platform alone, in Rome at a fixed moment.
+pytestmark = [
+    pytest.mark.platforms(Platform.SELECT),
+    pytest.mark.usefixtures("house_in_rome"),
+]
 
 
-async def _thermostat(sim: TestClient, module_id: str) -> dict[str, Any]:
-    """Return a thermostat's state as the simulated cloud holds it."""
-    state = await (await sim.get("/_sim/state")).json()
-    return state["smarther"][SM_PLANT]["thermostats"][module_id]
-
-
-async def test_snapshot(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
     """Each thermostat's programs, by the names the Thermostat app gives them."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await platform_snapshot()
 
 
 async def test_select_a_program_by_name(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """Picking a program follows it in automatic mode, for a cooling thermostat too."""
     state = hass.states.get(BEDROOM_PROGRAM)
@@ -78,30 +54,13 @@ async def test_select_a_program_by_name(
         {ATTR_ENTITY_ID: BEDROOM_PROGRAM, ATTR_OPTION: "Not At Home"},
         blocking=True,
     )
-    thermostat = await _thermostat(sim, BEDROOM)
+    thermostat = await cloud_control.thermostat(SM_PLANT, BEDROOM)
     assert (thermostat["mode"], thermostat["program"], thermostat["function"]) == (
         "automatic",
         2,
         "cooling",
     )
     assert hass.states.get(BEDROOM_PROGRAM).state == "Not At Home"
-
-
-async def test_failed_selection_applies_nothing(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
-) -> None:
-    """A thermostat whose gateway is offline keeps its program, and the error says why."""
-    await sim.post(f"/_sim/plants/{SM_PLANT}/online", json={"online": False})
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SELECT_DOMAIN,
-            SERVICE_SELECT_OPTION,
-            {ATTR_ENTITY_ID: LIVING_PROGRAM, ATTR_OPTION: "Risparmio"},
-            blocking=True,
-        )
-    assert err.value.translation_key == "not_found"
-    assert err.value.translation_placeholders == {"device": "Soggiorno"}
-    assert hass.states.get(LIVING_PROGRAM).state == "At Home"
 
 
 async def test_programs_with_one_name_stay_apart(

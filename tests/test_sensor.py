@@ -31,13 +31,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     mock_restore_cache_with_extra_data,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.legrand_eliot.eliot.models import Measure, ModuleState
 from custom_components.legrand_eliot.sensor import meter_energy
 from simulator import SimulatedCloud
+from tests.entities import PlatformSnapshot
 from tests.polling import next_refresh
 
 PLANT = "000000005d1e3bc13598330000000001"
@@ -55,23 +54,11 @@ LIVING_MODE_END = "sensor.soggiorno_soggiorno_timed_mode_end"
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Return the platforms to set up (the sensor platform alone unless a test says)."""
-    return [Platform.SENSOR]
-
-
-@pytest.fixture(autouse=True)
-async def setting(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    platforms: list[Platform],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Run Home Assistant in Rome at a fixed moment, with the chosen platforms."""
-    freezer.move_to(NOW)
-    await hass.config.async_set_time_zone("Europe/Rome")
-    monkeypatch.setattr("custom_components.legrand_eliot.PLATFORMS", platforms)
+# The sensor platform alone unless a test says, in Rome at a fixed moment.
+pytestmark = [
+    pytest.mark.platforms(Platform.SENSOR),
+    pytest.mark.usefixtures("house_in_rome"),
+]
 
 
 async def _refresh(
@@ -93,14 +80,9 @@ def _number(hass: HomeAssistant, entity_id: str) -> float:
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_snapshot(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
     """Every sensor of the demo account."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await platform_snapshot()
 
 
 async def test_energy_sensors_suit_the_energy_dashboard(

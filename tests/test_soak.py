@@ -54,7 +54,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
 from .draws import seeded_draws
-from .test_webhook import (
+from .push import (
     delivered,
     real_event,
     serve_home_assistant,

@@ -22,7 +22,6 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.push_health import PushState
@@ -30,7 +29,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
 from .polling import next_refresh, polling_coordinator
-from .test_webhook import LIVING, delivered, serve_home_assistant, setup_entry, written
+from .push import LIVING, set_by_hand
 
 KETTLE_PLUG = "000070ee503ed5d46275620000000004"
 KETTLE_ENTITY = "switch.cuisine_prise_bouilloire"
@@ -250,37 +249,21 @@ async def test_a_command_writes_the_commanded_device(
     ) | account_entities(hass, init_integration)
 
 
-async def push_a_living_room_change(
-    hass: HomeAssistant, cloud: SimulatedCloud, sim: TestClient
-) -> None:
-    """Change the living room's thermostat by hand and wait until its push is handled."""
-    response = await sim.post(
-        f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 23.5}
-    )
-    assert response.status == 200
-    await delivered(hass, cloud)
-    await written(hass)
-
-
 async def test_a_pushed_change_writes_that_thermostat_only(
     hass: HomeAssistant,
-    credentials: None,
-    hass_client_no_auth: ClientSessionGenerator,
-    config_entry: MockConfigEntry,
+    writes: Writes,
+    push_integration: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
-    writes: Writes,
 ) -> None:
     """A thermostat changed by hand and pushed: its entities are written, the others are not."""
-    await serve_home_assistant(hass, hass_client_no_auth)
-    await setup_entry(hass, config_entry)
-    assert config_entry.runtime_data.coordinator.push.state is PushState.ACTIVE
+    assert push_integration.runtime_data.coordinator.push.state is PushState.ACTIVE
     writes.clear()
-    await push_a_living_room_change(hass, cloud, sim)
-    thermostat = module_entities(hass, config_entry, LIVING)
+    await set_by_hand(hass, cloud, sim, LIVING, 23.5)
+    thermostat = module_entities(hass, push_integration, LIVING)
     assert writes.unchanged == Counter()
     assert writes.written & thermostat
-    assert writes.written <= thermostat | account_entities(hass, config_entry)
+    assert writes.written <= thermostat | account_entities(hass, push_integration)
 
 
 async def test_a_module_that_leaves_is_written_unavailable_once(

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import DOMAIN
 
-from .test_webhook import BEDROOM, LIVING
+from .push import BEDROOM, LIVING
 
 # Their unique ids, as their public code builds them; `None` where we have no counterpart.
 PEER_UNIQUE_IDS = {

@@ -10,9 +10,11 @@ them are when the refresh's success flips.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
+from itertools import count
 from operator import attrgetter
+from typing import Any
 
 from .data import EliotData, HomeControlPlant, SmartherPlant
 from .eliot.models import (
@@ -27,10 +29,24 @@ from .eliot.models import (
 )
 
 # What entities show of a module's state: every field but its meter's measures, of which only
-# the values and units are shown (each reading stamps them with a new time).
+# the values and units are shown (each reading stamps them with a new time), and the number of
+# the answer it was read from.
 _SHOWN = attrgetter(
-    *(item.name for item in fields(ModuleState) if item.name != "consumptions")
+    *(
+        item.name
+        for item in fields(ModuleState)
+        if item.name not in ("consumptions", "read")
+    )
 )
+
+# The states shown before any answer confirms them (a command's effect) are readings of their
+# own, numbered below zero: each is new, even one that shows the same as the state before it.
+_COMMANDED_READINGS = count(-1, -1)
+
+
+def commanded_state(state: ModuleState, **changes: Any) -> ModuleState:
+    """Return a module's state as a command leaves it, a new reading of the module."""
+    return replace(state, **changes, read=next(_COMMANDED_READINGS))
 
 
 class Context(Enum):
@@ -41,15 +57,15 @@ class Context(Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
-    """The context of a listener told of each new reading of a module, changed or not."""
+class EveryReadingContext:
+    """The listener context of an entity told of each new reading of a module, changed or not."""
 
     module_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class Energy:
-    """The context of an energy total: told when its module changed or draws power.
+class EnergyTotalContext:
+    """The listener context of an energy total: told when its module changed or draws power.
 
     A module drawing power has a total that grows with every reading, even when the reading
     itself is the same as the last one.
@@ -75,11 +91,11 @@ class Changes:
             return True
         if isinstance(context, str):
             return context in self.changed
-        if isinstance(context, Energy):
+        if isinstance(context, EnergyTotalContext):
             return (
                 context.module_id in self.changed or context.module_id in self.drawing
             )
-        if isinstance(context, Reading):
+        if isinstance(context, EveryReadingContext):
             return context.module_id in self.read
         if context is Context.ANY_CHANGE:
             return bool(self.changed)
@@ -178,7 +194,7 @@ class ChangeTracker:
                 changes.device(module.id for module in plant.topology.modules)
                 if seen is not None:
                     changes.device(module.id for module in seen.topology.modules)
-            elif seen.status is not plant.status:
+            elif seen.status != plant.status:
                 _compare_states(seen.status, plant.status, changes)
             else:
                 continue
@@ -216,12 +232,19 @@ class ChangeTracker:
 def _compare_states(
     old: PlantStatus | None, new: PlantStatus | None, changes: Changes
 ) -> None:
-    """Note the modules of a plant with a new reading, and those whose state differs."""
+    """
+    Note the modules of a plant with a new reading, and those whose state differs.
+
+    A state read from another answer is a new reading, even when it shows the same. So is,
+    in a new answer, the state kept from an earlier one of a module drawing power: the energy
+    it stands for grows with each reading.
+    """
     before: Mapping[str, ModuleState] = {} if old is None else old.modules
     after: Mapping[str, ModuleState] = {} if new is None else new.modules
+    new_answer = old is None or new is None or old.read != new.read
     for module_id, state in after.items():
         previous = before.get(module_id)
-        if state is previous:
+        if state == previous and not (new_answer and state.power):
             continue
         changes.read.add(module_id)
         if previous is None or not _shows_alike(state, previous):

@@ -18,17 +18,31 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, entity_platform
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
-import probatio as vol
 
+from .climate_actions import (
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    async_register_thermostat_actions,
+    end_of,
+)
+from .climate_modes import (
+    PRESET_BOOST,
+    PRESET_BOOST_MINUTES,
+    PRESET_PROTECTION,
+    function_for,
+    hvac_action_of,
+    hvac_mode_of,
+    manual_mode,
+    preset_of,
+    presets,
+    program_number,
+)
 from .command_queue import Call, QueuedCommandEntity
-from .const import DOMAIN
 from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, thermostat_candidates
-from .eliot import BoostDuration, LoadState, ThermostatFunction, ThermostatMode
+from .eliot import LoadState, ThermostatFunction, ThermostatMode
 from .eliot.models import ActivationTime, ThermostatStatus
 from .entity import ThermostatEntity, ThermostatEntityDescription, celsius, function_of
 from .error_mapping import eliot_command
@@ -37,9 +51,6 @@ from .error_mapping import eliot_command
 # a time: a platform-wide turn would hold every press behind the answer to the previous one.
 PARALLEL_UPDATES = 0
 
-# The set point range of the API's set-status schema (°C).
-MIN_TEMPERATURE = 3.0
-MAX_TEMPERATURE = 40.0
 # The API takes set points with one decimal, and maintained clients offer 0.1 °C steps.
 TEMPERATURE_STEP = 0.1
 # Where Home Assistant shows °F: a whole degree, as it shows those temperatures.
@@ -52,50 +63,6 @@ FALLBACK_SET_POINT = 20.0
 # Home Assistant 2026.11 names the temperatures in the entity's own unit `native_...` and
 # reports the former names as deprecated (gone in 2027.11); earlier versions read only those.
 NATIVE_TEMPERATURE_NAMES = hasattr(ClimateEntity, "native_temperature_unit")
-
-PRESET_BOOST = "boost"
-PRESET_PROTECTION = "protection"
-# The boost preset is the shortest one; the boost action offers the others.
-PRESET_BOOST_MINUTES = BoostDuration.MINUTES_30
-
-SERVICE_BOOST = "boost"
-SERVICE_SET_TEMPERATURE_UNTIL = "set_temperature_until"
-SERVICE_TURN_OFF_UNTIL = "turn_off_until"
-SERVICE_SET_PROGRAM = "set_program"
-ATTR_DURATION = "duration"
-ATTR_END_TIME = "end_time"
-ATTR_PROGRAM = "program"
-
-_END = {
-    vol.Exclusive(ATTR_END_TIME, "end"): cv.datetime,
-    vol.Exclusive(ATTR_DURATION, "end"): cv.positive_time_period,
-}
-BOOST_SCHEMA = cv.make_entity_service_schema(
-    {
-        vol.Required(ATTR_DURATION): vol.All(
-            vol.Coerce(int), vol.In([int(minutes) for minutes in BoostDuration])
-        )
-    }
-)
-SET_TEMPERATURE_UNTIL_SCHEMA = vol.All(
-    cv.make_entity_service_schema(
-        {
-            vol.Required(ATTR_TEMPERATURE): vol.All(
-                vol.Coerce(float),
-                vol.Range(min=MIN_TEMPERATURE, max=MAX_TEMPERATURE),
-            ),
-            **_END,
-        }
-    ),
-    cv.has_at_least_one_key(ATTR_END_TIME, ATTR_DURATION),
-)
-TURN_OFF_UNTIL_SCHEMA = vol.All(
-    cv.make_entity_service_schema(_END),
-    cv.has_at_least_one_key(ATTR_END_TIME, ATTR_DURATION),
-)
-SET_PROGRAM_SCHEMA = cv.make_entity_service_schema(
-    {vol.Required(ATTR_PROGRAM): cv.string}
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,43 +90,13 @@ async def async_setup_entry(
         async_add_entities,
         lambda coordinator: thermostat_candidates(coordinator, CLIMATES, EliotClimate),
     )
-    platform = entity_platform.async_get_current_platform()
-    platform.async_register_entity_service(SERVICE_BOOST, BOOST_SCHEMA, "async_boost")
-    platform.async_register_entity_service(
-        SERVICE_SET_TEMPERATURE_UNTIL,
-        SET_TEMPERATURE_UNTIL_SCHEMA,
-        "async_set_temperature_until",
-    )
-    platform.async_register_entity_service(
-        SERVICE_TURN_OFF_UNTIL, TURN_OFF_UNTIL_SCHEMA, "async_turn_off_until"
-    )
-    platform.async_register_entity_service(
-        SERVICE_SET_PROGRAM, SET_PROGRAM_SCHEMA, "async_set_program"
-    )
+    async_register_thermostat_actions()
 
 
 @callback
 def _unit_system_changed(event_data: dict[str, Any]) -> bool:
     """Return whether a change of Home Assistant's configuration names a unit system."""
     return "unit_system" in event_data
-
-
-def end_of(end_time: datetime | None, duration: timedelta | None) -> datetime:
-    """Return when a timed mode ends, in Home Assistant's time zone; it must lie ahead."""
-    now = dt_util.now()
-    if duration is not None:
-        end = now + duration
-    else:
-        assert end_time is not None
-        # A time without a zone is the house's wall-clock time.
-        end = dt_util.as_local(end_time)
-    if end <= now:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="end_time_in_past",
-            translation_placeholders={"end_time": end.strftime("%Y-%m-%d %H:%M")},
-        )
-    return end
 
 
 class EliotClimate(
@@ -217,48 +154,22 @@ class EliotClimate(
         return TEMPERATURE_STEP
 
     @property
-    def _manual_mode(self) -> HVACMode:
-        """Return the mode a held set point shows as: heat or cool, by the function."""
-        if function_of(self.status) is ThermostatFunction.COOLING:
-            return HVACMode.COOL
-        return HVACMode.HEAT
-
-    @property
     @override
     def hvac_modes(self) -> list[HVACMode]:
         """Return the modes: the program, a held set point, off."""
-        return [HVACMode.AUTO, self._manual_mode, HVACMode.OFF]
+        return [HVACMode.AUTO, manual_mode(self.status), HVACMode.OFF]
 
     @property
     @override
     def hvac_mode(self) -> HVACMode | None:
         """Return the mode from the thermostat's own one."""
-        if (status := self.status) is None:
-            return None
-        match status.mode:
-            case ThermostatMode.AUTOMATIC:
-                return HVACMode.AUTO
-            case ThermostatMode.MANUAL | ThermostatMode.BOOST:
-                return self._manual_mode
-            case ThermostatMode.OFF | ThermostatMode.PROTECTION:
-                return HVACMode.OFF
-        return None
+        return hvac_mode_of(self.status)
 
     @property
     @override
     def hvac_action(self) -> HVACAction | None:
         """Return what the load does: a running load heats or cools, else idle or off."""
-        if (status := self.status) is None:
-            return None
-        if status.load_state is LoadState.ACTIVE:
-            if function_of(status) is ThermostatFunction.COOLING:
-                return HVACAction.COOLING
-            return HVACAction.HEATING
-        if status.mode in (ThermostatMode.OFF, ThermostatMode.PROTECTION):
-            return HVACAction.OFF
-        if status.load_state is LoadState.INACTIVE:
-            return HVACAction.IDLE
-        return None
+        return hvac_action_of(self.status)
 
     @property
     def native_current_temperature(self) -> float | None:
@@ -302,12 +213,7 @@ class EliotClimate(
     @override
     def preset_modes(self) -> list[str]:
         """Return boost, protection and the weekly programs by name."""
-        reserved = {PRESET_BOOST, PRESET_PROTECTION}
-        return [
-            PRESET_BOOST,
-            PRESET_PROTECTION,
-            *(label for label in self.program_labels if label not in reserved),
-        ]
+        return presets(self.program_labels)
 
     @property
     @override
@@ -315,14 +221,7 @@ class EliotClimate(
         """Return boost, protection, or the name of the program being followed."""
         if (status := self.status) is None:
             return None
-        match status.mode:
-            case ThermostatMode.BOOST:
-                return PRESET_BOOST
-            case ThermostatMode.PROTECTION:
-                return PRESET_PROTECTION
-            case ThermostatMode.AUTOMATIC:
-                return self.program_label(status.program)
-        return None
+        return preset_of(status.mode, self.program_label(status.program))
 
     def _plant_zone(self) -> tzinfo:
         """Return the zone the plant's thermostats take times in, as last learned."""
@@ -437,20 +336,6 @@ class EliotClimate(
             ),
         )
 
-    def _program_number(self, label: str) -> int:
-        """Return the number of a program named by the user."""
-        labels = self.program_labels
-        if label not in labels:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_program",
-                translation_placeholders={
-                    "program": label,
-                    "programs": ", ".join(labels),
-                },
-            )
-        return labels[label]
-
     @eliot_command
     @override
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
@@ -461,12 +346,7 @@ class EliotClimate(
             await self._off()
         else:
             set_point = self.native_target_temperature or FALLBACK_SET_POINT
-            function = (
-                ThermostatFunction.COOLING
-                if hvac_mode == HVACMode.COOL
-                else ThermostatFunction.HEATING
-            )
-            await self._manual(set_point, function)
+            await self._manual(set_point, function_for(hvac_mode))
 
     @eliot_command
     @override
@@ -490,7 +370,7 @@ class EliotClimate(
                 activation_time=None,
             )
         else:
-            await self._automatic(self._program_number(preset_mode))
+            await self._automatic(program_number(self.program_labels, preset_mode))
 
     @eliot_command
     @override
@@ -530,4 +410,4 @@ class EliotClimate(
     @eliot_command
     async def async_set_program(self, program: str) -> None:
         """Follow a weekly program, named as the Thermostat app names it."""
-        await self._automatic(self._program_number(program))
+        await self._automatic(program_number(self.program_labels, program))

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-import contextlib
-import functools
+from collections.abc import Mapping
 import logging
 import time
-from typing import Any, Concatenate, override
+from typing import Any, override
 
 from aiohttp import ClientError
-from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
@@ -19,14 +16,8 @@ from homeassistant.config_entries import (
     OptionsFlow,
     OptionsFlowWithReload,
 )
-from homeassistant.const import (
-    CONF_ACCESS_TOKEN,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_TOKEN,
-)
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
 from homeassistant.core import callback
-from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.exceptions import (
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestError,
@@ -38,14 +29,10 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 from homeassistant.setup import async_setup_component
 import probatio as vol
 
-from .application_credentials import async_get_authorization_server
 from .areas import async_create_areas, async_read_rooms
 from .cloud import api_base_url, cloud_url_override, login_base_url
 from .const import (
@@ -53,13 +40,18 @@ from .const import (
     CONF_DAILY_BUDGET,
     CONF_SUBSCRIPTION_KEY,
     DEFAULT_DAILY_BUDGET,
-    DEVELOPER_PORTAL_URL,
     DOMAIN,
     MAX_DAILY_BUDGET,
     MIN_DAILY_BUDGET,
     NETATMO_INTEGRATION_URL,
 )
-from .credentials import async_forget_credential, async_store_credential
+from .credentials_flow import (
+    CHECK_ERRORS,
+    EXPIRED_SECRET,
+    PLACEHOLDERS,
+    CredentialsFlow,
+    forgotten_when_cancelled,
+)
 from .identity import IdentityError, async_account_subject
 from .key_check import (
     KEY_SCHEMA,
@@ -67,66 +59,15 @@ from .key_check import (
     async_check_entry_key,
     async_read_account,
 )
-from .oauth import (
-    ClientCheck,
-    ClientCredentialRefusedError,
-    LegrandOAuth2Implementation,
-)
+from .oauth import ClientCheck, ClientCredentialRefusedError
 
 _LOGGER = logging.getLogger(__name__)
 
-CREDENTIALS_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_CLIENT_ID): TextSelector(),
-        vol.Required(CONF_CLIENT_SECRET): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-        ),
-    }
-)
-PLACEHOLDERS = {"developer_portal_url": DEVELOPER_PORTAL_URL}
-# The form error that says what Legrand refused of the application credentials.
-CHECK_ERRORS = {
-    ClientCheck.CLIENT_ID_REFUSED: "invalid_client_id",
-    ClientCheck.CLIENT_SECRET_REFUSED: "invalid_client_secret",
-    ClientCheck.UNREACHABLE: "cannot_connect",
-}
-# A secret refused during re-authentication was accepted before: it has expired (or was
-# replaced on the portal).
-EXPIRED_SECRET = "client_secret_expired"
 # How long the code exchange may take, as Home Assistant's own OAuth2 flow allows it.
 TOKEN_EXCHANGE_TIMEOUT = 30
 
 
-def _forgotten_when_cancelled[**P](
-    step: Callable[
-        Concatenate[LegrandEliotFlowHandler, P], Awaitable[ConfigFlowResult]
-    ],
-) -> Callable[
-    Concatenate[LegrandEliotFlowHandler, P], Coroutine[Any, Any, ConfigFlowResult]
-]:
-    """Make a step remove its flow when the task running it is cancelled.
-
-    Home Assistant runs a step inside the HTTP request that asked for it, and that request is
-    cancelled when its page closes. A flow left in progress then keeps the account's unique id,
-    and every new attempt to add the account is refused as "already in progress".
-    """
-
-    async def run(
-        flow: LegrandEliotFlowHandler, /, *args: P.args, **kwargs: P.kwargs
-    ) -> ConfigFlowResult:
-        try:
-            return await step(flow, *args, **kwargs)
-        except asyncio.CancelledError:
-            flow.async_forget()
-            raise
-
-    functools.update_wrapper(run, step)
-    return run
-
-
-class LegrandEliotFlowHandler(
-    config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN
-):
+class LegrandEliotFlowHandler(CredentialsFlow, domain=DOMAIN):
     """Link a Legrand account: subscription key first, then the Legrand login."""
 
     DOMAIN = DOMAIN
@@ -137,12 +78,6 @@ class LegrandEliotFlowHandler(
         super().__init__()
         self._subscription_key: str | None = None
         self._oauth_data: dict[str, Any] | None = None
-        # Implementations (auth domains) whose client id and secret Legrand accepted.
-        self._accepted: set[str] = set()
-        # What the credentials form says Legrand refused, and the refused credential the
-        # corrected one replaced (deleted once no entry uses it).
-        self._credentials_error = "invalid_client_secret"
-        self._replaced: str | None = None
 
     @property
     @override
@@ -157,15 +92,8 @@ class LegrandEliotFlowHandler(
         """Return the options flow: the daily call budget."""
         return LegrandEliotOptionsFlow()
 
-    @callback
-    def async_forget(self) -> None:
-        """Remove this flow from the flows in progress: the account's unique id is free again."""
-        _LOGGER.debug("The flow's page went away: the flow is forgotten")
-        with contextlib.suppress(UnknownFlow):
-            self.hass.config_entries.flow.async_abort(self.flow_id)
-
     @override
-    @_forgotten_when_cancelled
+    @forgotten_when_cancelled
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -201,6 +129,13 @@ class LegrandEliotFlowHandler(
             description_placeholders=PLACEHOLDERS,
         )
 
+    @override
+    async def _async_go_on(self) -> ConfigFlowResult:
+        """Go on after corrected credentials: ask for the key, or sign in once it is known."""
+        if self._subscription_key is None:
+            return self._show_key_form()
+        return await self.async_step_auth()
+
     async def _implementations(
         self,
     ) -> dict[str, config_entry_oauth2_flow.AbstractOAuth2Implementation]:
@@ -212,26 +147,7 @@ class LegrandEliotFlowHandler(
         except config_entry_oauth2_flow.ImplementationUnavailableError:
             return {}
 
-    async def _async_client_problem(
-        self, implementation: config_entry_oauth2_flow.AbstractOAuth2Implementation
-    ) -> str | None:
-        """Return the form error for credentials Legrand refuses; None if it accepts them.
-
-        Credentials are asked about once per flow. When the login server cannot be reached,
-        nothing is said: the sign-in goes on, and the code exchange tells the rest.
-        """
-        if implementation.domain in self._accepted or not isinstance(
-            implementation, LegrandOAuth2Implementation
-        ):
-            return None
-        check = await implementation.async_check_client()
-        if check is ClientCheck.ACCEPTED:
-            self._accepted.add(implementation.domain)
-        if check in (ClientCheck.ACCEPTED, ClientCheck.UNREACHABLE):
-            return None
-        return CHECK_ERRORS[check]
-
-    @_forgotten_when_cancelled
+    @forgotten_when_cancelled
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -257,7 +173,7 @@ class LegrandEliotFlowHandler(
             )
         return await self.async_step_reauth_confirm()
 
-    @_forgotten_when_cancelled
+    @forgotten_when_cancelled
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -270,7 +186,7 @@ class LegrandEliotFlowHandler(
         return await self.async_step_pick_implementation()
 
     @override
-    @_forgotten_when_cancelled
+    @forgotten_when_cancelled
     async def async_step_auth(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -286,7 +202,7 @@ class LegrandEliotFlowHandler(
         return await super().async_step_auth(user_input)
 
     @override
-    @_forgotten_when_cancelled
+    @forgotten_when_cancelled
     async def async_step_creation(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -328,101 +244,6 @@ class LegrandEliotFlowHandler(
             {"auth_implementation": self.flow_impl.domain, CONF_TOKEN: token}
         )
 
-    async def _async_ask_credentials(self, error: str) -> ConfigFlowResult:
-        """Show the credentials form, saying what Legrand refused."""
-        self._credentials_error = error
-        return await self.async_step_credentials()
-
-    @_forgotten_when_cancelled
-    async def async_step_credentials(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Take a corrected client ID and secret; once Legrand accepts them, store them.
-
-        They replace the refused application credentials (Home Assistant cannot change stored
-        ones: a new one is added and the refused one deleted once nothing uses it), and the
-        flow goes on where it stopped, the subscription key kept.
-        """
-        errors = {"base": self._credentials_error}
-        if user_input is not None:
-            client_id = user_input[CONF_CLIENT_ID].strip()
-            client_secret = user_input[CONF_CLIENT_SECRET].strip()
-            candidate = LegrandOAuth2Implementation(
-                self.hass,
-                DOMAIN,
-                ClientCredential(client_id, client_secret),
-                await async_get_authorization_server(self.hass),
-            )
-            check = await candidate.async_check_client()
-            if check is ClientCheck.ACCEPTED:
-                return await self._async_use_credentials(client_id, client_secret)
-            errors["base"] = CHECK_ERRORS[check]
-        current = self.flow_impl
-        return self.async_show_form(
-            step_id="credentials",
-            data_schema=self.add_suggested_values_to_schema(
-                CREDENTIALS_SCHEMA,
-                {
-                    CONF_CLIENT_ID: current.client_id
-                    if isinstance(current, LegrandOAuth2Implementation)
-                    else ""
-                },
-            ),
-            errors=errors,
-            description_placeholders={**PLACEHOLDERS, "name": current.name},
-        )
-
-    async def _async_use_credentials(
-        self, client_id: str, client_secret: str
-    ) -> ConfigFlowResult:
-        """Store accepted credentials in place of the refused ones and go on with the flow."""
-        replaced = self.flow_impl.domain
-        self.flow_impl = await async_store_credential(
-            self.hass, replaced, client_id, client_secret
-        )
-        self._accepted.add(self.flow_impl.domain)
-        self._replaced = replaced
-        if self.source != SOURCE_REAUTH:
-            # No entry of this flow uses the refused credentials.
-            await async_forget_credential(self.hass, replaced)
-        if self.external_data is not None:
-            return await self.async_step_creation()
-        if self.source == SOURCE_REAUTH:
-            return await self._async_reauth_with_new_credentials()
-        if self._subscription_key is None:
-            return self._show_key_form()
-        return await self.async_step_auth()
-
-    async def _async_reauth_with_new_credentials(self) -> ConfigFlowResult:
-        """Refresh the entry's token with the new credentials; sign in only if that fails.
-
-        A refresh token belongs to the account and the client ID, not to the secret: after an
-        expired secret is replaced, the entry usually needs no new sign-in at all.
-        """
-        entry = self._get_reauth_entry()
-        try:
-            token = await self.flow_impl.async_refresh_token(
-                dict(entry.data[CONF_TOKEN])
-            )
-        except OAuth2TokenRequestBaseError, ClientError:
-            _LOGGER.debug("The stored sign-in was refused too: signing in again")
-            return await self.async_step_reauth_confirm()
-        result = self.async_update_reload_and_abort(
-            entry,
-            data_updates={
-                "auth_implementation": self.flow_impl.domain,
-                CONF_TOKEN: token,
-            },
-            reason="credentials_replaced",
-        )
-        await self._async_forget_replaced()
-        return result
-
-    async def _async_forget_replaced(self) -> None:
-        """Delete the refused credentials this flow replaced, unless an entry still uses them."""
-        if self._replaced is not None:
-            await async_forget_credential(self.hass, self._replaced)
-
     @override
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
         """Identify the account from the id_token, then test the token with the key."""
@@ -450,7 +271,7 @@ class LegrandEliotFlowHandler(
         self._oauth_data = data
         return await self.async_step_check()
 
-    @_forgotten_when_cancelled
+    @forgotten_when_cancelled
     async def async_step_check(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -507,7 +328,7 @@ class LegrandEliotFlowHandler(
         await async_setup_component(self.hass, DOMAIN, {})
         return self.async_create_entry(title="Legrand Eliot", data=data)
 
-    @_forgotten_when_cancelled
+    @forgotten_when_cancelled
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:

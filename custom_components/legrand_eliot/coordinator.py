@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, override
 
@@ -15,7 +15,7 @@ from homeassistant.util import dt as dt_util
 
 from .account_store import decode, encode
 from .availability_log import AvailabilityLog
-from .changes import ChangeTracker
+from .changes import ChangeTracker, commanded_state
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant
 from .eliot import EliotClient, QuotaBudget
@@ -294,7 +294,7 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             or (found := self.data.home_control_module(module_id)) is None
         ):
             return
-        self._store_module_state(found[0], replace(found[2], **changes))
+        self._store_module_state(found[0], commanded_state(found[2], **changes))
 
     def _store_module_state(self, plant: HomeControlPlant, state: ModuleState) -> None:
         """Keep one module's new state and tell entities."""

@@ -19,7 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .changes import Reading
+from .changes import EveryReadingContext
 from .command_queue import QueuedCommandEntity
 from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, module_candidates
@@ -216,7 +216,7 @@ class EliotCover(QueuedCommandEntity[int], HomeControlEntity, CoverEntity):
         self._start = start
         self._target_sent_at = dt_util.utcnow()
         self._cancel_reading = self.coordinator.async_add_listener(
-            self._handle_coordinator_update, Reading(self.module_id)
+            self._handle_coordinator_update, EveryReadingContext(self.module_id)
         )
         if start is not None and start != level:
             self._cancel_moving = async_track_time_interval(

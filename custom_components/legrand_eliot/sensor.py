@@ -29,7 +29,7 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .battery import BATTERY_LEVELS, BatteryEntity, battery_level
-from .changes import Energy
+from .changes import EnergyTotalContext
 from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .devices import account_id
 from .discovery import (
@@ -258,8 +258,8 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
     _total: float = 0.0
     # The last power reading (W) and when it was taken, while it is known.
     _last: tuple[float, datetime] | None = None
-    # The module state the total was last brought up to date with.
-    _sampled: ModuleState | None = None
+    # The reading the total was last brought up to date with (see `_reading`).
+    _sampled: tuple[int | None, ModuleState] | None = None
 
     def __init__(
         self,
@@ -269,7 +269,7 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
     ) -> None:
         """Be told of every reading while the module draws power: the total grows with each."""
         super().__init__(coordinator, module_id, description)
-        self.coordinator_context = Energy(module_id)
+        self.coordinator_context = EnergyTotalContext(module_id)
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -281,10 +281,21 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
             self._total = float(last.native_value)
         self._sample()
 
+    def _reading(self) -> tuple[int | None, ModuleState]:
+        """Return the module's reading: the number of its plant's last answer, and its state.
+
+        Each answer is a new reading of a module drawing power, even one that repeats the last:
+        the energy it stands for grows with each.
+        """
+        found = self._found()
+        status = None if found is None else found[0].status
+        return (None if status is None else status.read), self.module_state
+
     def _sample(self) -> None:
         """Add the energy of the time since the last reading, then keep the new reading."""
         now = dt_util.utcnow()
-        state = self._sampled = self.module_state
+        self._sampled = self._reading()
+        state = self._sampled[1]
         if (metered := meter_energy(state)) is not None:
             self._total = metered
             self._last = None
@@ -305,7 +316,7 @@ class EnergySensor(HomeControlEntity, RestoreSensor):
         Updates that bring no reading of this module (a pushed thermostat change) leave the
         total as it is, so the sensor is not written for them.
         """
-        if self.module_state is not self._sampled:
+        if self._reading() != self._sampled:
             self._sample()
         super()._handle_coordinator_update()
 

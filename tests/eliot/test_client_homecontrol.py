@@ -264,3 +264,20 @@ async def test_ids_are_quoted_into_the_path(
 
     assert topology.modules == ()
     assert str(aioclient.mock_calls[0][1]) == f"{HC}/plants/..%2Fplants/topology"
+
+
+async def test_status_answers_are_numbered_in_order(
+    client: EliotClient, aioclient: AiohttpClientMocker
+) -> None:
+    """Each status answer gets the next number; an unchanged element keeps its first one."""
+    aioclient.get(f"{HC}/plants/{PLANT}", json=load_fixture("hc_plant_status.json"))
+    url = f"{HC}/plug/energy/addressLocation/plants/{PLANT}/modules/parameter/id/value/{PLUG}"
+    aioclient.get(url, json=load_fixture("hc_plug_status.json"))
+
+    first = await client.hc_plant_status(PLANT)
+    one = await client.hc_module_status(PLANT, PLUG, DeviceKind.PLUG)
+    again = await client.hc_plant_status(PLANT)
+
+    assert (first.read, one.read, again.read) == (1, 2, 3)
+    assert again.state(PLUG) == first.state(PLUG)
+    assert again.state(PLUG).read == 1

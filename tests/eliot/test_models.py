@@ -694,20 +694,30 @@ def test_a_status_read_again_reads_only_the_elements_that_changed() -> None:
     assert after.modules[plug_id].on is not first.modules[plug_id].on
 
 
-def test_an_element_drawing_power_is_a_new_reading_each_time() -> None:
-    """A module drawing power gives a new state even when its element is the same.
+def test_each_state_names_the_answer_it_was_read_from() -> None:
+    """Answers are numbered; an unchanged element keeps its answer's number, power or not.
 
-    Its energy grows with each reading: an entity that sees the same state object would take
-    the reading for one it already counted.
+    The client says what it read and from which answer: whether a reading counts again (an
+    energy total grows with each) is not its call.
     """
     answer = load_fixture("hc_plant_status.json")
     memo: StatusMemo = {}
-    first = parse_plant_status(answer, "plant", ENDPOINT, memo)
+    first = parse_plant_status(answer, "plant", ENDPOINT, memo, read=1)
     drawing = {key for key, state in first.modules.items() if state.power}
     assert drawing
+    assert first.read == 1
+    assert {state.read for state in first.modules.values()} == {1}
+    changed = copy.deepcopy(answer)
+    plug = changed["modules"]["plugs"][0]
+    plug["status"] = "off" if plug.get("status") == "on" else "on"
+    plug_id = plug["sender"]["plant"]["module"]["id"]
 
-    again = parse_plant_status(copy.deepcopy(answer), "plant", ENDPOINT, memo)
+    again = parse_plant_status(changed, "plant", ENDPOINT, memo, read=2)
 
-    assert again == first
+    assert again.read == 2
+    assert again.modules[plug_id].read == 2
     for key, state in again.modules.items():
-        assert (state is first.modules[key]) is (key not in drawing)
+        if key != plug_id:
+            assert state == first.modules[key]
+            assert state.read == 1
+    assert again != first

@@ -11,7 +11,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.legrand_eliot.eliot import EliotInvalidValueError, QuotaBudget
+from custom_components.legrand_eliot.eliot import (
+    EliotInvalidValueError,
+    PollingAllowance,
+    QuotaBudget,
+)
 from custom_components.legrand_eliot.eliot.parsing import ParseError
 
 from .conftest import NOON, FakeClock
@@ -270,3 +274,14 @@ def test_learned_reset_holds_across_daylight_saving(clock: FakeClock) -> None:
     restored = QuotaBudget(time_zone=PACIFIC, clock=clock)
     restored.restore(stored)
     assert restored.reset_at == datetime(2026, 11, 5, 0, 0, tzinfo=UTC)
+
+
+def test_polling_allowance_holds_calls_back_and_spreads_what_is_left() -> None:
+    """Held-back calls leave fewer to spend; what is left spread evenly gives the pace."""
+    allowance = PollingAllowance(seconds=3600.0, left=10, spendable=8.0)
+    assert allowance.even_interval(2) == 720.0
+    assert allowance.holding_back(1) == PollingAllowance(3600.0, 9, 8.0)
+    assert allowance.holding_back(4) == PollingAllowance(3600.0, 6, 6.0)
+    assert allowance.holding_back(12) == PollingAllowance(3600.0, -2, 0.0)
+    # Nothing left: the next read lies beyond the reset.
+    assert PollingAllowance(3600.0, 0, 0.0).even_interval(2) == 3601.0

@@ -75,6 +75,24 @@ async def _token(
     return response.status, await response.json()
 
 
+async def _refresh(
+    client: TestClient[Any, Any], sim_cloud: SimulatedCloud, refresh_token: str
+) -> tuple[int, dict[str, Any]]:
+    """Post a refresh grant to /token with the demo client's credentials."""
+    return await _token(
+        client, sim_cloud, grant_type="refresh_token", refresh_token=refresh_token
+    )
+
+
+async def _exchange(
+    client: TestClient[Any, Any], sim_cloud: SimulatedCloud, code: str, **form: str
+) -> tuple[int, dict[str, Any]]:
+    """Post an authorization code to /token with the demo client's credentials."""
+    return await _token(
+        client, sim_cloud, grant_type="authorization_code", code=code, **form
+    )
+
+
 async def test_first_authorize_shows_consent_page(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
@@ -257,13 +275,7 @@ async def test_code_exchange_returns_every_token_field(
 ) -> None:
     """The code grant answers access and refresh tokens, both expiries and an id_token."""
     code = await _code(client, sim_cloud)
-    status, body = await _token(
-        client,
-        sim_cloud,
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=REDIRECT,
-    )
+    status, body = await _exchange(client, sim_cloud, code, redirect_uri=REDIRECT)
     assert status == 200
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 3600
@@ -286,12 +298,8 @@ async def test_code_reuse_is_aadb2c90080(
 ) -> None:
     """A code works once; the second exchange is the B2C grant-expired error."""
     code = await _code(client, sim_cloud)
-    first, _ = await _token(
-        client, sim_cloud, grant_type="authorization_code", code=code
-    )
-    second, body = await _token(
-        client, sim_cloud, grant_type="authorization_code", code=code
-    )
+    first, _ = await _exchange(client, sim_cloud, code)
+    second, body = await _exchange(client, sim_cloud, code)
     assert (first, second) == (200, 400)
     assert body["error"] == "invalid_grant"
     assert body["error_description"].startswith("AADB2C90080")
@@ -303,9 +311,7 @@ async def test_stale_code_is_aadb2c90080(
     """A code older than its lifetime is refused with the same error."""
     code = await _code(client, sim_cloud)
     sim_cloud.clock.advance(sim_cloud.options.code_lifetime + 1)
-    status, body = await _token(
-        client, sim_cloud, grant_type="authorization_code", code=code
-    )
+    status, body = await _exchange(client, sim_cloud, code)
     assert status == 400
     assert "AADB2C90080" in body["error_description"]
 
@@ -315,18 +321,10 @@ async def test_wrong_secret_leaves_the_code_unused(
 ) -> None:
     """The client is checked before the code: a code sent with a wrong secret still works."""
     code = await _code(client, sim_cloud)
-    status, body = await _token(
-        client,
-        sim_cloud,
-        grant_type="authorization_code",
-        code=code,
-        client_secret="wrong",
-    )
+    status, body = await _exchange(client, sim_cloud, code, client_secret="wrong")
     assert (status, body["error"]) == (401, "invalid_client")
     assert body["error_description"].startswith("AADB2C90081")
-    status, body = await _token(
-        client, sim_cloud, grant_type="authorization_code", code=code
-    )
+    status, body = await _exchange(client, sim_cloud, code)
     assert status == 200
     assert body["access_token"]
 
@@ -338,31 +336,15 @@ async def test_an_expired_secret_is_refused_until_a_new_one_is_used(
     tokens = sim_cloud.issue_tokens()
     response = await client.post("/_sim/app/secret", json={"expire": True})
     assert await response.json() == {"expired": True}
-    status, body = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-    )
+    status, body = await _refresh(client, sim_cloud, tokens["refresh_token"])
     assert (status, body["error"]) == (400, "invalid_grant")
     assert body["error_description"].startswith("AADB2C90085")
     expired = sim_cloud.client_secret
     renewed = await (await client.post("/_sim/app/secret", json={"renew": True})).json()
     assert renewed["client_secret"] == sim_cloud.client_secret != expired
-    status, body = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-    )
+    status, body = await _refresh(client, sim_cloud, tokens["refresh_token"])
     assert status == 200
-    status, body = await _token(
-        client,
-        sim_cloud,
-        grant_type="authorization_code",
-        code="x",
-        client_secret=expired,
-    )
+    status, body = await _exchange(client, sim_cloud, "x", client_secret=expired)
     assert body["error_description"].startswith("AADB2C90085")
     nothing = await client.post("/_sim/app/secret", json={})
     assert nothing.status == 400
@@ -373,17 +355,14 @@ async def test_code_bound_to_redirect_uri(
 ) -> None:
     """A redirect_uri different from the authorize one is refused; an unknown code too."""
     code = await _code(client, sim_cloud)
-    status, body = await _token(
+    status, body = await _exchange(
         client,
         sim_cloud,
-        grant_type="authorization_code",
-        code=code,
+        code,
         redirect_uri="http://localhost:8123/auth/external/callback",
     )
     assert (status, body["error"]) == (400, "invalid_grant")
-    status, body = await _token(
-        client, sim_cloud, grant_type="authorization_code", code="made-up"
-    )
+    status, body = await _exchange(client, sim_cloud, "made-up")
     assert (status, body["error"]) == (400, "invalid_grant")
 
 
@@ -456,21 +435,11 @@ async def test_refresh_rotates_and_old_token_stays_valid_by_default(
 ) -> None:
     """A refresh returns new tokens; by default the old refresh token is still accepted."""
     first = sim_cloud.issue_tokens()
-    status, second = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=first["refresh_token"],
-    )
+    status, second = await _refresh(client, sim_cloud, first["refresh_token"])
     assert status == 200
     assert second["refresh_token"] != first["refresh_token"]
     assert second["access_token"] != first["access_token"]
-    again, _ = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=first["refresh_token"],
-    )
+    again, _ = await _refresh(client, sim_cloud, first["refresh_token"])
     assert again == 200
 
 
@@ -481,19 +450,9 @@ async def test_rotation_can_revoke_the_old_refresh_token(
     client = await make_client(revoke_rotated_refresh_tokens=True)
     sim_cloud = client.app[CLOUD]
     first = sim_cloud.issue_tokens()
-    status, _ = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=first["refresh_token"],
-    )
+    status, _ = await _refresh(client, sim_cloud, first["refresh_token"])
     assert status == 200
-    status, body = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=first["refresh_token"],
-    )
+    status, body = await _refresh(client, sim_cloud, first["refresh_token"])
     assert status == 400
     assert body["error_description"].startswith("AADB2C90129")
 
@@ -505,12 +464,7 @@ async def test_revoked_refresh_token(
     tokens = sim_cloud.issue_tokens()
     revoke = await client.post("/_sim/tokens/revoke", json={})
     assert (await revoke.json())["revoked"] >= 1
-    status, body = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-    )
+    status, body = await _refresh(client, sim_cloud, tokens["refresh_token"])
     assert (status, body["error"]) == (400, "invalid_grant")
     api_headers = {
         "Ocp-Apim-Subscription-Key": sim_cloud.subscription_key,
@@ -528,22 +482,8 @@ async def test_revoke_for_one_user(
     mine = sim_cloud.issue_tokens()
     theirs = sim_cloud.issue_tokens(OTHER_USER)
     await client.post("/_sim/tokens/revoke", json={"user": OTHER_USER})
-    assert (
-        await _token(
-            client,
-            sim_cloud,
-            grant_type="refresh_token",
-            refresh_token=mine["refresh_token"],
-        )
-    )[0] == 200
-    assert (
-        await _token(
-            client,
-            sim_cloud,
-            grant_type="refresh_token",
-            refresh_token=theirs["refresh_token"],
-        )
-    )[0] == 400
+    assert (await _refresh(client, sim_cloud, mine["refresh_token"]))[0] == 200
+    assert (await _refresh(client, sim_cloud, theirs["refresh_token"]))[0] == 400
     unknown = await client.post(
         "/_sim/tokens/revoke", json={"user": "nobody@example.com"}
     )
@@ -556,12 +496,7 @@ async def test_refresh_token_expires(
     """A refresh token past its lifetime answers the grant-expired error."""
     tokens = sim_cloud.issue_tokens()
     sim_cloud.clock.advance(sim_cloud.options.refresh_token_lifetime + 1)
-    status, body = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-    )
+    status, body = await _refresh(client, sim_cloud, tokens["refresh_token"])
     assert status == 400
     assert body["error_description"].startswith("AADB2C90080")
 
@@ -579,12 +514,7 @@ async def test_refresh_after_access_token_expiry(
     expired = await client.get(f"{SM_BASE}/plants", headers=api_headers)
     assert expired.status == 401
     assert "expired" in (await expired.json())["message"]
-    status, fresh = await _token(
-        client,
-        sim_cloud,
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-    )
+    status, fresh = await _refresh(client, sim_cloud, tokens["refresh_token"])
     assert status == 200
     api_headers["Authorization"] = f"Bearer {fresh['access_token']}"
     assert (await client.get(f"{SM_BASE}/plants", headers=api_headers)).status == 200
@@ -597,9 +527,7 @@ async def test_id_token_verifies_against_jwks(
 ) -> None:
     """The id_token is RS256, verifiable with the discovery document's JWKS, audience = client id."""
     code = await _code(client, sim_cloud, nonce="n-42")
-    _, tokens = await _token(
-        client, sim_cloud, grant_type="authorization_code", code=code
-    )
+    _, tokens = await _exchange(client, sim_cloud, code)
     discovery = await (
         await client.get(f"/{sim_cloud.client_id}/.well-known/openid-configuration")
     ).json()
@@ -728,13 +656,9 @@ async def test_token_faults(
     assert first.status == 429
     assert first.headers["Retry-After"] == "7"
     assert set(await first.json()) == {"message"}
-    second, body = await _token(
-        client, sim_cloud, grant_type="refresh_token", refresh_token=refresh
-    )
+    second, body = await _refresh(client, sim_cloud, refresh)
     assert (second, body["error"]) == (500, "server_error")
-    third, _ = await _token(
-        client, sim_cloud, grant_type="refresh_token", refresh_token=refresh
-    )
+    third, _ = await _refresh(client, sim_cloud, refresh)
     assert third == 200
 
 

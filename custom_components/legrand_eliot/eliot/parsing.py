@@ -10,6 +10,7 @@ import math
 import re
 from typing import Any
 
+from .exceptions import EliotError, EliotResponseError
 from .ids import hashed_id
 
 _LOGGER = logging.getLogger(__package__)
@@ -226,3 +227,30 @@ def report_once(owner: str, what: str, message: str, *args: object) -> None:
     if key not in _REPORTED and len(_REPORTED) < _REPORTED_LIMIT:
         _REPORTED.add(key)
         _LOGGER.info(message, *args)
+
+
+def guarded[**P, T](
+    endpoint: str, parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a parser; every failure becomes `EliotResponseError` naming the endpoint."""
+    try:
+        return parse(*args, **kwargs)
+    except EliotError:
+        raise
+    except ParseError as err:
+        raise EliotResponseError(
+            f"Unexpected answer: {err}", endpoint=endpoint
+        ) from err
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ) as err:
+        # The text of a foreign exception may quote the payload: only its type is kept.
+        raise EliotResponseError(
+            f"Unexpected answer ({type(err).__name__})", endpoint=endpoint
+        ) from err

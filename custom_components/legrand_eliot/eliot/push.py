@@ -10,10 +10,10 @@ import re
 from typing import Any
 
 from .const import PUSH_ENDPOINT, EventType
-from .models import ThermostatStatus, bare_plant_id, guarded
 from .parsing import (
     ParseError,
     dig,
+    guarded,
     mapping,
     optional_sequence,
     optional_text,
@@ -21,6 +21,8 @@ from .parsing import (
     sequence,
     text,
 )
+from .plant_models import bare_plant_id
+from .smarther_models import ThermostatStatus
 
 # "///bs_cloud_<plantUuid>//": the plant named by an event's subject.
 _SUBJECT_PLANT = re.compile(r"bs_cloud_([^/]+)")

@@ -44,6 +44,24 @@ class PollingAllowance:
     left: int
     spendable: float
 
+    def holding_back(self, calls: int) -> PollingAllowance:
+        """Return what polling may spend when some calls are held back: fewer left and to spend."""
+        left = self.left - calls
+        return PollingAllowance(
+            seconds=self.seconds,
+            left=left,
+            spendable=max(0.0, min(self.spendable, left)),
+        )
+
+    def even_interval(self, cost: int) -> float:
+        """Return the interval of reads of some cost that spend every call left evenly.
+
+        With no call left, a moment beyond the reset.
+        """
+        if self.left <= 0:
+            return self.seconds + 1.0
+        return self.seconds * cost / self.left
+
 
 @dataclass(kw_only=True)
 class QuotaBudget:

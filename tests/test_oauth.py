@@ -1,4 +1,4 @@
-"""Tokens as a real login hands them out: every answer shape, refresh races, reauth at once."""
+"""Tests for the OAuth2 handling: tokens as a real login hands them out, races, reauth at once."""
 
 from __future__ import annotations
 
