@@ -10,7 +10,8 @@ from custom_components.legrand_eliot.eliot.exceptions import (
     EliotError,
     EliotQuotaExceededError,
 )
-from custom_components.legrand_eliot.eliot.models import ModuleState, ThermostatStatus
+from custom_components.legrand_eliot.eliot.home_control_models import ModuleState
+from custom_components.legrand_eliot.eliot.smarther_models import ThermostatStatus
 
 
 class BaselinePoller:

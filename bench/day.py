@@ -42,12 +42,11 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.data import EliotData, HomeControlPlant
-from custom_components.legrand_eliot.eliot.models import (
-    Module,
+from custom_components.legrand_eliot.eliot.home_control_models import (
     ModuleState,
     PlantStatus,
-    Topology,
 )
+from custom_components.legrand_eliot.eliot.plant_models import Module, Topology
 from custom_components.legrand_eliot.entity import EliotEntity, HomeControlEntity
 from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY
 from simulator import SimulatedCloud

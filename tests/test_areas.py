@@ -14,7 +14,7 @@ from custom_components.legrand_eliot.areas import (
     room_icon,
     rooms,
 )
-from custom_components.legrand_eliot.eliot.models import Topology
+from custom_components.legrand_eliot.eliot.plant_models import Topology
 
 
 def hc_topology(plant_id: str, ambients: list[dict[str, Any]]) -> Topology:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from custom_components.legrand_eliot.battery import battery_level, battery_low
-from custom_components.legrand_eliot.eliot.models import ModuleState
+from custom_components.legrand_eliot.eliot.home_control_models import ModuleState
 
 
 @pytest.mark.parametrize(

@@ -21,15 +21,19 @@ from custom_components.legrand_eliot.eliot import (
     ThermostatFunction,
     ThermostatMode,
 )
-from custom_components.legrand_eliot.eliot.models import (
+from custom_components.legrand_eliot.eliot.home_control_models import (
+    ModuleState,
+    PlantStatus,
+)
+from custom_components.legrand_eliot.eliot.plant_models import (
     Measure,
     Module,
-    ModuleState,
     Plant,
-    PlantStatus,
+    Topology,
+)
+from custom_components.legrand_eliot.eliot.smarther_models import (
     Program,
     ThermostatStatus,
-    Topology,
 )
 
 PLANT = "plant"

@@ -19,14 +19,14 @@ from custom_components.legrand_eliot.eliot import (
     ThermostatFunction,
     ThermostatMode,
 )
-from custom_components.legrand_eliot.eliot.models import (
-    ActivationTime,
-    Module,
+from custom_components.legrand_eliot.eliot.home_control_models import (
     ModuleState,
-    Plant,
     PlantStatus,
+)
+from custom_components.legrand_eliot.eliot.plant_models import Module, Plant, Topology
+from custom_components.legrand_eliot.eliot.smarther_models import (
+    ActivationTime,
     ThermostatStatus,
-    Topology,
 )
 
 NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)

@@ -10,12 +10,8 @@ from custom_components.legrand_eliot.eliot.const import (
     ThermostatFunction,
     ThermostatMode,
 )
-from custom_components.legrand_eliot.eliot.models import (
-    Module,
-    Plant,
-    ThermostatStatus,
-    Topology,
-)
+from custom_components.legrand_eliot.eliot.plant_models import Module, Plant, Topology
+from custom_components.legrand_eliot.eliot.smarther_models import ThermostatStatus
 from custom_components.legrand_eliot.push_health import (
     PUSH_VOUCHES_FOR,
     PushEvidence,

@@ -27,13 +27,15 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.legrand_eliot.eliot.models import Measure, ModuleState
+from custom_components.legrand_eliot.eliot.home_control_models import ModuleState
+from custom_components.legrand_eliot.eliot.plant_models import Measure
 from custom_components.legrand_eliot.sensor import meter_energy
 from simulator import SimulatedCloud
 from tests.entities import PlatformSnapshot
@@ -112,6 +114,29 @@ async def test_energy_is_power_over_time(
     second = await _refresh(hass, init_integration, freezer)
     hours = (first + second).total_seconds() / 3600
     assert _number(hass, TV_ENERGY) == pytest.approx(89 * hours / 1000, abs=1e-6)
+
+
+async def test_energy_told_again_without_a_new_answer_does_not_sample(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Told again with the same answer and state, the total waits for the next answer."""
+    coordinator = init_integration.runtime_data.coordinator
+    first = await _refresh(hass, init_integration, freezer)
+    used = _number(hass, TV_ENERGY)
+    assert used == pytest.approx(89 * first.total_seconds() / 3600 / 1000, abs=1e-6)
+    freezer.tick(timedelta(minutes=30))
+
+    # Every listener told, as Home Assistant's own coordinator tells them all.
+    DataUpdateCoordinator.async_update_listeners(coordinator)
+    await hass.async_block_till_done()
+
+    assert _number(hass, TV_ENERGY) == used
+    # The next answer counts the whole time since the last one: none of it is lost.
+    second = await _refresh(hass, init_integration, freezer)
+    hours = (timedelta(minutes=30) + second).total_seconds() / 3600
+    assert _number(hass, TV_ENERGY) == pytest.approx(used + 89 * hours / 1000, abs=1e-6)
 
 
 @pytest.mark.parametrize("platforms", [[Platform.SENSOR, Platform.SWITCH]])

@@ -18,13 +18,12 @@ from custom_components.legrand_eliot.eliot.const import (
     ThermostatFunction,
     ThermostatMode,
 )
-from custom_components.legrand_eliot.eliot.models import (
+from custom_components.legrand_eliot.eliot.home_control_models import (
     ModuleState,
-    Plant,
     PlantStatus,
-    ThermostatStatus,
-    Topology,
 )
+from custom_components.legrand_eliot.eliot.plant_models import Plant, Topology
+from custom_components.legrand_eliot.eliot.smarther_models import ThermostatStatus
 from custom_components.legrand_eliot.status_poll import (
     module_changes,
     thermostat_changes,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .data import EliotData, HomeControlPlant, SmartherPlant
-from .eliot.models import Topology
+from .eliot.plant_models import Topology
 
 # A device is gone once this many successful reads in a row did not list it...
 ABSENT_READS = 2

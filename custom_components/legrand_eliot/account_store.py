@@ -22,8 +22,10 @@ from typing import Any
 from homeassistant.util import dt as dt_util
 
 from .data import EliotData, HomeControlPlant, SmartherPlant
-from .eliot.models import Module, Plant, Program, Topology, scene_list
+from .eliot.home_control_models import scene_list
 from .eliot.parsing import ParseError, mapping, optional_timestamp, sequence, text
+from .eliot.plant_models import Module, Plant, Topology
+from .eliot.smarther_models import Program
 
 
 @dataclass(slots=True)

@@ -23,7 +23,7 @@ from homeassistant.helpers import area_registry as ar
 from .eliot import EliotClient
 from .eliot.exceptions import EliotError
 from .eliot.ids import hashed_id
-from .eliot.models import Ambient, Module, Plant, Topology
+from .eliot.plant_models import Ambient, Module, Plant, Topology
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import override
 from homeassistant.core import callback
 
 from .const import LOGGER
+from .eliot.home_control_models import ModuleState
 from .eliot.ids import hashed_id
-from .eliot.models import ModuleState
 from .entity import HomeControlEntity
 
 # From full to nearly empty. The API gives no percentage: the level sensor is an enum, and the

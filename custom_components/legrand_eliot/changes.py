@@ -17,16 +17,9 @@ from operator import attrgetter
 from typing import Any
 
 from .data import EliotData, HomeControlPlant, SmartherPlant
-from .eliot.models import (
-    Measure,
-    ModuleState,
-    Plant,
-    PlantStatus,
-    Program,
-    Scene,
-    ThermostatStatus,
-    Topology,
-)
+from .eliot.home_control_models import ModuleState, PlantStatus, Scene
+from .eliot.plant_models import Measure, Plant, Topology
+from .eliot.smarther_models import Program, ThermostatStatus
 
 # What entities show of a module's state: every field but its meter's measures, of which only
 # the values and units are shown (each reading stamps them with a new time), and the number of

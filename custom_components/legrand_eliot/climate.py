@@ -43,7 +43,7 @@ from .command_queue import Call, QueuedCommandEntity
 from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, thermostat_candidates
 from .eliot import LoadState, ThermostatFunction, ThermostatMode
-from .eliot.models import ActivationTime, ThermostatStatus
+from .eliot.smarther_models import ActivationTime, ThermostatStatus
 from .entity import ThermostatEntity, ThermostatEntityDescription, celsius, function_of
 from .error_mapping import eliot_command
 

@@ -15,7 +15,7 @@ from homeassistant.exceptions import ServiceValidationError
 
 from .const import DOMAIN
 from .eliot import BoostDuration, LoadState, ThermostatFunction, ThermostatMode
-from .eliot.models import ThermostatStatus
+from .eliot.smarther_models import ThermostatStatus
 from .entity import function_of
 
 PRESET_BOOST = "boost"

@@ -37,7 +37,7 @@ from typing import Any, override
 from homeassistant.core import callback
 
 from .const import LOGGER
-from .eliot.models import ModuleState
+from .eliot.home_control_models import ModuleState
 from .entity import EliotEntity, HomeControlEntity
 
 type Call = Callable[[], Awaitable[None]]

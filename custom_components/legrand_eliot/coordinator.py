@@ -25,7 +25,8 @@ from .eliot.exceptions import (
     EliotError,
     EliotQuotaExceededError,
 )
-from .eliot.models import ModuleState, ThermostatStatus
+from .eliot.home_control_models import ModuleState
+from .eliot.smarther_models import ThermostatStatus
 from .error_mapping import format_resume_time, refresh_error
 from .ha_internals import listeners, scheduled_refresh_at
 from .issues import (

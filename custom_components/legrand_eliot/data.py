@@ -11,16 +11,9 @@ from typing import Any, ClassVar
 
 from homeassistant.util import dt as dt_util
 
-from .eliot.models import (
-    Module,
-    ModuleState,
-    Plant,
-    PlantStatus,
-    Program,
-    Scene,
-    ThermostatStatus,
-    Topology,
-)
+from .eliot.home_control_models import ModuleState, PlantStatus, Scene
+from .eliot.plant_models import Module, Plant, Topology
+from .eliot.smarther_models import Program, ThermostatStatus
 
 # A state time this far ahead of Home Assistant's clock is wrong; within it, the clocks differ.
 FUTURE_TOLERANCE = timedelta(minutes=5)

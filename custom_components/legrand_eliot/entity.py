@@ -29,7 +29,9 @@ from .devices import (
     model_name,
 )
 from .eliot import DeviceKind, EliotClient, ThermostatFunction
-from .eliot.models import Measure, Module, ModuleState, Program, ThermostatStatus
+from .eliot.home_control_models import ModuleState
+from .eliot.plant_models import Measure, Module
+from .eliot.smarther_models import Program, ThermostatStatus
 from .ha_internals import calculated_state
 
 

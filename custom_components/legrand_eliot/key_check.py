@@ -34,7 +34,7 @@ from .eliot.exceptions import (
     EliotQuotaExceededError,
     EliotServerError,
 )
-from .eliot.models import Plant
+from .eliot.plant_models import Plant
 from .error_mapping import flow_error
 from .oauth import EliotOAuth2Session
 

@@ -15,7 +15,8 @@ from .command_queue import ModuleCommandEntity
 from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
-from .eliot.models import Module, ModuleState
+from .eliot.home_control_models import ModuleState
+from .eliot.plant_models import Module
 from .entity import ModuleEntityDescription
 from .error_mapping import eliot_command
 

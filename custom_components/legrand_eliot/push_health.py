@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from .eliot.const import ThermostatMode
-from .eliot.models import ThermostatStatus
+from .eliot.smarther_models import ThermostatStatus
 from .poll_schedule import RECONCILE_INTERVAL
 
 # Changes that reconciliation polls found and push never brought, with no delivery from the

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from .const import LOGGER
 from .data import EliotData, Pushed
-from .eliot.models import ThermostatStatus
+from .eliot.smarther_models import ThermostatStatus
 from .push_health import PushEvidence, PushHealth
 
 

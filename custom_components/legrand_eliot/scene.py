@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .discovery import Candidate, async_add_entities_when_seen
-from .eliot.models import Scene as PlantScene
+from .eliot.home_control_models import Scene as PlantScene
 from .entity import PlantEntity
 from .error_mapping import eliot_command
 

@@ -39,7 +39,7 @@ from .discovery import (
     thermostat_candidates,
 )
 from .eliot import DeviceKind, ThermostatStatus
-from .eliot.models import ModuleState
+from .eliot.home_control_models import ModuleState
 from .entity import (
     AccountEntity,
     HomeControlEntity,

@@ -26,7 +26,8 @@ from .eliot.exceptions import (
     EliotQuotaExceededError,
     EliotTermsExpiredError,
 )
-from .eliot.models import ModuleState, PlantStatus, ThermostatStatus
+from .eliot.home_control_models import ModuleState, PlantStatus
+from .eliot.smarther_models import ThermostatStatus
 from .issues import clear_thermostat_app_issues, raise_thermostat_app_issue
 from .push_health import PushEvidence, PushHealth, missed_by_push
 from .refresh_plan import THERMOSTAT_PRIOR, RefreshPlan, plant_prior

@@ -23,7 +23,7 @@ from .eliot.exceptions import (
     EliotNotFoundError,
     EliotQuotaExceededError,
 )
-from .eliot.models import Plant, Topology
+from .eliot.plant_models import Plant, Topology
 from .issues import ISSUE_HOME_CONTROL_RETIRED, clear_issue, raise_issue
 
 # Topology, scenes, programs and the plants lists change rarely: read them twice a day.

@@ -26,6 +26,18 @@ SUBSCRIPTION_KEY = "0123456789abcdef0123456789abcdef"
 ACCESS_TOKEN = "eyJ0eXAiOiJKV1QiLC.first-access-token"
 FRESH_TOKEN = "eyJ0eXAiOiJKV1QiLC.refreshed-access-token"
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# The route a parser is told it read, for the response errors it raises.
+ENDPOINT = "GET /test/{plantId}"
+# A Smarther plant and its thermostat, whose status route the transport's tests call.
+PLANT = "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
+MODULE = "9a8b7c6d-1111-2222-3333-444455556666"
+THERMOSTAT_ROUTE = (
+    "/smarther/v2.0/chronothermostat/thermoregulation/addressLocation/plants/{plantId}"
+    "/modules/parameter/id/value/{moduleId}"
+)
+THERMOSTAT_URL = BASE_URL + THERMOSTAT_ROUTE.format(plantId=PLANT, moduleId=MODULE)
+HC_PLANTS_URL = f"{BASE_URL}/hc/api/v1.0/plants"
+SMARTHER_PLANTS_URL = f"{BASE_URL}/smarther/v2.0/plants"
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +102,11 @@ class Tokens:
         self.refreshed += 1
         self.current = FRESH_TOKEN
         return self.current
+
+
+def gateway_error(status: int, message: str) -> dict[str, Any]:
+    """Return the gateway's error body."""
+    return {"statusCode": status, "message": message}
 
 
 def queue_answers(

@@ -22,19 +22,16 @@ from custom_components.legrand_eliot.eliot import (
 from .conftest import (
     ACCESS_TOKEN,
     BASE_URL,
+    MODULE,
+    PLANT,
     SUBSCRIPTION_KEY,
+    THERMOSTAT_URL,
     AiohttpClientMocker,
     FakeClock,
     load_fixture,
 )
 
-PLANT = "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
-MODULE = "9a8b7c6d-1111-2222-3333-444455556666"
 SMARTHER = f"{BASE_URL}/smarther/v2.0"
-THERMOSTAT = (
-    f"{SMARTHER}/chronothermostat/thermoregulation/addressLocation/plants/{PLANT}"
-    f"/modules/parameter/id/value/{MODULE}"
-)
 ROME = ZoneInfo("Europe/Rome")
 
 
@@ -89,11 +86,11 @@ async def test_thermostat_status(
     client: EliotClient, aioclient: AiohttpClientMocker
 ) -> None:
     """Uppercase enums and numbers as strings become enums and floats."""
-    aioclient.get(THERMOSTAT, json=load_fixture("thermostat_status.json"))
+    aioclient.get(THERMOSTAT_URL, json=load_fixture("thermostat_status.json"))
 
     status = await client.thermostat_status(PLANT, MODULE)
 
-    assert sent(aioclient) == ("GET", THERMOSTAT, None)
+    assert sent(aioclient) == ("GET", THERMOSTAT_URL, None)
     assert (status.plant_id, status.module_id) == (PLANT, MODULE)
     assert status.function is ThermostatFunction.HEATING
     assert status.mode is ThermostatMode.AUTOMATIC
@@ -113,12 +110,12 @@ async def test_thermostat_status(
 async def test_measures(client: EliotClient, aioclient: AiohttpClientMocker) -> None:
     """Temperature and humidity readings come from /measures."""
     aioclient.get(
-        f"{THERMOSTAT}/measures", json=load_fixture("thermostat_measures.json")
+        f"{THERMOSTAT_URL}/measures", json=load_fixture("thermostat_measures.json")
     )
 
     measures = await client.thermostat_measures(PLANT, MODULE)
 
-    assert sent(aioclient) == ("GET", f"{THERMOSTAT}/measures", None)
+    assert sent(aioclient) == ("GET", f"{THERMOSTAT_URL}/measures", None)
     assert measures.temperature is not None
     assert (measures.temperature.value, measures.temperature.unit) == (19.5, "C")
     assert measures.humidity is not None
@@ -129,11 +126,13 @@ async def test_program_list(
     client: EliotClient, aioclient: AiohttpClientMocker
 ) -> None:
     """Programs come from /programlist, program 0 included."""
-    aioclient.get(f"{THERMOSTAT}/programlist", json=load_fixture("program_list.json"))
+    aioclient.get(
+        f"{THERMOSTAT_URL}/programlist", json=load_fixture("program_list.json")
+    )
 
     programs = await client.program_list(PLANT, MODULE)
 
-    assert sent(aioclient) == ("GET", f"{THERMOSTAT}/programlist", None)
+    assert sent(aioclient) == ("GET", f"{THERMOSTAT_URL}/programlist", None)
     assert [(program.number, program.name) for program in programs] == [
         (0, "Default"),
         (1, "At Home"),
@@ -217,11 +216,11 @@ async def test_thermostat_commands(
 ) -> None:
     """Each intent posts the reference's body: lowercase enums, set point as a string."""
     client = make_client(time_zone=ROME)
-    aioclient.post(THERMOSTAT, status=200)
+    aioclient.post(THERMOSTAT_URL, status=200)
 
     await getattr(client, call)(PLANT, MODULE, **kwargs)
 
-    assert sent(aioclient) == ("POST", THERMOSTAT, body)
+    assert sent(aioclient) == ("POST", THERMOSTAT_URL, body)
 
 
 async def test_end_times_follow_the_budget_zone_by_default(
@@ -231,7 +230,7 @@ async def test_end_times_follow_the_budget_zone_by_default(
 ) -> None:
     """Without a zone of its own, the client writes thermostat times in the budget's zone."""
     client = make_client(budget=QuotaBudget(time_zone=ROME, clock=clock))
-    aioclient.post(THERMOSTAT, status=200)
+    aioclient.post(THERMOSTAT_URL, status=200)
 
     await client.set_boost(PLANT, MODULE, function="heating", minutes=30)
 
@@ -275,10 +274,7 @@ async def test_set_point_limits_are_those_of_the_schema(
     client: EliotClient, aioclient: AiohttpClientMocker, set_point: float
 ) -> None:
     """The documented range, 3 to 40 °C, is accepted up to its ends."""
-    aioclient.post(
-        f"{SMARTHER}/chronothermostat/thermoregulation/addressLocation"
-        f"/plants/{PLANT}/modules/parameter/id/value/{MODULE}"
-    )
+    aioclient.post(THERMOSTAT_URL)
     await client.set_manual(PLANT, MODULE, function="heating", set_point=set_point)
     assert aioclient.call_count == 1
 

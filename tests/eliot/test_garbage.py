@@ -22,20 +22,24 @@ from custom_components.legrand_eliot.eliot import (
 )
 from custom_components.legrand_eliot.eliot.const import MAX_LOAD_POWER, MAX_METER_POWER
 from custom_components.legrand_eliot.eliot.error_map import error_for_status
-from custom_components.legrand_eliot.eliot.models import (
+from custom_components.legrand_eliot.eliot.home_control_models import (
     StatusMemo,
-    parse_measures,
     parse_module_status,
     parse_plant_status,
-    parse_plants,
-    parse_programs,
     parse_scenes,
+)
+from custom_components.legrand_eliot.eliot.parsing import ParseError
+from custom_components.legrand_eliot.eliot.plant_models import (
+    parse_plants,
+    parse_topology,
+)
+from custom_components.legrand_eliot.eliot.smarther_models import (
+    parse_measures,
+    parse_programs,
     parse_subscription_id,
     parse_subscriptions,
     parse_thermostat_status,
-    parse_topology,
 )
-from custom_components.legrand_eliot.eliot.parsing import ParseError
 from tests.moments import START
 
 from .conftest import (

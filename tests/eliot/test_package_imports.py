@@ -31,7 +31,7 @@ def test_the_package_has_modules_to_scan() -> None:
     assert {
         "__init__.py",
         "client.py",
-        "models.py",
+        "transport.py",
         "quota.py",
         "exceptions.py",
     } <= names

@@ -32,25 +32,19 @@ from .exceptions import (
     EliotTermsExpiredError,
     EliotTimeoutError,
 )
-from .models import (
+from .home_control_models import ModuleState, PlantStatus, Scene
+from .plant_models import Ambient, Measure, Module, Plant, Topology
+from .push import PushEvent, parse_push_events, validation_response
+from .quota import PollingAllowance, QuotaBudget
+from .smarther_models import (
     ActivationTime,
-    Ambient,
-    Measure,
-    Module,
-    ModuleState,
-    Plant,
-    PlantStatus,
     Program,
-    Scene,
     Subscription,
     ThermostatMeasures,
     ThermostatStatus,
-    Topology,
-    parse_token_response,
 )
-from .push import PushEvent, parse_push_events, validation_response
-from .quota import PollingAllowance, QuotaBudget
 from .token_refusal import RefusedPart, TokenRefusal, parse_token_refusal
+from .token_response import parse_token_response
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -33,20 +33,17 @@ from custom_components.legrand_eliot.eliot import (
     QuotaBudget,
 )
 
-from .conftest import BASE_URL, NOON, AiohttpClientMocker, AiohttpClientMockResponse
-
-PLANT = "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
-MODULE = "9a8b7c6d-1111-2222-3333-444455556666"
-STATUS_ROUTE = (
-    "/smarther/v2.0/chronothermostat/thermoregulation/addressLocation/plants/{plantId}"
-    "/modules/parameter/id/value/{moduleId}"
+from .conftest import (
+    BASE_URL,
+    MODULE,
+    NOON,
+    PLANT,
+    THERMOSTAT_ROUTE,
+    THERMOSTAT_URL,
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+    gateway_error,
 )
-STATUS_URL = BASE_URL + STATUS_ROUTE.format(plantId=PLANT, moduleId=MODULE)
-
-
-def apim(status: int, message: str) -> dict[str, Any]:
-    """Return the gateway's error body."""
-    return {"statusCode": status, "message": message}
 
 
 @pytest.mark.parametrize(
@@ -65,26 +62,26 @@ def apim(status: int, message: str) -> dict[str, Any]:
             },
             EliotBadRequestError,
         ),
-        (404, apim(404, "Resource not found"), EliotNotFoundError),
-        (406, apim(406, "Request not acceptable"), EliotNotAcceptableError),
-        (408, apim(408, "Request timeout"), EliotTimeoutError),
-        (409, apim(409, "Conflict"), EliotConflictError),
-        (430, apim(430, "Wrong input parameters"), EliotInvalidValueError),
+        (404, gateway_error(404, "Resource not found"), EliotNotFoundError),
+        (406, gateway_error(406, "Request not acceptable"), EliotNotAcceptableError),
+        (408, gateway_error(408, "Request timeout"), EliotTimeoutError),
+        (409, gateway_error(409, "Conflict"), EliotConflictError),
+        (430, gateway_error(430, "Wrong input parameters"), EliotInvalidValueError),
         (
             469,
-            apim(469, "Official application password expired"),
+            gateway_error(469, "Official application password expired"),
             EliotAppPasswordExpiredError,
         ),
         (
             470,
-            apim(470, "Official application terms and conditions expired"),
+            gateway_error(470, "Official application terms and conditions expired"),
             EliotTermsExpiredError,
         ),
-        (486, apim(486, "Busy visual user interface"), EliotDisplayBusyError),
-        (500, apim(500, "Internal error"), EliotServerError),
+        (486, gateway_error(486, "Busy visual user interface"), EliotDisplayBusyError),
+        (500, gateway_error(500, "Internal error"), EliotServerError),
         (502, None, EliotServerError),
         (503, "Service Unavailable", EliotServerError),
-        (418, apim(418, "I'm a teapot"), EliotResponseError),
+        (418, gateway_error(418, "I'm a teapot"), EliotResponseError),
         (302, None, EliotResponseError),
     ],
 )
@@ -97,17 +94,17 @@ async def test_status_maps_to_exception(
 ) -> None:
     """A poll fails at once with the exception of its status, naming the route and status."""
     if isinstance(body, str):
-        aioclient.get(STATUS_URL, status=status, text=body)
+        aioclient.get(THERMOSTAT_URL, status=status, text=body)
     else:
-        aioclient.get(STATUS_URL, status=status, json=body)
+        aioclient.get(THERMOSTAT_URL, status=status, json=body)
 
     with pytest.raises(error) as caught:
         await client.thermostat_status(PLANT, MODULE)
 
     assert type(caught.value) is error
     assert caught.value.status == status
-    assert caught.value.endpoint == f"GET {STATUS_ROUTE}"
-    assert f"GET {STATUS_ROUTE}" in str(caught.value)
+    assert caught.value.endpoint == f"GET {THERMOSTAT_ROUTE}"
+    assert f"GET {THERMOSTAT_ROUTE}" in str(caught.value)
     assert PLANT not in str(caught.value)
     # A poll is never retried: the next refresh is its retry.
     assert aioclient.call_count == 1
@@ -118,7 +115,7 @@ async def test_error_message_of_each_body_shape_is_kept(
 ) -> None:
     """The backend's own explanation reaches the exception message."""
     aioclient.get(
-        STATUS_URL,
+        THERMOSTAT_URL,
         status=400,
         json={
             "errors": [
@@ -138,7 +135,9 @@ async def test_an_html_error_page_is_not_quoted(
     client: EliotClient, aioclient: AiohttpClientMocker
 ) -> None:
     """A proxy's HTML page gives the default message, not markup."""
-    aioclient.get(STATUS_URL, status=502, text="<html><body>Bad gateway</body></html>")
+    aioclient.get(
+        THERMOSTAT_URL, status=502, text="<html><body>Bad gateway</body></html>"
+    )
 
     with pytest.raises(EliotServerError) as caught:
         await client.thermostat_status(PLANT, MODULE)
@@ -151,8 +150,12 @@ async def test_forbidden_names_the_scope(
     client: EliotClient, aioclient: AiohttpClientMocker
 ) -> None:
     """A 403 that is not about the quota is a missing permission, with the endpoint's scope."""
-    aioclient.get(STATUS_URL, status=403, json=apim(403, "Operation forbidden"))
-    aioclient.post(STATUS_URL, status=403, json=apim(403, "Missing scope plug.write"))
+    aioclient.get(
+        THERMOSTAT_URL, status=403, json=gateway_error(403, "Operation forbidden")
+    )
+    aioclient.post(
+        THERMOSTAT_URL, status=403, json=gateway_error(403, "Missing scope plug.write")
+    )
 
     with pytest.raises(EliotForbiddenError) as read:
         await client.thermostat_status(PLANT, MODULE)
@@ -170,7 +173,9 @@ async def test_unknown_scope_is_none(
 ) -> None:
     """Without a documented scope and none in the message, the scope stays unknown."""
     aioclient.get(
-        f"{BASE_URL}/hc/api/v1.0/plants", status=403, json=apim(403, "Forbidden")
+        f"{BASE_URL}/hc/api/v1.0/plants",
+        status=403,
+        json=gateway_error(403, "Forbidden"),
     )
 
     with pytest.raises(EliotForbiddenError) as caught:
@@ -184,9 +189,9 @@ async def test_invalid_subscription_key(
 ) -> None:
     """A refused subscription key is its own auth error; a new token would not help."""
     aioclient.get(
-        STATUS_URL,
+        THERMOSTAT_URL,
         status=401,
-        json=apim(
+        json=gateway_error(
             401,
             "Access denied due to invalid subscription key. Make sure to provide a valid key "
             "for an active subscription.",
@@ -206,12 +211,12 @@ async def test_malformed_json_is_a_response_error(
     client: EliotClient, aioclient: AiohttpClientMocker
 ) -> None:
     """A 200 that is not JSON raises the response error with the endpoint."""
-    aioclient.get(STATUS_URL, status=200, text="{not json")
+    aioclient.get(THERMOSTAT_URL, status=200, text="{not json")
 
     with pytest.raises(EliotResponseError) as caught:
         await client.thermostat_status(PLANT, MODULE)
 
-    assert caught.value.endpoint == f"GET {STATUS_ROUTE}"
+    assert caught.value.endpoint == f"GET {THERMOSTAT_ROUTE}"
     assert caught.value.status == 200
 
 
@@ -231,14 +236,14 @@ async def test_unexpected_shapes_are_response_errors(
 ) -> None:
     """JSON of the wrong shape names the endpoint instead of raising KeyError or TypeError."""
     if body is None:
-        aioclient.get(STATUS_URL, status=200)
+        aioclient.get(THERMOSTAT_URL, status=200)
     else:
-        aioclient.get(STATUS_URL, status=200, json=body)
+        aioclient.get(THERMOSTAT_URL, status=200, json=body)
 
     with pytest.raises(EliotResponseError) as caught:
         await client.thermostat_status(PLANT, MODULE)
 
-    assert caught.value.endpoint == f"GET {STATUS_ROUTE}"
+    assert caught.value.endpoint == f"GET {THERMOSTAT_ROUTE}"
 
 
 @pytest.mark.parametrize(
@@ -257,13 +262,13 @@ async def test_network_failures(
     error: type[EliotError],
 ) -> None:
     """Network failures become connection errors; no raw aiohttp error escapes."""
-    aioclient.get(STATUS_URL, exc=exc)
+    aioclient.get(THERMOSTAT_URL, exc=exc)
 
     with pytest.raises(error) as caught:
         await client.thermostat_status(PLANT, MODULE)
 
     assert caught.value.status is None
-    assert caught.value.endpoint == f"GET {STATUS_ROUTE}"
+    assert caught.value.endpoint == f"GET {THERMOSTAT_ROUTE}"
     assert client.budget.calls_used == 1
 
 
@@ -276,7 +281,7 @@ async def test_client_side_timeout(
         await asyncio.sleep(3600)
         raise AssertionError
 
-    aioclient.get(STATUS_URL, side_effect=never)
+    aioclient.get(THERMOSTAT_URL, side_effect=never)
     client = make_client(request_timeout=0.01)
 
     with pytest.raises(EliotTimeoutError):
@@ -353,9 +358,12 @@ async def test_quota_answers_pause_all_calls(
 ) -> None:
     """403-quota and 429 carry the resume moment, are never retried, and stop later calls."""
     aioclient.post(
-        STATUS_URL, status=status, json=apim(status, message), headers=headers
+        THERMOSTAT_URL,
+        status=status,
+        json=gateway_error(status, message),
+        headers=headers,
     )
-    aioclient.get(STATUS_URL, json={"chronothermostats": [{"mode": "off"}]})
+    aioclient.get(THERMOSTAT_URL, json={"chronothermostats": [{"mode": "off"}]})
 
     with pytest.raises(EliotQuotaExceededError) as caught:
         await client.set_off(PLANT, MODULE, function="heating")
@@ -383,8 +391,8 @@ async def test_commands_stop_at_the_polling_floor(
         budget=QuotaBudget(daily_limit=30, clock=lambda: half_past),
         on_quota=heard.append,
     )
-    aioclient.post(STATUS_URL, json={})
-    aioclient.get(STATUS_URL, json={"chronothermostats": [{"mode": "off"}]})
+    aioclient.post(THERMOSTAT_URL, json={})
+    aioclient.get(THERMOSTAT_URL, json={"chronothermostats": [{"mode": "off"}]})
     # At 12:30, polling's share of a 30-call day is 0.8 * 30 * 11.5 / 24 = 11.5 calls.
     assert client.budget.polling_floor() == 11
 
@@ -407,7 +415,7 @@ async def test_nothing_is_sent_once_the_day_is_spent(
 ) -> None:
     """The last call of the budget is the last one sent: the gateway never has to refuse."""
     client = make_client(budget=QuotaBudget(daily_limit=2, clock=lambda: NOON))
-    aioclient.get(STATUS_URL, json={"chronothermostats": [{"mode": "off"}]})
+    aioclient.get(THERMOSTAT_URL, json={"chronothermostats": [{"mode": "off"}]})
     await client.thermostat_status(PLANT, MODULE)
     await client.thermostat_status(PLANT, MODULE)
 

@@ -14,14 +14,14 @@ from .conftest import (
     ACCESS_TOKEN,
     BASE_URL,
     FRESH_TOKEN,
+    HC_PLANTS_URL,
+    SMARTHER_PLANTS_URL,
     SUBSCRIPTION_KEY,
     AiohttpClientMocker,
     queue_answers,
 )
 
 SECRETS = (SUBSCRIPTION_KEY, ACCESS_TOKEN, FRESH_TOKEN)
-PLANTS = f"{BASE_URL}/hc/api/v1.0/plants"
-SMARTHER_PLANTS = f"{BASE_URL}/smarther/v2.0/plants"
 ECHO = f"Token {ACCESS_TOKEN} or {FRESH_TOKEN} refused for key {SUBSCRIPTION_KEY}"
 
 
@@ -58,7 +58,7 @@ async def test_server_messages_that_echo_secrets_are_redacted(
 ) -> None:
     """Even a gateway that quotes the credentials back cannot leak them through an error."""
     caplog.set_level(logging.DEBUG)
-    queue_answers(aioclient, "get", PLANTS, [answer])
+    queue_answers(aioclient, "get", HC_PLANTS_URL, [answer])
 
     with pytest.raises(EliotError) as caught:
         await client.hc_plants()
@@ -81,13 +81,13 @@ async def test_logs_of_a_whole_session_are_clean(
     queue_answers(
         aioclient,
         "get",
-        PLANTS,
+        HC_PLANTS_URL,
         [
             {"status": 401, "json": {"statusCode": 401, "message": "expired"}},
             {"json": {"plants": []}},
         ],
     )
-    aioclient.get(SMARTHER_PLANTS, exc=aiohttp.ClientConnectionError(ECHO))
+    aioclient.get(SMARTHER_PLANTS_URL, exc=aiohttp.ClientConnectionError(ECHO))
 
     await client.hc_plants()
     with pytest.raises(EliotError) as caught:

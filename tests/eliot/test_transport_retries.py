@@ -21,46 +21,40 @@ from custom_components.legrand_eliot.eliot import (
 
 from .conftest import (
     ACCESS_TOKEN,
-    BASE_URL,
     FRESH_TOKEN,
+    HC_PLANTS_URL,
+    MODULE,
+    PLANT,
+    SMARTHER_PLANTS_URL,
+    THERMOSTAT_URL,
     AiohttpClientMocker,
     AiohttpClientMockResponse,
     RecordingSleep,
     Tokens,
+    gateway_error,
     queue_answers,
 )
 
-PLANT = "2d8a1e3c-5a7b-4c2d-9e8f-112233445566"
-MODULE = "9a8b7c6d-1111-2222-3333-444455556666"
-STATUS_URL = (
-    f"{BASE_URL}/smarther/v2.0/chronothermostat/thermoregulation/addressLocation"
-    f"/plants/{PLANT}/modules/parameter/id/value/{MODULE}"
-)
-HC_PLANTS = f"{BASE_URL}/hc/api/v1.0/plants"
 HC_PLANT = "000000005d1e3bc13598330000000001"
-HC_STATUS_URL = f"{HC_PLANTS}/{HC_PLANT}"
-SMARTHER_PLANTS = f"{BASE_URL}/smarther/v2.0/plants"
+HC_STATUS_URL = f"{HC_PLANTS_URL}/{HC_PLANT}"
 OK_STATUS = {"chronothermostats": [{"function": "heating", "mode": "off"}]}
 
 
 def busy() -> dict[str, Any]:
     """Return a 486 answer."""
-    return {
-        "status": 486,
-        "json": {"statusCode": 486, "message": "Busy visual user interface"},
-    }
+    return {"status": 486, "json": gateway_error(486, "Busy visual user interface")}
 
 
 def failure(status: int) -> dict[str, Any]:
     """Return an error answer with the gateway's body."""
-    return {"status": status, "json": {"statusCode": status, "message": "failure"}}
+    return {"status": status, "json": gateway_error(status, "failure")}
 
 
 async def test_command_retries_a_server_error_with_backoff(
     client: EliotClient, aioclient: AiohttpClientMocker, sleeps: RecordingSleep
 ) -> None:
     """A 500 then a 200: the command succeeds after one wait, and both calls are charged."""
-    queue_answers(aioclient, "post", STATUS_URL, [failure(500), {"status": 200}])
+    queue_answers(aioclient, "post", THERMOSTAT_URL, [failure(500), {"status": 200}])
 
     await client.set_protection(PLANT, MODULE, function="heating")
 
@@ -85,7 +79,7 @@ async def test_command_retries_are_bounded(
     error: type[Exception],
 ) -> None:
     """Transient failures are retried twice with a growing delay, then raised."""
-    queue_answers(aioclient, "post", STATUS_URL, [answer])
+    queue_answers(aioclient, "post", THERMOSTAT_URL, [answer])
 
     with pytest.raises(error):
         await client.set_protection(PLANT, MODULE, function="heating")
@@ -99,7 +93,7 @@ async def test_polls_fail_fast(
     client: EliotClient, aioclient: AiohttpClientMocker, sleeps: RecordingSleep
 ) -> None:
     """A poll is not retried: the next refresh is its retry."""
-    queue_answers(aioclient, "get", STATUS_URL, [failure(500), {"json": OK_STATUS}])
+    queue_answers(aioclient, "get", THERMOSTAT_URL, [failure(500), {"json": OK_STATUS}])
 
     with pytest.raises(EliotServerError):
         await client.thermostat_status(PLANT, MODULE)
@@ -112,7 +106,7 @@ async def test_busy_display_is_retried_after_ten_seconds(
     client: EliotClient, aioclient: AiohttpClientMocker, sleeps: RecordingSleep
 ) -> None:
     """486 twice, then accepted: two waits of about 10 s."""
-    queue_answers(aioclient, "post", STATUS_URL, [busy(), busy(), {"status": 200}])
+    queue_answers(aioclient, "post", THERMOSTAT_URL, [busy(), busy(), {"status": 200}])
 
     await client.set_manual(PLANT, MODULE, function="heating", set_point=21)
 
@@ -124,7 +118,7 @@ async def test_busy_display_gives_up(
     client: EliotClient, aioclient: AiohttpClientMocker, sleeps: RecordingSleep
 ) -> None:
     """A display that stays busy raises after three retries."""
-    queue_answers(aioclient, "post", STATUS_URL, [busy()])
+    queue_answers(aioclient, "post", THERMOSTAT_URL, [busy()])
 
     with pytest.raises(EliotDisplayBusyError):
         await client.set_manual(PLANT, MODULE, function="heating", set_point=21)
@@ -138,8 +132,8 @@ async def test_a_busy_retry_does_not_block_other_calls(
     make_client: Callable[..., EliotClient], aioclient: AiohttpClientMocker
 ) -> None:
     """While a command waits out a busy display, a poll goes through."""
-    queue_answers(aioclient, "post", STATUS_URL, [busy(), {"status": 200}])
-    aioclient.get(HC_PLANTS, json={"plants": []})
+    queue_answers(aioclient, "post", THERMOSTAT_URL, [busy(), {"status": 200}])
+    aioclient.get(HC_PLANTS_URL, json={"plants": []})
     polled: list[Any] = []
 
     async def poll_during_the_wait(delay: float) -> None:
@@ -161,7 +155,7 @@ async def test_401_refreshes_the_token_once(
     queue_answers(
         aioclient,
         "get",
-        STATUS_URL,
+        THERMOSTAT_URL,
         [
             {
                 "status": 401,
@@ -186,8 +180,8 @@ async def test_a_second_401_is_an_auth_error(
     client: EliotClient, aioclient: AiohttpClientMocker, tokens: Tokens
 ) -> None:
     """A token refused even after a refresh, and by the plants list too, is an auth error."""
-    queue_answers(aioclient, "get", STATUS_URL, [failure(401)])
-    queue_answers(aioclient, "get", SMARTHER_PLANTS, [failure(401)])
+    queue_answers(aioclient, "get", THERMOSTAT_URL, [failure(401)])
+    queue_answers(aioclient, "get", SMARTHER_PLANTS_URL, [failure(401)])
 
     with pytest.raises(EliotAuthError) as caught:
         await client.thermostat_status(PLANT, MODULE)
@@ -211,8 +205,8 @@ async def test_a_second_401_is_reported_once(
         return await tokens.refresh(token)
 
     client = make_client(on_auth_failure=heard.append, refresh_callback=refresh)
-    queue_answers(aioclient, "get", STATUS_URL, [failure(401)])
-    queue_answers(aioclient, "get", SMARTHER_PLANTS, [failure(401)])
+    queue_answers(aioclient, "get", THERMOSTAT_URL, [failure(401)])
+    queue_answers(aioclient, "get", SMARTHER_PLANTS_URL, [failure(401)])
 
     with pytest.raises(EliotAuthError) as caught:
         await client.thermostat_status(PLANT, MODULE)
@@ -226,11 +220,11 @@ async def test_a_second_401_is_reported_once(
     ("url", "plants_url", "call"),
     [
         (
-            STATUS_URL,
-            SMARTHER_PLANTS,
+            THERMOSTAT_URL,
+            SMARTHER_PLANTS_URL,
             lambda client: client.thermostat_status(PLANT, MODULE),
         ),
-        (HC_STATUS_URL, HC_PLANTS, lambda client: client.hc_plant_status(HC_PLANT)),
+        (HC_STATUS_URL, HC_PLANTS_URL, lambda client: client.hc_plant_status(HC_PLANT)),
     ],
     ids=["smarther", "home_control"],
 )
@@ -271,7 +265,7 @@ async def test_a_plants_list_refused_twice_is_an_auth_error_without_more_calls(
     """A call that names no plant has nothing to check against: a second 401 is the account's."""
     heard: list[EliotAuthError] = []
     client = make_client(on_auth_failure=heard.append)
-    queue_answers(aioclient, "get", HC_PLANTS, [failure(401)])
+    queue_answers(aioclient, "get", HC_PLANTS_URL, [failure(401)])
 
     with pytest.raises(EliotAuthError) as caught:
         await client.hc_plants()
@@ -286,7 +280,7 @@ async def test_401_without_a_refresh_callback_is_not_retried(
     """Without a way to force a refresh, the same token would be refused again."""
     client = make_client(refresh_callback=None)
     aioclient.get(
-        STATUS_URL, status=401, json={"statusCode": 401, "message": "Unauthorized"}
+        THERMOSTAT_URL, status=401, json={"statusCode": 401, "message": "Unauthorized"}
     )
 
     with pytest.raises(EliotAuthError):
@@ -339,7 +333,7 @@ async def test_requests_are_spaced(
 ) -> None:
     """The second request waits for the minimum spacing; the first does not."""
     client = make_client(min_spacing=1000)
-    aioclient.get(HC_PLANTS, json={"plants": []})
+    aioclient.get(HC_PLANTS_URL, json={"plants": []})
 
     await client.hc_plants()
     assert sleeps.delays == []
@@ -365,7 +359,7 @@ async def test_requests_are_serialised(
         in_flight -= 1
         return AiohttpClientMockResponse(method=method, url=url, json={"plants": []})
 
-    aioclient.get(HC_PLANTS, side_effect=slow)
+    aioclient.get(HC_PLANTS_URL, side_effect=slow)
 
     await asyncio.gather(*(client.hc_plants() for _ in range(4)))
 
