@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-import json
 import logging
 from typing import Any
 
@@ -20,15 +19,11 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.components.diagnostics import (
-    get_diagnostics_for_config_entry,
-)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import CONF_SUBSCRIPTION_KEY, DOMAIN
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
-from custom_components.legrand_eliot.helpers import eliot_command
-from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
+from custom_components.legrand_eliot.error_mapping import eliot_command
 from simulator import SimulatedCloud
 
 from .entities import plug_entity
@@ -368,38 +363,6 @@ async def test_invalid_value_names_the_value(
         ("terms-expired", "terms_expired"),
     ],
 )
-async def test_thermostat_app_problems_raise_issues_that_clear(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
-    flag: str,
-    issue: str,
-) -> None:
-    """469 / 470: thermostats unavailable and a repair issue, both gone when the API answers."""
-    coordinator = polling_coordinator(init_integration)
-    user = cloud.user().email
-    await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": True})
-    await next_refresh(hass, freezer, coordinator)
-    issue_id = f"{issue}_{init_integration.entry_id}"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    plant = next(iter(coordinator.data.smarther.values()))
-    assert plant.unavailable == set(thermostat_ids(coordinator))
-    assert coordinator.data.home_control[HC_PLANT].available
-    await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": False})
-    await next_refresh(hass, freezer, coordinator)
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    assert not plant.unavailable
-
-
-@pytest.mark.parametrize(
-    ("flag", "issue"),
-    [
-        ("app-password-expired", "app_password_expired"),
-        ("terms-expired", "terms_expired"),
-    ],
-)
 async def test_thermostat_app_problems_met_by_a_command_raise_the_issue(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -466,30 +429,6 @@ async def test_busy_display_is_retried_then_explained(
     with pytest.raises(HomeAssistantError) as err:
         await Action(init_integration).set_temperature(22)
     assert err.value.translation_key == "display_busy"
-
-
-async def test_malformed_answer_marks_plant_and_logs_once(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """Malformed JSON: that plant unavailable, one log line with the endpoint, no crash."""
-    coordinator = polling_coordinator(init_integration)
-    caplog.set_level(logging.INFO)
-    await fault(sim, kind="malformed", match=PLANT_STATUS, count=2)
-    await next_refresh(hass, freezer, coordinator)
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.last_update_success
-    assert not coordinator.data.home_control[HC_PLANT].available
-    lines = [
-        r.getMessage() for r in caplog.records if "is unavailable" in r.getMessage()
-    ]
-    assert len(lines) == 1
-    assert "GET /hc/api/v1.0/plants/{plantId}" in lines[0]
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.data.home_control[HC_PLANT].available
 
 
 async def test_short_rate_limit_is_told_as_such(
@@ -562,31 +501,6 @@ async def test_cloud_text_reaches_the_user_filtered(
     assert HC_PLANT not in shown
     assert "**EMAIL**" in str(err.value.__cause__)
     assert "{plantId}" in str(err.value.__cause__)
-
-
-async def test_errors_of_a_poll_name_no_raw_id(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    caplog: pytest.LogCaptureFixture,
-    hass_client: ClientSessionGenerator,
-) -> None:
-    """A plant failing and recovering: logs and diagnostics name it without its raw id."""
-    coordinator = polling_coordinator(init_integration)
-    caplog.set_level(logging.INFO)
-    await fault(sim, status=500, match=PLANT_STATUS, count=1)
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.last_errors
-    diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, init_integration
-    )
-    await next_refresh(hass, freezer, coordinator)
-
-    assert "is available again" in caplog.text
-    assert HC_PLANT not in caplog.text
-    assert HC_PLANT not in json.dumps(diagnostics["last_errors"])
-    assert "{plantId}" in json.dumps(diagnostics["last_errors"])
 
 
 async def test_a_plant_that_leaves_the_account_asks_no_sign_in(
@@ -742,19 +656,3 @@ async def test_a_plant_refused_while_still_listed_is_tried_hourly(
     freezer.tick(timedelta(hours=1))
     await next_refresh(hass, freezer, coordinator)
     assert coordinator.data.home_control[HC_PLANT].available
-
-
-async def test_a_failed_smarther_plants_list_is_logged_by_its_name(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """The log names the Smarther plants list that failed, never a stand-in."""
-    coordinator = init_integration.runtime_data.coordinator
-    freezer.tick(TOPOLOGY_INTERVAL)
-    await fault(sim, status=500, count=1, match="/smarther/v2.0/plants")
-    await coordinator.async_refresh()
-
-    assert "The Smarther plants list is unavailable" in caplog.text

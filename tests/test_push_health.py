@@ -156,6 +156,22 @@ def test_a_silent_plant_is_renewed_at_a_bounded_pace() -> None:
     assert health.resubscribed_at == {}
 
 
+def test_each_pushed_state_and_saved_poll_is_counted_by_what_happened() -> None:
+    """Unusable and stale states, writes and saved polls each have their own count."""
+    health = PushHealth()
+    health.note_ignored()
+    health.note_stale()
+    health.note_written()
+    health.note_poll_saved()
+    health.note_poll_saved()
+    assert (health.ignored, health.stale, health.writes, health.polls_saved) == (
+        2,
+        1,
+        1,
+        2,
+    )
+
+
 def test_where_push_stands_follows_the_subscriptions_and_silence() -> None:
     """Subscriptions say active, partial or failed; a silence overrides them until it ends."""
     other = "another-plant"

@@ -622,7 +622,7 @@ class Soak:
         data = coordinator.data
         now = dt_util.utcnow()
         due = max(
-            coordinator._due_at(data, key) or now,
+            coordinator.plan.due_at(data, key) or now,
             coordinator.budget.paused_until or now,
         )
         found = data.thermostat(key)

@@ -18,6 +18,7 @@ from custom_components.legrand_eliot.stores import (
     BUDGET,
     LEARNED,
     STORE_KINDS,
+    EntryStores,
     StoreKind,
     store_key,
 )
@@ -178,3 +179,29 @@ async def test_removing_the_entry_forgets_every_store(
     assert await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert not any(key in hass_storage for key in keys)
+
+
+async def test_values_polling_cannot_use_are_set_aside_alone(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What polling learned is kept but for the values it cannot use: one warning names them."""
+    key = store_key("entry", LEARNED)
+    hass_storage[key] = {"key": key, "version": LEARNED.version, "data": {"rates": {}}}
+    stores = EntryStores(hass, "entry")
+    given: list[Any] = []
+
+    def restore(stored: Any) -> int:
+        given.append(stored)
+        return 2 if len(given) == 1 else 0
+
+    await stores.async_restore_learned(restore)
+    assert given == [{"rates": {}}]
+    assert (
+        "Part of the stored polling schedule was set aside (2 unusable values)"
+        in caplog.text
+    )
+    caplog.clear()
+    await stores.async_restore_learned(restore)
+    assert "set aside" not in caplog.text

@@ -79,7 +79,7 @@ class TestSpreadTopologyReads:
         """The calls kept for topology reads until the reset are the calls they then make."""
         coordinator = polling_coordinator(init_integration)
         reset_at = coordinator.budget.reset_at
-        set_aside = coordinator._topology_set_aside(coordinator.data, reset_at)
+        set_aside = coordinator.plan.topology_set_aside(coordinator.data, reset_at)
         assert set_aside == 2 + 3 * 2
         before = by_endpoint(cloud)
         while dt_util.utcnow() + coordinator.update_interval < reset_at:

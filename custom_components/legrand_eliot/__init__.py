@@ -7,12 +7,7 @@ import asyncio
 from aiohttp import ClientError
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    ConfigEntryNotReady,
-    OAuth2TokenRequestBaseError,
-    OAuth2TokenRequestReauthError,
-)
+from homeassistant.exceptions import OAuth2TokenRequestBaseError
 from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
@@ -31,6 +26,7 @@ from .coordinator import (
     LegrandEliotRuntimeData,
 )
 from .eliot import EliotClient, QuotaBudget
+from .error_mapping import setup_error
 from .oauth import EliotOAuth2Session
 from .push_subscriptions import async_remove_push, async_setup_push
 from .stores import EntryStores
@@ -119,21 +115,12 @@ async def _async_client(
             )
         )
     except config_entry_oauth2_flow.ImplementationUnavailableError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="oauth_implementation_unavailable",
-        ) from err
+        raise setup_error(err) from err
     session = EliotOAuth2Session(hass, entry, implementation)
     try:
         await session.async_ensure_token_valid()
-    except OAuth2TokenRequestReauthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="auth_failed"
-        ) from err
     except (OAuth2TokenRequestBaseError, ClientError) as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="token_refresh_failed"
-        ) from err
+        raise setup_error(err) from err
     return EliotClient(
         session=async_get_clientsession(hass),
         token_callback=session.async_access_token,

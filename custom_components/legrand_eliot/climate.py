@@ -45,7 +45,7 @@ from .discovery import async_add_entities_when_seen, thermostat_candidates
 from .eliot import LoadState, ThermostatFunction, ThermostatMode
 from .eliot.smarther_models import ActivationTime, ThermostatStatus
 from .entity import ThermostatEntity, ThermostatEntityDescription, celsius, function_of
-from .helpers import eliot_command
+from .error_mapping import eliot_command
 
 # Each thermostat's commands are coalesced by its own queue and the client sends one request at
 # a time: a platform-wide turn would hold every press behind the answer to the previous one.

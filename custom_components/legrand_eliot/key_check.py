@@ -13,10 +13,7 @@ from typing import TYPE_CHECKING
 from aiohttp import ClientError
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import (
-    OAuth2TokenRequestBaseError,
-    OAuth2TokenRequestReauthError,
-)
+from homeassistant.exceptions import OAuth2TokenRequestBaseError
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -38,6 +35,7 @@ from .eliot.exceptions import (
     EliotServerError,
 )
 from .eliot.plant_models import Plant
+from .error_mapping import flow_error
 from .oauth import EliotOAuth2Session
 
 if TYPE_CHECKING:
@@ -99,11 +97,7 @@ async def async_read_account(
         smarther = await client.smarther_plants()
     except EliotAuthError as err:
         _LOGGER.debug("The test call was refused: %s", err)
-        raise AccountCheckError(
-            "invalid_subscription_key"
-            if err.invalid_subscription_key
-            else "invalid_auth"
-        ) from err
+        raise AccountCheckError(flow_error(err)) from err
     except EliotQuotaExceededError as err:
         _LOGGER.debug("The test call hit the quota: %s", err)
         raise AccountCheckError("quota_exceeded") from err
@@ -135,14 +129,12 @@ async def async_check_entry_key(
     """Test a new subscription key with an entry's linked account; return an error key or None."""
     try:
         access_token = await _async_entry_token(hass, entry)
-    except OAuth2TokenRequestReauthError:
-        return "invalid_auth"
     except (
         config_entry_oauth2_flow.ImplementationUnavailableError,
         OAuth2TokenRequestBaseError,
         ClientError,
-    ):
-        return "cannot_connect"
+    ) as err:
+        return flow_error(err)
     error = await async_check_account(
         hass, access_token, subscription_key, api_base_url(entry.data)
     )

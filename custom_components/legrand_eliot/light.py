@@ -18,7 +18,7 @@ from .eliot import DeviceKind
 from .eliot.home_control_models import ModuleState
 from .eliot.plant_models import Module
 from .entity import ModuleEntityDescription
-from .helpers import eliot_command
+from .error_mapping import eliot_command
 
 # Each light's commands are coalesced by its own queue and the client sends one request at a
 # time: a platform-wide turn would hold every press behind the answer to the previous one.

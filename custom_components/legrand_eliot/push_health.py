@@ -165,8 +165,21 @@ class PushHealth:
         self.last_delivery = now
 
     def note_ignored(self) -> None:
-        """Count a pushed state of a thermostat this entry lacks."""
+        """Count a pushed state this entry cannot use: of a thermostat it lacks, of no age."""
         self.ignored += 1
+
+    def note_stale(self) -> None:
+        """Count a pushed state dropped as older than the one shown (late or replayed)."""
+        self.ignored += 1
+        self.stale += 1
+
+    def note_written(self) -> None:
+        """Count a write of pushed states to Home Assistant (a burst is written once)."""
+        self.writes += 1
+
+    def note_poll_saved(self) -> None:
+        """Count a thermostat poll skipped because push keeps the thermostat fresh."""
+        self.polls_saved += 1
 
     def note_state(
         self, plant_id: str, now: datetime, event_time: datetime | None

@@ -15,7 +15,7 @@ from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .discovery import Candidate, async_add_entities_when_seen
 from .eliot.home_control_models import Scene as PlantScene
 from .entity import PlantEntity
-from .helpers import eliot_command
+from .error_mapping import eliot_command
 
 PARALLEL_UPDATES = 1
 

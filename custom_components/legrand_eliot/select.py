@@ -13,7 +13,7 @@ from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, thermostat_candidates
 from .eliot import ThermostatMode
 from .entity import ThermostatEntity, ThermostatEntityDescription, function_of
-from .helpers import eliot_command
+from .error_mapping import eliot_command
 
 PARALLEL_UPDATES = 1
 

@@ -161,6 +161,29 @@ class EntryStores:
         self.learned = EntryStore(hass, entry_id, LEARNED)
         self.account = EntryStore(hass, entry_id, ACCOUNT)
 
+    async def async_restore_learned(
+        self, restore: Callable[[Mapping[str, Any]], int]
+    ) -> None:
+        """Give what polling learned to `restore`; the values it could not use are set aside.
+
+        `restore` returns how many values it could not use: they start from the defaults.
+        """
+        bad = await self.learned.async_read(restore)
+        if bad:
+            self.learned.set_aside(
+                f"{bad} unusable value{'s' if bad > 1 else ''}", partly=True
+            )
+
+    def save_polling_soon(self, budget: Snapshot, learned: Snapshot) -> None:
+        """Write the budget and what polling learned soon (batched with the same moment's)."""
+        self.budget.save_soon(budget)
+        self.learned.save_soon(learned)
+
+    async def async_save_polling_now(self, budget: Snapshot, learned: Snapshot) -> None:
+        """Write the budget and what polling learned at once (on unload)."""
+        await self.budget.async_save_now(budget)
+        await self.learned.async_save_now(learned)
+
     async def async_remove(self) -> None:
         """Forget everything kept of the entry (it was removed)."""
         for store in (self.budget, self.learned, self.account):

@@ -16,7 +16,7 @@ from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
 from .entity import ModuleEntityDescription
-from .helpers import eliot_command
+from .error_mapping import eliot_command
 
 # Each plug's commands are coalesced by its own queue and the client sends one request at a
 # time: a platform-wide turn would hold every press behind the answer to the previous one.

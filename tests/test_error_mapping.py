@@ -1,4 +1,4 @@
-"""Tests for the one table that turns the client's errors into what the user reads."""
+"""Tests for the one mapping of the sign-in's and the client's errors to what the user reads."""
 
 from __future__ import annotations
 
@@ -7,12 +7,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from aiohttp import ClientConnectionError, RequestInfo
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+    ImplementationUnavailableError,
+    OAuth2TokenRequestReauthError,
+    OAuth2TokenRequestTransientError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
+from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
 
 from custom_components.legrand_eliot.eliot.exceptions import (
     EliotAppPasswordExpiredError,
@@ -32,15 +44,109 @@ from custom_components.legrand_eliot.eliot.exceptions import (
     EliotTermsExpiredError,
     EliotTimeoutError,
 )
-from custom_components.legrand_eliot.helpers import (
+from custom_components.legrand_eliot.error_mapping import (
+    Cause,
     eliot_command,
     error_translation,
+    explain,
+    flow_error,
     format_resume_time,
+    refresh_error,
+    setup_error,
     translated_error,
 )
 from tests.cloud import CloudControl
 
 ENDPOINT = "GET /hc/api/v1.0/plants/{plantId}"
+TOKEN_REQUEST = RequestInfo(
+    URL("https://login.example/token"), "POST", CIMultiDictProxy(CIMultiDict())
+)
+
+
+def reauth() -> OAuth2TokenRequestReauthError:
+    """Return the error of a refresh token the login server refused for good."""
+    return OAuth2TokenRequestReauthError(
+        request_info=TOKEN_REQUEST, status=400, domain="legrand_eliot"
+    )
+
+
+def transient() -> OAuth2TokenRequestTransientError:
+    """Return the error of a login server that could not refresh the token for now."""
+    return OAuth2TokenRequestTransientError(
+        request_info=TOKEN_REQUEST, status=503, domain="legrand_eliot"
+    )
+
+
+def test_each_error_has_one_cause() -> None:
+    """The sign-in's, the token's, the key's and the cloud's errors each mean one thing."""
+    assert explain(reauth()).cause is Cause.SIGN_IN
+    assert explain(EliotAuthError(status=401)).cause is Cause.SIGN_IN
+    assert explain(transient()).cause is Cause.TOKEN
+    assert explain(ClientConnectionError()).cause is Cause.TOKEN
+    assert explain(ImplementationUnavailableError()).key == (
+        "oauth_implementation_unavailable"
+    )
+    assert explain(EliotInvalidSubscriptionKeyError(status=401)).cause is Cause.KEY
+    assert explain(EliotServerError(status=502)).cause is Cause.CLOUD
+
+
+def test_setup_asks_to_sign_in_or_retries() -> None:
+    """Setup starts reauthentication for a refused sign-in and retries for the rest."""
+    refused = setup_error(reauth())
+    assert isinstance(refused, ConfigEntryAuthFailed)
+    assert refused.translation_key == "auth_failed"
+    for err, key in (
+        (transient(), "token_refresh_failed"),
+        (ClientConnectionError(), "token_refresh_failed"),
+        (ImplementationUnavailableError(), "oauth_implementation_unavailable"),
+    ):
+        later = setup_error(err)
+        assert type(later) is ConfigEntryNotReady
+        assert later.translation_key == key
+
+
+async def test_a_refresh_names_its_failure_and_paces_only_token_retries(
+    hass: HomeAssistant,
+) -> None:
+    """A refresh is told its retry pace only for a token that could not be refreshed."""
+    entry = MockConfigEntry(domain="legrand_eliot")
+    asked: list[bool] = []
+
+    def retry_after() -> float:
+        asked.append(True)
+        return 30.0
+
+    assert isinstance(
+        refresh_error(hass, entry, reauth(), retry_after), ConfigEntryAuthFailed
+    )
+    failed = refresh_error(hass, entry, EliotServerError(status=502), retry_after)
+    assert isinstance(failed, UpdateFailed)
+    assert failed.translation_key == "update_failed"
+    assert failed.retry_after is None
+    assert not asked
+    token = refresh_error(hass, entry, transient(), retry_after)
+    assert isinstance(token, UpdateFailed)
+    assert (token.translation_key, token.retry_after) == ("token_refresh_failed", 30.0)
+    assert asked == [True]
+
+
+def test_a_flow_shows_a_form_error() -> None:
+    """The key check's form says whether to sign in, fix the key, or try again."""
+    assert flow_error(reauth()) == "invalid_auth"
+    assert flow_error(EliotAuthError(status=401)) == "invalid_auth"
+    assert flow_error(EliotInvalidSubscriptionKeyError(status=401)) == (
+        "invalid_subscription_key"
+    )
+    assert flow_error(transient()) == "cannot_connect"
+    assert flow_error(ImplementationUnavailableError()) == "cannot_connect"
+
+
+def test_an_action_tells_token_errors_without_placeholders() -> None:
+    """An action that met a token error raises its message with nothing to fill in."""
+    for err, key in ((reauth(), "auth_failed"), (transient(), "token_refresh_failed")):
+        raised = translated_error(err)
+        assert type(raised) is HomeAssistantError
+        assert (raised.translation_key, raised.translation_placeholders) == (key, None)
 
 
 @pytest.mark.parametrize(
