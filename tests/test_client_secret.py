@@ -23,9 +23,8 @@ from custom_components.legrand_eliot.client_secret import (
 from custom_components.legrand_eliot.const import DOMAIN
 
 from .moments import START
+from .secrets_expiry import EXPIRED, EXPIRING, secret_issue
 
-EXPIRED = "client_secret_expired"
-EXPIRING = "client_secret_expiring"
 # The first moment the warning is due: four weeks before a year since the first use.
 WARNING_DUE = SECRET_LIFETIME - WARNING_AHEAD
 
@@ -39,13 +38,6 @@ def entry(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> MockConfigEntr
     )
     added.add_to_hass(hass)
     return added
-
-
-def issue(
-    hass: HomeAssistant, entry: MockConfigEntry, key: str
-) -> ir.IssueEntry | None:
-    """Return a repair issue of the entry, if raised."""
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"{key}_{entry.entry_id}")
 
 
 async def test_the_first_use_is_recorded_once_per_credential(
@@ -92,7 +84,7 @@ async def test_an_entry_without_a_stored_credential_has_no_age(
 
     assert first_used(hass, bare) is None
     assert CONF_SECRET_FIRST_USED not in bare.data
-    assert issue(hass, bare, EXPIRING) is None
+    assert secret_issue(hass, bare, EXPIRING) is None
 
 
 async def test_the_warning_comes_four_weeks_before_the_year(
@@ -102,12 +94,12 @@ async def test_the_warning_comes_four_weeks_before_the_year(
     check_secret_age(hass, entry)
     freezer.move_to(START + WARNING_DUE - timedelta(minutes=1))
     check_secret_age(hass, entry)
-    assert issue(hass, entry, EXPIRING) is None
+    assert secret_issue(hass, entry, EXPIRING) is None
 
     freezer.tick(timedelta(minutes=1))
     check_secret_age(hass, entry)
 
-    warning = issue(hass, entry, EXPIRING)
+    warning = secret_issue(hass, entry, EXPIRING)
     assert warning is not None
     assert warning.severity is ir.IssueSeverity.WARNING
     assert warning.is_fixable
@@ -124,14 +116,14 @@ async def test_a_new_credential_clears_the_warning(
     check_secret_age(hass, entry)
     freezer.move_to(START + WARNING_DUE)
     check_secret_age(hass, entry)
-    assert issue(hass, entry, EXPIRING) is not None
+    assert secret_issue(hass, entry, EXPIRING) is not None
 
     hass.config_entries.async_update_entry(
         entry, data={**entry.data, "auth_implementation": "legrand_eliot_app_2"}
     )
     check_secret_age(hass, entry)
 
-    assert issue(hass, entry, EXPIRING) is None
+    assert secret_issue(hass, entry, EXPIRING) is None
 
 
 async def test_a_refused_secret_raises_its_repair_and_a_token_clears_it(
@@ -148,17 +140,17 @@ async def test_a_refused_secret_raises_its_repair_and_a_token_clears_it(
     secret_refused(hass, entry)
     secret_refused(hass, entry)
 
-    expired = issue(hass, entry, EXPIRED)
+    expired = secret_issue(hass, entry, EXPIRED)
     assert expired is not None
     assert expired.severity is ir.IssueSeverity.ERROR
     assert expired.is_fixable
-    assert issue(hass, entry, EXPIRING) is None
+    assert secret_issue(hass, entry, EXPIRING) is None
     assert caplog.text.count("no longer accepts the client secret") == 1
 
     secret_accepted(hass, entry)
-    assert issue(hass, entry, EXPIRED) is None
+    assert secret_issue(hass, entry, EXPIRED) is None
     # Still the same secret, still past its estimated year.
-    assert issue(hass, entry, EXPIRING) is not None
+    assert secret_issue(hass, entry, EXPIRING) is not None
 
 
 async def test_a_renewed_secret_clears_both_repairs(
@@ -173,5 +165,5 @@ async def test_a_renewed_secret_clears_both_repairs(
 
     secret_renewed(hass, entry)
 
-    assert issue(hass, entry, EXPIRED) is None
-    assert issue(hass, entry, EXPIRING) is None
+    assert secret_issue(hass, entry, EXPIRED) is None
+    assert secret_issue(hass, entry, EXPIRING) is None

@@ -9,7 +9,6 @@ from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -24,28 +23,30 @@ from simulator import SimulatedCloud
 from .flows import flows_in_progress
 from .moments import START
 from .polling import next_refresh, polling_coordinator
+from .secrets_expiry import (
+    EXPIRED,
+    EXPIRING,
+    expire_the_entry_token,
+    expire_the_secret,
+    reload_meeting_the_expired_secret,
+    secret_issue,
+    year_long_sign_ins,
+)
 
 
-def issue(
-    hass: HomeAssistant, entry: MockConfigEntry, key: str
-) -> ir.IssueEntry | None:
-    """Return a repair issue of the entry, if raised."""
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"{key}_{entry.entry_id}")
-
-
-def expire_the_entry_token(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Make the entry's access token expire, so that its next use refreshes it."""
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, "token": {**entry.data["token"], "expires_at": 0}}
-    )
-
-
-async def expire_the_secret(
-    sim: TestClient, cloud: SimulatedCloud, secrets: set[str]
+async def forced_refresh_meeting_the_expired_secret(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    freezer: FrozenDateTimeFactory,
+    secrets: set[str],
 ) -> None:
-    """Let the application's secret expire on the portal (and watch the logs for it)."""
-    secrets.add(cloud.client_secret)
-    assert (await sim.post("/_sim/app/secret", json={"expire": True})).status == 200
+    """Let the secret expire, then the gateway refuse the token: the forced refresh fails."""
+    coordinator = polling_coordinator(entry)
+    await expire_the_secret(sim, cloud, secrets)
+    assert (await sim.post("/_sim/tokens/expire", json={})).status == 200
+    await next_refresh(hass, freezer, coordinator)
 
 
 async def test_the_first_token_records_when_the_secret_was_first_used(
@@ -56,7 +57,7 @@ async def test_the_first_token_records_when_the_secret_was_first_used(
         "credential": DOMAIN,
         "first_used": START.isoformat(),
     }
-    assert issue(hass, init_integration, "client_secret_expiring") is None
+    assert secret_issue(hass, init_integration, EXPIRING) is None
 
 
 async def test_a_refresh_refused_for_the_secret_raises_its_repair(
@@ -69,14 +70,9 @@ async def test_a_refresh_refused_for_the_secret_raises_its_repair(
 ) -> None:
     """The token nears expiry and Legrand refuses the secret: a repair, and the reauth."""
     entry = init_integration
-    await expire_the_secret(sim, cloud, secrets)
-    expire_the_entry_token(hass, entry)
 
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await reload_meeting_the_expired_secret(hass, entry, sim, cloud, secrets)
 
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert issue(hass, entry, "client_secret_expired") is not None
     assert [flow["source"] for flow in flows_in_progress(hass)] == [SOURCE_REAUTH]
     assert "AADB2C90085" in caplog.text
     assert "internal error" not in caplog.text
@@ -91,14 +87,11 @@ async def test_a_forced_refresh_refused_for_the_secret_raises_its_repair(
     secrets: set[str],
 ) -> None:
     """The gateway refuses the token (401), and the refresh it forces is refused too."""
-    entry = init_integration
-    coordinator = polling_coordinator(entry)
-    await expire_the_secret(sim, cloud, secrets)
-    assert (await sim.post("/_sim/tokens/expire", json={})).status == 200
+    await forced_refresh_meeting_the_expired_secret(
+        hass, init_integration, sim, cloud, freezer, secrets
+    )
 
-    await next_refresh(hass, freezer, coordinator)
-
-    assert issue(hass, entry, "client_secret_expired") is not None
+    assert secret_issue(hass, init_integration, EXPIRED) is not None
     assert [flow["source"] for flow in flows_in_progress(hass)] == [SOURCE_REAUTH]
 
 
@@ -113,7 +106,7 @@ async def test_a_dead_sign_in_is_not_an_expired_secret(
     await hass.async_block_till_done()
 
     assert init_integration.state is ConfigEntryState.SETUP_ERROR
-    assert issue(hass, init_integration, "client_secret_expired") is None
+    assert secret_issue(hass, init_integration, EXPIRED) is None
 
 
 async def test_a_new_token_clears_the_expired_secrets_repair(
@@ -126,11 +119,10 @@ async def test_a_new_token_clears_the_expired_secrets_repair(
 ) -> None:
     """Legrand accepts the secret again: the next token obtained (here at a reload) clears it."""
     entry = init_integration
-    coordinator = polling_coordinator(entry)
-    await expire_the_secret(sim, cloud, secrets)
-    assert (await sim.post("/_sim/tokens/expire", json={})).status == 200
-    await next_refresh(hass, freezer, coordinator)
-    assert issue(hass, entry, "client_secret_expired") is not None
+    await forced_refresh_meeting_the_expired_secret(
+        hass, entry, sim, cloud, freezer, secrets
+    )
+    assert secret_issue(hass, entry, EXPIRED) is not None
 
     cloud.app_registration.expired_secrets.clear()
     expire_the_entry_token(hass, entry)
@@ -139,16 +131,13 @@ async def test_a_new_token_clears_the_expired_secrets_repair(
 
     assert entry.state is ConfigEntryState.LOADED
 
-    assert issue(hass, entry, "client_secret_expired") is None
+    assert secret_issue(hass, entry, EXPIRED) is None
 
 
 @pytest.fixture
 def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
-    """Keep sign-ins alive for more than a year, as an account in use keeps them."""
-    return {
-        "quota_timezone": hass.config.time_zone,
-        "refresh_token_lifetime": 400 * 86400,
-    }
+    """Keep sign-ins alive for more than a year (the tests below move time that far)."""
+    return year_long_sign_ins(hass)
 
 
 async def test_the_year_of_the_secret_is_warned_of_with_a_new_token(
@@ -161,11 +150,11 @@ async def test_the_year_of_the_secret_is_warned_of_with_a_new_token(
     coordinator = polling_coordinator(entry)
     freezer.move_to(START + SECRET_LIFETIME - WARNING_AHEAD - timedelta(hours=2))
     await next_refresh(hass, freezer, coordinator)
-    assert issue(hass, entry, "client_secret_expiring") is None
+    assert secret_issue(hass, entry, EXPIRING) is None
 
     freezer.tick(timedelta(hours=2))
     await next_refresh(hass, freezer, coordinator)
 
-    warning = issue(hass, entry, "client_secret_expiring")
+    warning = secret_issue(hass, entry, EXPIRING)
     assert warning is not None
     assert warning.translation_placeholders["first_used"] == "2026-01-14"

@@ -11,7 +11,7 @@ from homeassistant.components.repairs import RepairsFlowManager, repairs_flow_ma
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -27,16 +27,14 @@ from simulator import SimulatedCloud
 from .flows import flows_in_progress, stored_credentials
 from .moments import START
 from .polling import next_refresh, polling_coordinator
-
-EXPIRED = "client_secret_expired"
-EXPIRING = "client_secret_expiring"
-
-
-def issue(
-    hass: HomeAssistant, entry: MockConfigEntry, key: str
-) -> ir.IssueEntry | None:
-    """Return a repair issue of the entry, if raised."""
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"{key}_{entry.entry_id}")
+from .secrets_expiry import (
+    EXPIRED,
+    EXPIRING,
+    new_secret,
+    reload_meeting_the_expired_secret,
+    secret_issue,
+    year_long_sign_ins,
+)
 
 
 class Fix:
@@ -73,18 +71,9 @@ async def refused_secret(
     cloud: SimulatedCloud,
     secrets: set[str],
 ) -> str:
-    """Let the secret expire and the entry's next refresh meet it; return the new secret."""
-    secrets.add(cloud.client_secret)
-    assert (await sim.post("/_sim/app/secret", json={"expire": True})).status == 200
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, "token": {**entry.data["token"], "expires_at": 0}}
-    )
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert issue(hass, entry, EXPIRED) is not None
-    answer = await sim.post("/_sim/app/secret", json={"renew": True})
-    return str((await answer.json())["client_secret"])
+    """Let the secret expire and the entry's next refresh meet it; return a new secret."""
+    await reload_meeting_the_expired_secret(hass, entry, sim, cloud, secrets)
+    return await new_secret(sim)
 
 
 async def test_an_expired_secret_is_renewed_in_place(
@@ -104,7 +93,7 @@ async def test_an_expired_secret_is_renewed_in_place(
         d.id for d in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     }
     expired = cloud.client_secret
-    new_secret = await refused_secret(hass, entry, sim, cloud, secrets)
+    renewed = await refused_secret(hass, entry, sim, cloud, secrets)
     secrets.add("a-secret-legrand-never-issued")
 
     fix = await Fix.start(hass, f"{EXPIRED}_{entry.entry_id}")
@@ -116,13 +105,13 @@ async def test_an_expired_secret_is_renewed_in_place(
     assert result["errors"] == {"base": "same_client_secret"}
     assert stored_credentials(hass) == [(cloud.client_id, expired)]
 
-    result = await fix.submit(hass, f" {new_secret} ")
+    result = await fix.submit(hass, f" {renewed} ")
 
     assert result["type"] == "create_entry"
     assert entry.state is ConfigEntryState.LOADED
-    assert stored_credentials(hass) == [(cloud.client_id, new_secret)]
+    assert stored_credentials(hass) == [(cloud.client_id, renewed)]
     assert entry.data["auth_implementation"] != DOMAIN
-    assert issue(hass, entry, EXPIRED) is None
+    assert secret_issue(hass, entry, EXPIRED) is None
     assert flows_in_progress(hass) == []
     assert hass.config_entries.async_entries(DOMAIN) == [entry]
     assert {
@@ -143,16 +132,16 @@ async def test_a_secret_is_not_renewed_while_the_login_is_out_of_reach(
 ) -> None:
     """Legrand must accept the new secret first: out of reach, it is asked for again."""
     entry = init_integration
-    new_secret = await refused_secret(hass, entry, sim, cloud, secrets)
+    renewed = await refused_secret(hass, entry, sim, cloud, secrets)
     fix = await Fix.start(hass, f"{EXPIRED}_{entry.entry_id}")
     fault = {"target": "token", "status": 503, "count": 1}
     assert (await sim.post("/_sim/faults", json=fault)).status == 201
 
-    result = await fix.submit(hass, new_secret)
+    result = await fix.submit(hass, renewed)
 
     assert result["errors"] == {"base": "cannot_connect"}
-    assert issue(hass, entry, EXPIRED) is not None
-    assert (await fix.submit(hass, new_secret))["type"] == "create_entry"
+    assert secret_issue(hass, entry, EXPIRED) is not None
+    assert (await fix.submit(hass, renewed))["type"] == "create_entry"
 
 
 @pytest.mark.usefixtures("current_request_with_host")
@@ -165,16 +154,16 @@ async def test_a_dead_sign_in_too_asks_to_sign_in_with_the_new_secret(
 ) -> None:
     """The secret is renewed; the sign-in refused too starts a reauth that needs no secret."""
     entry = init_integration
-    new_secret = await refused_secret(hass, entry, sim, cloud, secrets)
+    renewed = await refused_secret(hass, entry, sim, cloud, secrets)
     assert (await sim.post("/_sim/tokens/revoke", json={})).status == 200
     fix = await Fix.start(hass, f"{EXPIRED}_{entry.entry_id}")
 
-    result = await fix.submit(hass, new_secret)
+    result = await fix.submit(hass, renewed)
 
     assert result["type"] == "abort"
     assert result["reason"] == "sign_in_needed"
-    assert stored_credentials(hass) == [(cloud.client_id, new_secret)]
-    assert issue(hass, entry, EXPIRED) is None
+    assert stored_credentials(hass) == [(cloud.client_id, renewed)]
+    assert secret_issue(hass, entry, EXPIRED) is None
     (reauth,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert reauth["context"]["source"] == SOURCE_REAUTH
     assert reauth["step_id"] == "reauth_confirm"
@@ -182,11 +171,8 @@ async def test_a_dead_sign_in_too_asks_to_sign_in_with_the_new_secret(
 
 @pytest.fixture
 def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
-    """Keep sign-ins alive for more than a year, as an account in use keeps them."""
-    return {
-        "quota_timezone": hass.config.time_zone,
-        "refresh_token_lifetime": 400 * 86400,
-    }
+    """Keep sign-ins alive for more than a year (the tests below move time that far)."""
+    return year_long_sign_ins(hass)
 
 
 async def test_the_warning_is_fixed_by_a_new_secret_ahead_of_time(
@@ -202,18 +188,17 @@ async def test_the_warning_is_fixed_by_a_new_secret_ahead_of_time(
     coordinator = polling_coordinator(entry)
     freezer.move_to(START + SECRET_LIFETIME - WARNING_AHEAD + timedelta(days=1))
     await next_refresh(hass, freezer, coordinator)
-    assert issue(hass, entry, EXPIRING) is not None
+    assert secret_issue(hass, entry, EXPIRING) is not None
     secrets.add(cloud.client_secret)
-    answer = await sim.post("/_sim/app/secret", json={"renew": True})
-    new_secret = str((await answer.json())["client_secret"])
+    renewed = await new_secret(sim)
 
     fix = await Fix.start(hass, f"{EXPIRING}_{entry.entry_id}")
     assert fix.step["description_placeholders"]["first_used"] == "2026-01-14"
     assert fix.step["description_placeholders"]["expires"] == "2027-01-14"
-    result = await fix.submit(hass, new_secret)
+    result = await fix.submit(hass, renewed)
 
     assert result["type"] == "create_entry"
     assert entry.state is ConfigEntryState.LOADED
-    assert issue(hass, entry, EXPIRING) is None
+    assert secret_issue(hass, entry, EXPIRING) is None
     first_used = entry.data[CONF_SECRET_FIRST_USED]["first_used"]
     assert first_used > START.isoformat()

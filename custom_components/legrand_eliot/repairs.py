@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 import hmac
 from typing import Any
 
@@ -45,18 +46,29 @@ SECRET_SCHEMA = vol.Schema(
 )
 
 
-class SubscriptionKeyRepairFlow(RepairsFlow):
-    """Ask for a new subscription key, test it with the linked account, save it and reload."""
+class EntryRepairFlow(RepairsFlow):
+    """A fix flow of one entry's issue: one form (the confirm step) asking for what to change."""
 
-    def __init__(self, entry: LegrandEliotConfigEntry) -> None:
-        """Remember the entry whose key was refused."""
+    def __init__(self, entry: LegrandEliotConfigEntry, issue_id: str) -> None:
+        """Remember the entry to fix, and the issue that asked."""
         self._entry = entry
+        self._issue_id = issue_id
 
     async def async_step_init(
         self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
-        """Start with the key form."""
+        """Start with the form."""
         return await self.async_step_confirm()
+
+    @abstractmethod
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Ask for what fixes the issue; apply it once the cloud accepts it."""
+
+
+class SubscriptionKeyRepairFlow(EntryRepairFlow):
+    """Ask for a new subscription key, test it with the linked account, save it and reload."""
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
@@ -81,7 +93,7 @@ class SubscriptionKeyRepairFlow(RepairsFlow):
         )
 
 
-class ClientSecretRepairFlow(RepairsFlow):
+class ClientSecretRepairFlow(EntryRepairFlow):
     """Take a new client secret made on the portal; renew the entry with it, in place.
 
     The secret is checked with Legrand first, then stored in place of the old application
@@ -89,17 +101,6 @@ class ClientSecretRepairFlow(RepairsFlow):
     its devices and their history stay, and no sign-in is needed unless Legrand refuses the
     stored sign-in too.
     """
-
-    def __init__(self, entry: LegrandEliotConfigEntry, issue_id: str) -> None:
-        """Remember the entry whose secret is renewed, and the issue that asked."""
-        self._entry = entry
-        self._issue_id = issue_id
-
-    async def async_step_init(
-        self, user_input: dict[str, str] | None = None
-    ) -> RepairsFlowResult:
-        """Start with the secret form."""
-        return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
@@ -188,4 +189,4 @@ async def async_create_fix_flow(
         return takeover
     if issue_id in {entry_issue_id(issue, entry) for issue in SECRET_ISSUES}:
         return ClientSecretRepairFlow(entry, issue_id)
-    return SubscriptionKeyRepairFlow(entry)
+    return SubscriptionKeyRepairFlow(entry, issue_id)
