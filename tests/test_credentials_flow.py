@@ -11,6 +11,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -267,6 +268,8 @@ async def test_an_expired_secret_asks_for_a_new_one_not_a_sign_in(
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_ERROR
+    repair = f"client_secret_expired_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, repair) is not None
     (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     result = await hass.config_entries.flow.async_configure(flow["flow_id"])
     assert result["step_id"] == "credentials"
@@ -285,6 +288,7 @@ async def test_an_expired_secret_asks_for_a_new_one_not_a_sign_in(
         (entry.data["token"]["resource"], renewed["client_secret"])
     ]
     assert flows_in_progress(hass) == []
+    assert ir.async_get(hass).async_get_issue(DOMAIN, repair) is None
 
 
 @pytest.mark.usefixtures("current_request_with_host")

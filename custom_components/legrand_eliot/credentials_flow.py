@@ -19,9 +19,9 @@ from typing import Any, Concatenate
 
 from aiohttp import ClientError
 from homeassistant.components.application_credentials import ClientCredential
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.exceptions import OAuth2TokenRequestBaseError
 from homeassistant.helpers import config_entry_oauth2_flow
@@ -33,6 +33,7 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from .application_credentials import async_get_authorization_server
+from .client_secret import secret_renewed
 from .const import DEVELOPER_PORTAL_URL, DOMAIN
 from .credentials import async_forget_credential, async_store_credential
 from .oauth import ClientCheck, LegrandOAuth2Implementation
@@ -55,6 +56,34 @@ CHECK_ERRORS = {
 # A secret refused during re-authentication was accepted before: it has expired (or was
 # replaced on the portal).
 EXPIRED_SECRET = "client_secret_expired"
+
+
+async def async_check_credentials(
+    hass: HomeAssistant, client_id: str, client_secret: str
+) -> ClientCheck:
+    """Ask Legrand about a client ID and secret before anything is stored."""
+    candidate = LegrandOAuth2Implementation(
+        hass,
+        DOMAIN,
+        ClientCredential(client_id, client_secret),
+        await async_get_authorization_server(hass),
+    )
+    return await candidate.async_check_client()
+
+
+async def async_refreshed_token(
+    implementation: config_entry_oauth2_flow.AbstractOAuth2Implementation,
+    entry: ConfigEntry,
+) -> dict[str, Any] | None:
+    """Refresh the entry's token with new credentials; None when Legrand refuses it too.
+
+    A refresh token belongs to the account and the client ID, not to the secret: after an
+    expired secret is replaced, the entry usually needs no new sign-in at all.
+    """
+    try:
+        return await implementation.async_refresh_token(dict(entry.data[CONF_TOKEN]))
+    except OAuth2TokenRequestBaseError, ClientError:
+        return None
 
 
 def forgotten_when_cancelled[F: CredentialsFlow, **P](
@@ -136,13 +165,7 @@ class CredentialsFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler):
         if user_input is not None:
             client_id = user_input[CONF_CLIENT_ID].strip()
             client_secret = user_input[CONF_CLIENT_SECRET].strip()
-            candidate = LegrandOAuth2Implementation(
-                self.hass,
-                DOMAIN,
-                ClientCredential(client_id, client_secret),
-                await async_get_authorization_server(self.hass),
-            )
-            check = await candidate.async_check_client()
+            check = await async_check_credentials(self.hass, client_id, client_secret)
             if check is ClientCheck.ACCEPTED:
                 return await self._async_use_credentials(client_id, client_secret)
             errors["base"] = CHECK_ERRORS[check]
@@ -181,19 +204,12 @@ class CredentialsFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler):
         return await self._async_go_on()
 
     async def _async_reauth_with_new_credentials(self) -> ConfigFlowResult:
-        """Refresh the entry's token with the new credentials; sign in only if that fails.
-
-        A refresh token belongs to the account and the client ID, not to the secret: after an
-        expired secret is replaced, the entry usually needs no new sign-in at all.
-        """
+        """Refresh the entry's token with the new credentials; sign in only if that fails."""
         entry = self._get_reauth_entry()
-        try:
-            token = await self.flow_impl.async_refresh_token(
-                dict(entry.data[CONF_TOKEN])
-            )
-        except OAuth2TokenRequestBaseError, ClientError:
+        if (token := await async_refreshed_token(self.flow_impl, entry)) is None:
             self.logger.debug("The stored sign-in was refused too: signing in again")
             return await self.async_step_reauth_confirm()
+        secret_renewed(self.hass, entry)
         result = self.async_update_reload_and_abort(
             entry,
             data_updates={

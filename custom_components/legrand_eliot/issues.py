@@ -21,8 +21,18 @@ ISSUE_TERMS_EXPIRED = "terms_expired"
 ISSUE_HOME_CONTROL_RETIRED = "home_control_retired"
 ISSUE_NO_PUSH_URL = "no_push_url"
 ISSUE_PUSH_SILENT = "push_silent"
+ISSUE_CLIENT_SECRET_EXPIRED = "client_secret_expired"
+ISSUE_CLIENT_SECRET_EXPIRING = "client_secret_expiring"
 
-FIXABLE_ISSUES = frozenset({ISSUE_INVALID_SUBSCRIPTION_KEY})
+FIXABLE_ISSUES = frozenset(
+    {
+        ISSUE_INVALID_SUBSCRIPTION_KEY,
+        ISSUE_CLIENT_SECRET_EXPIRED,
+        ISSUE_CLIENT_SECRET_EXPIRING,
+    }
+)
+# Issues whose fix is a new client secret (a new one made on the portal, renewed in place).
+SECRET_ISSUES = (ISSUE_CLIENT_SECRET_EXPIRED, ISSUE_CLIENT_SECRET_EXPIRING)
 # What the Smarther API answers while the Thermostat app wants something of the user (469, 470).
 THERMOSTAT_APP_ISSUES: dict[type[EliotError], str] = {
     EliotAppPasswordExpiredError: ISSUE_APP_PASSWORD_EXPIRED,

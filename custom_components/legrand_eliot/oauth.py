@@ -21,6 +21,7 @@ from homeassistant.exceptions import (
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .client_secret import check_secret_age, secret_accepted, secret_refused
 from .const import LOGGER
 from .eliot import RefusedPart, TokenRefusal, parse_token_refusal, parse_token_response
 from .eliot.exceptions import EliotResponseError
@@ -145,8 +146,26 @@ class EliotOAuth2Session(config_entry_oauth2_flow.OAuth2Session):
 
     A refresh near expiry (Home Assistant's own) and a refresh forced by a gateway 401 share the
     session's lock: concurrent callers wait for the refresh in flight and use its token, so a
-    rotating refresh token is never redeemed twice.
+    rotating refresh token is never redeemed twice. Every token request passes here, so here the
+    client secret's repairs are raised (a refresh refused for the secret) and cleared (a token
+    obtained), and the secret's age is looked at.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Start with the secret's age not looked at yet."""
+        super().__init__(*args, **kwargs)
+        self._age_checked = False
+
+    @override
+    async def async_ensure_token_valid(self) -> None:
+        """Refresh the token when it nears expiry; tell the secret's repairs what happened."""
+        before = self.token[CONF_ACCESS_TOKEN]
+        try:
+            await super().async_ensure_token_valid()
+        except ClientCredentialRefusedError as err:
+            self._credential_refused(err)
+            raise
+        self._token_in_hand(obtained=self.token[CONF_ACCESS_TOKEN] != before)
 
     async def async_access_token(self) -> str:
         """Return a valid access token, refreshed first when it nears expiry."""
@@ -160,11 +179,32 @@ class EliotOAuth2Session(config_entry_oauth2_flow.OAuth2Session):
                 return str(self.token[CONF_ACCESS_TOKEN])
             try:
                 new_token = await self.implementation.async_refresh_token(self.token)
-            except OAuth2TokenRequestReauthError:
-                # The refresh token is dead: the user must sign in again, whoever asked.
+            except OAuth2TokenRequestReauthError as err:
+                # The refresh token (or the client secret) is refused: the user must act,
+                # whoever asked.
+                if isinstance(err, ClientCredentialRefusedError):
+                    self._credential_refused(err)
                 self.config_entry.async_start_reauth(self.hass)
                 raise
             self.hass.config_entries.async_update_entry(
                 self.config_entry, data={**self.config_entry.data, "token": new_token}
             )
-            return str(new_token[CONF_ACCESS_TOKEN])
+        self._token_in_hand(obtained=True)
+        return str(new_token[CONF_ACCESS_TOKEN])
+
+    def _token_in_hand(self, *, obtained: bool) -> None:
+        """Clear the expired secret's repair on a new token; look at the secret's age with each.
+
+        Tokens last an hour or so: that is often enough to see a year end. The token an entry
+        starts with was obtained before, with a secret that worked then: its age only is looked at.
+        """
+        if obtained:
+            secret_accepted(self.hass, self.config_entry)
+        elif not self._age_checked:
+            check_secret_age(self.hass, self.config_entry)
+        self._age_checked = True
+
+    def _credential_refused(self, err: ClientCredentialRefusedError) -> None:
+        """Raise the expired secret's repair when a refresh was refused for the secret."""
+        if err.refused is RefusedPart.CLIENT_SECRET:
+            secret_refused(self.hass, self.config_entry)
