@@ -9,6 +9,7 @@ from custom_components.legrand_eliot.eliot import PollingAllowance
 from custom_components.legrand_eliot.poll_allocation import (
     RECONCILE_INTERVAL,
     STRETCH,
+    UNPAID_STRETCH,
     Source,
     allocate,
 )
@@ -62,7 +63,7 @@ def test_a_quiet_source_stays_within_a_few_even_shares() -> None:
 def test_without_calls_for_the_floor_the_busy_sources_still_come_first() -> None:
     """When one read an hour of each source is more than what is left, all is spent.
 
-    The square-root rule still reads the busy sources more often, and none waits beyond 2.5x
+    The square-root rule still reads the busy sources more often, and none waits beyond 5x
     the even share. Half a read of each source is kept as a margin.
     """
     sources = [Source(str(i), 1, rate=i + 1.0) for i in range(20)]
@@ -71,8 +72,27 @@ def test_without_calls_for_the_floor_the_busy_sources_still_come_first() -> None
     assert intervals == sorted(intervals, reverse=True)
     assert intervals[0] > 2 * intervals[-1]
     even = 24 * 3600 * 20 / (400 - 10)
-    assert max(intervals) <= timedelta(seconds=STRETCH * even)
+    assert max(intervals) <= timedelta(seconds=UNPAID_STRETCH * even)
     assert math.isclose(allocation.calls_until_reset, 390, rel_tol=1e-3)
+
+
+def test_without_calls_for_the_floor_quiet_sources_yield_to_busy_ones() -> None:
+    """Ten busy plants and ten quiet thermostats, too many to read each hourly.
+
+    The square-root rule would read a thermostat ten times less often than a plant: it may
+    wait up to 5x the even share (not 2.5x), so the plants get most of the calls.
+    """
+    plants = [Source(f"plant{i}", 1, rate=12.5) for i in range(10)]
+    thermostats = [Source(f"thermostat{i}", 1, rate=0.125) for i in range(10)]
+    allocation = allocate([*plants, *thermostats], _allowance(330, 430), _flat())
+    even = 24 * 3600 * 20 / (430 - 10)
+    slow = allocation.intervals["thermostat0"].total_seconds()
+    assert slow > STRETCH * even
+    assert math.isclose(slow, UNPAID_STRETCH * even, rel_tol=1e-3)
+    plant_calls = 10 * 24 * 3600 / allocation.intervals["plant0"].total_seconds()
+    # Of the 420 calls, the plants have 378 (at 2.5x they had 336).
+    assert plant_calls >= 370
+    assert math.isclose(allocation.calls_until_reset, 420, rel_tol=1e-3)
 
 
 def test_push_covered_thermostats_are_reconciled_first() -> None:

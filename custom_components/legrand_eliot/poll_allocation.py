@@ -31,6 +31,9 @@ MARGIN_FADE = timedelta(hours=2)
 # evenly: the square-root rule still favours the busy ones, without leaving a quiet one (or
 # one whose rate was learned too low) unread for long.
 STRETCH = 2.5
+# When what is left cannot read every source once an hour, sources are traded against each
+# other anyway: the busy ones may take more from the quiet ones.
+UNPAID_STRETCH = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +67,14 @@ def _ceiling(total_cost: int, allowance: PollingAllowance) -> float:
     A few times the interval of all that is left spread evenly (`STRETCH`): the square-root
     rule favours the busy sources without leaving a quiet one, whose rate may be learned too
     low, far behind a fixed pace. Never beyond the floor (one read an hour) while what is left
-    pays it.
+    pays it; when it does not, sources are traded against each other anyway and the quiet
+    ones may wait longer (`UNPAID_STRETCH`).
     """
     floor = POLLING_FLOOR_INTERVAL.total_seconds()
     even = allowance.even_interval(total_cost)
     if allowance.left <= 0:
         return max(floor, even)
-    return min(floor, even * STRETCH) if even <= floor else even * STRETCH
+    return min(floor, even * STRETCH) if even <= floor else even * UNPAID_STRETCH
 
 
 def allocate(
