@@ -172,8 +172,15 @@ class Ours:
         if self.push and change.family == "thermostat":
             item.seen_at = change.at + PUSH_DELAY
             self.confirmed[item.source] = change.at + PUSH_DELAY
+            self._retime(change.at + PUSH_DELAY)
             return
         self.pending.add(item)
+
+    def _retime(self, at: float) -> None:
+        """Move the next refresh when a push left it nothing to read, as the coordinator does."""
+        if self.planned == 0 or self._calls_at(self.next_at) > 0:
+            return
+        self._set_next(at)
 
     def _call(self, what: str) -> bool:
         """Spend one call if the budget allows it."""
@@ -271,25 +278,34 @@ class Ours:
         )
         allowance = self.budget.polling_allowance(set_aside=set_aside)
         self.schedule.plan(sources, allowance, _moment(now), self.budget.reset_at)
+        self._set_next(now)
+
+    def _set_next(self, now: float) -> None:
+        """Set the next refresh for the first source due, and count the calls it makes."""
+        keys = [*self.layout.plants, *self.layout.thermostats]
         first: float | None = None
-        for source in sources:
-            confirmed = self.confirmed.get(source.key)
+        for key in keys:
+            confirmed = self.confirmed.get(key)
             due = self.schedule.due_at(
-                source.key, None if confirmed is None else _moment(confirmed)
+                key, None if confirmed is None else _moment(confirmed)
             )
             seconds = now if due is None else (due - EPOCH).total_seconds()
             first = seconds if first is None else min(first, seconds)
         wake = MIN_REFRESH_INTERVAL.total_seconds()
         interval = max(wake, math.ceil((first if first is not None else now) - now))
         self.next_at = now + interval
-        at = _moment(self.next_at)
-        self.planned = self._topology_calls(self.next_at) + sum(
+        self.planned = self._calls_at(self.next_at)
+
+    def _calls_at(self, moment: float) -> int:
+        """Return the calls a refresh at `moment` makes: the topology and the sources due."""
+        at = _moment(moment)
+        return self._topology_calls(moment) + sum(
             1
-            for source in sources
+            for key in [*self.layout.plants, *self.layout.thermostats]
             if self.schedule.is_due(
-                source.key,
+                key,
                 at,
-                None if (c := self.confirmed.get(source.key)) is None else _moment(c),
+                None if (c := self.confirmed.get(key)) is None else _moment(c),
             )
         )
 

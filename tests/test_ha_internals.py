@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from custom_components.legrand_eliot.ha_internals import (
     calculated_state,
     listeners,
+    reschedule_refresh,
     scheduled_refresh_at,
 )
 
@@ -53,6 +54,28 @@ async def test_the_refresh_timer_is_a_timer_handle_read_as_a_moment(
     )
     unsubscribe()
     assert scheduled_refresh_at(coordinator) is None
+
+
+async def test_the_refresh_timer_moves_alone_to_a_new_interval(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Rescheduling sets the timer to the interval from now, and keeps the data as it was."""
+    coordinator = coordinator_of(hass)
+    unsubscribe = coordinator.async_add_listener(lambda: None)
+    coordinator.last_update_success = False
+    freezer.tick(timedelta(minutes=2))
+    coordinator.update_interval = timedelta(minutes=30)
+    reschedule_refresh(coordinator)
+    moment = scheduled_refresh_at(coordinator)
+    assert moment is not None
+    assert (
+        timedelta(minutes=30) - timedelta(seconds=1)
+        <= moment - dt_util.utcnow()
+        <= timedelta(minutes=30, seconds=1)
+    )
+    # Unlike async_set_updated_data, nothing else of the coordinator changes.
+    assert coordinator.last_update_success is False
+    unsubscribe()
 
 
 async def test_listeners_come_with_their_contexts(hass: HomeAssistant) -> None:

@@ -23,6 +23,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
 from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
+from .push import set_by_hand
 from .test_coordinator import CLIMATE, HC_PLANT, LIGHT
 
 
@@ -318,3 +319,51 @@ async def test_a_refresh_that_fails_whole_is_retried_within_a_minute(
     await _until_next_refresh(hass, freezer, coordinator)
     assert coordinator.last_update_success
     assert _shown(hass)
+
+
+class TestAPushBeforeTheRefresh:
+    """An account of one thermostat with push: its reads are only reconciliations."""
+
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        """Return an account of one Smarther plant with one thermostat, no Home + Control."""
+        return generate_scenario(0, 0, thermostat_plants=1, thermostats=1)
+
+    @pytest.mark.usefixtures("only_climate")
+    async def test_a_push_that_leaves_the_refresh_nothing_to_read_moves_it(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        push_integration: MockConfigEntry,
+        cloud: SimulatedCloud,
+        sim: TestClient,
+    ) -> None:
+        """The refresh planned for the thermostat's reconciliation waits for the next one.
+
+        A push confirms the thermostat shortly before that refresh: it would wake to make no
+        call. It is moved to when the thermostat falls due again, and then reads it.
+        """
+        coordinator = polling_coordinator(push_integration)
+        (plant,) = coordinator.data.smarther.values()
+        (module,) = plant.topology.modules
+        await set_by_hand(hass, cloud, sim, module.id, 20.0)
+        await next_scheduled_refresh(hass, freezer, coordinator)
+        planned_at = coordinator.next_refresh
+        assert planned_at is not None
+        assert coordinator.planned_calls == 1
+        freezer.move_to(planned_at - timedelta(minutes=5))
+        await set_by_hand(hass, cloud, sim, module.id, 21.0)
+        pushed_at = plant.updated[module.id]
+        moved_to = coordinator.next_refresh
+        assert moved_to is not None
+        assert moved_to > planned_at + timedelta(minutes=20)
+        assert coordinator.planned_calls == 1
+        used = coordinator.budget.calls_used
+        # Nothing wakes at the moment first planned.
+        freezer.move_to(planned_at + timedelta(seconds=5))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        assert coordinator.budget.calls_used == used
+        await next_scheduled_refresh(hass, freezer, coordinator)
+        assert coordinator.budget.calls_used == used + 1
+        assert plant.updated[module.id] > pushed_at

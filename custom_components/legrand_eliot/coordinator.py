@@ -28,7 +28,7 @@ from .eliot.exceptions import (
 from .eliot.home_control_models import ModuleState
 from .eliot.smarther_models import ThermostatStatus
 from .error_mapping import format_resume_time, refresh_error
-from .ha_internals import listeners, scheduled_refresh_at
+from .ha_internals import listeners, reschedule_refresh, scheduled_refresh_at
 from .issues import (
     ISSUE_COMMAND_BUDGET_EXHAUSTED,
     ISSUE_QUOTA_EXHAUSTED,
@@ -362,5 +362,14 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         )
         if applied:
             self.push.note_written()
+            self._retime_next_refresh()
             self.async_update_listeners()
         return applied
+
+    def _retime_next_refresh(self) -> None:
+        """Move the scheduled refresh when a pushed state left it nothing to read."""
+        if not self.last_update_success or scheduled_refresh_at(self) is None:
+            return
+        if (wait := self.plan.retimed(self.data)) is not None:
+            self.update_interval = wait
+            reschedule_refresh(self)

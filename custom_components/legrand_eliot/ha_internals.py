@@ -1,8 +1,9 @@
-"""The Home Assistant internals the integration reads, each behind one function.
+"""The Home Assistant internals the integration relies on, each behind one function.
 
-Home Assistant offers no public way to these: when the timer of a coordinator fires, which
-context each of its listeners gave, and what an entity would write. Each is read here alone,
-and tests/test_ha_internals.py fails the moment an installed Home Assistant changes one.
+Home Assistant offers no public way to these: when the timer of a coordinator fires, moving
+that timer alone, which context each of its listeners gave, and what an entity would write.
+Each is used here alone, and tests/test_ha_internals.py fails the moment an installed Home
+Assistant changes one.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ def scheduled_refresh_at(coordinator: DataUpdateCoordinator[Any]) -> datetime | 
     return dt_util.utcnow() + timedelta(
         seconds=handle.when() - coordinator.hass.loop.time()
     )
+
+
+def reschedule_refresh(coordinator: DataUpdateCoordinator[Any]) -> None:
+    """Schedule a coordinator's next refresh again, its update interval from now.
+
+    The public way, `async_set_updated_data`, also marks the data fresh and drops a refresh
+    asked for meanwhile.
+    """
+    coordinator._schedule_refresh()  # noqa: SLF001 - no public way to move the timer alone
 
 
 def listeners(

@@ -113,6 +113,19 @@ class RefreshPlan:
         )
         self.schedule.plan(sources, allowance, now, self.budget.reset_at)
         self._retry.forget(source.key for source in sources)
+        interval = self._set_next_refresh(data, sources, now)
+        if self._retry.failing:
+            LOGGER.debug(
+                "%s reads failed for a passing reason; next refresh in %s",
+                len(self._retry),
+                interval,
+            )
+        return interval
+
+    def _set_next_refresh(
+        self, data: EliotData, sources: list[Source], now: datetime
+    ) -> timedelta:
+        """Set the next refresh for the first source due and count its calls; return the wait."""
         dues = [self.due_at(data, source.key) for source in sources]
         first = min((due for due in dues if due is not None), default=None)
         if first is None or any(due is None for due in dues):
@@ -125,13 +138,25 @@ class RefreshPlan:
         )
         self._next_refresh_at = now + interval
         self.planned_calls = self.calls_due(data, self._next_refresh_at)
-        if self._retry.failing:
-            LOGGER.debug(
-                "%s reads failed for a passing reason; next refresh in %s",
-                len(self._retry),
-                interval,
-            )
         return interval
+
+    def retimed(self, data: EliotData) -> timedelta | None:
+        """Return a new wait for the next refresh when it would now read nothing; else None.
+
+        A pushed state confirms its thermostat, which moves the thermostat's next read: when
+        that read was all the planned refresh was for, the refresh would wake to make no call.
+        The next refresh then waits for the first source due, as planned, without planning
+        the budget again.
+        """
+        planned_at = self._next_refresh_at
+        if (
+            planned_at is None
+            or self.planned_calls == 0
+            or self._read_everything
+            or self.calls_due(data, planned_at) > 0
+        ):
+            return None
+        return self._set_next_refresh(data, self._sources(data), dt_util.utcnow())
 
     def due_at(self, data: EliotData, key: str) -> datetime | None:
         """Return when a source is next due (None: at once), sooner after a passing failure."""
