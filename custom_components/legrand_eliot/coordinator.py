@@ -19,7 +19,6 @@ from .changes import ChangeTracker, commanded_state
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant
 from .eliot import EliotClient, QuotaBudget
-from .eliot.const import DEFAULT_RESERVE_FRACTION
 from .eliot.exceptions import (
     EliotCommandBudgetError,
     EliotError,
@@ -302,17 +301,9 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
         if plant.store_module_state(state):
             self.async_update_listeners()
 
-    def can_spare_call(self) -> bool:
-        """Return whether a call outside the schedule leaves the commands' reserve whole."""
-        budget = self.budget
-        return (
-            not budget.is_paused
-            and budget.calls_left > budget.daily_limit * DEFAULT_RESERVE_FRACTION
-        )
-
     def confirm_module(self, module_id: str) -> None:
         """Read one module now (a shutter that should have arrived), if the budget allows."""
-        if self.can_spare_call():
+        if self.budget.can_spare_call():
             self.config_entry.async_create_background_task(
                 self.hass,
                 self._async_confirm_module(module_id),

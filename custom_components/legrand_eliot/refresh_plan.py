@@ -174,10 +174,7 @@ class RefreshPlan:
         """
         if (retry := self._retry.retry_at(key)) is None:
             return None
-        budget = self.budget
-        if budget.is_paused or budget.calls_left - budget.polling_floor() < len(
-            self._retry
-        ):
+        if self.budget.is_paused or self.budget.calls_beyond_floor() < len(self._retry):
             return None
         return retry
 

@@ -16,6 +16,7 @@ from custom_components.legrand_eliot.eliot import (
     PollingAllowance,
     QuotaBudget,
 )
+from custom_components.legrand_eliot.eliot.const import DEFAULT_RESERVE_FRACTION
 from custom_components.legrand_eliot.eliot.parsing import ParseError
 
 from .conftest import NOON, FakeClock
@@ -285,3 +286,31 @@ def test_polling_allowance_holds_calls_back_and_spreads_what_is_left() -> None:
     assert allowance.holding_back(12) == PollingAllowance(3600.0, -2, 0.0)
     # Nothing left: the next read lies beyond the reset.
     assert PollingAllowance(3600.0, 0, 0.0).even_interval(2) == 3601.0
+
+
+def test_a_call_outside_the_schedule_is_spared_only_from_beyond_the_reserve(
+    clock: FakeClock,
+) -> None:
+    """A confirmation read goes while the commands' reserve stays whole, never in a pause."""
+    budget = QuotaBudget(daily_limit=500, clock=clock)
+    reserve = int(500 * DEFAULT_RESERVE_FRACTION)
+    spent(budget, 500 - reserve - 1)
+    assert budget.can_spare_call()
+    spent(budget, 1)
+    assert not budget.can_spare_call()
+    fresh = QuotaBudget(daily_limit=500, clock=clock)
+    fresh.pause(NOON + timedelta(minutes=5), daily=False)
+    assert not fresh.can_spare_call()
+
+
+def test_calls_beyond_the_floor_are_what_commands_may_still_spend(
+    clock: FakeClock,
+) -> None:
+    """What may go outside the schedule is what is left once the polling floor is kept."""
+    budget = QuotaBudget(daily_limit=500, clock=clock)
+    budget.floor_calls_per_hour = 4
+    floor = budget.polling_floor()
+    assert budget.calls_beyond_floor() == 500 - floor
+    spent(budget, 500 - floor)
+    assert budget.calls_beyond_floor() == 0
+    assert not budget.commands_allowed()

@@ -147,6 +147,19 @@ class QuotaBudget:
         )
         return min(hourly, share)
 
+    def calls_beyond_floor(self) -> int:
+        """Return the calls that may still go outside the schedule before the polling floor."""
+        now = self.now()
+        self._roll(now)
+        return self._command_room(now)
+
+    def can_spare_call(self) -> bool:
+        """Return whether a call outside the schedule leaves the commands' whole reserve."""
+        return (
+            not self.is_paused
+            and self.calls_left > self.daily_limit * DEFAULT_RESERVE_FRACTION
+        )
+
     def commands_allowed(self) -> bool:
         """Return whether a command may be sent now without eating into the polling floor."""
         now = self.now()
