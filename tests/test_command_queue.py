@@ -22,7 +22,8 @@ class Device:
         self.refused: set[int] = set()
         self.answer = asyncio.Event()
         self.shown: list[int | None] = []
-        self.queue: CommandQueue[int] = CommandQueue(self._intent_changed)
+        self.queue: CommandQueue[int] = CommandQueue()
+        self.queue.watch(self._intent_changed)
 
     def _intent_changed(self) -> None:
         """Record what an entity would show: the newest intent, or None for the device."""
@@ -216,7 +217,8 @@ async def test_presses_one_after_the_other_cost_the_first_and_the_last(
     """
     clock = Clock(monkeypatch)
     device = Device()
-    device.queue = CommandQueue(device._intent_changed, settle=1.0)
+    device.queue = CommandQueue(settle=1.0)
+    device.queue.watch(device._intent_changed)
     device.answer.set()
     await device.ask(0)
     tasks: list[asyncio.Task[None]] = []
@@ -243,7 +245,8 @@ async def test_a_burst_that_never_pauses_reaches_the_device(
     """Asks that never pause send their newest value five settle periods after the last call."""
     clock = Clock(monkeypatch)
     device = Device()
-    device.queue = CommandQueue(device._intent_changed, settle=1.0)
+    device.queue = CommandQueue(settle=1.0)
+    device.queue.watch(device._intent_changed)
     device.answer.set()
     await device.ask(0)
     tasks: list[asyncio.Task[None]] = []
@@ -265,7 +268,8 @@ async def test_a_settling_command_is_dropped_when_the_queue_closes(
     """A command waiting for the presses to pause is never sent once the entity is gone."""
     clock = Clock(monkeypatch)
     device = Device()
-    device.queue = CommandQueue(device._intent_changed, settle=1.0)
+    device.queue = CommandQueue(settle=1.0)
+    device.queue.watch(device._intent_changed)
     device.answer.set()
     await device.ask(0)
     task = asyncio.create_task(device.ask(1))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, override
 
@@ -39,12 +39,12 @@ from .climate_modes import (
     presets,
     program_number,
 )
-from .command_queue import Call, QueuedCommandEntity
+from .command_entities import ThermostatCommandEntity
 from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, thermostat_candidates
 from .eliot import LoadState, ThermostatFunction, ThermostatMode
-from .eliot.smarther_models import ActivationTime, ThermostatStatus
-from .entity import ThermostatEntity, ThermostatEntityDescription, celsius, function_of
+from .eliot.smarther_models import ActivationTime
+from .entity import ThermostatEntityDescription, celsius, function_of
 from .error_mapping import eliot_command
 
 # Each thermostat's commands are coalesced by its own queue and the client sends one request at
@@ -99,9 +99,7 @@ def _unit_system_changed(event_data: dict[str, Any]) -> bool:
     return "unit_system" in event_data
 
 
-class EliotClimate(
-    QueuedCommandEntity[dict[str, Any]], ThermostatEntity, ClimateEntity
-):
+class EliotClimate(ThermostatCommandEntity, ClimateEntity):
     """A chronothermostat: a weekly program, a held set point, boost, off or protection."""
 
     entity_description: EliotClimateEntityDescription
@@ -235,27 +233,6 @@ class EliotClimate(
             if end is None
             else end.astimezone(self._plant_zone()).replace(tzinfo=None)
         )
-
-    @property
-    @override
-    def status(self) -> ThermostatStatus | None:
-        """Return the thermostat's status as the newest unanswered command will leave it."""
-        status = super().status
-        if status is None or (changes := self.asked) is None:
-            return status
-        return replace(status, **changes)
-
-    def _apply(self, **changes: Any) -> None:
-        """Keep a command's effect once the cloud took it; the next poll or push confirms it."""
-        if (status := super().status) is not None:
-            self.coordinator.apply_thermostat(replace(status, **changes))
-
-    async def _command(self, call: Call, **changes: Any) -> None:
-        """Send a thermostat command whose effect is these fields of its status.
-
-        Every command sets the thermostat's whole mode, so the newest one replaces any waiting.
-        """
-        await self.commands.send(changes, call, lambda: self._apply(**changes))
 
     def _program_to_follow(self) -> int:
         """Return the program "auto" resumes: the current one, else the first one."""

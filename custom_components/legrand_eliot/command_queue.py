@@ -29,16 +29,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from functools import partial
 import math
-from typing import Any, override
-
-from homeassistant.core import callback
+from typing import Any
 
 from .const import LOGGER
-from .eliot.home_control_models import ModuleState
-from .entity import EliotEntity, HomeControlEntity
 
 type Call = Callable[[], Awaitable[None]]
 
@@ -50,13 +44,14 @@ SETTLE_LIMIT = 5
 class CommandQueue[IntentT]:
     """One device's commands, sent one at a time; a newer command replaces the one waiting."""
 
-    def __init__(self, intent_changed: Callable[[], None], settle: float = 0.0) -> None:
-        """Tell `intent_changed` whenever what the newest unanswered command asks changes.
+    def __init__(self, settle: float = 0.0) -> None:
+        """Make a device's queue; its watchers are told when the newest intent changes.
 
-        With `settle`, a command that follows the previous one within that many seconds waits
-        for the asks to pause that long before it is sent.
+        With `settle` (or a command's own), a command that follows the previous one within that
+        many seconds waits for the asks to pause that long before it is sent.
         """
-        self._intent_changed = intent_changed
+        self._watchers: list[Callable[[], None]] = []
+        self._default_settle = settle
         self._settle = settle
         # Loop times of the newest command asked and of the last call's start.
         self._asked_at = -math.inf
@@ -69,13 +64,37 @@ class CommandQueue[IntentT]:
         self._waiting: asyncio.Future[bool] | None = None
         self._closed = False
 
+    def watch(self, watcher: Callable[[], None]) -> None:
+        """Tell `watcher` whenever what the newest command asks changes."""
+        self._watchers.append(watcher)
+
+    def unwatch(self, watcher: Callable[[], None]) -> bool:
+        """Stop telling `watcher`; return whether any watcher is left."""
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+        return bool(self._watchers)
+
+    def _intent_changed(self) -> None:
+        """Tell every watcher that what the newest command asks changed."""
+        for watcher in list(self._watchers):
+            watcher()
+
     @property
     def intent(self) -> IntentT | None:
         """Return what the newest command asks until its call is answered; else None."""
         return self._intent
 
-    async def send(self, intent: IntentT, call: Call, done: Callable[[], None]) -> None:
+    async def send(
+        self,
+        intent: IntentT,
+        call: Call,
+        done: Callable[[], None],
+        settle: float | None = None,
+    ) -> None:
         """Send a command's call once the device's call in flight is answered.
+
+        `settle` is the command's own (else the queue's): how long the asks must pause before
+        it is sent when it closely follows the previous one.
 
         `done` shows the call's effect once the cloud took it, even when a newer command came
         meanwhile (it is what the device does until the newer call reaches it), unless the queue
@@ -86,6 +105,7 @@ class CommandQueue[IntentT]:
         if self._closed:
             return
         loop = asyncio.get_running_loop()
+        self._settle = self._default_settle if settle is None else settle
         follows = loop.time() - self._asked_at < self._settle
         self._asked_at = loop.time()
         ticket = object()
@@ -166,55 +186,28 @@ class CommandQueue[IntentT]:
             self._settling = None
 
 
-class QueuedCommandEntity[IntentT](EliotEntity):
-    """An entity whose commands go through its device's queue, showing the newest intent."""
+class DeviceQueues:
+    """An account's command queues, one a device, shared by the device's entities.
 
-    _queue: CommandQueue[IntentT] | None = None
-    # Seconds a command that closely follows another waits for the asks to pause (0: none).
-    _command_settle: float = 0.0
+    A thermostat's climate entity and its program select command the same device: one queue
+    keeps one call in flight for both, and the newest intent of either replaces the one waiting.
+    """
 
-    @property
-    def commands(self) -> CommandQueue[IntentT]:
-        """Return the queue of the entity's commands, made at its first command."""
-        if self._queue is None:
-            self._queue = CommandQueue(self._intent_changed, self._command_settle)
-        return self._queue
+    def __init__(self) -> None:
+        """Start with no queue; each is made when the first entity of its device joins."""
+        self._queues: dict[str, CommandQueue[Any]] = {}
 
-    @property
-    def asked(self) -> IntentT | None:
-        """Return what the newest command asks until its call is answered; else None."""
-        return None if self._queue is None else self._queue.intent
+    def join(self, device: str, watcher: Callable[[], None]) -> CommandQueue[Any]:
+        """Return a device's queue, telling `watcher` whenever its newest intent changes."""
+        queue = self._queues.get(device)
+        if queue is None:
+            queue = self._queues[device] = CommandQueue()
+        queue.watch(watcher)
+        return queue
 
-    @callback
-    def _intent_changed(self) -> None:
-        """Show the newest intent, or the device as the cloud holds it once all is answered."""
-        if not self._shows_current_state():
-            self.async_write_ha_state()
-
-    @override
-    async def async_will_remove_from_hass(self) -> None:
-        """Send nothing more: the command waiting is dropped."""
-        if self._queue is not None:
-            self._queue.close()
-        await super().async_will_remove_from_hass()
-
-
-class ModuleCommandEntity(QueuedCommandEntity[dict[str, Any]], HomeControlEntity):
-    """A Home + Control module whose commands change fields of its state (on, level, power)."""
-
-    @property
-    @override
-    def module_state(self) -> ModuleState:
-        """Return the module's state as the newest unanswered command will leave it."""
-        state = super().module_state
-        if (changes := self.asked) is None:
-            return state
-        return replace(state, **changes)
-
-    async def _command(self, call: Call, **changes: Any) -> None:
-        """Send a command whose effect is these fields of the module's state."""
-        await self.commands.send(
-            changes,
-            call,
-            partial(self.coordinator.apply_module_state, self.module_id, **changes),
-        )
+    def leave(self, device: str, watcher: Callable[[], None]) -> None:
+        """Stop telling `watcher`; the last entity of a device to leave closes its queue."""
+        queue = self._queues.get(device)
+        if queue is not None and not queue.unwatch(watcher):
+            queue.close()
+            del self._queues[device]

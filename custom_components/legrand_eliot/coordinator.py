@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from .account_store import decode, encode
 from .availability_log import AvailabilityLog
 from .changes import ChangeTracker, commanded_state
+from .command_queue import DeviceQueues
 from .const import DOMAIN, LOGGER
 from .data import EliotData, HomeControlPlant
 from .eliot import EliotClient, QuotaBudget
@@ -92,6 +93,8 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
             ),
         )
         self.push = PushHealth()
+        # Each device's commands, one queue a device, shared by the entities that command it.
+        self.commands = DeviceQueues()
         # What vouches for each thermostat while its reads fail: a recent pushed state.
         self.evidence = PushEvidence()
         self._told = ChangeTracker()

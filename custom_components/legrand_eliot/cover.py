@@ -20,7 +20,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .changes import EveryReadingContext
-from .command_queue import QueuedCommandEntity
+from .command_entities import QueuedCommandEntity
 from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind

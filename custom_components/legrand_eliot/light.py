@@ -11,7 +11,7 @@ from homeassistant.components.light.const import ATTR_BRIGHTNESS, ColorMode
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .command_queue import ModuleCommandEntity
+from .command_entities import ModuleCommandEntity
 from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind

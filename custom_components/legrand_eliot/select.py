@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import override
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .command_entities import ThermostatCommandEntity
 from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, thermostat_candidates
 from .eliot import ThermostatMode
-from .entity import ThermostatEntity, ThermostatEntityDescription, function_of
+from .entity import ThermostatEntityDescription, function_of
 from .error_mapping import eliot_command
 
-PARALLEL_UPDATES = 1
+# A thermostat's commands go through its queue, shared with its climate entity: the newest of
+# either replaces the one waiting, which a platform-wide turn would hold behind every answer.
+PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,7 +48,7 @@ async def async_setup_entry(
     )
 
 
-class EliotProgramSelect(ThermostatEntity, SelectEntity):
+class EliotProgramSelect(ThermostatCommandEntity, SelectEntity):
     """The weekly program: the one followed in automatic mode, or resumed after a timed mode."""
 
     entity_description: EliotSelectEntityDescription
@@ -68,17 +71,13 @@ class EliotProgramSelect(ThermostatEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Follow the chosen program (this also switches the thermostat to automatic)."""
         number = self.program_labels[option]
-        status = self.status
-        function = function_of(status)
-        await self.client.set_automatic(
-            self.plant_id, self.module_id, function=function, program=number
+        function = function_of(self.status)
+        await self._command(
+            lambda: self.client.set_automatic(
+                self.plant_id, self.module_id, function=function, program=number
+            ),
+            function=function,
+            mode=ThermostatMode.AUTOMATIC,
+            programs=(number,),
+            activation_time=None,
         )
-        if status is not None:
-            self.coordinator.apply_thermostat(
-                replace(
-                    status,
-                    mode=ThermostatMode.AUTOMATIC,
-                    programs=(number,),
-                    activation_time=None,
-                )
-            )

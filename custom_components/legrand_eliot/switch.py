@@ -11,7 +11,8 @@ from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .command_queue import Call, ModuleCommandEntity
+from .command_entities import ModuleCommandEntity
+from .command_queue import Call
 from .coordinator import LegrandEliotConfigEntry
 from .discovery import async_add_entities_when_seen, module_candidates
 from .eliot import DeviceKind
