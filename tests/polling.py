@@ -62,3 +62,12 @@ async def run_until(
     freezer.move_to(moment)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def thermostat_ids(coordinator: LegrandEliotCoordinator) -> list[str]:
+    """Return the ids of every thermostat of the account."""
+    return [
+        module.id
+        for plant in coordinator.data.smarther.values()
+        for module in plant.topology.modules
+    ]

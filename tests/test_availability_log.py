@@ -26,8 +26,8 @@ from custom_components.legrand_eliot.topology import (
     TOPOLOGY_INTERVAL,
 )
 
+from .cloud import HC_PLANT, PLANT_STATUS, fault
 from .polling import next_refresh, polling_coordinator
-from .test_errors import HC_PLANT, PLANT_STATUS, fault
 
 RESUME = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
 
@@ -148,3 +148,27 @@ async def test_a_failed_smarther_plants_list_is_logged_by_its_name(
     await coordinator.async_refresh()
 
     assert "The Smarther plants list is unavailable" in caplog.text
+
+
+async def test_offline_gateway_marks_only_its_devices(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """404: the plant's devices are unavailable until it answers again; logged once each way."""
+    coordinator = polling_coordinator(init_integration)
+    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": False})
+    await next_refresh(hass, freezer, coordinator)
+    await next_refresh(hass, freezer, coordinator)
+    assert not coordinator.data.home_control[HC_PLANT].available
+    assert not any(plant.unavailable for plant in coordinator.data.smarther.values())
+    unavailable_lines = [
+        r for r in caplog.records if "is unavailable" in r.getMessage()
+    ]
+    assert len(unavailable_lines) == 1
+    await sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": True})
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.data.home_control[HC_PLANT].available
+    assert len([r for r in caplog.records if "available again" in r.getMessage()]) == 1

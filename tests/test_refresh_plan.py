@@ -22,8 +22,9 @@ from pytest_homeassistant_custom_component.common import (
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
+from .cloud import HC_PLANT
 from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
-from .test_coordinator import CLIMATE, HC_PLANT, LIGHT
+from .registry import CLIMATE, LIGHT
 
 
 async def test_update_entity_reads_every_plant_and_thermostat(

@@ -7,8 +7,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -23,16 +24,19 @@ from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
-from .cloud import by_endpoint, spent
+from .cloud import (
+    ADDED_PLUG,
+    HC_PLANT,
+    PLANT_STATUS,
+    by_endpoint,
+    fault,
+    spent,
+    used_by_user,
+)
 from .polling import next_refresh, polling_coordinator
+from .registry import LIGHT, entry_devices, entry_entities
 
 HC_TOPOLOGY = "GET /hc/api/v1.0/plants/{plantId}/topology"
-
-
-@pytest.fixture
-def scenario() -> dict[str, Any]:
-    """Return an account of 2 Home + Control plants and one plant of 3 thermostats."""
-    return generate_scenario(2, 4, thermostat_plants=1, thermostats=3)
 
 
 class TestSpreadTopologyReads:
@@ -156,35 +160,237 @@ class TestSpreadTopologyReads:
         assert coordinator.data.home_control[unknown].read_at == dt_util.utcnow()
 
 
-async def test_a_failed_plant_read_waits_an_hour_and_keeps_what_was_known(
+class TestThermostatPlantTopologyFails:
+    """An account of 2 Home + Control plants and one plant of 3 thermostats."""
+
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        """Return an account of 2 Home + Control plants and one plant of 3 thermostats."""
+        return generate_scenario(2, 4, thermostat_plants=1, thermostats=3)
+
+    async def test_a_failed_plant_read_waits_an_hour_and_keeps_what_was_known(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        init_integration: MockConfigEntry,
+        sim: TestClient,
+        cloud: SimulatedCloud,
+    ) -> None:
+        """A thermostat plant whose topology fails keeps its thermostats; it is tried hourly."""
+        coordinator = polling_coordinator(init_integration)
+        route = "GET /smarther/v2.0/plants/{plantId}/topology"
+        plant_id, plant = next(iter(coordinator.data.smarther.items()))
+        thermostats = plant.topology.modules
+        await sim.post(
+            "/_sim/faults",
+            json={"status": 500, "match": f"/smarther/v2.0/plants/{plant_id}/topology"},
+        )
+        freezer.tick(TOPOLOGY_INTERVAL)
+        reads = by_endpoint(cloud)[route]
+        start = dt_util.utcnow()
+        while dt_util.utcnow() - start < timedelta(minutes=50):
+            await next_refresh(hass, freezer, coordinator)
+        # One failed read; the plants read after it were read all the same.
+        assert by_endpoint(cloud)[route] == reads + 1
+        assert coordinator.data.smarther[plant_id].topology.modules == thermostats
+        read_at = [p.read_at for p in coordinator.data.home_control.values()]
+        assert all(moment is not None and moment > start for moment in read_at)
+        # The failure came at the third refresh of the round (the plants tie, thermostats last).
+        while dt_util.utcnow() - start < timedelta(minutes=130):
+            await next_refresh(hass, freezer, coordinator)
+        assert by_endpoint(cloud)[route] == reads + 2
+        assert coordinator.data.smarther[plant_id].read_at is not None
+        assert coordinator.data.smarther[plant_id].read_at > start
+
+
+async def test_one_404_on_the_plants_list_removes_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A single 404 on the Home + Control plants list: every device stays, no repair issue."""
+    coordinator = polling_coordinator(init_integration)
+    devices = entry_devices(hass, init_integration)
+    entities = entry_entities(hass, init_integration)
+    await sim.post(
+        "/_sim/faults", json={"status": 404, "match": "/hc/api/v1.0/plants", "count": 1}
+    )
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    freezer.tick(ABSENT_FOR)
+    await next_refresh(hass, freezer, coordinator)
+    assert entry_devices(hass, init_integration) == devices
+    assert entry_entities(hass, init_integration) == entities
+    assert hass.states.get(LIGHT).state != STATE_UNAVAILABLE
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"home_control_retired_{init_integration.entry_id}"
+    )
+
+
+async def test_a_reload_during_a_404_removes_nothing_and_recovers(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """Reloading while the plants list answers 404 keeps the devices; they come back alone."""
+    devices = entry_devices(hass, init_integration)
+    await sim.post(
+        "/_sim/faults", json={"status": 404, "match": "/hc/api/v1.0/plants", "count": 1}
+    )
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert entry_devices(hass, init_integration) == devices
+    assert hass.states.get(LIGHT).state == STATE_UNAVAILABLE
+    await next_refresh(hass, freezer, polling_coordinator(init_integration))
+    assert hass.states.get(LIGHT).state != STATE_UNAVAILABLE
+    assert entry_devices(hass, init_integration) == devices
+
+
+async def test_retired_home_control_after_a_day_of_404_and_clears(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     sim: TestClient,
     cloud: SimulatedCloud,
 ) -> None:
-    """A thermostat plant whose topology fails keeps its thermostats; it is tried hourly."""
+    """The retired-API repair waits for a day of 404s, removes nothing and clears itself."""
     coordinator = polling_coordinator(init_integration)
-    route = "GET /smarther/v2.0/plants/{plantId}/topology"
-    plant_id, plant = next(iter(coordinator.data.smarther.items()))
-    thermostats = plant.topology.modules
-    await sim.post(
-        "/_sim/faults",
-        json={"status": 500, "match": f"/smarther/v2.0/plants/{plant_id}/topology"},
-    )
+    devices = entry_devices(hass, init_integration)
+    issue_id = f"home_control_retired_{init_integration.entry_id}"
+    user = cloud.user().email
+    await sim.post(f"/_sim/users/{user}/hc-retired", json={"retired": True})
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    for _ in range(20):
+        freezer.tick(timedelta(hours=1))
+        await next_refresh(hass, freezer, coordinator)
+        assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    freezer.tick(timedelta(hours=4))
+    await next_refresh(hass, freezer, coordinator)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert entry_devices(hass, init_integration) == devices
+    await sim.post(f"/_sim/users/{user}/hc-retired", json={"retired": False})
     freezer.tick(TOPOLOGY_INTERVAL)
-    reads = by_endpoint(cloud)[route]
+    await next_refresh(hass, freezer, coordinator)
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert entry_devices(hass, init_integration) == devices
+
+
+async def test_topology_failure_keeps_what_was_known(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+) -> None:
+    """A failed topology read keeps the known devices (unavailable), and recovers."""
+    coordinator = polling_coordinator(init_integration)
+    known = {m.id for m in coordinator.data.home_control[HC_PLANT].topology.modules}
+    await sim.post(
+        "/_sim/faults", json={"status": 500, "match": "/topology", "count": 2}
+    )
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    plant = coordinator.data.home_control[HC_PLANT]
+    assert {m.id for m in plant.topology.modules} == known
+    thermostats = next(iter(coordinator.data.smarther.values()))
+    assert thermostats.topology.modules
+    freezer.tick(timedelta(hours=12))
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.data.home_control[HC_PLANT].available
+
+
+async def test_an_unknown_module_reads_the_topology_at_most_hourly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A status that keeps naming a module the topology lacks: one read an hour, no more."""
+    coordinator = polling_coordinator(init_integration)
+    topology = f"/hc/api/v1.0/plants/{HC_PLANT}/topology"
+    route = "GET /hc/api/v1.0/plants/{plantId}/topology"
+    await sim.post(
+        "/_sim/faults", json={"status": 500, "match": topology, "count": 500}
+    )
+    assert (
+        await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=ADDED_PLUG)
+    ).status == 201
+    reads = cloud.counters["by_endpoint"][route]
     start = dt_util.utcnow()
-    while dt_util.utcnow() - start < timedelta(minutes=50):
+    refreshes = 0
+    while dt_util.utcnow() - start < timedelta(minutes=90):
         await next_refresh(hass, freezer, coordinator)
-    # One failed read; the plants read after it were read all the same.
-    assert by_endpoint(cloud)[route] == reads + 1
-    assert coordinator.data.smarther[plant_id].topology.modules == thermostats
-    read_at = [p.read_at for p in coordinator.data.home_control.values()]
-    assert all(moment is not None and moment > start for moment in read_at)
-    # The failure came at the third refresh of the round (the plants tie, thermostats last).
-    while dt_util.utcnow() - start < timedelta(minutes=130):
+        refreshes += 1
+    assert refreshes > 6
+    # One read as soon as the module showed up, one more an hour later.
+    assert cloud.counters["by_endpoint"][route] - reads == 2
+    assert coordinator.budget.calls_used == used_by_user(cloud)
+
+
+async def test_home_control_retired_keeps_thermostats(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """404 on the Home + Control plants list for a day: a repair issue; thermostats still work."""
+    await sim.post(
+        f"/_sim/users/{cloud.user().email}/hc-retired", json={"retired": True}
+    )
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = polling_coordinator(config_entry)
+    assert not coordinator.data.home_control
+    assert len(coordinator.data.smarther) == 1
+    issue_id = f"home_control_retired_{config_entry.entry_id}"
+    # One 404 is no proof: the issue waits for a day of them.
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    freezer.tick(timedelta(days=1))
+    await next_refresh(hass, freezer, coordinator)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.WARNING
+
+
+async def test_a_plant_refused_while_still_listed_is_tried_hourly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A listed plant whose calls keep being refused is tried once an hour, not every refresh.
+
+    Each try costs three calls (the call, again with a fresh token, and the plants list).
+    """
+    coordinator = polling_coordinator(init_integration)
+
+    async def status_reads() -> int:
+        """Return how many reads of the plant's status the refusal met."""
+        (pending,) = await (await sim.get("/_sim/faults")).json()
+        return 100 - int(pending["remaining"])
+
+    await fault(sim, status=401, count=100, match=PLANT_STATUS)
+    await next_refresh(hass, freezer, coordinator)
+    reads = await status_reads()
+    assert reads == 2
+    for _ in range(3):
         await next_refresh(hass, freezer, coordinator)
-    assert by_endpoint(cloud)[route] == reads + 2
-    assert coordinator.data.smarther[plant_id].read_at is not None
-    assert coordinator.data.smarther[plant_id].read_at > start
+    assert await status_reads() == reads
+    assert not coordinator.data.home_control[HC_PLANT].available
+
+    freezer.tick(timedelta(hours=1))
+    await next_refresh(hass, freezer, coordinator)
+    assert await status_reads() == reads + 2
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+    await sim.delete("/_sim/faults")
+    freezer.tick(timedelta(hours=1))
+    await next_refresh(hass, freezer, coordinator)
+    assert coordinator.data.home_control[HC_PLANT].available
