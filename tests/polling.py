@@ -1,17 +1,24 @@
-"""Drive the coordinator's schedule in tests: time moves, refreshes run, tests wait for them."""
+"""Drive the coordinator's schedule in tests: time moves, refreshes run, tests wait for them.
+
+Its fixture `polled` is loaded for every test (tests/conftest.py names this module a plugin).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+from simulator import SimulatedCloud
 
 
 def polling_coordinator(entry: MockConfigEntry) -> LegrandEliotCoordinator:
@@ -71,3 +78,34 @@ def thermostat_ids(coordinator: LegrandEliotCoordinator) -> list[str]:
         for plant in coordinator.data.smarther.values()
         for module in plant.topology.modules
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Polled:
+    """An entry set up on the simulated cloud, its coordinator polling, and the cloud's control."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    entry: MockConfigEntry
+    coordinator: LegrandEliotCoordinator
+    sim: TestClient
+    cloud: SimulatedCloud
+
+    async def refresh(self, wait: timedelta | None = None) -> None:
+        """Let time run (past `wait` first, when given) to a refresh that reads everything."""
+        if wait is not None:
+            self.freezer.tick(wait)
+        await next_refresh(self.hass, self.freezer, self.coordinator)
+
+
+@pytest.fixture
+def polled(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> Polled:
+    """Return the set-up entry of the simulated account, its coordinator polling."""
+    coordinator = polling_coordinator(init_integration)
+    return Polled(hass, freezer, init_integration, coordinator, sim, cloud)

@@ -4,61 +4,49 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiohttp.test_utils import TestClient
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.const import DOMAIN
-from simulator import SimulatedCloud
 
 from .actions import Action
 from .cloud import HC_PLANT
 from .entities import plug_entity
-from .polling import next_refresh, polling_coordinator
+from .polling import Polled
 
 PLANT_ROUTE = "/hc/api/v1.0/plants/{plantId}"
 
 
 async def test_removed_module_leaves_the_device_registry(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
+    polled: Polled,
 ) -> None:
     """A device removed from the plant goes once two reads an hour apart agree it is gone."""
-    coordinator = polling_coordinator(init_integration)
-    plant = coordinator.data.home_control[HC_PLANT]
+    plant = polled.coordinator.data.home_control[HC_PLANT]
     module = plant.topology.modules[0]
     registry = dr.async_get(hass)
     device = registry.async_get_or_create(
-        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, module.id)}
+        config_entry_id=polled.entry.entry_id, identifiers={(DOMAIN, module.id)}
     )
-    response = await sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{module.id}")
+    response = await polled.sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{module.id}")
     assert response.status == 200
-    freezer.tick(timedelta(hours=12))
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh(timedelta(hours=12))
     # One read without it proves nothing yet: the device stays, unavailable.
     assert registry.async_get(device.id) is not None
-    assert coordinator.data.home_control_module(module.id) is not None
-    freezer.tick(ABSENT_FOR)
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.data.home_control_module(module.id) is None
+    assert polled.coordinator.data.home_control_module(module.id) is not None
+    await polled.refresh(ABSENT_FOR)
+    assert polled.coordinator.data.home_control_module(module.id) is None
     assert registry.async_get(device.id) is None
 
 
 async def test_a_plant_that_leaves_the_account_asks_no_sign_in(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled: Polled,
 ) -> None:
     """
     A plant no longer shared with the account is refused with 401, like a bad token.
@@ -66,45 +54,41 @@ async def test_a_plant_that_leaves_the_account_asks_no_sign_in(
     The account is fine (its plants list answers): nobody is asked to sign in again, the plant's
     devices stay, unavailable, commands say why, and all is back when it returns.
     """
-    coordinator = polling_coordinator(init_integration)
     plug = plug_entity(hass)
-    thermostat_plant = next(iter(coordinator.data.smarther))
+    thermostat_plant = next(iter(polled.coordinator.data.smarther))
     devices = len(
-        dr.async_entries_for_config_entry(dr.async_get(hass), init_integration.entry_id)
+        dr.async_entries_for_config_entry(dr.async_get(hass), polled.entry.entry_id)
     )
     for plant_id in (HC_PLANT, thermostat_plant):
-        response = await sim.post(
+        response = await polled.sim.post(
             f"/_sim/plants/{plant_id}/member", json={"member": False}
         )
         assert response.status == 200
-    await next_refresh(hass, freezer, coordinator)
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
+    await polled.refresh()
 
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert polled.entry.state is ConfigEntryState.LOADED
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert hass.states.get(plug).state == STATE_UNAVAILABLE
     assert all(
         state.state == STATE_UNAVAILABLE for state in hass.states.async_all("climate")
     )
     with pytest.raises(HomeAssistantError) as err:
-        await Action(init_integration).switch_plug()
+        await Action(polled.entry).switch_plug()
     assert err.value.translation_key == "access_denied"
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert (
         len(
-            dr.async_entries_for_config_entry(
-                dr.async_get(hass), init_integration.entry_id
-            )
+            dr.async_entries_for_config_entry(dr.async_get(hass), polled.entry.entry_id)
         )
         == devices
     )
 
     for plant_id in (HC_PLANT, thermostat_plant):
-        await sim.post(f"/_sim/plants/{plant_id}/member", json={"member": True})
+        await polled.sim.post(f"/_sim/plants/{plant_id}/member", json={"member": True})
     # Left out of their plants lists, they are seen back at the lists' next read, an hour on.
-    freezer.tick(timedelta(hours=1))
-    await next_refresh(hass, freezer, coordinator)
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh(timedelta(hours=1))
+    await polled.refresh()
 
     assert hass.states.get(plug).state != STATE_UNAVAILABLE
     assert all(
@@ -116,10 +100,7 @@ async def test_a_plant_that_leaves_the_account_asks_no_sign_in(
 @pytest.mark.parametrize("returns", [False, True], ids=["gone", "back"])
 async def test_a_plant_that_left_is_not_polled_and_goes_once_proven_gone(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled: Polled,
     returns: bool,
 ) -> None:
     """
@@ -128,36 +109,36 @@ async def test_a_plant_that_left_is_not_polled_and_goes_once_proven_gone(
     An hour later a second list read proves it gone and its devices are removed; had it come
     back, that read shows it again and it is polled and shown as before.
     """
-    coordinator = polling_coordinator(init_integration)
     registry = dr.async_get(hass)
     plug = plug_entity(hass)
 
     def status_reads() -> int:
-        return int(cloud.counters["by_endpoint"].get(f"GET {PLANT_ROUTE}", 0))
+        return int(polled.cloud.counters["by_endpoint"].get(f"GET {PLANT_ROUTE}", 0))
 
     def plants_list_reads() -> int:
-        return int(cloud.counters["by_endpoint"].get("GET /hc/api/v1.0/plants", 0))
+        return int(
+            polled.cloud.counters["by_endpoint"].get("GET /hc/api/v1.0/plants", 0)
+        )
 
-    await sim.post(f"/_sim/plants/{HC_PLANT}/member", json={"member": False})
-    await next_refresh(hass, freezer, coordinator)
+    await polled.sim.post(f"/_sim/plants/{HC_PLANT}/member", json={"member": False})
+    await polled.refresh()
     lists = plants_list_reads()
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
     assert plants_list_reads() == lists + 1
     reads = status_reads()
-    await next_refresh(hass, freezer, coordinator)
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
+    await polled.refresh()
     assert status_reads() == reads
     assert hass.states.get(plug).state == STATE_UNAVAILABLE
 
     if returns:
-        await sim.post(f"/_sim/plants/{HC_PLANT}/member", json={"member": True})
-    freezer.tick(timedelta(hours=1))
-    await next_refresh(hass, freezer, coordinator)
-    await next_refresh(hass, freezer, coordinator)
+        await polled.sim.post(f"/_sim/plants/{HC_PLANT}/member", json={"member": True})
+    await polled.refresh(timedelta(hours=1))
+    await polled.refresh()
 
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     device = registry.async_get_device_by_identifier(
-        (DOMAIN, HC_PLANT), init_integration.entry_id
+        (DOMAIN, HC_PLANT), polled.entry.entry_id
     )
     if returns:
         assert device is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
@@ -15,10 +14,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.devices import ACCOUNT_NAMESPACE
-from simulator import SimulatedCloud
 from tests.cloud import ADDED_PLUG, HC_PLANT, CloudControl
 from tests.entities import device_of, find_device
-from tests.polling import next_refresh, polling_coordinator
+from tests.polling import Polled, next_refresh
 
 SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 TV_PLUG = "000070ee503ed5d46275620000000001"
@@ -151,25 +149,25 @@ async def test_account_sensors_stay_with_new_topology(
 
 async def test_new_module_is_read_without_reload(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled: Polled,
 ) -> None:
     """A device added to the plant shows up: its unknown id makes the topology be read."""
-    coordinator = polling_coordinator(init_integration)
-    response = await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=ADDED_PLUG)
+    response = await polled.sim.post(
+        f"/_sim/topology/{HC_PLANT}/modules", json=ADDED_PLUG
+    )
     assert response.status == 201
-    topology_reads = cloud.counters["by_endpoint"][
+    topology_reads = polled.cloud.counters["by_endpoint"][
         "GET /hc/api/v1.0/plants/{plantId}/topology"
     ]
-    await next_refresh(hass, freezer, coordinator)
-    await next_refresh(hass, freezer, coordinator)
-    found = coordinator.data.home_control_module(ADDED_PLUG["id"])
+    await polled.refresh()
+    await polled.refresh()
+    found = polled.coordinator.data.home_control_module(ADDED_PLUG["id"])
     assert found is not None
     assert found[1].name == "Prise Bureau"
     assert found[2].on is True
     assert (
-        cloud.counters["by_endpoint"]["GET /hc/api/v1.0/plants/{plantId}/topology"]
+        polled.cloud.counters["by_endpoint"][
+            "GET /hc/api/v1.0/plants/{plantId}/topology"
+        ]
         == topology_reads + 1
     )

@@ -17,7 +17,7 @@ from simulator import SimulatedCloud
 from .actions import Action
 from .cloud import HC_PLANT, fault
 from .entities import plug_entity
-from .polling import next_refresh, polling_coordinator, thermostat_ids
+from .polling import Polled, next_refresh, polling_coordinator, thermostat_ids
 from .registry import CLIMATE, entry_devices, entry_entities
 
 
@@ -30,25 +30,21 @@ from .registry import CLIMATE, entry_devices, entry_entities
 )
 async def test_thermostat_app_problems_raise_issues_that_clear(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled: Polled,
     flag: str,
     issue: str,
 ) -> None:
     """469 / 470: thermostats unavailable and a repair issue, both gone when the API answers."""
-    coordinator = polling_coordinator(init_integration)
-    user = cloud.user().email
-    await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": True})
-    await next_refresh(hass, freezer, coordinator)
-    issue_id = f"{issue}_{init_integration.entry_id}"
+    user = polled.cloud.user().email
+    await polled.sim.post(f"/_sim/users/{user}/{flag}", json={"expired": True})
+    await polled.refresh()
+    issue_id = f"{issue}_{polled.entry.entry_id}"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    plant = next(iter(coordinator.data.smarther.values()))
-    assert plant.unavailable == set(thermostat_ids(coordinator))
-    assert coordinator.data.home_control[HC_PLANT].available
-    await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": False})
-    await next_refresh(hass, freezer, coordinator)
+    plant = next(iter(polled.coordinator.data.smarther.values()))
+    assert plant.unavailable == set(thermostat_ids(polled.coordinator))
+    assert polled.coordinator.data.home_control[HC_PLANT].available
+    await polled.sim.post(f"/_sim/users/{user}/{flag}", json={"expired": False})
+    await polled.refresh()
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert not plant.unavailable
 

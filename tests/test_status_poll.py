@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiohttp.test_utils import TestClient
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.data import HomeControlPlant, SmartherPlant
 from custom_components.legrand_eliot.eliot.const import (
@@ -28,7 +25,7 @@ from custom_components.legrand_eliot.status_poll import (
 )
 
 from .cloud import HC_PLANT, PLANT_STATUS, fault
-from .polling import next_refresh, polling_coordinator
+from .polling import Polled
 
 PLANT = Plant(id="plant")
 LAMP = ModuleState(module_id="lamp", kind=DeviceKind.LIGHT, reachable=True, on=False)
@@ -77,23 +74,22 @@ def test_a_poll_counts_a_thermostat_a_person_changed() -> None:
 @pytest.mark.parametrize("status", [400, 406])
 async def test_bad_request_marks_plant_and_is_logged_with_endpoint(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
+    polled: Polled,
     caplog: pytest.LogCaptureFixture,
     status: int,
 ) -> None:
     """400/406 on a poll: that plant's devices are unavailable, the log names the endpoint."""
-    coordinator = polling_coordinator(init_integration)
-    await fault(sim, status=status, match=PLANT_STATUS, count=1)
-    await next_refresh(hass, freezer, coordinator)
-    assert not coordinator.data.home_control[HC_PLANT].available
+    await fault(polled.sim, status=status, match=PLANT_STATUS, count=1)
+    await polled.refresh()
+    assert not polled.coordinator.data.home_control[HC_PLANT].available
     assert "GET /hc/api/v1.0/plants/{plantId}" in caplog.text
     assert f"HTTP {status}" in caplog.text
     # The thermostats were not affected.
-    assert not any(plant.unavailable for plant in coordinator.data.smarther.values())
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.data.home_control[HC_PLANT].available
+    assert not any(
+        plant.unavailable for plant in polled.coordinator.data.smarther.values()
+    )
+    await polled.refresh()
+    assert polled.coordinator.data.home_control[HC_PLANT].available
 
 
 @pytest.mark.parametrize(
@@ -102,18 +98,15 @@ async def test_bad_request_marks_plant_and_is_logged_with_endpoint(
 )
 async def test_transient_failures_on_a_poll(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
+    polled: Polled,
     status: int,
     kind: str,
 ) -> None:
     """408, 5xx and network errors on a poll: unavailable until the next refresh fixes it."""
-    coordinator = polling_coordinator(init_integration)
     # aiohttp itself resends once when a kept-alive connection was dropped.
     count = 2 if kind == "disconnect" else 1
-    await fault(sim, status=status, kind=kind, match=PLANT_STATUS, count=count)
-    await next_refresh(hass, freezer, coordinator)
-    assert not coordinator.data.home_control[HC_PLANT].available
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.data.home_control[HC_PLANT].available
+    await fault(polled.sim, status=status, kind=kind, match=PLANT_STATUS, count=count)
+    await polled.refresh()
+    assert not polled.coordinator.data.home_control[HC_PLANT].available
+    await polled.refresh()
+    assert polled.coordinator.data.home_control[HC_PLANT].available
