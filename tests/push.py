@@ -12,6 +12,7 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -29,6 +30,8 @@ from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY
 from simulator import SimulatedCloud
 from simulator.push import device_event
 from simulator.timefmt import local_offset_iso
+
+from .polling import Polled, polling_coordinator
 
 # The demo account's thermostats: one Smarther plant, a living room and a bedroom.
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
@@ -80,6 +83,19 @@ async def ha_url(
 ) -> str:
     """Serve Home Assistant on a local port and make it the internal address."""
     return await serve_home_assistant(hass, hass_client_no_auth)
+
+
+@pytest.fixture
+def push_polled(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> Polled:
+    """Return the entry set up with push (each push module's `push_entry`), its coordinator polling."""
+    coordinator = polling_coordinator(push_entry)
+    return Polled(hass, freezer, push_entry, coordinator, sim, cloud)
 
 
 @pytest.fixture
