@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -11,8 +11,15 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 import pytest
 
-from custom_components.legrand_eliot.absence import ABSENT_FOR
+from custom_components.legrand_eliot.absence import (
+    ABSENT_FOR,
+    ABSENT_READS,
+    AbsenceTracker,
+    TopologyRead,
+)
 from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.eliot.const import DeviceKind
+from custom_components.legrand_eliot.eliot.plant_models import Module, Topology
 
 from .actions import Action
 from .cloud import HC_PLANT
@@ -149,3 +156,74 @@ async def test_a_plant_that_left_is_not_polled_and_goes_once_proven_gone(
         assert hass.states.get(plug) is None or (
             hass.states.get(plug).state == STATE_UNAVAILABLE
         )
+
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _topology(*module_ids: str) -> Topology:
+    """Return a plant's topology of these light modules."""
+    modules = tuple(
+        Module(id=module_id, name=None, device=DeviceKind.LIGHT, device_type=None)
+        for module_id in module_ids
+    )
+    return Topology(plant_id="plant", name=None, ambients=(), modules=modules)
+
+
+@pytest.mark.parametrize(
+    ("reads", "proven"),
+    [
+        # One read without it proves nothing, however long after.
+        ([timedelta(0)], False),
+        # Two reads, but too close together: a cloud that forgot it for a while.
+        ([timedelta(0), ABSENT_FOR - timedelta(seconds=1)], False),
+        # Two reads, far enough apart: gone.
+        ([timedelta(0), ABSENT_FOR], True),
+    ],
+    ids=["one-read", "two-reads-too-close", "two-reads-an-hour-apart"],
+)
+def test_absence_is_proven_by_two_reads_an_hour_apart(
+    reads: list[timedelta], proven: bool
+) -> None:
+    """A device is gone after ABSENT_READS reads without it spanning ABSENT_FOR, not before."""
+    assert ABSENT_READS == 2
+    tracker = AbsenceTracker()
+    gone: set[str] = set()
+    for offset in reads:
+        gone = tracker.missing({"lamp"}, NOW + offset)
+    assert gone == ({"lamp"} if proven else set())
+    # A device proven gone is forgotten; one that is not stays counted.
+    assert ("lamp" in tracker.absent) is not proven
+
+
+def test_a_device_listed_again_starts_its_absence_over() -> None:
+    """A read that lists a device again forgets its absence: the next miss is a first one."""
+    tracker = AbsenceTracker()
+    tracker.missing({"lamp"}, NOW)
+    tracker.seen({"lamp"})
+    assert tracker.absent == {}
+    assert tracker.missing({"lamp"}, NOW + ABSENT_FOR) == set()
+    assert tracker.missing({"lamp"}, NOW + 2 * ABSENT_FOR) == {"lamp"}
+
+
+def test_a_proof_is_due_only_an_hour_after_the_first_miss() -> None:
+    """A plant's read (or a plants list) can prove a device gone only once ABSENT_FOR passed."""
+    tracker = AbsenceTracker()
+    topology = _topology("lamp", "plug")
+    assert not tracker.proof_due(topology, NOW + ABSENT_FOR)
+    assert not tracker.list_proof_due(None, NOW + ABSENT_FOR)
+    tracker.missing({"lamp"}, NOW)
+    assert not tracker.proof_due(topology, NOW + ABSENT_FOR - timedelta(seconds=1))
+    assert tracker.proof_due(topology, NOW + ABSENT_FOR)
+    assert not tracker.proof_due(_topology("plug"), NOW + ABSENT_FOR)
+    assert not tracker.list_proof_due(None, NOW + ABSENT_FOR - timedelta(seconds=1))
+    assert tracker.list_proof_due(None, NOW + ABSENT_FOR)
+
+
+def test_a_read_notes_only_what_its_successful_reads_left_out() -> None:
+    """A topology read misses the modules it no longer lists and has seen those it lists."""
+    reading = TopologyRead()
+    reading.missing_from(_topology("lamp", "plug"), _topology("plug", "blind"))
+    assert reading.missing == {"lamp"}
+    assert reading.seen == {"plug", "blind"}
+    assert reading.complete

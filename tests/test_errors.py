@@ -1,4 +1,4 @@
-"""One test per row of the error table: what the user sees for each answer of the cloud."""
+"""Tests for the errors of commands: what the user reads for each answer the cloud gives an action."""
 
 from __future__ import annotations
 
