@@ -5,6 +5,7 @@ Its fixture `polled` is loaded for every test (tests/conftest.py names this modu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -99,13 +100,24 @@ class Polled:
 
 
 @pytest.fixture
-def polled(
+def polled_of(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
     sim: TestClient,
     cloud: SimulatedCloud,
+) -> Callable[[MockConfigEntry], Polled]:
+    """Return how to drive a set-up entry of the simulated account, its coordinator polling."""
+
+    def poll(entry: MockConfigEntry) -> Polled:
+        coordinator = polling_coordinator(entry)
+        return Polled(hass, freezer, entry, coordinator, sim, cloud)
+
+    return poll
+
+
+@pytest.fixture
+def polled(
+    polled_of: Callable[[MockConfigEntry], Polled], init_integration: MockConfigEntry
 ) -> Polled:
     """Return the set-up entry of the simulated account, its coordinator polling."""
-    coordinator = polling_coordinator(init_integration)
-    return Polled(hass, freezer, init_integration, coordinator, sim, cloud)
+    return polled_of(init_integration)

@@ -6,13 +6,12 @@ them is used unless a test asks for it, the push test modules through their `pyt
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -31,7 +30,7 @@ from simulator import SimulatedCloud
 from simulator.push import device_event
 from simulator.timefmt import local_offset_iso
 
-from .polling import Polled, polling_coordinator
+from .polling import Polled
 
 # The demo account's thermostats: one Smarther plant, a living room and a bedroom.
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
@@ -87,15 +86,10 @@ async def ha_url(
 
 @pytest.fixture
 def push_polled(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled_of: Callable[[MockConfigEntry], Polled], push_entry: MockConfigEntry
 ) -> Polled:
-    """Return the entry set up with push (each push module's `push_entry`), its coordinator polling."""
-    coordinator = polling_coordinator(push_entry)
-    return Polled(hass, freezer, push_entry, coordinator, sim, cloud)
+    """Return the entry set up with push (each push module's `push_entry`), polling."""
+    return polled_of(push_entry)
 
 
 @pytest.fixture
