@@ -15,6 +15,24 @@ from aiohttp.test_utils import TestClient
 from simulator import SimulatedCloud
 
 QUOTA_REFUSAL = "Out of call volume quota. Quota will be replenished in {:02d}:00:00."
+# The default scenario's Home + Control plant, and the path of its status.
+HC_PLANT = "000000005d1e3bc13598330000000001"
+PLANT_STATUS = "/hc/api/v1.0/plants/" + HC_PLANT
+# A plug an installer adds to that plant.
+ADDED_PLUG = {
+    "id": "000070ee503ed5d462756200000000aa",
+    "name": "Prise Bureau",
+    "hw_type": "NLP",
+    "device": "plug",
+    "status": "on",
+    "load_watts": 12,
+}
+
+
+async def fault(sim: TestClient, **body: Any) -> None:
+    """Make the simulated gateway fail the next matching requests."""
+    response = await sim.post("/_sim/faults", json=body)
+    assert response.status == 201, await response.text()
 
 
 class CloudControl:
@@ -161,3 +179,8 @@ def spent(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
         for route in after
         if after[route] != before.get(route, 0)
     }
+
+
+def used_by_user(cloud: SimulatedCloud) -> int:
+    """Return the calls the simulated gateway counted today for the scenario's user."""
+    return int(cloud.counters["quota"][cloud.user().email]["used"])

@@ -42,9 +42,9 @@ from tests.cloud import CloudControl
 from tests.entities import PlatformSnapshot
 from tests.moments import START
 
-# The push fixtures (an address Home Assistant serves, an entry set up with push) and the
-# config flow's (the login's credentials, the entry kept from loading) for any test.
-pytest_plugins = ("tests.push", "tests.flows")
+# The polled entry, the push fixtures (an address Home Assistant serves, an entry set up with
+# push) and the config flow's (the login's credentials, the entry kept from loading), for any test.
+pytest_plugins = ("tests.polling", "tests.push", "tests.flows")
 
 # Property tests draw the same examples at every run, as every other test does: a landing is
 # never decided by the draw. `LEGRAND_ELIOT_HYPOTHESIS=explore` draws new ones, many more, to

@@ -1,17 +1,25 @@
-"""Drive the coordinator's schedule in tests: time moves, refreshes run, tests wait for them."""
+"""Drive the coordinator's schedule in tests: time moves, refreshes run, tests wait for them.
+
+Its fixture `polled` is loaded for every test (tests/conftest.py names this module a plugin).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+from simulator import SimulatedCloud
 
 
 def polling_coordinator(entry: MockConfigEntry) -> LegrandEliotCoordinator:
@@ -62,3 +70,54 @@ async def run_until(
     freezer.move_to(moment)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def thermostat_ids(coordinator: LegrandEliotCoordinator) -> list[str]:
+    """Return the ids of every thermostat of the account."""
+    return [
+        module.id
+        for plant in coordinator.data.smarther.values()
+        for module in plant.topology.modules
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Polled:
+    """An entry set up on the simulated cloud, its coordinator polling, and the cloud's control."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    entry: MockConfigEntry
+    coordinator: LegrandEliotCoordinator
+    sim: TestClient
+    cloud: SimulatedCloud
+
+    async def refresh(self, wait: timedelta | None = None) -> None:
+        """Let time run (past `wait` first, when given) to a refresh that reads everything."""
+        if wait is not None:
+            self.freezer.tick(wait)
+        await next_refresh(self.hass, self.freezer, self.coordinator)
+
+
+@pytest.fixture
+def polled_of(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> Callable[[MockConfigEntry], Polled]:
+    """Return how to drive a set-up entry of the simulated account, its coordinator polling."""
+
+    def poll(entry: MockConfigEntry) -> Polled:
+        coordinator = polling_coordinator(entry)
+        return Polled(hass, freezer, entry, coordinator, sim, cloud)
+
+    return poll
+
+
+@pytest.fixture
+def polled(
+    polled_of: Callable[[MockConfigEntry], Polled], init_integration: MockConfigEntry
+) -> Polled:
+    """Return the set-up entry of the simulated account, its coordinator polling."""
+    return polled_of(init_integration)

@@ -6,7 +6,7 @@ them is used unless a test asks for it, the push test modules through their `pyt
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -29,6 +29,8 @@ from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY
 from simulator import SimulatedCloud
 from simulator.push import device_event
 from simulator.timefmt import local_offset_iso
+
+from .polling import Polled
 
 # The demo account's thermostats: one Smarther plant, a living room and a bedroom.
 PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
@@ -80,6 +82,14 @@ async def ha_url(
 ) -> str:
     """Serve Home Assistant on a local port and make it the internal address."""
     return await serve_home_assistant(hass, hass_client_no_auth)
+
+
+@pytest.fixture
+def push_polled(
+    polled_of: Callable[[MockConfigEntry], Polled], push_entry: MockConfigEntry
+) -> Polled:
+    """Return the entry set up with push (each push module's `push_entry`), polling."""
+    return polled_of(push_entry)
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from custom_components.legrand_eliot.topology import (
     TOPOLOGY_INTERVAL,
 )
 
-from .polling import next_refresh, polling_coordinator
-from .test_errors import HC_PLANT, PLANT_STATUS, fault
+from .cloud import HC_PLANT, PLANT_STATUS, fault
+from .polling import Polled
 
 RESUME = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
 
@@ -87,46 +87,40 @@ def test_a_quota_pause_is_told_once(caplog: pytest.LogCaptureFixture) -> None:
 
 async def test_malformed_answer_marks_plant_and_logs_once(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
+    polled: Polled,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Malformed JSON: that plant unavailable, one log line with the endpoint, no crash."""
-    coordinator = polling_coordinator(init_integration)
     caplog.set_level(logging.INFO)
-    await fault(sim, kind="malformed", match=PLANT_STATUS, count=2)
-    await next_refresh(hass, freezer, coordinator)
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.last_update_success
-    assert not coordinator.data.home_control[HC_PLANT].available
+    await fault(polled.sim, kind="malformed", match=PLANT_STATUS, count=2)
+    await polled.refresh()
+    await polled.refresh()
+    assert polled.coordinator.last_update_success
+    assert not polled.coordinator.data.home_control[HC_PLANT].available
     lines = [
         r.getMessage() for r in caplog.records if "is unavailable" in r.getMessage()
     ]
     assert len(lines) == 1
     assert "GET /hc/api/v1.0/plants/{plantId}" in lines[0]
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.data.home_control[HC_PLANT].available
+    await polled.refresh()
+    assert polled.coordinator.data.home_control[HC_PLANT].available
 
 
 async def test_errors_of_a_poll_name_no_raw_id(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
+    polled: Polled,
     caplog: pytest.LogCaptureFixture,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """A plant failing and recovering: logs and diagnostics name it without its raw id."""
-    coordinator = polling_coordinator(init_integration)
     caplog.set_level(logging.INFO)
-    await fault(sim, status=500, match=PLANT_STATUS, count=1)
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.last_errors
+    await fault(polled.sim, status=500, match=PLANT_STATUS, count=1)
+    await polled.refresh()
+    assert polled.coordinator.last_errors
     diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, init_integration
+        hass, hass_client, polled.entry
     )
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
 
     assert "is available again" in caplog.text
     assert HC_PLANT not in caplog.text
@@ -148,3 +142,26 @@ async def test_a_failed_smarther_plants_list_is_logged_by_its_name(
     await coordinator.async_refresh()
 
     assert "The Smarther plants list is unavailable" in caplog.text
+
+
+async def test_offline_gateway_marks_only_its_devices(
+    hass: HomeAssistant,
+    polled: Polled,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """404: the plant's devices are unavailable until it answers again; logged once each way."""
+    await polled.sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": False})
+    await polled.refresh()
+    await polled.refresh()
+    assert not polled.coordinator.data.home_control[HC_PLANT].available
+    assert not any(
+        plant.unavailable for plant in polled.coordinator.data.smarther.values()
+    )
+    unavailable_lines = [
+        r for r in caplog.records if "is unavailable" in r.getMessage()
+    ]
+    assert len(unavailable_lines) == 1
+    await polled.sim.post(f"/_sim/plants/{HC_PLANT}/online", json={"online": True})
+    await polled.refresh()
+    assert polled.coordinator.data.home_control[HC_PLANT].available
+    assert len([r for r in caplog.records if "available again" in r.getMessage()]) == 1

@@ -5,16 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import (
-    device_registry as dr,
-    entity_registry as er,
-    issue_registry as ir,
-)
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -22,22 +17,17 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.poll_schedule import ChangeRate
-from custom_components.legrand_eliot.topology import TOPOLOGY_INTERVAL
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
-from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
+from .actions import Action
+from .cloud import HC_PLANT, fault, used_by_user
+from .polling import Polled, next_scheduled_refresh, polling_coordinator
 
 # A quarter past midnight where Home Assistant is, so that a "day" is one quota day.
 DAY_START = "2026-11-25 00:15:00"
-
-
-def used_by_user(cloud: SimulatedCloud) -> int:
-    """Return the calls the simulated gateway counted today for the scenario's user."""
-    return int(cloud.counters["quota"][cloud.user().email]["used"])
 
 
 class TestSimulatedDay:
@@ -59,64 +49,59 @@ class TestSimulatedDay:
     async def test_day_stays_within_budget(
         self,
         hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
-        cloud: SimulatedCloud,
+        polled: Polled,
     ) -> None:
         """Polling all day spends the budget evenly, never more, and keeps a reserve for commands.
 
         The reserve is a fifth of the budget scaled to the part of the day that is left: at any
         moment the calls left must cover it (give or take the refresh in progress).
         """
-        coordinator = polling_coordinator(init_integration)
-        per_refresh = coordinator.calls_per_refresh(coordinator.data)
+        per_refresh = polled.coordinator.calls_per_refresh(polled.coordinator.data)
         assert per_refresh == 5
         end = dt_util.start_of_local_day() + timedelta(days=1) - timedelta(minutes=1)
         refreshes = 0
-        while dt_util.now() + coordinator.update_interval < end:
-            await next_scheduled_refresh(hass, freezer, coordinator)
+        while dt_util.now() + polled.coordinator.update_interval < end:
+            await next_scheduled_refresh(hass, polled.freezer, polled.coordinator)
             refreshes += 1
             left_of_day = (end - dt_util.now()) / timedelta(days=1)
             assert (
-                coordinator.budget.calls_left >= 0.2 * 500 * left_of_day - per_refresh
+                polled.coordinator.budget.calls_left
+                >= 0.2 * 500 * left_of_day - per_refresh
             )
-        spent = used_by_user(cloud)
+        spent = used_by_user(polled.cloud)
         # The local count agrees with the gateway's: every physical request was charged.
-        assert coordinator.budget.calls_used == spent
+        assert polled.coordinator.budget.calls_used == spent
         assert spent <= 500
         # The budget is really used, not hoarded: about 90 refreshes of 5 calls.
         assert spent >= 0.9 * 500
         assert refreshes >= 80
         # No quota answer ever came back.
         assert not ir.async_get(hass).async_get_issue(
-            DOMAIN, f"quota_exhausted_{init_integration.entry_id}"
+            DOMAIN, f"quota_exhausted_{polled.entry.entry_id}"
         )
 
     async def test_commands_eat_into_the_reserve(
         self,
         hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
-        cloud: SimulatedCloud,
+        polled: Polled,
     ) -> None:
         """Many commands leave fewer calls for polling: a plant is read less often.
 
         The other plant is compared: the commanded one shows a change, which reads it sooner.
         """
-        coordinator = polling_coordinator(init_integration)
-        await next_refresh(hass, freezer, coordinator)
-        plant, other = list(coordinator.data.home_control.values())[:2]
-        before = coordinator.schedule.intervals[other.plant.id]
+        await polled.refresh()
+        plant, other = list(polled.coordinator.data.home_control.values())[:2]
+        before = polled.coordinator.schedule.intervals[other.plant.id]
         plug = next(m for m in plant.topology.modules if m.device == "plug")
-        client = init_integration.runtime_data.client
+        client = polled.entry.runtime_data.client
         for index in range(150):
             # Spaced as the client spaces them in use, under the gateway's burst limit.
-            freezer.tick(timedelta(seconds=0.5))
+            polled.freezer.tick(timedelta(seconds=0.5))
             await client.switch(plant.plant.id, plug.id, plug.device, on=index % 2 == 0)
-        await next_refresh(hass, freezer, coordinator)
-        after = coordinator.schedule.intervals[other.plant.id]
+        await polled.refresh()
+        after = polled.coordinator.schedule.intervals[other.plant.id]
         assert after > before * 1.3
-        assert coordinator.budget.calls_used == used_by_user(cloud)
+        assert polled.coordinator.budget.calls_used == used_by_user(polled.cloud)
 
 
 async def test_next_refresh_is_told(
@@ -168,277 +153,42 @@ class TestQuotaExhausted:
     async def test_pause_until_replenished_then_resume(
         self,
         hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
-        cloud: SimulatedCloud,
+        polled: Polled,
     ) -> None:
         """A quota 403 stops every call until the replenish time, then polling resumes alone."""
-        coordinator = polling_coordinator(init_integration)
-        issue_id = f"quota_exhausted_{init_integration.entry_id}"
+        issue_id = f"quota_exhausted_{polled.entry.entry_id}"
         issues = ir.async_get(hass)
         for _ in range(20):
-            await next_refresh(hass, freezer, coordinator)
+            await polled.refresh()
             if issues.async_get_issue(DOMAIN, issue_id):
                 break
         issue = issues.async_get_issue(DOMAIN, issue_id)
         assert issue is not None
         tomorrow = dt_util.now().date() + timedelta(days=1)
         assert issue.translation_placeholders == {"resume_time": f"{tomorrow} 00:00"}
-        assert coordinator.budget.is_paused
+        assert polled.coordinator.budget.is_paused
         # The entry stays loaded and the devices keep their last known state.
-        assert init_integration.state is ConfigEntryState.LOADED
-        assert coordinator.data.home_control
+        assert polled.entry.state is ConfigEntryState.LOADED
+        assert polled.coordinator.data.home_control
 
-        total = cloud.counters["total"]
+        total = polled.cloud.counters["total"]
         # Hours pass, with refreshes due all the while: not one request leaves.
         for _ in range(6):
-            freezer.tick(timedelta(hours=1))
+            polled.freezer.tick(timedelta(hours=1))
             async_fire_time_changed(hass)
             await hass.async_block_till_done(wait_background_tasks=True)
-        assert cloud.counters["total"] == total
+        assert polled.cloud.counters["total"] == total
 
         # Past midnight the quota is back: polling resumes by itself and the issue goes away.
-        freezer.move_to(dt_util.start_of_local_day() + timedelta(days=1, minutes=1))
+        polled.freezer.move_to(
+            dt_util.start_of_local_day() + timedelta(days=1, minutes=1)
+        )
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
-        await next_refresh(hass, freezer, coordinator)
-        assert cloud.counters["total"] > total
-        assert not coordinator.budget.is_paused
+        await polled.refresh()
+        assert polled.cloud.counters["total"] > total
+        assert not polled.coordinator.budget.is_paused
         assert issues.async_get_issue(DOMAIN, issue_id) is None
-
-
-HC_PLANT = "000000005d1e3bc13598330000000001"
-LIGHT = "light.salon_lumiere_salon"
-CLIMATE = "climate.soggiorno_soggiorno"
-NEW_PLUG = {
-    "id": "000070ee503ed5d462756200000000aa",
-    "name": "Prise Bureau",
-    "hw_type": "NLP",
-    "device": "plug",
-    "status": "on",
-    "load_watts": 12,
-}
-
-
-async def test_new_module_is_read_without_reload(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
-) -> None:
-    """A device added to the plant shows up: its unknown id makes the topology be read."""
-    coordinator = polling_coordinator(init_integration)
-    response = await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=NEW_PLUG)
-    assert response.status == 201
-    topology_reads = cloud.counters["by_endpoint"][
-        "GET /hc/api/v1.0/plants/{plantId}/topology"
-    ]
-    await next_refresh(hass, freezer, coordinator)
-    await next_refresh(hass, freezer, coordinator)
-    found = coordinator.data.home_control_module(NEW_PLUG["id"])
-    assert found is not None
-    assert found[1].name == "Prise Bureau"
-    assert found[2].on is True
-    assert (
-        cloud.counters["by_endpoint"]["GET /hc/api/v1.0/plants/{plantId}/topology"]
-        == topology_reads + 1
-    )
-
-
-async def test_removed_module_leaves_the_device_registry(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-) -> None:
-    """A device removed from the plant goes once two reads an hour apart agree it is gone."""
-    coordinator = polling_coordinator(init_integration)
-    plant = coordinator.data.home_control[HC_PLANT]
-    module = plant.topology.modules[0]
-    registry = dr.async_get(hass)
-    device = registry.async_get_or_create(
-        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, module.id)}
-    )
-    response = await sim.delete(f"/_sim/topology/{HC_PLANT}/modules/{module.id}")
-    assert response.status == 200
-    freezer.tick(timedelta(hours=12))
-    await next_refresh(hass, freezer, coordinator)
-    # One read without it proves nothing yet: the device stays, unavailable.
-    assert registry.async_get(device.id) is not None
-    assert coordinator.data.home_control_module(module.id) is not None
-    freezer.tick(ABSENT_FOR)
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.data.home_control_module(module.id) is None
-    assert registry.async_get(device.id) is None
-
-
-def entry_devices(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
-    """Return the ids of the registry's devices of an entry."""
-    registry = dr.async_get(hass)
-    return {d.id for d in dr.async_entries_for_config_entry(registry, entry.entry_id)}
-
-
-def entry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
-    """Return the entity ids of an entry in the entity registry."""
-    registry = er.async_get(hass)
-    return {
-        e.entity_id for e in er.async_entries_for_config_entry(registry, entry.entry_id)
-    }
-
-
-async def test_one_404_on_the_plants_list_removes_nothing(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-) -> None:
-    """A single 404 on the Home + Control plants list: every device stays, no repair issue."""
-    coordinator = polling_coordinator(init_integration)
-    devices = entry_devices(hass, init_integration)
-    entities = entry_entities(hass, init_integration)
-    await sim.post(
-        "/_sim/faults", json={"status": 404, "match": "/hc/api/v1.0/plants", "count": 1}
-    )
-    freezer.tick(timedelta(hours=12))
-    await next_refresh(hass, freezer, coordinator)
-    freezer.tick(ABSENT_FOR)
-    await next_refresh(hass, freezer, coordinator)
-    assert entry_devices(hass, init_integration) == devices
-    assert entry_entities(hass, init_integration) == entities
-    assert hass.states.get(LIGHT).state != STATE_UNAVAILABLE
-    assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, f"home_control_retired_{init_integration.entry_id}"
-    )
-
-
-async def test_a_reload_during_a_404_removes_nothing_and_recovers(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-) -> None:
-    """Reloading while the plants list answers 404 keeps the devices; they come back alone."""
-    devices = entry_devices(hass, init_integration)
-    await sim.post(
-        "/_sim/faults", json={"status": 404, "match": "/hc/api/v1.0/plants", "count": 1}
-    )
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
-    await hass.async_block_till_done()
-    assert entry_devices(hass, init_integration) == devices
-    assert hass.states.get(LIGHT).state == STATE_UNAVAILABLE
-    await next_refresh(hass, freezer, polling_coordinator(init_integration))
-    assert hass.states.get(LIGHT).state != STATE_UNAVAILABLE
-    assert entry_devices(hass, init_integration) == devices
-
-
-async def test_retired_home_control_after_a_day_of_404_and_clears(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
-) -> None:
-    """The retired-API repair waits for a day of 404s, removes nothing and clears itself."""
-    coordinator = polling_coordinator(init_integration)
-    devices = entry_devices(hass, init_integration)
-    issue_id = f"home_control_retired_{init_integration.entry_id}"
-    user = cloud.user().email
-    await sim.post(f"/_sim/users/{user}/hc-retired", json={"retired": True})
-    freezer.tick(timedelta(hours=12))
-    await next_refresh(hass, freezer, coordinator)
-    for _ in range(20):
-        freezer.tick(timedelta(hours=1))
-        await next_refresh(hass, freezer, coordinator)
-        assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    freezer.tick(timedelta(hours=4))
-    await next_refresh(hass, freezer, coordinator)
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    assert entry_devices(hass, init_integration) == devices
-    await sim.post(f"/_sim/users/{user}/hc-retired", json={"retired": False})
-    freezer.tick(TOPOLOGY_INTERVAL)
-    await next_refresh(hass, freezer, coordinator)
-    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    assert entry_devices(hass, init_integration) == devices
-
-
-async def test_reload_with_expired_app_password_keeps_thermostats(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
-) -> None:
-    """A reload during a 469 keeps the thermostats; renewing brings them back, no reload."""
-    devices = entry_devices(hass, init_integration)
-    entities = entry_entities(hass, init_integration)
-    issue_id = f"app_password_expired_{init_integration.entry_id}"
-    user = cloud.user().email
-    await sim.post(f"/_sim/users/{user}/app-password-expired", json={"expired": True})
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
-    await hass.async_block_till_done()
-    coordinator = polling_coordinator(init_integration)
-    assert entry_devices(hass, init_integration) == devices
-    assert entry_entities(hass, init_integration) == entities
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    assert hass.states.get(CLIMATE).state == STATE_UNAVAILABLE
-    await sim.post(f"/_sim/users/{user}/app-password-expired", json={"expired": False})
-    await next_refresh(hass, freezer, coordinator)
-    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    assert hass.states.get(CLIMATE).state != STATE_UNAVAILABLE
-    assert entry_devices(hass, init_integration) == devices
-
-
-async def test_topology_failure_keeps_what_was_known(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-) -> None:
-    """A failed topology read keeps the known devices (unavailable), and recovers."""
-    coordinator = polling_coordinator(init_integration)
-    known = {m.id for m in coordinator.data.home_control[HC_PLANT].topology.modules}
-    await sim.post(
-        "/_sim/faults", json={"status": 500, "match": "/topology", "count": 2}
-    )
-    freezer.tick(timedelta(hours=12))
-    await next_refresh(hass, freezer, coordinator)
-    plant = coordinator.data.home_control[HC_PLANT]
-    assert {m.id for m in plant.topology.modules} == known
-    thermostats = next(iter(coordinator.data.smarther.values()))
-    assert thermostats.topology.modules
-    freezer.tick(timedelta(hours=12))
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.data.home_control[HC_PLANT].available
-
-
-async def test_an_unknown_module_reads_the_topology_at_most_hourly(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
-) -> None:
-    """A status that keeps naming a module the topology lacks: one read an hour, no more."""
-    coordinator = polling_coordinator(init_integration)
-    topology = f"/hc/api/v1.0/plants/{HC_PLANT}/topology"
-    route = "GET /hc/api/v1.0/plants/{plantId}/topology"
-    await sim.post(
-        "/_sim/faults", json={"status": 500, "match": topology, "count": 500}
-    )
-    assert (
-        await sim.post(f"/_sim/topology/{HC_PLANT}/modules", json=NEW_PLUG)
-    ).status == 201
-    reads = cloud.counters["by_endpoint"][route]
-    start = dt_util.utcnow()
-    refreshes = 0
-    while dt_util.utcnow() - start < timedelta(minutes=90):
-        await next_refresh(hass, freezer, coordinator)
-        refreshes += 1
-    assert refreshes > 6
-    # One read as soon as the module showed up, one more an hour later.
-    assert cloud.counters["by_endpoint"][route] - reads == 2
-    assert coordinator.budget.calls_used == used_by_user(cloud)
 
 
 async def test_reconfigure_of_a_loaded_entry_reloads_it_the_supported_way(
@@ -459,40 +209,113 @@ async def test_reconfigure_of_a_loaded_entry_reloads_it_the_supported_way(
 
 async def test_what_polling_learned_survives_a_reload_and_goes_with_the_entry(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled: Polled,
     hass_storage: dict[str, Any],
 ) -> None:
     """A plant seen changing keeps its learned rate across a reload; removal forgets it."""
-    coordinator = polling_coordinator(init_integration)
     plugs = [
         module_id
-        for module_id, module in cloud.world.hc_plants[HC_PLANT].modules.items()
+        for module_id, module in polled.cloud.world.hc_plants[HC_PLANT].modules.items()
         if module.device == "plug"
     ]
     for step in range(6):
         for plug in plugs:
-            response = await sim.post(
+            response = await polled.sim.post(
                 f"/_sim/modules/{plug}/physical",
                 json={"status": "on" if step % 2 else "off"},
             )
             assert response.status == 200
-        await next_refresh(hass, freezer, coordinator)
-    learned = coordinator.schedule.rates[HC_PLANT].rate
+        await polled.refresh()
+    learned = polled.coordinator.schedule.rates[HC_PLANT].rate
     # Every read saw every plug flip: far above what a plant starts from.
-    assert learned > 2 * ChangeRate(coordinator.schedule.rates[HC_PLANT].prior).rate
+    assert (
+        learned > 2 * ChangeRate(polled.coordinator.schedule.rates[HC_PLANT].prior).rate
+    )
 
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    assert await hass.config_entries.async_reload(polled.entry.entry_id)
     await hass.async_block_till_done()
 
-    reloaded = init_integration.runtime_data.coordinator
-    assert reloaded is not coordinator
+    reloaded = polled.entry.runtime_data.coordinator
+    assert reloaded is not polled.coordinator
     assert reloaded.schedule.rates[HC_PLANT].rate == learned
-    key = f"{DOMAIN}.{init_integration.entry_id}.learned"
+    key = f"{DOMAIN}.{polled.entry.entry_id}.learned"
     assert key in hass_storage
 
-    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    assert await hass.config_entries.async_remove(polled.entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+async def test_expired_token_is_refreshed_once(
+    hass: HomeAssistant,
+    polled: Polled,
+) -> None:
+    """401 for an expired token: one refresh, the call is retried, nothing else shows."""
+    old_token = polled.entry.data["token"]["access_token"]
+    assert (await polled.sim.post("/_sim/tokens/expire", json={})).status == 200
+    await polled.refresh()
+    assert polled.coordinator.last_update_success
+    assert polled.entry.data["token"]["access_token"] != old_token
+    assert polled.coordinator.data.home_control[HC_PLANT].available
+
+
+async def test_revoked_refresh_token_starts_reauth(
+    hass: HomeAssistant,
+    polled: Polled,
+) -> None:
+    """401 that a token refresh cannot cure: the reauth flow starts."""
+    response = await polled.sim.post("/_sim/tokens/revoke", json={"access": True})
+    assert response.status == 200
+    await polled.refresh()
+    assert not polled.coordinator.last_update_success
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_quota_message_pauses_and_commands_name_the_time(
+    hass: HomeAssistant,
+    polled: Polled,
+) -> None:
+    """403 with the quota message: nothing is sent until then, actions say until when."""
+    await fault(
+        polled.sim,
+        status=403,
+        count=1,
+        message="Out of call volume quota. Quota will be replenished in 02:00:00.",
+    )
+    await polled.refresh()
+    assert ir.async_get(hass).async_get_issue(
+        DOMAIN, f"quota_exhausted_{polled.entry.entry_id}"
+    )
+    total = polled.cloud.counters["total"]
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(polled.entry).switch_plug()
+    assert err.value.translation_key == "quota_exhausted"
+    assert err.value.translation_placeholders["resume_time"]
+    polled.freezer.tick(timedelta(hours=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert polled.cloud.counters["total"] == total
+    # Two hours after the answer, calls resume by themselves.
+    await polled.refresh()
+    assert polled.cloud.counters["total"] > total
+    assert polled.coordinator.data.home_control[HC_PLANT].available
+
+
+async def test_rate_limit_pauses_until_retry_after(
+    hass: HomeAssistant,
+    polled: Polled,
+) -> None:
+    """429: no call until Retry-After, no repair issue for a short limit, then polling resumes."""
+    await fault(polled.sim, status=429, count=1, retry_after=300)
+    await polled.refresh()
+    assert polled.coordinator.budget.is_paused
+    assert polled.coordinator.update_interval is not None
+    assert polled.coordinator.update_interval >= timedelta(seconds=240)
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"quota_exhausted_{polled.entry.entry_id}"
+    )
+    total = polled.cloud.counters["total"]
+    await polled.refresh()
+    assert polled.cloud.counters["total"] > total
+    assert polled.coordinator.last_update_success

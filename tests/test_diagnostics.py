@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import json
 
 from aiohttp.test_utils import TestClient
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -29,7 +28,7 @@ from simulator import SimulatedCloud
 
 from .entities import plug_entity
 from .moments import START
-from .polling import next_refresh, polling_coordinator
+from .polling import Polled
 from .push import (
     LIVING,
     PLANT,
@@ -175,24 +174,20 @@ async def test_entry_diagnostics_with_push(
 
 async def test_call_ledger_tells_how_the_day_was_spent(
     hass: HomeAssistant,
+    polled: Polled,
     hass_client: ClientSessionGenerator,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
 ) -> None:
     """
     Today's calls by hour and family agree with what the gateway counted; the refusal shows.
 
     A command, a refresh that meets the daily quota, and a command held back meanwhile.
     """
-    coordinator = polling_coordinator(init_integration)
     started = dt_util.now()
     plug = plug_entity(hass)
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": plug}, blocking=True
     )
-    await sim.post(
+    await polled.sim.post(
         "/_sim/faults",
         json={
             "status": 403,
@@ -200,18 +195,18 @@ async def test_call_ledger_tells_how_the_day_was_spent(
             "message": "Out of call volume quota. Quota will be replenished in 02:00:00.",
         },
     )
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
     refused_at = dt_util.utcnow()
     with pytest.raises(HomeAssistantError):
         await hass.services.async_call(
             "switch", "turn_off", {"entity_id": plug}, blocking=True
         )
 
-    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
-    _assert_nothing_secret(json.dumps(result), init_integration, cloud)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, polled.entry)
+    _assert_nothing_secret(json.dumps(result), polled.entry, polled.cloud)
     ledger = result["call_ledger"]
     gateway: Counter[str] = Counter()
-    for endpoint, count in cloud.counters["by_endpoint"].items():
+    for endpoint, count in polled.cloud.counters["by_endpoint"].items():
         method, route = endpoint.split(" ", 1)
         gateway[family_of(method, route).value] += count
     assert ledger["calls_by_family"] == {
@@ -219,10 +214,10 @@ async def test_call_ledger_tells_how_the_day_was_spent(
     }
     assert ledger["calls_by_family"]["command"] == 1
     assert ledger["calls_by_family"]["push_subscriptions"] == 0
-    assert ledger["calls_recorded"] == cloud.counters["total"]
+    assert ledger["calls_recorded"] == polled.cloud.counters["total"]
     hours = {f"{started.hour:02d}:00", f"{dt_util.now().hour:02d}:00"}
     assert set(ledger["calls_by_hour"]) <= hours
-    assert sum(ledger["calls_by_hour"].values()) == cloud.counters["total"]
+    assert sum(ledger["calls_by_hour"].values()) == polled.cloud.counters["total"]
     assert ledger["time_zone"] == hass.config.time_zone
     # The quota's count is full once Legrand refuses for the day; the ledger keeps what went.
     assert result["quota"]["used"] == 500

@@ -14,11 +14,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.absence import ABSENT_FOR
 from custom_components.legrand_eliot.devices import ACCOUNT_NAMESPACE
-from tests.cloud import CloudControl
+from tests.cloud import ADDED_PLUG, HC_PLANT, CloudControl
 from tests.entities import device_of, find_device
-from tests.polling import next_refresh
+from tests.polling import Polled, next_refresh
 
-HC_PLANT = "000000005d1e3bc13598330000000001"
 SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
 TV_PLUG = "000070ee503ed5d46275620000000001"
 LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
@@ -146,3 +145,29 @@ async def test_account_sensors_stay_with_new_topology(
     )
     assert account is not None
     assert hass.states.get("sensor.legrand_eliot_api_calls_today") is not None
+
+
+async def test_new_module_is_read_without_reload(
+    hass: HomeAssistant,
+    polled: Polled,
+) -> None:
+    """A device added to the plant shows up: its unknown id makes the topology be read."""
+    response = await polled.sim.post(
+        f"/_sim/topology/{HC_PLANT}/modules", json=ADDED_PLUG
+    )
+    assert response.status == 201
+    topology_reads = polled.cloud.counters["by_endpoint"][
+        "GET /hc/api/v1.0/plants/{plantId}/topology"
+    ]
+    await polled.refresh()
+    await polled.refresh()
+    found = polled.coordinator.data.home_control_module(ADDED_PLUG["id"])
+    assert found is not None
+    assert found[1].name == "Prise Bureau"
+    assert found[2].on is True
+    assert (
+        polled.cloud.counters["by_endpoint"][
+            "GET /hc/api/v1.0/plants/{plantId}/topology"
+        ]
+        == topology_reads + 1
+    )

@@ -18,7 +18,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.legrand_eliot import application_credentials
 from custom_components.legrand_eliot.const import CONF_DAILY_BUDGET, DOMAIN
 from simulator import SimulatedCloud
 
@@ -47,28 +46,6 @@ async def test_unload(hass: HomeAssistant, init_integration: MockConfigEntry) ->
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.NOT_LOADED
-
-
-async def test_authorization_server_points_at_legrand_login(
-    hass: HomeAssistant,
-) -> None:
-    """The application credentials use Legrand's authorize and token URLs."""
-    server = await application_credentials.async_get_authorization_server(hass)
-    assert server.authorize_url == "https://partners-login.eliotbylegrand.com/authorize"
-    assert server.token_url == "https://partners-login.eliotbylegrand.com/token"
-
-
-async def test_credentials_dialog_names_portal_and_reply_url(
-    hass: HomeAssistant,
-) -> None:
-    """The credentials dialog tells where to register the app and which reply URL to give."""
-    placeholders = await application_credentials.async_get_description_placeholders(
-        hass
-    )
-    assert placeholders == {
-        "developer_portal_url": "https://developer.legrand.com",
-        "redirect_url": "https://my.home-assistant.io/redirect/oauth",
-    }
 
 
 async def test_setup_without_credentials_asks_to_sign_in(

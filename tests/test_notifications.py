@@ -30,7 +30,7 @@ from .entities import (
     entry_entities,
     module_entities,
 )
-from .polling import next_refresh, polling_coordinator
+from .polling import Polled, next_refresh, polling_coordinator
 from .push import LIVING, set_by_hand
 from .writes import Writes
 
@@ -263,28 +263,24 @@ async def test_a_failing_listener_leaves_the_others_told(
 
 async def test_a_shutter_that_did_not_move_ends_its_estimate(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    cloud: SimulatedCloud,
+    polled: Polled,
 ) -> None:
     """A shutter sent up but held closed by hand: the next reading, unchanged, shows it closed."""
-    coordinator = polling_coordinator(init_integration)
-    plant = generated_plants(cloud)[0]
+    plant = generated_plants(polled.cloud)[0]
     shutter = module_of(plant, "automation")
-    cloud.physical(shutter, {"level": 0})
-    await next_refresh(hass, freezer, coordinator)
+    polled.cloud.physical(shutter, {"level": 0})
+    await polled.refresh()
     (entity_id,) = (
         entity_id
-        for entity_id in module_entities(hass, init_integration, shutter)
+        for entity_id in module_entities(hass, polled.entry, shutter)
         if entity_id.startswith("cover.")
     )
     assert hass.states.get(entity_id).attributes["current_position"] == 0
     await hass.services.async_call(
         COVER_DOMAIN, SERVICE_OPEN_COVER, {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
-    cloud.physical(shutter, {"level": 0})
-    freezer.tick(60)
-    await next_refresh(hass, freezer, coordinator)
+    polled.cloud.physical(shutter, {"level": 0})
+    await polled.refresh(60)
     assert hass.states.get(entity_id).attributes["current_position"] == 0
 
 
@@ -299,20 +295,17 @@ class TestRandomChanges:
     async def test_random_changes_are_never_missed(
         self,
         hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
-        cloud: SimulatedCloud,
+        polled: Polled,
     ) -> None:
         """Random changes by hand, gateways lost and back: no entity misses one.
 
         After each refresh, telling every entity again changes nothing: no entity missed a
         change that concerned it.
         """
-        coordinator = polling_coordinator(init_integration)
         writes = Writes(hass)
-        init_integration.async_on_unload(writes.stop)
+        polled.entry.async_on_unload(writes.stop)
         rng = random.Random(13)
-        plants = generated_plants(cloud)
+        plants = generated_plants(polled.cloud)
         devices = [
             (module_id, module.device)
             for plant in plants
@@ -320,25 +313,31 @@ class TestRandomChanges:
             if module.device in {"light", "plug", "automation"}
         ] + [
             (module_id, "thermostat")
-            for plant in cloud.world.smarther_plants.values()
+            for plant in polled.cloud.world.smarther_plants.values()
             for module_id in plant.thermostats
         ]
         for _round in range(12):
             for module_id, device in rng.sample(devices, rng.randint(0, 6)):
                 if device == "automation":
-                    cloud.physical(module_id, {"level": rng.choice((0, 40, 100))})
+                    polled.cloud.physical(
+                        module_id, {"level": rng.choice((0, 40, 100))}
+                    )
                 elif device == "thermostat":
                     point = rng.choice((18.0, 19.5, 21.0))
-                    cloud.physical(module_id, {"mode": "manual", "setPoint": point})
+                    polled.cloud.physical(
+                        module_id, {"mode": "manual", "setPoint": point}
+                    )
                 else:
-                    cloud.physical(module_id, {"status": rng.choice(("on", "off"))})
+                    polled.cloud.physical(
+                        module_id, {"status": rng.choice(("on", "off"))}
+                    )
             if rng.random() < 0.3:
                 plant = rng.choice(plants)
                 plant.online = not plant.online
-            await next_refresh(hass, freezer, coordinator)
+            await polled.refresh()
             writes.clear()
             # Every listener told, as Home Assistant's own coordinator tells them all.
-            DataUpdateCoordinator.async_update_listeners(coordinator)
+            DataUpdateCoordinator.async_update_listeners(polled.coordinator)
             await hass.async_block_till_done()
             assert writes.written == set()
 

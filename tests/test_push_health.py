@@ -43,7 +43,7 @@ from simulator.generate import generate_scenario
 
 from .cloud import calls_to
 from .moments import START
-from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
+from .polling import Polled, next_scheduled_refresh, polling_coordinator
 from .push import (
     BEDROOM,
     LIVING,
@@ -272,10 +272,7 @@ def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
 
 async def test_silent_push_is_found_polled_renewed_and_cleared(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """
@@ -286,31 +283,34 @@ async def test_silent_push_is_found_polled_renewed_and_cleared(
     the subscription is renewed once, then at most every few hours. The first delivery that
     arrives again ends it all.
     """
-    coordinator = polling_coordinator(push_entry)
-    health = coordinator.push
-    assert coordinator.calls_per_refresh(coordinator.data) == 1
-    subscribed = calls_to(cloud, SUBSCRIBE)
-    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    health = push_polled.coordinator.push
+    assert push_polled.coordinator.calls_per_refresh(push_polled.coordinator.data) == 1
+    subscribed = calls_to(push_polled.cloud, SUBSCRIBE)
+    await _fall_silent(
+        hass, push_polled.freezer, push_polled.entry, push_polled.cloud, push_polled.sim
+    )
 
-    assert cloud.push.log[-1]["error"] == "silent"
+    assert push_polled.cloud.push.log[-1]["error"] == "silent"
     assert health.state is PushState.SILENT
     assert not health.covers(PLANT)
-    issue = _issue(hass, push_entry)
+    issue = _issue(hass, push_polled.entry)
     assert issue is not None
     assert issue.translation_key == "push_silent"
     assert issue.translation_placeholders == {"homes": "Casa"}
     assert "Legrand stopped pushing thermostat changes of Casa" in caplog.text
     # Both thermostats count in every refresh again: the share they get with push off.
-    assert coordinator.calls_per_refresh(coordinator.data) == 3
+    assert push_polled.coordinator.calls_per_refresh(push_polled.coordinator.data) == 3
     # The subscription was renewed once, at once.
-    assert calls_to(cloud, UNSUBSCRIBE) == 1
-    assert calls_to(cloud, SUBSCRIBE) == subscribed + 1
-    assert len(cloud.world.subscriptions) == 1
+    assert calls_to(push_polled.cloud, UNSUBSCRIBE) == 1
+    assert calls_to(push_polled.cloud, SUBSCRIBE) == subscribed + 1
+    assert len(push_polled.cloud.world.subscriptions) == 1
 
     # The thermostat whose changes were missed is read as often as its changes call for:
     # a new change shows sooner than the next reconciliation would have shown it.
-    await set_by_hand(hass, cloud, sim, BEDROOM, 24.0)
-    waited = await _until_polled(hass, freezer, coordinator, BEDROOM, 24.0)
+    await set_by_hand(hass, push_polled.cloud, push_polled.sim, BEDROOM, 24.0)
+    waited = await _until_polled(
+        hass, push_polled.freezer, push_polled.coordinator, BEDROOM, 24.0
+    )
     assert waited < RECONCILE_INTERVAL
 
     # Renewed at most once per interval while it lasts.
@@ -318,66 +318,64 @@ async def test_silent_push_is_found_polled_renewed_and_cleared(
     while dt_util.utcnow() - silent_since < RESUBSCRIBE_INTERVAL - timedelta(
         minutes=15
     ):
-        await next_scheduled_refresh(hass, freezer, coordinator)
-    assert calls_to(cloud, SUBSCRIBE) == subscribed + 1
+        await next_scheduled_refresh(hass, push_polled.freezer, push_polled.coordinator)
+    assert calls_to(push_polled.cloud, SUBSCRIBE) == subscribed + 1
     while dt_util.utcnow() - silent_since < RESUBSCRIBE_INTERVAL + timedelta(
         minutes=15
     ):
-        await next_scheduled_refresh(hass, freezer, coordinator)
+        await next_scheduled_refresh(hass, push_polled.freezer, push_polled.coordinator)
     await hass.async_block_till_done()
-    assert calls_to(cloud, SUBSCRIBE) == subscribed + 2
+    assert calls_to(push_polled.cloud, SUBSCRIBE) == subscribed + 2
     assert health.state is PushState.SILENT
 
     # Legrand delivers again: the notice clears itself, push covers the home again.
-    await sim.post("/_sim/push", json={"silent": False})
-    await set_by_hand(hass, cloud, sim, LIVING, 19.5)
-    assert _issue(hass, push_entry) is None
+    await push_polled.sim.post("/_sim/push", json={"silent": False})
+    await set_by_hand(hass, push_polled.cloud, push_polled.sim, LIVING, 19.5)
+    assert _issue(hass, push_polled.entry) is None
     assert health.state is PushState.ACTIVE
     assert health.covers(PLANT)
-    assert coordinator.calls_per_refresh(coordinator.data) == 1
+    assert push_polled.coordinator.calls_per_refresh(push_polled.coordinator.data) == 1
     assert "Legrand pushes thermostat changes of Casa again" in caplog.text
 
 
 async def test_lost_events_now_and_then_are_not_silence(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
 ) -> None:
     """Every other event lost: the polls correct each loss, push stays trusted."""
-    coordinator = polling_coordinator(push_entry)
     for step in range(2 * MISSED_FOR_SILENT):
-        await sim.post("/_sim/push", json={"drop_next": 1})
-        await set_by_hand(hass, cloud, sim, BEDROOM, 18.0 + step)
-        await _until_polled(hass, freezer, coordinator, BEDROOM, 18.0 + step)
-        await set_by_hand(hass, cloud, sim, LIVING, 18.0 + step)
-    assert coordinator.push.missed == {}
-    assert coordinator.push.state is PushState.ACTIVE
-    assert coordinator.push.covers(PLANT)
-    assert _issue(hass, push_entry) is None
+        await push_polled.sim.post("/_sim/push", json={"drop_next": 1})
+        await set_by_hand(
+            hass, push_polled.cloud, push_polled.sim, BEDROOM, 18.0 + step
+        )
+        await _until_polled(
+            hass, push_polled.freezer, push_polled.coordinator, BEDROOM, 18.0 + step
+        )
+        await set_by_hand(hass, push_polled.cloud, push_polled.sim, LIVING, 18.0 + step)
+    assert push_polled.coordinator.push.missed == {}
+    assert push_polled.coordinator.push.state is PushState.ACTIVE
+    assert push_polled.coordinator.push.covers(PLANT)
+    assert _issue(hass, push_polled.entry) is None
 
 
 async def test_a_silent_home_that_leaves_takes_its_notice_along(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
 ) -> None:
     """Once the home is proven gone from the account, nothing is left to be silent."""
-    coordinator = polling_coordinator(push_entry)
-    await _fall_silent(hass, freezer, push_entry, cloud, sim)
-    assert _issue(hass, push_entry) is not None
-    await sim.post(f"/_sim/plants/{PLANT}/member", json={"member": False})
+    await _fall_silent(
+        hass, push_polled.freezer, push_polled.entry, push_polled.cloud, push_polled.sim
+    )
+    assert _issue(hass, push_polled.entry) is not None
+    await push_polled.sim.post(f"/_sim/plants/{PLANT}/member", json={"member": False})
     start = dt_util.utcnow()
-    while PLANT in coordinator.data.smarther:
-        await next_refresh(hass, freezer, coordinator)
+    while PLANT in push_polled.coordinator.data.smarther:
+        await push_polled.refresh()
         assert dt_util.utcnow() - start < timedelta(hours=3)
     await hass.async_block_till_done()
-    assert _issue(hass, push_entry) is None
-    assert coordinator.push.silent == {}
-    assert coordinator.push.state is not PushState.SILENT
+    assert _issue(hass, push_polled.entry) is None
+    assert push_polled.coordinator.push.silent == {}
+    assert push_polled.coordinator.push.state is not PushState.SILENT
 
 
 @pytest.mark.parametrize(
@@ -433,22 +431,20 @@ async def test_the_notice_names_every_silent_home_until_the_last_one_speaks(
 
 async def test_push_without_an_address_is_off_not_silent(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
 ) -> None:
     """Home Assistant loses its address while push is silent: one notice, the one that helps."""
-    coordinator = polling_coordinator(push_entry)
-    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    await _fall_silent(
+        hass, push_polled.freezer, push_polled.entry, push_polled.cloud, push_polled.sim
+    )
     await hass.config.async_update(internal_url=None)
     await hass.async_block_till_done()
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.push.state is PushState.NO_URL
-    assert coordinator.push.silent == {}
-    assert _issue(hass, push_entry) is None
+    await push_polled.refresh()
+    assert push_polled.coordinator.push.state is PushState.NO_URL
+    assert push_polled.coordinator.push.silent == {}
+    assert _issue(hass, push_polled.entry) is None
     issues = ir.async_get(hass)
-    assert issues.async_get_issue(DOMAIN, f"no_push_url_{push_entry.entry_id}")
+    assert issues.async_get_issue(DOMAIN, f"no_push_url_{push_polled.entry.entry_id}")
 
 
 EVIDENCE_MODULE = "thermostat"

@@ -33,12 +33,7 @@ from custom_components.legrand_eliot.push_receiver import COALESCE_DELAY
 from simulator import SimulatedCloud
 
 from .cloud import calls_to
-from .polling import (
-    next_refresh,
-    next_scheduled_refresh,
-    polling_coordinator,
-    run_until,
-)
+from .polling import Polled, next_scheduled_refresh, polling_coordinator, run_until
 from .push import (
     BEDROOM,
     BEDROOM_ENTITY,
@@ -80,104 +75,89 @@ def push_entry(push_integration: MockConfigEntry) -> MockConfigEntry:
 
 async def test_subscribed_but_silent_thermostats_are_polled_as_usual(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
+    push_polled: Polled,
 ) -> None:
     """Until an event has arrived, nothing proves Legrand reaches the address: poll as before."""
-    coordinator = polling_coordinator(push_entry)
-    assert coordinator.calls_per_refresh(coordinator.data) == 3
-    status_calls = calls_to(cloud, STATUS)
+    assert push_polled.coordinator.calls_per_refresh(push_polled.coordinator.data) == 3
+    status_calls = calls_to(push_polled.cloud, STATUS)
     start = dt_util.utcnow()
     while dt_util.utcnow() - start < RECONCILE_INTERVAL * 2:
-        await next_refresh(hass, freezer, coordinator)
+        await push_polled.refresh()
     # Read on their own schedule (at least hourly), never skipped for push.
-    assert calls_to(cloud, STATUS) >= status_calls + 2
-    assert coordinator.push.polls_saved == 0
+    assert calls_to(push_polled.cloud, STATUS) >= status_calls + 2
+    assert push_polled.coordinator.push.polls_saved == 0
 
 
 async def test_thermostats_kept_fresh_by_push_are_not_polled(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
 ) -> None:
     """Once events arrive, refreshes read the Home + Control plant; thermostats only to reconcile.
 
     Their calls go to the plant, read more often; over the window every thermostat is still
     read once, and no more.
     """
-    coordinator = polling_coordinator(push_entry)
-    await set_by_hand(hass, cloud, sim, LIVING, 21.0)
-    assert coordinator.push.receiving == {PLANT}
-    assert coordinator.calls_per_refresh(coordinator.data) == 1
-    status_calls = calls_to(cloud, STATUS)
-    plant_calls = calls_to(cloud, HC_STATUS)
-    await next_refresh(hass, freezer, coordinator)
-    assert calls_to(cloud, STATUS) == status_calls
-    assert calls_to(cloud, HC_STATUS) == plant_calls + 1
-    assert coordinator.push.polls_saved == 2
+    await set_by_hand(hass, push_polled.cloud, push_polled.sim, LIVING, 21.0)
+    assert push_polled.coordinator.push.receiving == {PLANT}
+    assert push_polled.coordinator.calls_per_refresh(push_polled.coordinator.data) == 1
+    status_calls = calls_to(push_polled.cloud, STATUS)
+    plant_calls = calls_to(push_polled.cloud, HC_STATUS)
+    await push_polled.refresh()
+    assert calls_to(push_polled.cloud, STATUS) == status_calls
+    assert calls_to(push_polled.cloud, HC_STATUS) == plant_calls + 1
+    assert push_polled.coordinator.push.polls_saved == 2
     start = dt_util.utcnow()
     while dt_util.utcnow() - start < RECONCILE_INTERVAL:
-        await next_refresh(hass, freezer, coordinator)
-    assert calls_to(cloud, STATUS) == status_calls + 2
-    plant_reads = calls_to(cloud, HC_STATUS) - plant_calls
+        await push_polled.refresh()
+    assert calls_to(push_polled.cloud, STATUS) == status_calls + 2
+    plant_reads = calls_to(push_polled.cloud, HC_STATUS) - plant_calls
     assert plant_reads >= 4
-    assert coordinator.push.polls_saved >= 2 * plant_reads - 2
+    assert push_polled.coordinator.push.polls_saved >= 2 * plant_reads - 2
 
 
 async def test_pushed_state_defers_the_thermostat_poll(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
 ) -> None:
     """A state that arrived by push counts as confirmed: the next reconciliation waits for it."""
-    coordinator = polling_coordinator(push_entry)
-    freezer.tick(RECONCILE_INTERVAL / 2)
-    await sim.post(f"/_sim/modules/{LIVING}/physical", json={"mode": "off"})
-    await delivered(hass, cloud)
-    freezer.tick(COALESCE_DELAY + 0.5)
+    push_polled.freezer.tick(RECONCILE_INTERVAL / 2)
+    await push_polled.sim.post(f"/_sim/modules/{LIVING}/physical", json={"mode": "off"})
+    await delivered(hass, push_polled.cloud)
+    push_polled.freezer.tick(COALESCE_DELAY + 0.5)
     await written(hass)
-    plant = coordinator.data.smarther[PLANT]
+    plant = push_polled.coordinator.data.smarther[PLANT]
     pushed_at = plant.updated[LIVING]
     # Confirmed at Home Assistant's time of the write, the clock every schedule reads.
     assert pushed_at == dt_util.utcnow()
     bedroom_polled_at = plant.updated[BEDROOM]
-    status_calls = calls_to(cloud, STATUS)
+    status_calls = calls_to(push_polled.cloud, STATUS)
     # The bedroom is due first: only the first refresh confirmed it.
-    while calls_to(cloud, STATUS) == status_calls:
-        await next_refresh(hass, freezer, coordinator)
-    assert calls_to(cloud, STATUS) == status_calls + 1
+    while calls_to(push_polled.cloud, STATUS) == status_calls:
+        await push_polled.refresh()
+    assert calls_to(push_polled.cloud, STATUS) == status_calls + 1
     assert plant.updated[BEDROOM] > bedroom_polled_at
     assert plant.updated[LIVING] == pushed_at
 
 
 async def test_dropped_event_is_corrected_by_reconciliation(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
 ) -> None:
     """An event lost on the way: Home Assistant is wrong until the next reconciliation poll."""
-    coordinator = polling_coordinator(push_entry)
-    await set_by_hand(hass, cloud, sim, LIVING, 21.0)
-    await sim.post("/_sim/push", json={"drop_next": 1})
-    await sim.post(
+    await set_by_hand(hass, push_polled.cloud, push_polled.sim, LIVING, 21.0)
+    await push_polled.sim.post("/_sim/push", json={"drop_next": 1})
+    await push_polled.sim.post(
         f"/_sim/modules/{BEDROOM}/physical", json={"mode": "manual", "setPoint": 26.0}
     )
-    await delivered(hass, cloud)
-    delivery = cloud.push.log[-1]
+    await delivered(hass, push_polled.cloud)
+    delivery = push_polled.cloud.push.log[-1]
     assert delivery["dropped"] is True
     await written(hass)
-    plant = coordinator.data.smarther[PLANT]
+    plant = push_polled.coordinator.data.smarther[PLANT]
     assert plant.thermostats[BEDROOM].set_point != 26.0
     changed = dt_util.utcnow()
     while plant.thermostats[BEDROOM].set_point != 26.0:
-        await next_refresh(hass, freezer, coordinator)
+        await push_polled.refresh()
         assert dt_util.utcnow() - changed <= RECONCILE_INTERVAL + timedelta(minutes=5)
     assert dt_util.utcnow() - changed >= RECONCILE_INTERVAL - timedelta(minutes=5)
     assert hass.states.get("climate.camera_camera").attributes["temperature"] == 26.0
@@ -185,29 +165,28 @@ async def test_dropped_event_is_corrected_by_reconciliation(
 
 async def test_failed_plants_list_keeps_thermostats_and_push(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
 ) -> None:
     """The Smarther plants list fails at a topology read: nothing is forgotten or unsubscribed."""
-    coordinator = polling_coordinator(push_entry)
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), push_entry.entry_id)
-    await sim.post(
+    devices = dr.async_entries_for_config_entry(
+        dr.async_get(hass), push_polled.entry.entry_id
+    )
+    await push_polled.sim.post(
         "/_sim/faults",
         json={"status": 500, "count": 1, "match": "/smarther/v2.0/plants"},
     )
-    freezer.tick(timedelta(hours=12))
-    await next_refresh(hass, freezer, coordinator)
-    assert "GET /smarther/v2.0/plants" in cloud.counters["by_endpoint"]
-    assert set(coordinator.data.smarther) == {PLANT}
-    assert len(coordinator.data.smarther[PLANT].thermostats) == 2
+    await push_polled.refresh(timedelta(hours=12))
+    assert "GET /smarther/v2.0/plants" in push_polled.cloud.counters["by_endpoint"]
+    assert set(push_polled.coordinator.data.smarther) == {PLANT}
+    assert len(push_polled.coordinator.data.smarther[PLANT].thermostats) == 2
     assert (
-        dr.async_entries_for_config_entry(dr.async_get(hass), push_entry.entry_id)
+        dr.async_entries_for_config_entry(
+            dr.async_get(hass), push_polled.entry.entry_id
+        )
         == devices
     )
-    assert len(cloud.world.subscriptions) == 1
-    assert coordinator.push.state is PushState.ACTIVE
+    assert len(push_polled.cloud.world.subscriptions) == 1
+    assert push_polled.coordinator.push.state is PushState.ACTIVE
 
 
 async def test_late_event_older_than_a_poll_is_ignored(
@@ -386,10 +365,7 @@ async def test_a_day_with_push_halves_thermostat_calls_and_is_fresher(
 
 async def test_reconciliation_reads_are_counted_in_the_plan(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    sim: TestClient,
+    push_polled: Polled,
 ) -> None:
     """With push on, each refresh of a day makes the calls it was planned to make.
 
@@ -397,25 +373,24 @@ async def test_reconciliation_reads_are_counted_in_the_plan(
     planned with them. Only the twice-daily topology reads come on top of a plan; the day's
     calls stay within the budget.
     """
-    coordinator = polling_coordinator(push_entry)
-    await set_by_hand(hass, cloud, sim, LIVING, 21.0)
-    await next_scheduled_refresh(hass, freezer, coordinator)
+    await set_by_hand(hass, push_polled.cloud, push_polled.sim, LIVING, 21.0)
+    await next_scheduled_refresh(hass, push_polled.freezer, push_polled.coordinator)
     end = dt_util.start_of_local_day() + timedelta(days=1) - timedelta(minutes=1)
     refreshes = unplanned = reconciled = 0
-    while dt_util.now() + coordinator.update_interval < end:
-        planned = coordinator.planned_calls
-        before = coordinator.budget.calls_used
-        status_calls = calls_to(cloud, STATUS)
-        await next_scheduled_refresh(hass, freezer, coordinator)
+    while dt_util.now() + push_polled.coordinator.update_interval < end:
+        planned = push_polled.coordinator.planned_calls
+        before = push_polled.coordinator.budget.calls_used
+        status_calls = calls_to(push_polled.cloud, STATUS)
+        await next_scheduled_refresh(hass, push_polled.freezer, push_polled.coordinator)
         refreshes += 1
-        unplanned += coordinator.budget.calls_used - before != planned
-        reconciled += calls_to(cloud, STATUS) - status_calls
+        unplanned += push_polled.coordinator.budget.calls_used - before != planned
+        reconciled += calls_to(push_polled.cloud, STATUS) - status_calls
     assert refreshes > 300
     # The two topology reads of the day, at most.
     assert unplanned <= 2
     # Every thermostat about every 30 minutes, all day.
     assert reconciled >= 2 * 40
-    assert coordinator.budget.calls_used <= 500
+    assert push_polled.coordinator.budget.calls_used <= 500
 
 
 class TestGatewayOutageWithPush:

@@ -22,9 +22,10 @@ from pytest_homeassistant_custom_component.common import (
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
-from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
+from .cloud import HC_PLANT
+from .polling import Polled, next_scheduled_refresh, polling_coordinator
 from .push import set_by_hand
-from .test_coordinator import CLIMATE, HC_PLANT, LIGHT
+from .registry import CLIMATE, LIGHT
 
 
 async def test_update_entity_reads_every_plant_and_thermostat(
@@ -49,34 +50,29 @@ async def test_update_entity_reads_every_plant_and_thermostat(
 
 async def test_thermostats_that_keep_failing_are_read_on_their_schedule(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled: Polled,
 ) -> None:
     """Thermostats whose reads keep failing are retried soon, then less and less often.
 
     Not at every wake-up: the retries tell the thermostats back within minutes of a short
     failure and slow down to their schedule; two hours of them stay within the day's pace.
     """
-    coordinator = polling_coordinator(init_integration)
-    await sim.post(
+    await polled.sim.post(
         "/_sim/faults",
         json={"status": 500, "count": 100000, "match": "/chronothermostat/"},
     )
-    freezer.tick(timedelta(hours=1))
-    await next_refresh(hass, freezer, coordinator)
-    before = coordinator.budget.calls_used
+    await polled.refresh(timedelta(hours=1))
+    before = polled.coordinator.budget.calls_used
     start = dt_util.utcnow()
     refreshes = 0
     while dt_util.utcnow() - start < timedelta(hours=2):
-        await next_scheduled_refresh(hass, freezer, coordinator)
+        await next_scheduled_refresh(hass, polled.freezer, polled.coordinator)
         refreshes += 1
-        assert coordinator.update_interval is not None
-        assert coordinator.update_interval >= timedelta(seconds=60)
+        assert polled.coordinator.update_interval is not None
+        assert polled.coordinator.update_interval >= timedelta(seconds=60)
     assert hass.states.get(CLIMATE).state == STATE_UNAVAILABLE
     # Two hours at about the day's pace (500 calls), failed reads and their retries included.
-    assert coordinator.budget.calls_used - before <= 2 * 500 / 24 * 1.5
+    assert polled.coordinator.budget.calls_used - before <= 2 * 500 / 24 * 1.5
     assert refreshes >= 4
 
 
@@ -167,34 +163,38 @@ class TestCloudOutage:
     async def test_every_device_is_still_read_on_its_plan(
         self,
         hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
-        sim: TestClient,
+        polled: Polled,
     ) -> None:
         """While the cloud is down, retries tell it; the other devices keep their own reads.
 
         Thermostats read at their planned pace meet the outage too and show it; their retries
         wait while another read of the same refresh just failed.
         """
-        coordinator = polling_coordinator(init_integration)
-        calls = coordinator.budget.calls_used
+        calls = polled.coordinator.budget.calls_used
         back, refreshes = await self.outage(
-            hass, freezer, coordinator, sim, timedelta(seconds=10), timedelta(hours=5)
+            hass,
+            polled.freezer,
+            polled.coordinator,
+            polled.sim,
+            timedelta(seconds=10),
+            timedelta(hours=5),
         )
         assert hass.states.get(LIGHT).state == STATE_UNAVAILABLE
         assert hass.states.get(CLIMATE).state == STATE_UNAVAILABLE
         # About a call a refresh: a retry, and each thermostat's planned reads.
         planned = sum(
-            math.ceil(timedelta(hours=5) / coordinator.schedule.intervals[module.id])
-            for plant in coordinator.data.smarther.values()
+            math.ceil(
+                timedelta(hours=5) / polled.coordinator.schedule.intervals[module.id]
+            )
+            for plant in polled.coordinator.data.smarther.values()
             for module in plant.topology.modules
         )
-        assert coordinator.budget.calls_used - calls <= len(refreshes) + planned
+        assert polled.coordinator.budget.calls_used - calls <= len(refreshes) + planned
 
         # Hours into the outage, retries come at the plant's planned pace at the latest.
-        pace = coordinator.schedule.intervals[HC_PLANT]
+        pace = polled.coordinator.schedule.intervals[HC_PLANT]
         while not _shown(hass):
-            moment = await _until_next_refresh(hass, freezer, coordinator)
+            moment = await _until_next_refresh(hass, polled.freezer, polled.coordinator)
             assert moment - back <= pace + timedelta(seconds=2)
 
 
@@ -209,22 +209,19 @@ class TestLongOutage:
     async def test_retries_slow_down_to_the_planned_pace(
         self,
         hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
-        sim: TestClient,
+        polled: Polled,
     ) -> None:
         """A long outage is tried less and less often, then at the planned pace, no slower."""
-        coordinator = polling_coordinator(init_integration)
-        (plant,) = coordinator.data.home_control
-        await sim.post("/_sim/faults", json={"status": 503, "count": 100000})
-        calls = coordinator.budget.calls_used
+        (plant,) = polled.coordinator.data.home_control
+        await polled.sim.post("/_sim/faults", json={"status": 503, "count": 100000})
+        calls = polled.coordinator.budget.calls_used
         # Each refresh, and the pace the plan gives the plant then.
         refreshes: list[tuple[datetime, timedelta]] = []
         down = dt_util.utcnow()
         while dt_util.utcnow() - down < timedelta(hours=4):
-            moment = await _until_next_refresh(hass, freezer, coordinator)
-            refreshes.append((moment, coordinator.schedule.intervals[plant]))
-        assert not coordinator.data.home_control[plant].available
+            moment = await _until_next_refresh(hass, polled.freezer, polled.coordinator)
+            refreshes.append((moment, polled.coordinator.schedule.intervals[plant]))
+        assert not polled.coordinator.data.home_control[plant].available
         waits = [
             (later - earlier, planned)
             for (earlier, planned), (later, _) in pairwise(refreshes)
@@ -239,26 +236,22 @@ class TestLongOutage:
         assert len(early) >= 5
         assert early == sorted(early)
         # One call a refresh: the plant's status.
-        assert coordinator.budget.calls_used - calls == len(refreshes)
+        assert polled.coordinator.budget.calls_used - calls == len(refreshes)
 
 
 async def test_no_retry_while_the_quota_is_paused(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled: Polled,
 ) -> None:
     """A read that failed is not retried early while a quota pause lasts."""
-    coordinator = polling_coordinator(init_integration)
-    await sim.post(
+    await polled.sim.post(
         "/_sim/faults",
         json={"status": 503, "count": 1, "match": f"/plants/{HC_PLANT}"},
     )
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
     assert hass.states.get(LIGHT).state == STATE_UNAVAILABLE
-    assert coordinator.update_interval == timedelta(seconds=60)
-    await sim.post(
+    assert polled.coordinator.update_interval == timedelta(seconds=60)
+    await polled.sim.post(
         "/_sim/faults",
         json={
             "status": 403,
@@ -266,40 +259,37 @@ async def test_no_retry_while_the_quota_is_paused(
             "message": "Out of call volume quota. Quota will be replenished in 01:00:00.",
         },
     )
-    await _until_next_refresh(hass, freezer, coordinator)
-    resume = coordinator.budget.paused_until
+    await _until_next_refresh(hass, polled.freezer, polled.coordinator)
+    resume = polled.coordinator.budget.paused_until
     assert resume is not None
-    total = cloud.counters["total"]
-    freezer.tick(timedelta(minutes=50))
+    total = polled.cloud.counters["total"]
+    polled.freezer.tick(timedelta(minutes=50))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert cloud.counters["total"] == total
+    assert polled.cloud.counters["total"] == total
     while hass.states.get(LIGHT).state == STATE_UNAVAILABLE:
-        moment = await _until_next_refresh(hass, freezer, coordinator)
+        moment = await _until_next_refresh(hass, polled.freezer, polled.coordinator)
         assert moment >= resume
         assert moment - resume <= timedelta(minutes=2)
 
 
 async def test_a_refresh_that_fails_whole_is_retried_within_a_minute(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
+    polled: Polled,
 ) -> None:
     """The login failing for a passing reason fails the refresh: tried again a minute on."""
-    coordinator = polling_coordinator(init_integration)
-    await _until_next_refresh(hass, freezer, coordinator)
-    planned = coordinator.update_interval
+    await _until_next_refresh(hass, polled.freezer, polled.coordinator)
+    planned = polled.coordinator.update_interval
     assert planned is not None
     assert planned > timedelta(minutes=3)
-    await sim.post("/_sim/tokens/expire", json={})
-    await sim.post(
+    await polled.sim.post("/_sim/tokens/expire", json={})
+    await polled.sim.post(
         "/_sim/faults", json={"target": "token", "status": 503, "count": 100000}
     )
-    failed_at = await _until_next_refresh(hass, freezer, coordinator)
-    assert not coordinator.last_update_success
+    failed_at = await _until_next_refresh(hass, polled.freezer, polled.coordinator)
+    assert not polled.coordinator.last_update_success
     assert not _shown(hass)
-    retry = coordinator.next_refresh
+    retry = polled.coordinator.next_refresh
     assert retry is not None
     assert retry - failed_at <= timedelta(seconds=61)
 
@@ -307,7 +297,7 @@ async def test_a_refresh_that_fails_whole_is_retried_within_a_minute(
     waits = []
     moment = failed_at
     while moment - failed_at < timedelta(hours=1):
-        later = await _until_next_refresh(hass, freezer, coordinator)
+        later = await _until_next_refresh(hass, polled.freezer, polled.coordinator)
         waits.append(later - moment)
         moment = later
     slack = timedelta(seconds=2)
@@ -315,9 +305,9 @@ async def test_a_refresh_that_fails_whole_is_retried_within_a_minute(
     assert all(wait <= planned + slack for wait in waits)
     assert abs(waits[-1] - planned) <= slack
 
-    await sim.delete("/_sim/faults")
-    await _until_next_refresh(hass, freezer, coordinator)
-    assert coordinator.last_update_success
+    await polled.sim.delete("/_sim/faults")
+    await _until_next_refresh(hass, polled.freezer, polled.coordinator)
+    assert polled.coordinator.last_update_success
     assert _shown(hass)
 
 

@@ -11,17 +11,18 @@ from homeassistant.components.repairs import RepairsFlowManager, repairs_flow_ma
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.client_secret import (
     CONF_SECRET_FIRST_USED,
     SECRET_LIFETIME,
     WARNING_AHEAD,
 )
-from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.const import CONF_SUBSCRIPTION_KEY, DOMAIN
 from simulator import SimulatedCloud
 
 from .flows import flows_in_progress, stored_credentials
@@ -202,3 +203,47 @@ async def test_the_warning_is_fixed_by_a_new_secret_ahead_of_time(
     assert secret_issue(hass, entry, EXPIRING) is None
     first_used = entry.data[CONF_SECRET_FIRST_USED]["first_used"]
     assert first_used > START.isoformat()
+
+
+async def test_invalid_subscription_key_raises_fixable_issue(
+    hass: HomeAssistant,
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A refused key: a repair issue whose fix asks for a new key, tests it and reloads."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_SUBSCRIPTION_KEY: "0" * 32}
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    issue_id = f"invalid_subscription_key_{config_entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+
+    assert await async_setup_component(hass, "repairs", {})
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    flow = await response.json()
+    assert flow["step_id"] == "confirm"
+    response = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}",
+        json={CONF_SUBSCRIPTION_KEY: "1" * 32},
+    )
+    result = await response.json()
+    assert result["errors"] == {"base": "invalid_subscription_key"}
+    response = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}",
+        json={CONF_SUBSCRIPTION_KEY: cloud.subscription_key},
+    )
+    assert (await response.json())["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert config_entry.data[CONF_SUBSCRIPTION_KEY] == cloud.subscription_key
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

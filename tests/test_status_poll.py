@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiohttp.test_utils import TestClient
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.data import HomeControlPlant, SmartherPlant
 from custom_components.legrand_eliot.eliot.const import (
     DeviceKind,
@@ -28,10 +23,9 @@ from custom_components.legrand_eliot.status_poll import (
     module_changes,
     thermostat_changes,
 )
-from simulator import SimulatedCloud
 
-from .polling import next_refresh, polling_coordinator
-from .test_errors import HC_PLANT, thermostat_ids
+from .cloud import HC_PLANT, PLANT_STATUS, fault
+from .polling import Polled
 
 PLANT = Plant(id="plant")
 LAMP = ModuleState(module_id="lamp", kind=DeviceKind.LIGHT, reachable=True, on=False)
@@ -77,33 +71,42 @@ def test_a_poll_counts_a_thermostat_a_person_changed() -> None:
     assert thermostat_changes(plant, replace(shown, mode=ThermostatMode.MANUAL)) == 1
 
 
-@pytest.mark.parametrize(
-    ("flag", "issue"),
-    [
-        ("app-password-expired", "app_password_expired"),
-        ("terms-expired", "terms_expired"),
-    ],
-)
-async def test_thermostat_app_problems_raise_issues_that_clear(
+@pytest.mark.parametrize("status", [400, 406])
+async def test_bad_request_marks_plant_and_is_logged_with_endpoint(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
-    flag: str,
-    issue: str,
+    polled: Polled,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
 ) -> None:
-    """469 / 470: thermostats unavailable and a repair issue, both gone when the API answers."""
-    coordinator = polling_coordinator(init_integration)
-    user = cloud.user().email
-    await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": True})
-    await next_refresh(hass, freezer, coordinator)
-    issue_id = f"{issue}_{init_integration.entry_id}"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    plant = next(iter(coordinator.data.smarther.values()))
-    assert plant.unavailable == set(thermostat_ids(coordinator))
-    assert coordinator.data.home_control[HC_PLANT].available
-    await sim.post(f"/_sim/users/{user}/{flag}", json={"expired": False})
-    await next_refresh(hass, freezer, coordinator)
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    assert not plant.unavailable
+    """400/406 on a poll: that plant's devices are unavailable, the log names the endpoint."""
+    await fault(polled.sim, status=status, match=PLANT_STATUS, count=1)
+    await polled.refresh()
+    assert not polled.coordinator.data.home_control[HC_PLANT].available
+    assert "GET /hc/api/v1.0/plants/{plantId}" in caplog.text
+    assert f"HTTP {status}" in caplog.text
+    # The thermostats were not affected.
+    assert not any(
+        plant.unavailable for plant in polled.coordinator.data.smarther.values()
+    )
+    await polled.refresh()
+    assert polled.coordinator.data.home_control[HC_PLANT].available
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(408, "status"), (500, "status"), (503, "status"), (500, "disconnect")],
+)
+async def test_transient_failures_on_a_poll(
+    hass: HomeAssistant,
+    polled: Polled,
+    status: int,
+    kind: str,
+) -> None:
+    """408, 5xx and network errors on a poll: unavailable until the next refresh fixes it."""
+    # aiohttp itself resends once when a kept-alive connection was dropped.
+    count = 2 if kind == "disconnect" else 1
+    await fault(polled.sim, status=status, kind=kind, match=PLANT_STATUS, count=count)
+    await polled.refresh()
+    assert not polled.coordinator.data.home_control[HC_PLANT].available
+    await polled.refresh()
+    assert polled.coordinator.data.home_control[HC_PLANT].available
