@@ -240,15 +240,19 @@ def cloud_control(sim: TestClient) -> CloudControl:
 
 
 @pytest.fixture
-async def credentials(
-    hass: HomeAssistant,
-    cloud: SimulatedCloud,
-    cloud_url: str,
-    monkeypatch: pytest.MonkeyPatch,
+async def login_at_the_simulator(
+    hass: HomeAssistant, cloud_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Register the simulated app's credentials and point the login at the simulated cloud."""
+    """Point the login at the simulated cloud, with no application credentials yet."""
     monkeypatch.setenv(ENV_CLOUD_URL, cloud_url)
     assert await async_setup_component(hass, "application_credentials", {})
+
+
+@pytest.fixture
+async def credentials(
+    hass: HomeAssistant, cloud: SimulatedCloud, login_at_the_simulator: None
+) -> None:
+    """Register the simulated app's credentials and point the login at the simulated cloud."""
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(cloud.client_id, cloud.client_secret), DOMAIN
     )
