@@ -39,8 +39,9 @@ from custom_components.legrand_eliot.const import (
 from custom_components.legrand_eliot.eliot import EliotClient
 from simulator import CLOUD, SimulatedCloud, create_app
 from tests.cloud import CloudControl
-from tests.entities import PlatformSnapshot
+from tests.entities import NextPoll, PlatformSnapshot
 from tests.moments import START
+from tests.polling import next_refresh
 
 # The push fixtures (an address Home Assistant serves, an entry set up with push) and the
 # config flow's (the login's credentials, the entry kept from loading) for any test.
@@ -284,6 +285,20 @@ async def init_integration(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+def next_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> NextPoll:
+    """Return the step that lets time run to the entry's next refresh of every plant."""
+
+    async def poll() -> None:
+        await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
+
+    return poll
 
 
 @pytest.fixture

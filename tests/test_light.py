@@ -24,14 +24,10 @@ from custom_components.legrand_eliot.light import (
     level_to_brightness,
 )
 from tests.cloud import CloudControl
+from tests.demo import CEILING, CEILING_LIGHT, DIMMER, DIMMER_LIGHT, HC_PLANT
 from tests.entities import PlatformSnapshot
 from tests.held_calls import held
 
-PLANT = "000000005d1e3bc13598330000000001"
-DIMMER = "000070ee503ed5d46275620000000002"
-CEILING = "000070ee503ed5d46275620000000005"
-DIMMER_ENTITY = "light.salon_lumiere_salon"
-CEILING_ENTITY = "light.cuisine_plafonnier_cuisine"
 BEDSIDE_ENTITY = "light.chambre_lampe_chambre"
 
 pytestmark = pytest.mark.platforms(Platform.LIGHT)
@@ -65,11 +61,11 @@ async def test_dimmer_reports_its_level(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A dimmer at level 60 shows brightness 153; a plain switch has no brightness."""
-    dimmer = hass.states.get(DIMMER_ENTITY)
+    dimmer = hass.states.get(DIMMER_LIGHT)
     assert dimmer.state == STATE_ON
     assert dimmer.attributes["brightness"] == 153
     assert dimmer.attributes["supported_color_modes"] == ["brightness"]
-    ceiling = hass.states.get(CEILING_ENTITY)
+    ceiling = hass.states.get(CEILING_LIGHT)
     assert ceiling.state == STATE_OFF
     assert ceiling.attributes["supported_color_modes"] == ["onoff"]
 
@@ -79,13 +75,13 @@ async def test_turn_on_and_off(
 ) -> None:
     """Switching reaches the module and shows at once, without another poll."""
     before = await cloud_control.calls()
-    await _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: CEILING_ENTITY})
-    assert (await cloud_control.module(PLANT, CEILING))["status"] == "on"
-    assert hass.states.get(CEILING_ENTITY).state == STATE_ON
+    await _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: CEILING_LIGHT})
+    assert (await cloud_control.module(HC_PLANT, CEILING))["status"] == "on"
+    assert hass.states.get(CEILING_LIGHT).state == STATE_ON
 
-    await _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: CEILING_ENTITY})
-    assert (await cloud_control.module(PLANT, CEILING))["status"] == "off"
-    assert hass.states.get(CEILING_ENTITY).state == STATE_OFF
+    await _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: CEILING_LIGHT})
+    assert (await cloud_control.module(HC_PLANT, CEILING))["status"] == "off"
+    assert hass.states.get(CEILING_LIGHT).state == STATE_OFF
 
     assert await cloud_control.calls() - before == 2
 
@@ -95,12 +91,12 @@ async def test_brightness_reaches_the_module(
 ) -> None:
     """Brightness 64 of 255 is sent as level 25, and shows as brightness 64 at once."""
     await _turn(
-        hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 64}
+        hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 64}
     )
-    module = await cloud_control.module(PLANT, DIMMER)
+    module = await cloud_control.module(HC_PLANT, DIMMER)
     assert module["level"] == 25
     assert module["status"] == "on"
-    state = hass.states.get(DIMMER_ENTITY)
+    state = hass.states.get(DIMMER_LIGHT)
     assert state.state == STATE_ON
     assert state.attributes["brightness"] == level_to_brightness(25) == 64
 
@@ -109,12 +105,12 @@ async def test_dimmer_turned_off_and_on_keeps_its_level(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """Turning a dimmer on without a brightness sends on/off, not a level."""
-    await _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_ENTITY})
-    await _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY})
-    module = await cloud_control.module(PLANT, DIMMER)
+    await _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_LIGHT})
+    await _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT})
+    module = await cloud_control.module(HC_PLANT, DIMMER)
     assert module["status"] == "on"
     assert module["level"] == 60
-    assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == 153
+    assert hass.states.get(DIMMER_LIGHT).attributes["brightness"] == 153
 
 
 async def test_brightness_ignored_by_a_plain_switch(
@@ -124,7 +120,7 @@ async def test_brightness_ignored_by_a_plain_switch(
     await _turn(
         hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: BEDSIDE_ENTITY, "brightness": 10}
     )
-    module = await cloud_control.module(PLANT, "000070ee503ed5d46275620000000006")
+    module = await cloud_control.module(HC_PLANT, "000070ee503ed5d46275620000000006")
     assert module["status"] == "on"
     assert module["level"] is None
 
@@ -133,14 +129,14 @@ async def test_light_that_starts_reporting_a_level_dims(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A switch first seen without a level gains brightness once it reports one."""
-    assert hass.states.get(CEILING_ENTITY).attributes["supported_color_modes"] == [
+    assert hass.states.get(CEILING_LIGHT).attributes["supported_color_modes"] == [
         "onoff"
     ]
     init_integration.runtime_data.coordinator.apply_module_state(
         CEILING, on=True, level=50
     )
     await hass.async_block_till_done()
-    state = hass.states.get(CEILING_ENTITY)
+    state = hass.states.get(CEILING_LIGHT)
     assert state.attributes["supported_color_modes"] == ["brightness"]
     assert state.attributes["brightness"] == 128
 
@@ -152,7 +148,7 @@ async def _dim(hass: HomeAssistant, brightnesses: list[int]) -> list[None]:
             _turn(
                 hass,
                 SERVICE_TURN_ON,
-                **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": brightness},
+                **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": brightness},
             )
             for brightness in brightnesses
         )
@@ -168,11 +164,11 @@ async def test_a_dragged_slider_costs_two_calls_and_ends_where_asked(
     assert outcomes == [None] * 50
     assert await cloud_control.calls() - before <= 2
     assert (
-        (await cloud_control.module(PLANT, DIMMER))["level"]
+        (await cloud_control.module(HC_PLANT, DIMMER))["level"]
         == brightness_to_level(250)
         == 98
     )
-    assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == (
+    assert hass.states.get(DIMMER_LIGHT).attributes["brightness"] == (
         level_to_brightness(98)
     )
 
@@ -183,16 +179,16 @@ async def test_turning_on_keeps_a_brightness_on_its_way(
     """A plain turn-on after a brightness not yet sent sends that brightness, not the old one."""
     await asyncio.gather(
         _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 64}
+            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 64}
         ),
         _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 128}
+            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 128}
         ),
-        _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY}),
+        _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT}),
     )
-    module = await cloud_control.module(PLANT, DIMMER)
+    module = await cloud_control.module(HC_PLANT, DIMMER)
     assert (module["status"], module["level"]) == ("on", 50)
-    assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == 128
+    assert hass.states.get(DIMMER_LIGHT).attributes["brightness"] == 128
 
 
 async def test_the_last_of_on_and_off_wins(
@@ -202,16 +198,16 @@ async def test_the_last_of_on_and_off_wins(
     before = await cloud_control.calls()
     await asyncio.gather(
         _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 10}
+            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 10}
         ),
         _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 20}
+            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 20}
         ),
-        _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_ENTITY}),
+        _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_LIGHT}),
     )
     assert await cloud_control.calls() - before == 2
-    assert (await cloud_control.module(PLANT, DIMMER))["status"] == "off"
-    assert hass.states.get(DIMMER_ENTITY).state == STATE_OFF
+    assert (await cloud_control.module(HC_PLANT, DIMMER))["status"] == "off"
+    assert hass.states.get(DIMMER_LIGHT).state == STATE_OFF
 
 
 async def test_a_removed_light_sends_nothing_more(
@@ -222,10 +218,10 @@ async def test_a_removed_light_sends_nothing_more(
     with held(init_integration.runtime_data.client, "set_level") as calls:
         task = hass.async_create_task(_dim(hass, [64, 128, 255]))
         await calls.started.wait()
-        light = hass.data["entity_components"][LIGHT_DOMAIN].get_entity(DIMMER_ENTITY)
+        light = hass.data["entity_components"][LIGHT_DOMAIN].get_entity(DIMMER_LIGHT)
         await light.async_remove()
-        assert hass.states.get(DIMMER_ENTITY).state == STATE_UNAVAILABLE
+        assert hass.states.get(DIMMER_LIGHT).state == STATE_UNAVAILABLE
         calls.release()
         assert await task == [None] * 3
     assert await cloud_control.calls() - before == 1
-    assert (await cloud_control.module(PLANT, DIMMER))["level"] == 25
+    assert (await cloud_control.module(HC_PLANT, DIMMER))["level"] == 25
