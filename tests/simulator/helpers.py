@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from aiohttp.test_utils import TestClient
+
 from simulator import SimulatedCloud
 
 DEMO: dict[str, Any] = json.loads(
@@ -56,3 +58,13 @@ def headers(
         "Authorization": f"Bearer {token}",
         **extra,
     }
+
+
+async def thermostat_status(
+    client: TestClient[Any, Any], cloud: SimulatedCloud, module_id: str = SOGGIORNO
+) -> dict[str, Any]:
+    """Return a thermostat's chronothermostat object, as the gateway answers it."""
+    response = await client.get(thermostat_path(module_id), headers=headers(cloud))
+    assert response.status == 200
+    body: dict[str, Any] = (await response.json())["chronothermostats"][0]
+    return body
