@@ -52,7 +52,11 @@ def headers(
     cloud: SimulatedCloud, user: str | None = None, **extra: str
 ) -> dict[str, str]:
     """Return the gateway headers with a fresh access token for a user."""
-    token = cloud.issue_tokens(user)["access_token"]
+    return token_headers(cloud, cloud.issue_tokens(user)["access_token"], **extra)
+
+
+def token_headers(cloud: SimulatedCloud, token: str, **extra: str) -> dict[str, str]:
+    """Return the gateway headers that send a given access token."""
     return {
         "Ocp-Apim-Subscription-Key": cloud.subscription_key,
         "Authorization": f"Bearer {token}",
