@@ -33,9 +33,11 @@ BEDSIDE_ENTITY = "light.chambre_lampe_chambre"
 pytestmark = pytest.mark.platforms(Platform.LIGHT)
 
 
-async def _turn(hass: HomeAssistant, service: str, **data: Any) -> None:
-    """Call a light service and wait for it."""
-    await hass.services.async_call(LIGHT_DOMAIN, service, data, blocking=True)
+async def _turn(hass: HomeAssistant, service: str, entity_id: str, **data: Any) -> None:
+    """Call a light service on a light and wait for it."""
+    await hass.services.async_call(
+        LIGHT_DOMAIN, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
 
 
 async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
@@ -75,11 +77,11 @@ async def test_turn_on_and_off(
 ) -> None:
     """Switching reaches the module and shows at once, without another poll."""
     before = await cloud_control.calls()
-    await _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: CEILING_LIGHT})
+    await _turn(hass, SERVICE_TURN_ON, CEILING_LIGHT)
     assert (await cloud_control.module(HC_PLANT, CEILING))["status"] == "on"
     assert hass.states.get(CEILING_LIGHT).state == STATE_ON
 
-    await _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: CEILING_LIGHT})
+    await _turn(hass, SERVICE_TURN_OFF, CEILING_LIGHT)
     assert (await cloud_control.module(HC_PLANT, CEILING))["status"] == "off"
     assert hass.states.get(CEILING_LIGHT).state == STATE_OFF
 
@@ -90,9 +92,7 @@ async def test_brightness_reaches_the_module(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """Brightness 64 of 255 is sent as level 25, and shows as brightness 64 at once."""
-    await _turn(
-        hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 64}
-    )
+    await _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=64)
     module = await cloud_control.module(HC_PLANT, DIMMER)
     assert module["level"] == 25
     assert module["status"] == "on"
@@ -105,8 +105,8 @@ async def test_dimmer_turned_off_and_on_keeps_its_level(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """Turning a dimmer on without a brightness sends on/off, not a level."""
-    await _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_LIGHT})
-    await _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT})
+    await _turn(hass, SERVICE_TURN_OFF, DIMMER_LIGHT)
+    await _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT)
     module = await cloud_control.module(HC_PLANT, DIMMER)
     assert module["status"] == "on"
     assert module["level"] == 60
@@ -117,9 +117,7 @@ async def test_brightness_ignored_by_a_plain_switch(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """A light that does not dim is switched on; no level is sent that it would refuse."""
-    await _turn(
-        hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: BEDSIDE_ENTITY, "brightness": 10}
-    )
+    await _turn(hass, SERVICE_TURN_ON, BEDSIDE_ENTITY, brightness=10)
     module = await cloud_control.module(HC_PLANT, "000070ee503ed5d46275620000000006")
     assert module["status"] == "on"
     assert module["level"] is None
@@ -145,11 +143,7 @@ async def _dim(hass: HomeAssistant, brightnesses: list[int]) -> list[None]:
     """Ask the dimmer for each brightness at once, as a dragged slider does."""
     return await asyncio.gather(
         *(
-            _turn(
-                hass,
-                SERVICE_TURN_ON,
-                **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": brightness},
-            )
+            _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=brightness)
             for brightness in brightnesses
         )
     )
@@ -178,13 +172,9 @@ async def test_turning_on_keeps_a_brightness_on_its_way(
 ) -> None:
     """A plain turn-on after a brightness not yet sent sends that brightness, not the old one."""
     await asyncio.gather(
-        _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 64}
-        ),
-        _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 128}
-        ),
-        _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT}),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=64),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=128),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT),
     )
     module = await cloud_control.module(HC_PLANT, DIMMER)
     assert (module["status"], module["level"]) == ("on", 50)
@@ -197,13 +187,9 @@ async def test_the_last_of_on_and_off_wins(
     """A brightness then off: the light ends off, though the brightness was asked first."""
     before = await cloud_control.calls()
     await asyncio.gather(
-        _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 10}
-        ),
-        _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_LIGHT, "brightness": 20}
-        ),
-        _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_LIGHT}),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=10),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=20),
+        _turn(hass, SERVICE_TURN_OFF, DIMMER_LIGHT),
     )
     assert await cloud_control.calls() - before == 2
     assert (await cloud_control.module(HC_PLANT, DIMMER))["status"] == "off"

@@ -24,6 +24,13 @@ from tests.entities import PlatformSnapshot
 pytestmark = pytest.mark.platforms(Platform.SWITCH)
 
 
+async def _turn(hass: HomeAssistant, service: str, entity_id: str) -> None:
+    """Call a switch service on a plug and wait for it."""
+    await hass.services.async_call(
+        SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
 async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
     """Every plug of the demo home is an outlet."""
     await platform_snapshot()
@@ -34,15 +41,11 @@ async def test_turn_on_and_off(
 ) -> None:
     """Switching reaches the plug with one call each and shows at once."""
     before = await cloud_control.calls()
-    await hass.services.async_call(
-        SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: KETTLE_SWITCH}, blocking=True
-    )
+    await _turn(hass, SERVICE_TURN_ON, KETTLE_SWITCH)
     assert (await cloud_control.module(HC_PLANT, KETTLE_PLUG))["status"] == "on"
     assert hass.states.get(KETTLE_SWITCH).state == STATE_ON
 
-    await hass.services.async_call(
-        SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: TV_SWITCH}, blocking=True
-    )
+    await _turn(hass, SERVICE_TURN_OFF, TV_SWITCH)
     assert (await cloud_control.module(HC_PLANT, TV_PLUG))["status"] == "off"
     assert hass.states.get(TV_SWITCH).state == STATE_OFF
     assert await cloud_control.calls() - before == 2
@@ -55,12 +58,7 @@ async def test_a_looping_automation_costs_two_calls(
     before = await cloud_control.calls()
     services = [SERVICE_TURN_ON, SERVICE_TURN_OFF] * 25
     outcomes = await asyncio.gather(
-        *(
-            hass.services.async_call(
-                SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: KETTLE_SWITCH}, blocking=True
-            )
-            for service in services
-        )
+        *(_turn(hass, service, KETTLE_SWITCH) for service in services)
     )
     assert outcomes == [None] * 50
     assert await cloud_control.calls() - before == 2
