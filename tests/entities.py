@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -12,6 +13,15 @@ from custom_components.legrand_eliot.const import DOMAIN
 
 # The check of every entity of a loaded entry against the test's snapshot (a fixture).
 type PlatformSnapshot = Callable[[], Awaitable[None]]
+# Time run to the loaded entry's next refresh, one that reads every plant (a fixture).
+type NextPoll = Callable[[], Awaitable[None]]
+
+
+def shown(hass: HomeAssistant, entity_id: str, *attributes: str) -> tuple[Any, ...]:
+    """Return an entity's state and the attributes named, as the user sees them."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return (state.state, *(state.attributes[name] for name in attributes))
 
 
 def plug_entity(hass: HomeAssistant) -> str:

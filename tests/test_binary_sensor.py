@@ -20,17 +20,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.cloud import CloudControl
+from tests.demo import BEDSIDE_REMOTE, HC_GATEWAY, HC_PLANT, LIVING_LOAD
 from tests.entities import PlatformSnapshot
 from tests.polling import next_refresh
 
-HC_PLANT = "000000005d1e3bc13598330000000001"
-BEDSIDE_REMOTE = "000070ee503ed5d46275620000000008"
-GATEWAY = "binary_sensor.maison_gateway"
 REMOTE_REACHABLE = "binary_sensor.chambre_interrupteur_chevet_reachable"
 GATE_REACHABLE = "binary_sensor.bureau_portail_reachable"
 BEDSIDE_BATTERY = "binary_sensor.chambre_interrupteur_chevet_battery"
 GENERAL_BATTERY = "binary_sensor.commande_generale_battery"
-LIVING_LOAD = "binary_sensor.soggiorno_soggiorno_load"
 
 
 # The binary sensors alone, in Rome at a fixed moment.
@@ -61,16 +58,16 @@ async def test_gateway_offline_and_back(
     cloud_control: CloudControl,
 ) -> None:
     """The gateway sensor says disconnected; its modules' reachability becomes unknown."""
-    assert _state(hass, GATEWAY) == STATE_ON
+    assert _state(hass, HC_GATEWAY) == STATE_ON
     await cloud_control.gateway_offline(HC_PLANT)
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    assert _state(hass, GATEWAY) == STATE_OFF
+    assert _state(hass, HC_GATEWAY) == STATE_OFF
     assert _state(hass, REMOTE_REACHABLE) == STATE_UNAVAILABLE
     assert _state(hass, LIVING_LOAD) != STATE_UNAVAILABLE
 
     await cloud_control.gateway_back(HC_PLANT)
     await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    assert _state(hass, GATEWAY) == STATE_ON
+    assert _state(hass, HC_GATEWAY) == STATE_ON
     assert _state(hass, REMOTE_REACHABLE) == STATE_ON
 
 

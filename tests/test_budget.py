@@ -18,12 +18,12 @@ from custom_components.legrand_eliot.const import CONF_DAILY_BUDGET, DOMAIN
 from custom_components.legrand_eliot.eliot.const import POLLING_FLOOR_INTERVAL
 from custom_components.legrand_eliot.stores import BUDGET, store_key
 from simulator import SimulatedCloud
+from tests.demo import HC_PLANT
 
 from .entities import plug_entity
 from .polling import next_refresh, polling_coordinator
 
 LIMIT = 100
-HC_PLANT = "000000005d1e3bc13598330000000001"
 
 
 @pytest.fixture

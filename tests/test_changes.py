@@ -11,11 +11,7 @@ from custom_components.legrand_eliot.changes import (
     EveryReadingContext,
     commanded_state,
 )
-from custom_components.legrand_eliot.data import (
-    EliotData,
-    HomeControlPlant,
-    SmartherPlant,
-)
+from custom_components.legrand_eliot.data import EliotData, HomeControlPlant
 from custom_components.legrand_eliot.eliot import (
     DeviceKind,
     ThermostatFunction,
@@ -25,16 +21,12 @@ from custom_components.legrand_eliot.eliot.home_control_models import (
     ModuleState,
     PlantStatus,
 )
-from custom_components.legrand_eliot.eliot.plant_models import (
-    Measure,
-    Module,
-    Plant,
-    Topology,
-)
+from custom_components.legrand_eliot.eliot.plant_models import Measure, Plant
 from custom_components.legrand_eliot.eliot.smarther_models import (
     Program,
     ThermostatStatus,
 )
+from tests.plants import module, smarther, topology
 
 PLANT = "plant"
 LAMP = "lamp"
@@ -43,19 +35,8 @@ HOUSE = "house"
 THERMOSTAT = "thermostat"
 
 
-def module(module_id: str, kind: DeviceKind) -> Module:
-    """Return a module of a kind."""
-    return Module(id=module_id, name=module_id, device=kind, device_type=kind.value)
-
-
 def account() -> EliotData:
     """Return a plant with a lamp and a plug, and a house with one thermostat."""
-    topology = Topology(
-        plant_id=PLANT,
-        name=None,
-        ambients=(),
-        modules=(module(LAMP, DeviceKind.LIGHT), module(PLUG, DeviceKind.PLUG)),
-    )
     status = PlantStatus(
         plant_id=PLANT,
         modules={
@@ -65,15 +46,7 @@ def account() -> EliotData:
             ),
         },
     )
-    house = SmartherPlant(
-        Plant(id=HOUSE),
-        Topology(
-            plant_id=HOUSE,
-            name=None,
-            ambients=(),
-            modules=(module(THERMOSTAT, DeviceKind.UNKNOWN),),
-        ),
-    )
+    house = smarther(HOUSE, module(THERMOSTAT, DeviceKind.UNKNOWN))
     house.thermostats[THERMOSTAT] = ThermostatStatus(
         plant_id=HOUSE,
         module_id=THERMOSTAT,
@@ -82,7 +55,13 @@ def account() -> EliotData:
     )
     return EliotData(
         home_control={
-            PLANT: HomeControlPlant(Plant(id=PLANT), topology, [], status, True)
+            PLANT: HomeControlPlant(
+                Plant(id=PLANT),
+                topology(PLANT, module(LAMP, DeviceKind.LIGHT), module(PLUG)),
+                [],
+                status,
+                True,
+            )
         },
         smarther={HOUSE: house},
     )

@@ -40,6 +40,18 @@ def entry(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> MockConfigEntr
     return added
 
 
+def _checked_after(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    age: timedelta,
+) -> None:
+    """Check the secret's age at its first use, then again `age` after it."""
+    check_secret_age(hass, entry)
+    freezer.move_to(START + age)
+    check_secret_age(hass, entry)
+
+
 async def test_the_first_use_is_recorded_once_per_credential(
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -91,9 +103,7 @@ async def test_the_warning_comes_four_weeks_before_the_year(
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     """Not a minute early; then a warning with the first use and the estimated end."""
-    check_secret_age(hass, entry)
-    freezer.move_to(START + WARNING_DUE - timedelta(minutes=1))
-    check_secret_age(hass, entry)
+    _checked_after(hass, entry, freezer, WARNING_DUE - timedelta(minutes=1))
     assert secret_issue(hass, entry, EXPIRING) is None
 
     freezer.tick(timedelta(minutes=1))
@@ -113,9 +123,7 @@ async def test_a_new_credential_clears_the_warning(
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     """The secret changed (a new stored credential): it ages from now, the warning goes."""
-    check_secret_age(hass, entry)
-    freezer.move_to(START + WARNING_DUE)
-    check_secret_age(hass, entry)
+    _checked_after(hass, entry, freezer, WARNING_DUE)
     assert secret_issue(hass, entry, EXPIRING) is not None
 
     hass.config_entries.async_update_entry(
@@ -133,9 +141,7 @@ async def test_a_refused_secret_raises_its_repair_and_a_token_clears_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Refused: the expired repair replaces the warning, said once in the log; a token clears."""
-    check_secret_age(hass, entry)
-    freezer.move_to(START + SECRET_LIFETIME)
-    check_secret_age(hass, entry)
+    _checked_after(hass, entry, freezer, SECRET_LIFETIME)
 
     secret_refused(hass, entry)
     secret_refused(hass, entry)
@@ -157,9 +163,7 @@ async def test_a_renewed_secret_clears_both_repairs(
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     """Renewing the secret in place clears whichever of the two was raised."""
-    check_secret_age(hass, entry)
-    freezer.move_to(START + WARNING_DUE)
-    check_secret_age(hass, entry)
+    _checked_after(hass, entry, freezer, WARNING_DUE)
     secret_refused(hass, entry)
     check_secret_age(hass, entry)
 

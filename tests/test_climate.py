@@ -43,15 +43,11 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.legrand_eliot.climate import COMMAND_SETTLE, EliotClimate
 from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot import LoadState, ThermostatMode
-from tests.entities import PlatformSnapshot
+from tests.demo import BEDROOM, BEDROOM_CLIMATE, LIVING, LIVING_CLIMATE, SM_PLANT
+from tests.entities import NextPoll, PlatformSnapshot, shown
 from tests.held_calls import held
 from tests.polling import next_refresh
 
-PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
-LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
-BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
-LIVING_ENTITY = "climate.soggiorno_soggiorno"
-BEDROOM_ENTITY = "climate.camera_camera"
 # A Wednesday morning: the living room's "At Home" program asks for 18 °C from 08:30 (Rome).
 NOW = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 
@@ -69,11 +65,11 @@ async def house_in_rome(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> 
 async def _thermostat(sim: TestClient, module_id: str = LIVING) -> dict[str, Any]:
     """Return a thermostat's state as the simulated cloud holds it."""
     state = await (await sim.get("/_sim/state")).json()
-    return state["smarther"][PLANT]["thermostats"][module_id]
+    return state["smarther"][SM_PLANT]["thermostats"][module_id]
 
 
 async def _climate(
-    hass: HomeAssistant, service: str, entity_id: str = LIVING_ENTITY, **data: Any
+    hass: HomeAssistant, service: str, entity_id: str = LIVING_CLIMATE, **data: Any
 ) -> None:
     """Call a climate service and wait for it."""
     await hass.services.async_call(
@@ -82,7 +78,7 @@ async def _climate(
 
 
 async def _action(
-    hass: HomeAssistant, service: str, entity_id: str = LIVING_ENTITY, **data: Any
+    hass: HomeAssistant, service: str, entity_id: str = LIVING_CLIMATE, **data: Any
 ) -> None:
     """Call one of the thermostat actions and wait for it."""
     await hass.services.async_call(
@@ -104,7 +100,7 @@ async def test_state_follows_the_thermostat(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Program, held set point, function, load and readings map onto the climate state."""
-    living = hass.states.get(LIVING_ENTITY)
+    living = hass.states.get(LIVING_CLIMATE)
     assert living.state == HVACMode.AUTO
     assert living.attributes["hvac_modes"] == [
         HVACMode.AUTO,
@@ -119,7 +115,7 @@ async def test_state_follows_the_thermostat(
     assert living.attributes["max_temp"] == 40.0
     assert living.attributes["target_temp_step"] == 0.1
 
-    bedroom = hass.states.get(BEDROOM_ENTITY)
+    bedroom = hass.states.get(BEDROOM_CLIMATE)
     assert bedroom.state == HVACMode.COOL
     assert bedroom.attributes["hvac_modes"] == [
         HVACMode.AUTO,
@@ -143,7 +139,7 @@ async def test_fahrenheit_steps_by_whole_degrees(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    living = hass.states.get(LIVING_ENTITY)
+    living = hass.states.get(LIVING_CLIMATE)
     assert living.attributes["target_temp_step"] == 1.0
     assert living.attributes[ATTR_TEMPERATURE] == 64  # 18 °C
 
@@ -190,7 +186,7 @@ async def test_unit_system_switch_shows_the_new_unit_at_once(
     await hass.config.async_update(unit_system=after)
     await hass.async_block_till_done()
 
-    living = hass.states.get(LIVING_ENTITY)
+    living = hass.states.get(LIVING_CLIMATE)
     assert living.attributes[ATTR_TEMPERATURE] == expected["temperature"]
     assert living.attributes["current_temperature"] == expected["current"]
     assert living.attributes["min_temp"] == expected["min"]
@@ -213,35 +209,32 @@ async def test_other_configuration_changes_write_nothing(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A change of the configuration that leaves the unit system alone writes no state."""
-    before = hass.states.get(LIVING_ENTITY)
+    before = hass.states.get(LIVING_CLIMATE)
     await hass.config.async_update(location_name="Casa")
     await hass.config.async_update(unit_system="metric")
     await hass.async_block_till_done()
-    assert hass.states.get(LIVING_ENTITY).last_reported == before.last_reported
+    assert hass.states.get(LIVING_CLIMATE).last_reported == before.last_reported
 
 
 async def test_action_follows_the_load(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
+    hass: HomeAssistant, sim: TestClient, next_poll: NextPoll
 ) -> None:
     """A room below the set point makes the load heat; once above it, the thermostat idles."""
     # At the start the room (19.5 °C) is above the program's 18 °C: no heating.
     assert not (await _thermostat(sim))["load_active"]
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (
+    assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_HVAC_ACTION] == (
         HVACAction.IDLE
     )
     await sim.post(f"/_sim/modules/{LIVING}/physical", json={"temperature": 16.0})
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
+    await next_poll()
     assert (await _thermostat(sim))["load_active"]
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (
+    assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_HVAC_ACTION] == (
         HVACAction.HEATING
     )
     await sim.post(f"/_sim/modules/{LIVING}/physical", json={"temperature": 19.5})
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
+    await next_poll()
     assert not (await _thermostat(sim))["load_active"]
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_HVAC_ACTION] == (
+    assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_HVAC_ACTION] == (
         HVACAction.IDLE
     )
 
@@ -254,22 +247,19 @@ async def test_every_hvac_mode(
     thermostat = await _thermostat(sim)
     assert (thermostat["mode"], thermostat["function"]) == ("manual", "heating")
     assert thermostat["setpoint"] == 18.0
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.HEAT
-    assert state.attributes[ATTR_PRESET_MODE] is None
+    assert shown(hass, LIVING_CLIMATE, ATTR_PRESET_MODE) == (HVACMode.HEAT, None)
 
     await _climate(hass, SERVICE_SET_HVAC_MODE, **{ATTR_HVAC_MODE: HVACMode.OFF})
     assert (await _thermostat(sim))["mode"] == "off"
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.OFF
-    assert state.attributes[ATTR_HVAC_ACTION] == HVACAction.OFF
+    assert shown(hass, LIVING_CLIMATE, ATTR_HVAC_ACTION) == (
+        HVACMode.OFF,
+        HVACAction.OFF,
+    )
 
     await _climate(hass, SERVICE_SET_HVAC_MODE, **{ATTR_HVAC_MODE: HVACMode.AUTO})
     thermostat = await _thermostat(sim)
     assert (thermostat["mode"], thermostat["program"]) == ("automatic", 1)
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.AUTO
-    assert state.attributes[ATTR_PRESET_MODE] == "At Home"
+    assert shown(hass, LIVING_CLIMATE, ATTR_PRESET_MODE) == (HVACMode.AUTO, "At Home")
 
 
 async def test_cooling_thermostat_keeps_cooling(
@@ -277,16 +267,16 @@ async def test_cooling_thermostat_keeps_cooling(
 ) -> None:
     """A cooling thermostat is sent its own function with every mode."""
     await _climate(
-        hass, SERVICE_SET_HVAC_MODE, BEDROOM_ENTITY, **{ATTR_HVAC_MODE: HVACMode.AUTO}
+        hass, SERVICE_SET_HVAC_MODE, BEDROOM_CLIMATE, **{ATTR_HVAC_MODE: HVACMode.AUTO}
     )
     thermostat = await _thermostat(sim, BEDROOM)
     assert (thermostat["mode"], thermostat["function"]) == ("automatic", "cooling")
     await _climate(
-        hass, SERVICE_SET_HVAC_MODE, BEDROOM_ENTITY, **{ATTR_HVAC_MODE: HVACMode.COOL}
+        hass, SERVICE_SET_HVAC_MODE, BEDROOM_CLIMATE, **{ATTR_HVAC_MODE: HVACMode.COOL}
     )
     thermostat = await _thermostat(sim, BEDROOM)
     assert (thermostat["mode"], thermostat["function"]) == ("manual", "cooling")
-    assert hass.states.get(BEDROOM_ENTITY).state == HVACMode.COOL
+    assert hass.states.get(BEDROOM_CLIMATE).state == HVACMode.COOL
 
 
 async def test_set_temperature_holds_it(
@@ -297,9 +287,7 @@ async def test_set_temperature_holds_it(
     thermostat = await _thermostat(sim)
     assert (thermostat["mode"], thermostat["setpoint"]) == ("manual", 21.5)
     assert thermostat["activation_end"] is None
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.HEAT
-    assert state.attributes[ATTR_TEMPERATURE] == 21.5
+    assert shown(hass, LIVING_CLIMATE, ATTR_TEMPERATURE) == (HVACMode.HEAT, 21.5)
 
 
 async def test_turn_on_and_off(
@@ -308,10 +296,10 @@ async def test_turn_on_and_off(
     """Turning off is the off mode; turning on follows the program again."""
     await _climate(hass, SERVICE_TURN_OFF)
     assert (await _thermostat(sim))["mode"] == "off"
-    assert hass.states.get(LIVING_ENTITY).state == HVACMode.OFF
+    assert hass.states.get(LIVING_CLIMATE).state == HVACMode.OFF
     await _climate(hass, SERVICE_TURN_ON)
     assert (await _thermostat(sim))["mode"] == "automatic"
-    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+    assert hass.states.get(LIVING_CLIMATE).state == HVACMode.AUTO
 
 
 async def test_boost_preset_lasts_thirty_minutes(
@@ -322,10 +310,11 @@ async def test_boost_preset_lasts_thirty_minutes(
     thermostat = await _thermostat(sim)
     assert thermostat["mode"] == "boost"
     assert _utc(thermostat["activation_end"]) == NOW + timedelta(minutes=30)
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.attributes[ATTR_PRESET_MODE] == "boost"
-    assert state.attributes[ATTR_HVAC_ACTION] == HVACAction.HEATING
-    assert state.state == HVACMode.HEAT
+    assert shown(hass, LIVING_CLIMATE, ATTR_PRESET_MODE, ATTR_HVAC_ACTION) == (
+        HVACMode.HEAT,
+        "boost",
+        HVACAction.HEATING,
+    )
 
 
 async def test_protection_preset(
@@ -334,9 +323,7 @@ async def test_protection_preset(
     """The protection preset is the anti-frost mode, shown as off with the preset."""
     await _climate(hass, SERVICE_SET_PRESET_MODE, **{ATTR_PRESET_MODE: "protection"})
     assert (await _thermostat(sim))["mode"] == "protection"
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.OFF
-    assert state.attributes[ATTR_PRESET_MODE] == "protection"
+    assert shown(hass, LIVING_CLIMATE, ATTR_PRESET_MODE) == (HVACMode.OFF, "protection")
 
 
 async def test_program_preset_by_name(
@@ -344,13 +331,17 @@ async def test_program_preset_by_name(
 ) -> None:
     """A program picked by its name is followed in automatic mode."""
     await _climate(
-        hass, SERVICE_SET_PRESET_MODE, BEDROOM_ENTITY, **{ATTR_PRESET_MODE: "Risparmio"}
+        hass,
+        SERVICE_SET_PRESET_MODE,
+        BEDROOM_CLIMATE,
+        **{ATTR_PRESET_MODE: "Risparmio"},
     )
     thermostat = await _thermostat(sim, BEDROOM)
     assert (thermostat["mode"], thermostat["program"]) == ("automatic", 3)
-    state = hass.states.get(BEDROOM_ENTITY)
-    assert state.state == HVACMode.AUTO
-    assert state.attributes[ATTR_PRESET_MODE] == "Risparmio"
+    assert shown(hass, BEDROOM_CLIMATE, ATTR_PRESET_MODE) == (
+        HVACMode.AUTO,
+        "Risparmio",
+    )
 
 
 @pytest.mark.parametrize("minutes", [30, 60, 90])
@@ -393,14 +384,14 @@ async def test_set_temperature_until_a_time(
     assert _utc(thermostat["activation_end"]) == datetime(
         2026, 1, 14, 11, 30, tzinfo=UTC
     )
-    state = hass.states.get(LIVING_ENTITY)
+    state = hass.states.get(LIVING_CLIMATE)
     assert state.state == HVACMode.HEAT
     assert state.attributes[ATTR_TEMPERATURE] == 22.5
 
     freezer.move_to(datetime(2026, 1, 14, 11, 31, tzinfo=UTC))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+    assert hass.states.get(LIVING_CLIMATE).state == HVACMode.AUTO
 
 
 async def test_set_temperature_for_a_duration(
@@ -450,9 +441,9 @@ async def test_turn_off_until(
     thermostat = await _thermostat(sim)
     assert thermostat["mode"] == "off"
     assert _utc(thermostat["activation_end"]) == datetime(2026, 1, 15, 6, 0, tzinfo=UTC)
-    assert hass.states.get(LIVING_ENTITY).state == HVACMode.OFF
+    assert hass.states.get(LIVING_CLIMATE).state == HVACMode.OFF
 
-    await _action(hass, "turn_off_until", BEDROOM_ENTITY, duration="02:00:00")
+    await _action(hass, "turn_off_until", BEDROOM_CLIMATE, duration="02:00:00")
     thermostat = await _thermostat(sim, BEDROOM)
     assert (thermostat["mode"], thermostat["function"]) == ("off", "cooling")
     assert _utc(thermostat["activation_end"]) == NOW + timedelta(hours=2)
@@ -465,7 +456,7 @@ async def test_set_program_by_name(
     await _action(hass, "set_program", program="Not At Home")
     thermostat = await _thermostat(sim)
     assert (thermostat["mode"], thermostat["program"]) == ("automatic", 2)
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_PRESET_MODE] == "Not At Home"
+    assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_PRESET_MODE] == "Not At Home"
 
 
 async def test_unknown_program_is_refused(
@@ -494,9 +485,7 @@ async def test_busy_display(
     assert err.value.translation_key == "display_busy"
     assert sleep.await_count == client.busy_retries
     assert (await _thermostat(sim))["mode"] == "automatic"
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.AUTO
-    assert state.attributes[ATTR_TEMPERATURE] == 18.0
+    assert shown(hass, LIVING_CLIMATE, ATTR_TEMPERATURE) == (HVACMode.AUTO, 18.0)
 
 
 async def test_busy_display_once_then_done(
@@ -508,7 +497,7 @@ async def test_busy_display_once_then_done(
         await sim.post(f"/_sim/modules/{LIVING}/busy", json={"count": 1})
         await _climate(hass, SERVICE_SET_TEMPERATURE, **{ATTR_TEMPERATURE: 23})
     assert (await _thermostat(sim))["setpoint"] == 23.0
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 23.0
+    assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_TEMPERATURE] == 23.0
 
 
 async def test_words_the_integration_does_not_know(
@@ -516,7 +505,7 @@ async def test_words_the_integration_does_not_know(
 ) -> None:
     """A mode and load the API never documented read as unknown; auto picks a program."""
     coordinator = init_integration.runtime_data.coordinator
-    plant = coordinator.data.smarther[PLANT]
+    plant = coordinator.data.smarther[SM_PLANT]
     coordinator.apply_thermostat(
         replace(
             plant.thermostats[LIVING],
@@ -526,7 +515,7 @@ async def test_words_the_integration_does_not_know(
         )
     )
     await hass.async_block_till_done()
-    state = hass.states.get(LIVING_ENTITY)
+    state = hass.states.get(LIVING_CLIMATE)
     assert state.state == "unknown"
     assert state.attributes.get(ATTR_HVAC_ACTION) is None
     assert state.attributes[ATTR_PRESET_MODE] is None
@@ -544,18 +533,18 @@ async def test_thermostat_offline_from_the_start(
     sim: TestClient,
 ) -> None:
     """A thermostat never heard from is unavailable, with no reading, until it answers."""
-    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": False})
+    await sim.post(f"/_sim/plants/{SM_PLANT}/online", json={"online": False})
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    state = hass.states.get(LIVING_ENTITY)
+    state = hass.states.get(LIVING_CLIMATE)
     assert state.state == STATE_UNAVAILABLE
     assert state.attributes["hvac_modes"] == [
         HVACMode.AUTO,
         HVACMode.HEAT,
         HVACMode.OFF,
     ]
-    entity = hass.data["entity_components"][CLIMATE_DOMAIN].get_entity(LIVING_ENTITY)
+    entity = hass.data["entity_components"][CLIMATE_DOMAIN].get_entity(LIVING_CLIMATE)
     assert entity.hvac_mode is None
     assert entity.hvac_action is None
     assert entity.preset_mode is None
@@ -563,9 +552,9 @@ async def test_thermostat_offline_from_the_start(
     assert entity.current_humidity is None
     assert entity.native_target_temperature is None
 
-    await sim.post(f"/_sim/plants/{PLANT}/online", json={"online": True})
+    await sim.post(f"/_sim/plants/{SM_PLANT}/online", json={"online": True})
     await next_refresh(hass, freezer, config_entry.runtime_data.coordinator)
-    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+    assert hass.states.get(LIVING_CLIMATE).state == HVACMode.AUTO
 
 
 class TestPlantInAnotherZone:
@@ -613,7 +602,7 @@ class TestPlantInAnotherZone:
         # Read back in the plant's own time, the end is the same moment.
         coordinator = init_integration.runtime_data.coordinator
         await coordinator.async_refresh()
-        status = coordinator.data.smarther[PLANT].thermostats[LIVING]
+        status = coordinator.data.smarther[SM_PLANT].thermostats[LIVING]
         assert status.activation_time is not None
         assert status.activation_time.end == moment + timedelta(hours=2)
 
@@ -622,13 +611,13 @@ class TestPlantInAnotherZone:
         self,
         hass: HomeAssistant,
         freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
         sim: TestClient,
+        next_poll: NextPoll,
         moment: datetime,
     ) -> None:
         """Learned at +02:00 before Rome's change, the offset is +01:00 after it."""
         freezer.move_to(moment + timedelta(days=2))
-        await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
+        await next_poll()
         now = dt_util.utcnow()
         assert now > moment + timedelta(days=2)
         await _action(hass, "turn_off_until", duration="03:00:00")
@@ -664,25 +653,23 @@ async def test_a_held_arrow_costs_two_calls_and_ends_where_asked(
     hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
 ) -> None:
     """Fifty set points asked at once: two calls, the last one held, each shown as asked."""
-    shown: list[float] = []
+    seen: list[float] = []
 
     @callback
     def record(event: Event[EventStateChangedData]) -> None:
         if (state := event.data["new_state"]) is not None:
-            shown.append(state.attributes[ATTR_TEMPERATURE])
+            seen.append(state.attributes[ATTR_TEMPERATURE])
 
-    async_track_state_change_event(hass, LIVING_ENTITY, record)
+    async_track_state_change_event(hass, LIVING_CLIMATE, record)
     before = await _counted_calls(sim)
     set_points = _set_points(20.1, 50)
     assert await _burst(hass, set_points) == [None] * 50
     assert await _counted_calls(sim) - before <= 2
     thermostat = await _thermostat(sim)
     assert (thermostat["mode"], thermostat["setpoint"]) == ("manual", 25.0)
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.HEAT
-    assert state.attributes[ATTR_TEMPERATURE] == 25.0
+    assert shown(hass, LIVING_CLIMATE, ATTR_TEMPERATURE) == (HVACMode.HEAT, 25.0)
     # Each press showed at once, and nothing else did: no answer to an earlier press.
-    assert shown == set_points
+    assert seen == set_points
 
 
 async def test_presses_one_after_the_other_cost_two_calls(
@@ -712,13 +699,13 @@ async def test_presses_one_after_the_other_cost_two_calls(
             )
             await asyncio.sleep(0)
         assert await _counted_calls(sim) - before == 1
-        assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+        assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_TEMPERATURE] == 21.5
         # The presses pause.
         freezer.tick(COMMAND_SETTLE + 0.5)
         assert await asyncio.gather(*presses) == [None] * 14
     assert await _counted_calls(sim) - before == 2
     assert (await _thermostat(sim))["setpoint"] == 21.5
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+    assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_TEMPERATURE] == 21.5
 
 
 async def test_a_refused_last_set_point_is_the_one_error(
@@ -733,9 +720,7 @@ async def test_a_refused_last_set_point_is_the_one_error(
     assert isinstance(error, ServiceValidationError)
     assert error.translation_key == "invalid_value"
     assert await _counted_calls(sim) - before == 2
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == HVACMode.AUTO
-    assert state.attributes[ATTR_TEMPERATURE] == 18.0
+    assert shown(hass, LIVING_CLIMATE, ATTR_TEMPERATURE) == (HVACMode.AUTO, 18.0)
 
 
 async def test_a_refused_earlier_set_point_is_silent(
@@ -745,7 +730,7 @@ async def test_a_refused_earlier_set_point_is_silent(
     await sim.post("/_sim/faults", json={"status": 430, "match": LIVING, "count": 1})
     assert await _burst(hass, _set_points(20.1, 15)) == [None] * 15
     assert (await _thermostat(sim))["setpoint"] == 21.5
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+    assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_TEMPERATURE] == 21.5
 
 
 async def test_the_newest_intent_wins_whatever_its_kind(
@@ -762,7 +747,7 @@ async def test_the_newest_intent_wins_whatever_its_kind(
     assert outcomes == [None] * 5
     thermostat = await _thermostat(sim)
     assert (thermostat["mode"], thermostat["program"]) == ("automatic", 1)
-    assert hass.states.get(LIVING_ENTITY).state == HVACMode.AUTO
+    assert hass.states.get(LIVING_CLIMATE).state == HVACMode.AUTO
 
 
 async def test_a_poll_while_a_set_point_waits_shows_the_set_point(
@@ -774,17 +759,15 @@ async def test_a_poll_while_a_set_point_waits_shows_the_set_point(
         task = hass.async_create_task(_burst(hass, [20.5, 21.5]))
         await calls.started.wait()
         await asyncio.sleep(0)
-        assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+        assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_TEMPERATURE] == 21.5
         coordinator.request_full_read()
         await coordinator.async_refresh()
-        assert coordinator.data.smarther[PLANT].thermostats[LIVING].set_point == 18.0
-        state = hass.states.get(LIVING_ENTITY)
-        assert state.state == HVACMode.HEAT
-        assert state.attributes[ATTR_TEMPERATURE] == 21.5
+        assert coordinator.data.smarther[SM_PLANT].thermostats[LIVING].set_point == 18.0
+        assert shown(hass, LIVING_CLIMATE, ATTR_TEMPERATURE) == (HVACMode.HEAT, 21.5)
         calls.release()
         assert await task == [None, None]
     assert (await _thermostat(sim))["setpoint"] == 21.5
-    assert hass.states.get(LIVING_ENTITY).attributes[ATTR_TEMPERATURE] == 21.5
+    assert hass.states.get(LIVING_CLIMATE).attributes[ATTR_TEMPERATURE] == 21.5
 
 
 async def test_nothing_is_sent_after_unload(

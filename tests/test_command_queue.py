@@ -207,6 +207,29 @@ class Clock:
         await settle()
 
 
+async def _first_sent(monkeypatch: pytest.MonkeyPatch) -> tuple[Clock, Device]:
+    """Return a stopped clock and a device that waits for presses to pause, 0 sent to it."""
+    clock = Clock(monkeypatch)
+    device = Device()
+    device.queue = CommandQueue(settle=1.0)
+    device.queue.watch(device._intent_changed)
+    device.answer.set()
+    await device.ask(0)
+    return clock, device
+
+
+async def _presses(
+    clock: Clock, device: Device, values: range, every: float
+) -> list[asyncio.Task[None]]:
+    """Press each value in turn, `every` seconds apart; return the presses' tasks."""
+    tasks: list[asyncio.Task[None]] = []
+    for value in values:
+        await clock.advance(every)
+        tasks.append(asyncio.create_task(device.ask(value)))
+        await settle()
+    return tasks
+
+
 async def test_presses_one_after_the_other_cost_the_first_and_the_last(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -215,17 +238,8 @@ async def test_presses_one_after_the_other_cost_the_first_and_the_last(
     A person presses more slowly than the cloud answers: without waiting for the presses to
     pause, each one would be a call.
     """
-    clock = Clock(monkeypatch)
-    device = Device()
-    device.queue = CommandQueue(settle=1.0)
-    device.queue.watch(device._intent_changed)
-    device.answer.set()
-    await device.ask(0)
-    tasks: list[asyncio.Task[None]] = []
-    for value in range(1, 15):
-        await clock.advance(0.2)
-        tasks.append(asyncio.create_task(device.ask(value)))
-        await settle()
+    clock, device = await _first_sent(monkeypatch)
+    tasks = await _presses(clock, device, range(1, 15), every=0.2)
     assert device.sent == [0]
     # Each press shows at once, and waits: the earlier ones are replaced and return.
     assert device.shown == [0, None, *range(1, 15)]
@@ -243,17 +257,8 @@ async def test_a_burst_that_never_pauses_reaches_the_device(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Asks that never pause send their newest value five settle periods after the last call."""
-    clock = Clock(monkeypatch)
-    device = Device()
-    device.queue = CommandQueue(settle=1.0)
-    device.queue.watch(device._intent_changed)
-    device.answer.set()
-    await device.ask(0)
-    tasks: list[asyncio.Task[None]] = []
-    for value in range(1, 13):
-        await clock.advance(0.5)
-        tasks.append(asyncio.create_task(device.ask(value)))
-        await settle()
+    clock, device = await _first_sent(monkeypatch)
+    tasks = await _presses(clock, device, range(1, 13), every=0.5)
     # Five settle periods after the first call, the value asked last went; the later ones
     # wait for the next limit, or a pause.
     assert device.sent == [0, 9]
@@ -266,12 +271,7 @@ async def test_a_settling_command_is_dropped_when_the_queue_closes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A command waiting for the presses to pause is never sent once the entity is gone."""
-    clock = Clock(monkeypatch)
-    device = Device()
-    device.queue = CommandQueue(settle=1.0)
-    device.queue.watch(device._intent_changed)
-    device.answer.set()
-    await device.ask(0)
+    clock, device = await _first_sent(monkeypatch)
     task = asyncio.create_task(device.ask(1))
     await settle()
     device.queue.close()

@@ -31,16 +31,15 @@ from pytest_homeassistant_custom_component.common import (
 
 from simulator import SimulatedCloud
 from tests.cloud import CloudControl
-from tests.entities import PlatformSnapshot
+from tests.demo import (
+    BEDROOM_COVER,
+    BEDROOM_SHUTTER,
+    HC_PLANT,
+    LIVING_COVER,
+    LIVING_SHUTTER,
+)
+from tests.entities import NextPoll, PlatformSnapshot, shown
 from tests.held_calls import held
-from tests.polling import next_refresh
-
-PLANT = "000000005d1e3bc13598330000000001"
-LIVING_SHUTTER = "000070ee503ed5d46275620000000003"
-BEDROOM_SHUTTER = "000070ee503ed5d46275620000000007"
-LIVING_ENTITY = "cover.salon_volet_salon"
-BEDROOM_ENTITY = "cover.chambre_volet_chambre"
-
 
 pytestmark = pytest.mark.platforms(Platform.COVER)
 
@@ -60,84 +59,68 @@ async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
 
 
 async def test_open_moves_until_the_next_poll_sees_it_there(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    cloud_control: CloudControl,
+    hass: HomeAssistant, cloud_control: CloudControl, next_poll: NextPoll
 ) -> None:
     """Opening sends level 100: the shutter shows opening, then open at the next poll."""
-    state = hass.states.get(BEDROOM_ENTITY)
-    assert state.state == CoverState.CLOSED
-    assert state.attributes[ATTR_CURRENT_POSITION] == 0
+    assert shown(hass, BEDROOM_COVER, ATTR_CURRENT_POSITION) == (CoverState.CLOSED, 0)
 
-    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
-    module = await cloud_control.module(PLANT, BEDROOM_SHUTTER)
+    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_COVER)
+    module = await cloud_control.module(HC_PLANT, BEDROOM_SHUTTER)
     assert module["moving"]
-    assert hass.states.get(BEDROOM_ENTITY).state == CoverState.OPENING
+    assert hass.states.get(BEDROOM_COVER).state == CoverState.OPENING
 
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    state = hass.states.get(BEDROOM_ENTITY)
-    assert state.state == CoverState.OPEN
-    assert state.attributes[ATTR_CURRENT_POSITION] == 100
+    await next_poll()
+    assert shown(hass, BEDROOM_COVER, ATTR_CURRENT_POSITION) == (CoverState.OPEN, 100)
 
 
 async def test_close_and_set_position(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    cloud_control: CloudControl,
+    hass: HomeAssistant, cloud_control: CloudControl, next_poll: NextPoll
 ) -> None:
     """Closing and setting a position send their levels; the state follows the reports."""
-    await _cover(hass, SERVICE_SET_COVER_POSITION, LIVING_ENTITY, **{ATTR_POSITION: 40})
-    assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == CoverState.OPEN
-    assert state.attributes[ATTR_CURRENT_POSITION] == 40
-    assert (await cloud_control.module(PLANT, LIVING_SHUTTER))["position"] == 40
+    await _cover(hass, SERVICE_SET_COVER_POSITION, LIVING_COVER, **{ATTR_POSITION: 40})
+    assert hass.states.get(LIVING_COVER).state == CoverState.CLOSING
+    await next_poll()
+    assert shown(hass, LIVING_COVER, ATTR_CURRENT_POSITION) == (CoverState.OPEN, 40)
+    assert (await cloud_control.module(HC_PLANT, LIVING_SHUTTER))["position"] == 40
 
-    await _cover(hass, SERVICE_CLOSE_COVER, LIVING_ENTITY)
-    assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSED
+    await _cover(hass, SERVICE_CLOSE_COVER, LIVING_COVER)
+    assert hass.states.get(LIVING_COVER).state == CoverState.CLOSING
+    await next_poll()
+    assert hass.states.get(LIVING_COVER).state == CoverState.CLOSED
 
 
 async def test_stop_halts_the_shutter_midway(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
     cloud_control: CloudControl,
+    next_poll: NextPoll,
 ) -> None:
     """Stop sends level -1: the shutter stays where it was, and no longer shows moving."""
-    await _cover(hass, SERVICE_CLOSE_COVER, LIVING_ENTITY)
+    await _cover(hass, SERVICE_CLOSE_COVER, LIVING_COVER)
     # The demo's shutters travel end to end in 30 s: after 12 s it is 40 % of the way down.
     freezer.tick(12)
-    await _cover(hass, SERVICE_STOP_COVER, LIVING_ENTITY)
-    module = await cloud_control.module(PLANT, LIVING_SHUTTER)
+    await _cover(hass, SERVICE_STOP_COVER, LIVING_COVER)
+    module = await cloud_control.module(HC_PLANT, LIVING_SHUTTER)
     assert not module["moving"]
     assert module["position"] == 60
-    assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
+    assert hass.states.get(LIVING_COVER).state == CoverState.OPEN
 
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == CoverState.OPEN
-    assert state.attributes[ATTR_CURRENT_POSITION] == 60
+    await next_poll()
+    assert shown(hass, LIVING_COVER, ATTR_CURRENT_POSITION) == (CoverState.OPEN, 60)
 
 
 async def test_movement_stopped_elsewhere_is_not_shown_forever(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
     cloud_control: CloudControl,
+    next_poll: NextPoll,
 ) -> None:
     """A shutter stopped by its wall switch before the target no longer shows moving."""
-    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
+    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_COVER)
     freezer.tick(6)
     await cloud_control.press(BEDROOM_SHUTTER, level=-1)
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    state = hass.states.get(BEDROOM_ENTITY)
-    assert state.state == CoverState.OPEN
-    assert state.attributes[ATTR_CURRENT_POSITION] == 20
+    await next_poll()
+    assert shown(hass, BEDROOM_COVER, ATTR_CURRENT_POSITION) == (CoverState.OPEN, 20)
 
 
 async def test_position_follows_the_travel_time_then_one_read_confirms(
@@ -154,19 +137,18 @@ async def test_position_follows_the_travel_time_then_one_read_confirms(
     reads = cloud.counters["by_endpoint"].get(
         f"{route}/modules/parameter/id/value/{{moduleId}}", 0
     )
-    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_ENTITY)
+    await _cover(hass, SERVICE_OPEN_COVER, BEDROOM_COVER)
     freezer.tick(timedelta(seconds=15))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    state = hass.states.get(BEDROOM_ENTITY)
-    assert state.state == CoverState.OPENING
-    assert state.attributes[ATTR_CURRENT_POSITION] == 50
+    assert shown(hass, BEDROOM_COVER, ATTR_CURRENT_POSITION) == (
+        CoverState.OPENING,
+        50,
+    )
     freezer.tick(timedelta(seconds=16))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    state = hass.states.get(BEDROOM_ENTITY)
-    assert state.state == CoverState.OPEN
-    assert state.attributes[ATTR_CURRENT_POSITION] == 100
+    assert shown(hass, BEDROOM_COVER, ATTR_CURRENT_POSITION) == (CoverState.OPEN, 100)
     assert (
         cloud.counters["by_endpoint"][
             f"{route}/modules/parameter/id/value/{{moduleId}}"
@@ -196,21 +178,19 @@ async def _positions(
 async def test_fifty_positions_cost_two_calls_and_end_where_asked(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
     cloud_control: CloudControl,
+    next_poll: NextPoll,
 ) -> None:
     """Fifty positions asked at once: two calls, the shutter headed for the last one."""
     before = await cloud_control.calls()
-    outcomes = await _positions(hass, BEDROOM_ENTITY, list(range(2, 101, 2)))
+    outcomes = await _positions(hass, BEDROOM_COVER, list(range(2, 101, 2)))
     assert outcomes == [None] * 50
     assert await cloud_control.calls() - before <= 2
-    assert hass.states.get(BEDROOM_ENTITY).state == CoverState.OPENING
+    assert hass.states.get(BEDROOM_COVER).state == CoverState.OPENING
     freezer.tick(timedelta(seconds=31))
-    await next_refresh(hass, freezer, init_integration.runtime_data.coordinator)
-    assert (await cloud_control.module(PLANT, BEDROOM_SHUTTER))["position"] == 100
-    state = hass.states.get(BEDROOM_ENTITY)
-    assert state.state == CoverState.OPEN
-    assert state.attributes[ATTR_CURRENT_POSITION] == 100
+    await next_poll()
+    assert (await cloud_control.module(HC_PLANT, BEDROOM_SHUTTER))["position"] == 100
+    assert shown(hass, BEDROOM_COVER, ATTR_CURRENT_POSITION) == (CoverState.OPEN, 100)
 
 
 async def test_a_stop_after_positions_is_sent(
@@ -223,18 +203,16 @@ async def test_a_stop_after_positions_is_sent(
             _cover(
                 hass,
                 SERVICE_SET_COVER_POSITION,
-                LIVING_ENTITY,
+                LIVING_COVER,
                 **{ATTR_POSITION: level},
             )
             for level in range(90, 10, -10)
         ),
-        _cover(hass, SERVICE_STOP_COVER, LIVING_ENTITY),
+        _cover(hass, SERVICE_STOP_COVER, LIVING_COVER),
     )
     assert await cloud_control.calls() - before == 2
-    assert not (await cloud_control.module(PLANT, LIVING_SHUTTER))["moving"]
-    state = hass.states.get(LIVING_ENTITY)
-    assert state.state == CoverState.OPEN
-    assert state.attributes[ATTR_CURRENT_POSITION] == 100
+    assert not (await cloud_control.module(HC_PLANT, LIVING_SHUTTER))["moving"]
+    assert shown(hass, LIVING_COVER, ATTR_CURRENT_POSITION) == (CoverState.OPEN, 100)
 
 
 async def test_a_position_asked_shows_at_once_and_a_refusal_undoes_it(
@@ -244,17 +222,15 @@ async def test_a_position_asked_shows_at_once_and_a_refusal_undoes_it(
     await cloud_control.refuse(430, LIVING_SHUTTER)
     with held(init_integration.runtime_data.client, "set_level") as calls:
         task = hass.async_create_task(
-            _cover(
-                hass, SERVICE_SET_COVER_POSITION, LIVING_ENTITY, **{ATTR_POSITION: 0}
-            )
+            _cover(hass, SERVICE_SET_COVER_POSITION, LIVING_COVER, **{ATTR_POSITION: 0})
         )
         await calls.started.wait()
-        assert hass.states.get(LIVING_ENTITY).state == CoverState.CLOSING
+        assert hass.states.get(LIVING_COVER).state == CoverState.CLOSING
         calls.release()
         with pytest.raises(HomeAssistantError) as err:
             await task
     assert err.value.translation_key == "invalid_value"
-    assert hass.states.get(LIVING_ENTITY).state == CoverState.OPEN
+    assert hass.states.get(LIVING_COVER).state == CoverState.OPEN
 
 
 async def test_a_removed_shutter_sends_nothing_more(
@@ -266,9 +242,9 @@ async def test_a_removed_shutter_sends_nothing_more(
     """A position waiting when the shutter is removed is dropped; nothing moves on screen."""
     before = await cloud_control.calls()
     with held(init_integration.runtime_data.client, "set_level") as calls:
-        task = hass.async_create_task(_positions(hass, LIVING_ENTITY, [40, 20]))
+        task = hass.async_create_task(_positions(hass, LIVING_COVER, [40, 20]))
         await calls.started.wait()
-        cover = hass.data["entity_components"][COVER_DOMAIN].get_entity(LIVING_ENTITY)
+        cover = hass.data["entity_components"][COVER_DOMAIN].get_entity(LIVING_COVER)
         await cover.async_remove()
         calls.release()
         assert await task == [None, None]
@@ -276,4 +252,4 @@ async def test_a_removed_shutter_sends_nothing_more(
     assert cover._cancel_moving is None
     assert await cloud_control.calls() - before == 1
     freezer.tick(timedelta(seconds=31))
-    assert (await cloud_control.module(PLANT, LIVING_SHUTTER))["position"] == 40
+    assert (await cloud_control.module(HC_PLANT, LIVING_SHUTTER))["position"] == 40

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 import pytest
 
-from custom_components.legrand_eliot.const import ENV_CLOUD_URL
 from custom_components.legrand_eliot.credentials import (
     async_forget_credential,
     async_store_credential,
@@ -16,16 +14,11 @@ from simulator import SimulatedCloud
 from .flows import stored_credentials
 
 
+@pytest.mark.usefixtures("login_at_the_simulator")
 async def test_credentials_of_no_stored_item(
-    hass: HomeAssistant,
-    cloud: SimulatedCloud,
-    cloud_url: str,
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, cloud: SimulatedCloud
 ) -> None:
     """Credentials that replace nothing stored get no name; nothing unknown is deleted."""
-    # The login at the simulated cloud, with no application credentials yet.
-    monkeypatch.setenv(ENV_CLOUD_URL, cloud_url)
-    assert await async_setup_component(hass, "application_credentials", {})
     implementation = await async_store_credential(
         hass, "registered-elsewhere", cloud.client_id, cloud.client_secret
     )

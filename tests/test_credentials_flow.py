@@ -7,17 +7,16 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import DATA_COMPONENT
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.legrand_eliot.const import DOMAIN, ENV_CLOUD_URL
+from custom_components.legrand_eliot.const import DOMAIN
 from simulator import SimulatedCloud
 
 from .flows import enter_key, flows_in_progress, open_flow, sign_in, stored_credentials
@@ -36,15 +35,6 @@ def cloud_options(hass: HomeAssistant) -> dict[str, Any]:
 def wrong_secrets(secrets: set[str]) -> None:
     """Watch the logs for the wrong secret too: it is a secret all the same."""
     secrets.add(WRONG_SECRET)
-
-
-@pytest.fixture
-async def login_at_the_simulator(
-    hass: HomeAssistant, cloud_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Point the login at the simulated cloud, with no application credentials yet."""
-    monkeypatch.setenv(ENV_CLOUD_URL, cloud_url)
-    assert await async_setup_component(hass, "application_credentials", {})
 
 
 async def store(hass: HomeAssistant, client_id: str, client_secret: str) -> str:
@@ -140,6 +130,24 @@ async def test_wrong_credentials_are_corrected_before_the_key(
     await hass.async_block_till_done()
 
 
+async def exchange_refused(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> ConfigFlowResult:
+    """Sign in with a wrong secret stored, first asked while the login is out of reach.
+
+    The login, out of reach, cannot tell the secret is wrong; the code's exchange then does.
+    """
+    await store(hass, cloud.client_id, WRONG_SECRET)
+    fault = {"target": "token", "status": 503, "count": 2}
+    assert (await sim.post("/_sim/faults", json=fault)).status == 201
+    result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
+    await sign_in(hass_client_no_auth, result)
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
 @pytest.mark.usefixtures("current_request_with_host", "login_at_the_simulator")
 async def test_a_secret_refused_at_the_code_exchange_keeps_the_sign_in(
     hass: HomeAssistant,
@@ -152,13 +160,7 @@ async def test_a_secret_refused_at_the_code_exchange_keeps_the_sign_in(
     Legrand checks the client before the code, so the code of the sign-in just made is
     exchanged again with the corrected secret: no second sign-in.
     """
-    await store(hass, cloud.client_id, WRONG_SECRET)
-    fault = {"target": "token", "status": 503, "count": 2}
-    assert (await sim.post("/_sim/faults", json=fault)).status == 201
-
-    result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-    await sign_in(hass_client_no_auth, result)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await exchange_refused(hass, hass_client_no_auth, cloud, sim)
     assert result["errors"] == {"base": "invalid_client_secret"}
     result = await correct(hass, result, cloud.client_id, cloud.client_secret)
 
@@ -178,12 +180,7 @@ async def test_a_code_that_expired_meanwhile_asks_to_sign_in_again(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Corrected after the code's ten minutes: one more sign-in, then the account links."""
-    await store(hass, cloud.client_id, WRONG_SECRET)
-    fault = {"target": "token", "status": 503, "count": 2}
-    assert (await sim.post("/_sim/faults", json=fault)).status == 201
-    result = await enter_key(hass, await open_flow(hass), cloud.subscription_key)
-    await sign_in(hass_client_no_auth, result)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await exchange_refused(hass, hass_client_no_auth, cloud, sim)
 
     freezer.tick(cloud.options.code_lifetime + 1)
     result = await correct(hass, result, cloud.client_id, cloud.client_secret)

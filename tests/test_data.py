@@ -8,67 +8,21 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from custom_components.legrand_eliot.data import (
-    EliotData,
-    HomeControlPlant,
-    Pushed,
-    SmartherPlant,
-)
+from custom_components.legrand_eliot.data import EliotData, Pushed
 from custom_components.legrand_eliot.eliot import (
     DeviceKind,
     ThermostatFunction,
     ThermostatMode,
 )
-from custom_components.legrand_eliot.eliot.home_control_models import (
-    ModuleState,
-    PlantStatus,
-)
-from custom_components.legrand_eliot.eliot.plant_models import Module, Plant, Topology
+from custom_components.legrand_eliot.eliot.home_control_models import ModuleState
 from custom_components.legrand_eliot.eliot.smarther_models import (
     ActivationTime,
     ThermostatStatus,
 )
+from tests.plants import home_control, module, smarther, topology
 
 NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 ROME = timezone(timedelta(hours=1))
-
-
-def module(module_id: str, kind: DeviceKind = DeviceKind.PLUG) -> Module:
-    """Return a module of a kind."""
-    return Module(id=module_id, name=module_id, device=kind, device_type=kind.value)
-
-
-def topology(plant_id: str, *module_ids: str) -> Topology:
-    """Return a plant's topology holding modules."""
-    return Topology(
-        plant_id=plant_id,
-        name=None,
-        ambients=(),
-        modules=tuple(module(module_id) for module_id in module_ids),
-    )
-
-
-def home_control(plant_id: str, *module_ids: str) -> HomeControlPlant:
-    """Return a Home + Control plant whose gateway answered, its modules reachable."""
-    return HomeControlPlant(
-        Plant(id=plant_id),
-        topology(plant_id, *module_ids),
-        status=PlantStatus(
-            plant_id=plant_id,
-            modules={
-                module_id: ModuleState(
-                    module_id=module_id, kind=DeviceKind.PLUG, reachable=True
-                )
-                for module_id in module_ids
-            },
-        ),
-        available=True,
-    )
-
-
-def smarther(plant_id: str, *module_ids: str) -> SmartherPlant:
-    """Return a Smarther plant with thermostats."""
-    return SmartherPlant(Plant(id=plant_id), topology(plant_id, *module_ids))
 
 
 def account() -> EliotData:

@@ -14,14 +14,8 @@ from custom_components.legrand_eliot.devices import ACCOUNT_NAMESPACE, model_nam
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 from simulator.scenario import hc_module, load_raw, scenario_names
+from tests.demo import ACCOUNT, HC_PLANT, LIVING, METER, SM_PLANT, TV_PLUG
 from tests.entities import device_of
-
-HC_PLANT = "000000005d1e3bc13598330000000001"
-SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
-TV_PLUG = "000070ee503ed5d46275620000000001"
-METER = "000070ee503ed5d4627562000000000b"
-LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
-ACCOUNT = "1c6a3f9e-5b2d-4e8a-9f71-3d2c4b5a6e70"
 
 
 def test_model_names() -> None:

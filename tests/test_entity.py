@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 import logging
 from typing import Any
 
@@ -21,44 +20,35 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.legrand_eliot.eliot import Measure
 from custom_components.legrand_eliot.entity import celsius
 from tests.cloud import CloudControl
+from tests.demo import (
+    BEDROOM_CLIMATE,
+    BEDROOM_COVER,
+    BEDROOM_LOAD,
+    BEDROOM_SHUTTER,
+    CEILING,
+    CEILING_LIGHT,
+    DIMMER,
+    DIMMER_LIGHT,
+    GATE,
+    HC_GATEWAY,
+    HC_PLANT,
+    KETTLE_SWITCH,
+    LIVING,
+    LIVING_CLIMATE,
+    LIVING_COVER,
+    LIVING_LOAD,
+    SM_PLANT,
+    TV_PLUG,
+    TV_SWITCH,
+)
 from tests.entities import device_of
 from tests.polling import next_refresh
 
-HC_PLANT = "000000005d1e3bc13598330000000001"
-SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
-TV_PLUG = "000070ee503ed5d46275620000000001"
-DIMMER = "000070ee503ed5d46275620000000002"
-GATE = "000070ee503ed5d46275620000000009"
-LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
-ACCOUNT = "1c6a3f9e-5b2d-4e8a-9f71-3d2c4b5a6e70"
-NEW_PLUG = "000070ee503ed5d4627562000000000c"
-NEW_THERMOSTAT = "5a0c2e4f-6b8d-4f13-a5c7-9e1b3d5f7a90"
-BEDROOM_SHUTTER = "000070ee503ed5d46275620000000007"
-CEILING = "000070ee503ed5d46275620000000005"
-TV_SWITCH = "switch.salon_prise_tv"
-KETTLE_SWITCH = "switch.cuisine_prise_bouilloire"
-DIMMER_LIGHT = "light.salon_lumiere_salon"
-CEILING_LIGHT = "light.cuisine_plafonnier_cuisine"
-LIVING_COVER = "cover.salon_volet_salon"
-BEDROOM_COVER = "cover.chambre_volet_chambre"
-LIVING_CLIMATE = "climate.soggiorno_soggiorno"
-BEDROOM_CLIMATE = "climate.camera_camera"
-HC_GATEWAY = "binary_sensor.maison_gateway"
-LIVING_LOAD = "binary_sensor.soggiorno_soggiorno_load"
-BEDROOM_LOAD = "binary_sensor.camera_camera_load"
-# Topology is read again every 12 hours.
-TOPOLOGY_INTERVAL = timedelta(hours=12, minutes=1)
-
 
 async def _refresh(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-    wait: timedelta | None = None,
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Let the next scheduled poll happen, or the first one after `wait`."""
-    if wait is not None:
-        freezer.tick(wait)
+    """Let the next scheduled poll happen."""
     await next_refresh(hass, freezer, entry.runtime_data.coordinator)
 
 

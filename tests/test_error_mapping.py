@@ -56,6 +56,17 @@ from custom_components.legrand_eliot.error_mapping import (
     translated_error,
 )
 from tests.cloud import CloudControl
+from tests.demo import (
+    BEDROOM_SHUTTER,
+    CEILING,
+    CEILING_LIGHT,
+    HC_PLANT,
+    KETTLE_PLUG,
+    LIVING,
+    LIVING_CLIMATE,
+    SM_PLANT,
+    TV_PLUG,
+)
 
 ENDPOINT = "GET /hc/api/v1.0/plants/{plantId}"
 TOKEN_REQUEST = RequestInfo(
@@ -253,15 +264,6 @@ class Refusal:
     held: tuple[str, str, str, Any] | None = None
 
 
-HC_PLANT = "000000005d1e3bc13598330000000001"
-SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
-CEILING = "000070ee503ed5d46275620000000005"
-KETTLE_PLUG = "000070ee503ed5d46275620000000004"
-TV_PLUG = "000070ee503ed5d46275620000000001"
-BEDROOM_SHUTTER = "000070ee503ed5d46275620000000007"
-LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
-CEILING_LIGHT = "light.cuisine_plafonnier_cuisine"
-LIVING_CLIMATE = "climate.soggiorno_soggiorno"
 REFUSALS = {
     "offline-gateway-light": Refusal(
         platform=Platform.LIGHT,

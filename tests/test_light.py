@@ -24,22 +24,20 @@ from custom_components.legrand_eliot.light import (
     level_to_brightness,
 )
 from tests.cloud import CloudControl
+from tests.demo import CEILING, CEILING_LIGHT, DIMMER, DIMMER_LIGHT, HC_PLANT
 from tests.entities import PlatformSnapshot
 from tests.held_calls import held
 
-PLANT = "000000005d1e3bc13598330000000001"
-DIMMER = "000070ee503ed5d46275620000000002"
-CEILING = "000070ee503ed5d46275620000000005"
-DIMMER_ENTITY = "light.salon_lumiere_salon"
-CEILING_ENTITY = "light.cuisine_plafonnier_cuisine"
 BEDSIDE_ENTITY = "light.chambre_lampe_chambre"
 
 pytestmark = pytest.mark.platforms(Platform.LIGHT)
 
 
-async def _turn(hass: HomeAssistant, service: str, **data: Any) -> None:
-    """Call a light service and wait for it."""
-    await hass.services.async_call(LIGHT_DOMAIN, service, data, blocking=True)
+async def _turn(hass: HomeAssistant, service: str, entity_id: str, **data: Any) -> None:
+    """Call a light service on a light and wait for it."""
+    await hass.services.async_call(
+        LIGHT_DOMAIN, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
 
 
 async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
@@ -65,11 +63,11 @@ async def test_dimmer_reports_its_level(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A dimmer at level 60 shows brightness 153; a plain switch has no brightness."""
-    dimmer = hass.states.get(DIMMER_ENTITY)
+    dimmer = hass.states.get(DIMMER_LIGHT)
     assert dimmer.state == STATE_ON
     assert dimmer.attributes["brightness"] == 153
     assert dimmer.attributes["supported_color_modes"] == ["brightness"]
-    ceiling = hass.states.get(CEILING_ENTITY)
+    ceiling = hass.states.get(CEILING_LIGHT)
     assert ceiling.state == STATE_OFF
     assert ceiling.attributes["supported_color_modes"] == ["onoff"]
 
@@ -79,13 +77,13 @@ async def test_turn_on_and_off(
 ) -> None:
     """Switching reaches the module and shows at once, without another poll."""
     before = await cloud_control.calls()
-    await _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: CEILING_ENTITY})
-    assert (await cloud_control.module(PLANT, CEILING))["status"] == "on"
-    assert hass.states.get(CEILING_ENTITY).state == STATE_ON
+    await _turn(hass, SERVICE_TURN_ON, CEILING_LIGHT)
+    assert (await cloud_control.module(HC_PLANT, CEILING))["status"] == "on"
+    assert hass.states.get(CEILING_LIGHT).state == STATE_ON
 
-    await _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: CEILING_ENTITY})
-    assert (await cloud_control.module(PLANT, CEILING))["status"] == "off"
-    assert hass.states.get(CEILING_ENTITY).state == STATE_OFF
+    await _turn(hass, SERVICE_TURN_OFF, CEILING_LIGHT)
+    assert (await cloud_control.module(HC_PLANT, CEILING))["status"] == "off"
+    assert hass.states.get(CEILING_LIGHT).state == STATE_OFF
 
     assert await cloud_control.calls() - before == 2
 
@@ -94,13 +92,11 @@ async def test_brightness_reaches_the_module(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """Brightness 64 of 255 is sent as level 25, and shows as brightness 64 at once."""
-    await _turn(
-        hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 64}
-    )
-    module = await cloud_control.module(PLANT, DIMMER)
+    await _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=64)
+    module = await cloud_control.module(HC_PLANT, DIMMER)
     assert module["level"] == 25
     assert module["status"] == "on"
-    state = hass.states.get(DIMMER_ENTITY)
+    state = hass.states.get(DIMMER_LIGHT)
     assert state.state == STATE_ON
     assert state.attributes["brightness"] == level_to_brightness(25) == 64
 
@@ -109,22 +105,20 @@ async def test_dimmer_turned_off_and_on_keeps_its_level(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """Turning a dimmer on without a brightness sends on/off, not a level."""
-    await _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_ENTITY})
-    await _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY})
-    module = await cloud_control.module(PLANT, DIMMER)
+    await _turn(hass, SERVICE_TURN_OFF, DIMMER_LIGHT)
+    await _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT)
+    module = await cloud_control.module(HC_PLANT, DIMMER)
     assert module["status"] == "on"
     assert module["level"] == 60
-    assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == 153
+    assert hass.states.get(DIMMER_LIGHT).attributes["brightness"] == 153
 
 
 async def test_brightness_ignored_by_a_plain_switch(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """A light that does not dim is switched on; no level is sent that it would refuse."""
-    await _turn(
-        hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: BEDSIDE_ENTITY, "brightness": 10}
-    )
-    module = await cloud_control.module(PLANT, "000070ee503ed5d46275620000000006")
+    await _turn(hass, SERVICE_TURN_ON, BEDSIDE_ENTITY, brightness=10)
+    module = await cloud_control.module(HC_PLANT, "000070ee503ed5d46275620000000006")
     assert module["status"] == "on"
     assert module["level"] is None
 
@@ -133,14 +127,14 @@ async def test_light_that_starts_reporting_a_level_dims(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A switch first seen without a level gains brightness once it reports one."""
-    assert hass.states.get(CEILING_ENTITY).attributes["supported_color_modes"] == [
+    assert hass.states.get(CEILING_LIGHT).attributes["supported_color_modes"] == [
         "onoff"
     ]
     init_integration.runtime_data.coordinator.apply_module_state(
         CEILING, on=True, level=50
     )
     await hass.async_block_till_done()
-    state = hass.states.get(CEILING_ENTITY)
+    state = hass.states.get(CEILING_LIGHT)
     assert state.attributes["supported_color_modes"] == ["brightness"]
     assert state.attributes["brightness"] == 128
 
@@ -149,11 +143,7 @@ async def _dim(hass: HomeAssistant, brightnesses: list[int]) -> list[None]:
     """Ask the dimmer for each brightness at once, as a dragged slider does."""
     return await asyncio.gather(
         *(
-            _turn(
-                hass,
-                SERVICE_TURN_ON,
-                **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": brightness},
-            )
+            _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=brightness)
             for brightness in brightnesses
         )
     )
@@ -168,11 +158,11 @@ async def test_a_dragged_slider_costs_two_calls_and_ends_where_asked(
     assert outcomes == [None] * 50
     assert await cloud_control.calls() - before <= 2
     assert (
-        (await cloud_control.module(PLANT, DIMMER))["level"]
+        (await cloud_control.module(HC_PLANT, DIMMER))["level"]
         == brightness_to_level(250)
         == 98
     )
-    assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == (
+    assert hass.states.get(DIMMER_LIGHT).attributes["brightness"] == (
         level_to_brightness(98)
     )
 
@@ -182,17 +172,13 @@ async def test_turning_on_keeps_a_brightness_on_its_way(
 ) -> None:
     """A plain turn-on after a brightness not yet sent sends that brightness, not the old one."""
     await asyncio.gather(
-        _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 64}
-        ),
-        _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 128}
-        ),
-        _turn(hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY}),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=64),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=128),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT),
     )
-    module = await cloud_control.module(PLANT, DIMMER)
+    module = await cloud_control.module(HC_PLANT, DIMMER)
     assert (module["status"], module["level"]) == ("on", 50)
-    assert hass.states.get(DIMMER_ENTITY).attributes["brightness"] == 128
+    assert hass.states.get(DIMMER_LIGHT).attributes["brightness"] == 128
 
 
 async def test_the_last_of_on_and_off_wins(
@@ -201,17 +187,13 @@ async def test_the_last_of_on_and_off_wins(
     """A brightness then off: the light ends off, though the brightness was asked first."""
     before = await cloud_control.calls()
     await asyncio.gather(
-        _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 10}
-        ),
-        _turn(
-            hass, SERVICE_TURN_ON, **{ATTR_ENTITY_ID: DIMMER_ENTITY, "brightness": 20}
-        ),
-        _turn(hass, SERVICE_TURN_OFF, **{ATTR_ENTITY_ID: DIMMER_ENTITY}),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=10),
+        _turn(hass, SERVICE_TURN_ON, DIMMER_LIGHT, brightness=20),
+        _turn(hass, SERVICE_TURN_OFF, DIMMER_LIGHT),
     )
     assert await cloud_control.calls() - before == 2
-    assert (await cloud_control.module(PLANT, DIMMER))["status"] == "off"
-    assert hass.states.get(DIMMER_ENTITY).state == STATE_OFF
+    assert (await cloud_control.module(HC_PLANT, DIMMER))["status"] == "off"
+    assert hass.states.get(DIMMER_LIGHT).state == STATE_OFF
 
 
 async def test_a_removed_light_sends_nothing_more(
@@ -222,10 +204,10 @@ async def test_a_removed_light_sends_nothing_more(
     with held(init_integration.runtime_data.client, "set_level") as calls:
         task = hass.async_create_task(_dim(hass, [64, 128, 255]))
         await calls.started.wait()
-        light = hass.data["entity_components"][LIGHT_DOMAIN].get_entity(DIMMER_ENTITY)
+        light = hass.data["entity_components"][LIGHT_DOMAIN].get_entity(DIMMER_LIGHT)
         await light.async_remove()
-        assert hass.states.get(DIMMER_ENTITY).state == STATE_UNAVAILABLE
+        assert hass.states.get(DIMMER_LIGHT).state == STATE_UNAVAILABLE
         calls.release()
         assert await task == [None] * 3
     assert await cloud_control.calls() - before == 1
-    assert (await cloud_control.module(PLANT, DIMMER))["level"] == 25
+    assert (await cloud_control.module(HC_PLANT, DIMMER))["level"] == 25

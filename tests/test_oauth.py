@@ -34,12 +34,11 @@ from custom_components.legrand_eliot.oauth import (
     LegrandOAuth2Implementation,
 )
 from simulator import SimulatedCloud
+from tests.demo import HC_PLANT
 
 from .entities import plug_entity
 from .flows import FLOW_FIXTURES, IN_2100, link, mock_cloud, token_response
 from .login import LOGIN_URL
-
-HC_PLANT = "000000005d1e3bc13598330000000001"
 
 
 def issued(cloud: SimulatedCloud) -> int:

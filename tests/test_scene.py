@@ -10,16 +10,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import SimulatedCloud
 from tests.cloud import CloudControl
+from tests.demo import HC_PLANT, TV_PLUG
 from tests.entities import PlatformSnapshot
 
-PLANT = "000000005d1e3bc13598330000000001"
 ALL_OFF = "scene.tout_eteindre"
 LIGHTS = (
     "000070ee503ed5d46275620000000002",
     "000070ee503ed5d46275620000000005",
     "000070ee503ed5d46275620000000006",
 )
-TV_PLUG = "000070ee503ed5d46275620000000001"
 
 
 pytestmark = pytest.mark.platforms(Platform.SCENE)
@@ -42,11 +41,11 @@ async def test_run_a_scene(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud_control: CloudControl
 ) -> None:
     """Running a scene reaches the plant, which carries out its commands."""
-    assert (await cloud_control.modules(PLANT))[TV_PLUG]["status"] == "on"
+    assert (await cloud_control.modules(HC_PLANT))[TV_PLUG]["status"] == "on"
     await hass.services.async_call(
         SCENE_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: ALL_OFF}, blocking=True
     )
-    modules = await cloud_control.modules(PLANT)
+    modules = await cloud_control.modules(HC_PLANT)
     assert all(modules[light]["status"] == "off" for light in (*LIGHTS, TV_PLUG))
     assert hass.states.get(ALL_OFF).state != "unknown"
 
@@ -59,7 +58,7 @@ async def test_a_scene_listed_twice_is_one_scene(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A scenes answer naming a scene twice gives one scene entity, and no unique id clash."""
-    scenes = cloud.world.hc_plants[PLANT].scenes
+    scenes = cloud.world.hc_plants[HC_PLANT].scenes
     scenes.append(scenes[0])
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
@@ -71,5 +70,7 @@ async def test_a_scene_listed_twice_is_one_scene(
     ]
     assert "does not generate unique IDs" not in caplog.text
     # The account holds it once: diagnostics and the kept account list it once too.
-    scenes_read = config_entry.runtime_data.coordinator.data.home_control[PLANT].scenes
+    scenes_read = config_entry.runtime_data.coordinator.data.home_control[
+        HC_PLANT
+    ].scenes
     assert sorted(scene.name for scene in scenes_read) == ["Bonjour", "Tout éteindre"]

@@ -15,11 +15,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.legrand_eliot.eliot import Program
 from tests.cloud import CloudControl
+from tests.demo import BEDROOM, LIVING, SM_PLANT
 from tests.entities import PlatformSnapshot
 
-LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
-SM_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
-BEDROOM = "9b2d6f4a-3c8e-4a17-b6d1-5e0f9a2c7b83"
 LIVING_PROGRAM = "select.soggiorno_soggiorno_program"
 BEDROOM_PROGRAM = "select.camera_camera_program"
 

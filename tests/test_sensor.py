@@ -38,14 +38,10 @@ from custom_components.legrand_eliot.eliot.home_control_models import ModuleStat
 from custom_components.legrand_eliot.eliot.plant_models import Measure
 from custom_components.legrand_eliot.sensor import meter_energy
 from simulator import SimulatedCloud
+from tests.demo import BEDSIDE_REMOTE, HC_PLANT, LIVING, METER, TV_PLUG
 from tests.entities import PlatformSnapshot
 from tests.polling import next_refresh
 
-PLANT = "000000005d1e3bc13598330000000001"
-TV_PLUG = "000070ee503ed5d46275620000000001"
-BEDSIDE_REMOTE = "000070ee503ed5d46275620000000008"
-METER = "000070ee503ed5d4627562000000000b"
-LIVING = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
 TV_POWER = "sensor.salon_prise_tv_power"
 TV_ENERGY = "sensor.salon_prise_tv_energy"
 METER_ENERGY = "sensor.compteur_energy"
@@ -423,7 +419,7 @@ async def test_impossible_power_is_unknown_and_adds_no_energy(
     """A plug reading negative or huge power: power unknown, energy kept, the plug still shown."""
     await _refresh(hass, init_integration, freezer)
     used = _number(hass, TV_ENERGY)
-    cloud.world.hc_plants[PLANT].modules[TV_PLUG].load_watts = watts
+    cloud.world.hc_plants[HC_PLANT].modules[TV_PLUG].load_watts = watts
 
     await _refresh(hass, init_integration, freezer)
     await _refresh(hass, init_integration, freezer)

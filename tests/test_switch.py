@@ -18,16 +18,17 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.cloud import CloudControl
+from tests.demo import HC_PLANT, KETTLE_PLUG, KETTLE_SWITCH, TV_PLUG, TV_SWITCH
 from tests.entities import PlatformSnapshot
 
-PLANT = "000000005d1e3bc13598330000000001"
-TV_PLUG = "000070ee503ed5d46275620000000001"
-KETTLE_PLUG = "000070ee503ed5d46275620000000004"
-TV_ENTITY = "switch.salon_prise_tv"
-KETTLE_ENTITY = "switch.cuisine_prise_bouilloire"
-
-
 pytestmark = pytest.mark.platforms(Platform.SWITCH)
+
+
+async def _turn(hass: HomeAssistant, service: str, entity_id: str) -> None:
+    """Call a switch service on a plug and wait for it."""
+    await hass.services.async_call(
+        SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
 
 
 async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
@@ -40,17 +41,13 @@ async def test_turn_on_and_off(
 ) -> None:
     """Switching reaches the plug with one call each and shows at once."""
     before = await cloud_control.calls()
-    await hass.services.async_call(
-        SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: KETTLE_ENTITY}, blocking=True
-    )
-    assert (await cloud_control.module(PLANT, KETTLE_PLUG))["status"] == "on"
-    assert hass.states.get(KETTLE_ENTITY).state == STATE_ON
+    await _turn(hass, SERVICE_TURN_ON, KETTLE_SWITCH)
+    assert (await cloud_control.module(HC_PLANT, KETTLE_PLUG))["status"] == "on"
+    assert hass.states.get(KETTLE_SWITCH).state == STATE_ON
 
-    await hass.services.async_call(
-        SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: TV_ENTITY}, blocking=True
-    )
-    assert (await cloud_control.module(PLANT, TV_PLUG))["status"] == "off"
-    assert hass.states.get(TV_ENTITY).state == STATE_OFF
+    await _turn(hass, SERVICE_TURN_OFF, TV_SWITCH)
+    assert (await cloud_control.module(HC_PLANT, TV_PLUG))["status"] == "off"
+    assert hass.states.get(TV_SWITCH).state == STATE_OFF
     assert await cloud_control.calls() - before == 2
 
 
@@ -61,14 +58,9 @@ async def test_a_looping_automation_costs_two_calls(
     before = await cloud_control.calls()
     services = [SERVICE_TURN_ON, SERVICE_TURN_OFF] * 25
     outcomes = await asyncio.gather(
-        *(
-            hass.services.async_call(
-                SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: KETTLE_ENTITY}, blocking=True
-            )
-            for service in services
-        )
+        *(_turn(hass, service, KETTLE_SWITCH) for service in services)
     )
     assert outcomes == [None] * 50
     assert await cloud_control.calls() - before == 2
-    assert (await cloud_control.module(PLANT, KETTLE_PLUG))["status"] == "off"
-    assert hass.states.get(KETTLE_ENTITY).state == STATE_OFF
+    assert (await cloud_control.module(HC_PLANT, KETTLE_PLUG))["status"] == "off"
+    assert hass.states.get(KETTLE_SWITCH).state == STATE_OFF

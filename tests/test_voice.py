@@ -14,43 +14,45 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-HC_PLANT = "000000005d1e3bc13598330000000001"
-SMARTHER_PLANT = "7c1f4e2a-9b3d-4a68-b5e0-2d8f6c1a9e47"
-SOGGIORNO = "3e8a1c5f-7d2b-4f96-a0c4-6b9e2d7f1a35"
-TV_PLUG = "000070ee503ed5d46275620000000001"
-KETTLE_PLUG = "000070ee503ed5d46275620000000004"
-SALON_LIGHT = "000070ee503ed5d46275620000000002"
-SALON_SHUTTER = "000070ee503ed5d46275620000000003"
-CHAMBRE_SHUTTER = "000070ee503ed5d46275620000000007"
+from tests.demo import (
+    BEDROOM_SHUTTER,
+    DIMMER,
+    HC_PLANT,
+    KETTLE_PLUG,
+    LIVING,
+    LIVING_SHUTTER,
+    SM_PLANT,
+    TV_PLUG,
+)
 
 # What is said, in each language, and what the simulated cloud then holds: (module, field, value).
 COMMANDS: dict[str, list[tuple[str, tuple[str, str, Any]]]] = {
     "en": [
         ("turn on Prise Bouilloire", (KETTLE_PLUG, "status", "on")),
-        ("turn off the lights in the Salon", (SALON_LIGHT, "status", "off")),
-        ("set the brightness of Lumière Salon to 30%", (SALON_LIGHT, "level", 30)),
-        ("open Volet Chambre", (CHAMBRE_SHUTTER, "position", 100)),
-        ("set Volet Salon position to 40%", (SALON_SHUTTER, "position", 40)),
+        ("turn off the lights in the Salon", (DIMMER, "status", "off")),
+        ("set the brightness of Lumière Salon to 30%", (DIMMER, "level", 30)),
+        ("open Volet Chambre", (BEDROOM_SHUTTER, "position", 100)),
+        ("set Volet Salon position to 40%", (LIVING_SHUTTER, "position", 40)),
         ("activate Tout éteindre", (TV_PLUG, "status", "off")),
-        ("set the temperature in Soggiorno to 22 degrees", (SOGGIORNO, "setpoint", 22)),
+        ("set the temperature in Soggiorno to 22 degrees", (LIVING, "setpoint", 22)),
     ],
     "fr": [
         ("allume Prise Bouilloire", (KETTLE_PLUG, "status", "on")),
-        ("éteins les lumières du Salon", (SALON_LIGHT, "status", "off")),
-        ("règle la luminosité de Lumière Salon à 30%", (SALON_LIGHT, "level", 30)),
-        ("ouvre Volet Chambre", (CHAMBRE_SHUTTER, "position", 100)),
-        ("mets Volet Salon à 40%", (SALON_SHUTTER, "position", 40)),
+        ("éteins les lumières du Salon", (DIMMER, "status", "off")),
+        ("règle la luminosité de Lumière Salon à 30%", (DIMMER, "level", 30)),
+        ("ouvre Volet Chambre", (BEDROOM_SHUTTER, "position", 100)),
+        ("mets Volet Salon à 40%", (LIVING_SHUTTER, "position", 40)),
         ("active Tout éteindre", (TV_PLUG, "status", "off")),
-        ("règle la température du Soggiorno à 22 degrés", (SOGGIORNO, "setpoint", 22)),
+        ("règle la température du Soggiorno à 22 degrés", (LIVING, "setpoint", 22)),
     ],
     "it": [
         ("accendi Prise Bouilloire", (KETTLE_PLUG, "status", "on")),
-        ("spegni le luci in Salon", (SALON_LIGHT, "status", "off")),
-        ("imposta la luminosità di Lumière Salon al 30%", (SALON_LIGHT, "level", 30)),
-        ("apri Volet Chambre", (CHAMBRE_SHUTTER, "position", 100)),
-        ("imposta Volet Salon al 40%", (SALON_SHUTTER, "position", 40)),
+        ("spegni le luci in Salon", (DIMMER, "status", "off")),
+        ("imposta la luminosità di Lumière Salon al 30%", (DIMMER, "level", 30)),
+        ("apri Volet Chambre", (BEDROOM_SHUTTER, "position", 100)),
+        ("imposta Volet Salon al 40%", (LIVING_SHUTTER, "position", 40)),
         ("attiva la scena Tout éteindre", (TV_PLUG, "status", "off")),
-        ("imposta la temperatura in Soggiorno a 22 gradi", (SOGGIORNO, "setpoint", 22)),
+        ("imposta la temperatura in Soggiorno a 22 gradi", (LIVING, "setpoint", 22)),
     ],
 }
 # Questions and a word the answer must hold. Home Assistant's French and Italian sentences have
@@ -103,8 +105,8 @@ async def _say(hass: HomeAssistant, text: str, language: str) -> intent.IntentRe
 async def _module(sim: TestClient, module_id: str) -> dict[str, Any]:
     """Return a module or thermostat as the simulated cloud holds it."""
     state = await (await sim.get("/_sim/state")).json()
-    if module_id == SOGGIORNO:
-        thermostat: dict[str, Any] = state["smarther"][SMARTHER_PLANT]["thermostats"][
+    if module_id == LIVING:
+        thermostat: dict[str, Any] = state["smarther"][SM_PLANT]["thermostats"][
             module_id
         ]
         return thermostat
@@ -183,4 +185,4 @@ async def test_a_refused_command_is_not_said_to_be_done(
     response = await _say(hass, "set the temperature in Soggiorno to 22 degrees", "en")
 
     assert response.response_type is intent.IntentResponseType.ERROR
-    assert (await _module(sim, SOGGIORNO))["setpoint"] != 22
+    assert (await _module(sim, LIVING))["setpoint"] != 22

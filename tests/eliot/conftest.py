@@ -18,6 +18,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (  # type: i
 
 from custom_components.legrand_eliot.eliot import EliotClient, QuotaBudget
 
+from .simulated import ROME, Sim, start
+
 __all__ = ["AiohttpClientMockResponse", "AiohttpClientMocker"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -179,3 +181,55 @@ def make_client(
 def client(make_client: Callable[..., EliotClient]) -> EliotClient:
     """Return a client on the mocked session."""
     return make_client()
+
+
+@pytest.fixture
+def sim_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Return options for the simulator, given by a test through indirect parametrisation."""
+    options: dict[str, Any] = getattr(request, "param", {})
+    return options
+
+
+@pytest.fixture
+async def sim(sim_options: dict[str, Any], socket_enabled: None) -> AsyncIterator[Sim]:
+    """Run the simulator on a local port and a client whose refresh asks it for a new token."""
+    server, cloud = await start(**sim_options)
+    session = ClientSession()
+    # The budget reads the simulator's own clock, which starts at a fixed moment.
+    time = cloud.clock.now
+    tokens: dict[str, str] = {"current": cloud.issue_tokens()["access_token"]}
+
+    async def token() -> str:
+        return tokens["current"]
+
+    sim: Sim
+
+    async def refresh(refused: str) -> str:
+        answer = await sim.control("POST", "/token", {})
+        tokens["current"] = str(answer["access_token"])
+        sim.refreshes.append(tokens["current"])
+        return tokens["current"]
+
+    # Simulator time moves only on purpose, never by a retry's wait.
+    sleeps = RecordingSleep()
+    client = EliotClient(
+        session=session,
+        token_callback=token,
+        refresh_callback=refresh,
+        subscription_key=cloud.subscription_key,
+        base_url=str(server.make_url("")),
+        budget=QuotaBudget(clock=time),
+        # The demo's Smarther plant is in Rome: end times are written in its local time.
+        time_zone=ROME,
+        min_spacing=0,
+        sleep=sleeps,
+    )
+    sim = Sim(server, session, client, time, sleeps, cloud)
+    try:
+        yield sim
+    finally:
+        await session.close()
+        await server.close()
+        assert cloud.counters["unhandled"] == 0, (
+            "a request reached the simulator's crash handler"
+        )

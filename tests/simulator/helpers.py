@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from aiohttp.test_utils import TestClient
+
 from simulator import SimulatedCloud
 
 DEMO: dict[str, Any] = json.loads(
@@ -50,9 +52,23 @@ def headers(
     cloud: SimulatedCloud, user: str | None = None, **extra: str
 ) -> dict[str, str]:
     """Return the gateway headers with a fresh access token for a user."""
-    token = cloud.issue_tokens(user)["access_token"]
+    return token_headers(cloud, cloud.issue_tokens(user)["access_token"], **extra)
+
+
+def token_headers(cloud: SimulatedCloud, token: str, **extra: str) -> dict[str, str]:
+    """Return the gateway headers that send a given access token."""
     return {
         "Ocp-Apim-Subscription-Key": cloud.subscription_key,
         "Authorization": f"Bearer {token}",
         **extra,
     }
+
+
+async def thermostat_status(
+    client: TestClient[Any, Any], cloud: SimulatedCloud, module_id: str = SOGGIORNO
+) -> dict[str, Any]:
+    """Return a thermostat's chronothermostat object, as the gateway answers it."""
+    response = await client.get(thermostat_path(module_id), headers=headers(cloud))
+    assert response.status == 200
+    body: dict[str, Any] = (await response.json())["chronothermostats"][0]
+    return body

@@ -20,6 +20,7 @@ from .helpers import (
     hc_module_path,
     headers,
     thermostat_path,
+    token_headers,
 )
 
 PLANTS = f"{SM_BASE}/plants"
@@ -241,10 +242,7 @@ async def test_missing_scope_is_403(
     token = sim_cloud.issue_tokens(scopes=frozenset({"plug.read", "comfort.read"}))[
         "access_token"
     ]
-    sent = {
-        "Ocp-Apim-Subscription-Key": sim_cloud.subscription_key,
-        "Authorization": f"Bearer {token}",
-    }
+    sent = token_headers(sim_cloud, token)
     plug = await client.post(
         hc_module_path("plug/energy", hc_module("Prise TV")),
         json={"status": "off"},

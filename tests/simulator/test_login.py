@@ -14,7 +14,7 @@ import pytest
 from simulator import CLOUD, SimulatedCloud
 
 from .conftest import MakeClient
-from .helpers import OTHER_USER, SM_BASE
+from .helpers import OTHER_USER, SM_BASE, token_headers
 
 REDIRECT = "https://example.com/auth/external/callback"
 
@@ -285,10 +285,7 @@ async def test_code_exchange_returns_every_token_field(
         assert body[key]
     api = await client.get(
         f"{SM_BASE}/plants",
-        headers={
-            "Ocp-Apim-Subscription-Key": sim_cloud.subscription_key,
-            "Authorization": f"Bearer {body['access_token']}",
-        },
+        headers=token_headers(sim_cloud, body["access_token"]),
     )
     assert api.status == 200
 
@@ -466,10 +463,7 @@ async def test_revoked_refresh_token(
     assert (await revoke.json())["revoked"] >= 1
     status, body = await _refresh(client, sim_cloud, tokens["refresh_token"])
     assert (status, body["error"]) == (400, "invalid_grant")
-    api_headers = {
-        "Ocp-Apim-Subscription-Key": sim_cloud.subscription_key,
-        "Authorization": f"Bearer {tokens['access_token']}",
-    }
+    api_headers = token_headers(sim_cloud, tokens["access_token"])
     assert (await client.get(f"{SM_BASE}/plants", headers=api_headers)).status == 200
     await client.post("/_sim/tokens/revoke", json={"access": True})
     assert (await client.get(f"{SM_BASE}/plants", headers=api_headers)).status == 401
@@ -507,10 +501,7 @@ async def test_refresh_after_access_token_expiry(
     """An expired access token gets a 401 naming the expiry; the refreshed one works."""
     tokens = sim_cloud.issue_tokens()
     sim_cloud.clock.advance(3601)
-    api_headers = {
-        "Ocp-Apim-Subscription-Key": sim_cloud.subscription_key,
-        "Authorization": f"Bearer {tokens['access_token']}",
-    }
+    api_headers = token_headers(sim_cloud, tokens["access_token"])
     expired = await client.get(f"{SM_BASE}/plants", headers=api_headers)
     assert expired.status == 401
     assert "expired" in (await expired.json())["message"]

@@ -19,6 +19,7 @@ from .helpers import (
     SOGGIORNO,
     headers,
     thermostat_path,
+    thermostat_status,
 )
 
 # A Wednesday, 10:00 in Rome: the "At Home" heating program asks 18.0 between 08:30 and 17:30.
@@ -29,16 +30,6 @@ WEDNESDAY_MORNING = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 def start_time() -> datetime:
     """Start the simulator on that Wednesday morning."""
     return WEDNESDAY_MORNING
-
-
-async def _status(
-    client: TestClient[Any, Any], cloud: SimulatedCloud, module_id: str = SOGGIORNO
-) -> dict[str, Any]:
-    """Return a thermostat's chronothermostat object."""
-    response = await client.get(thermostat_path(module_id), headers=headers(cloud))
-    assert response.status == 200
-    body: dict[str, Any] = (await response.json())["chronothermostats"][0]
-    return body
 
 
 async def _set(
@@ -96,7 +87,7 @@ async def test_status_uses_the_real_casing(
 ) -> None:
     """Uppercase enums, numbers as strings, program number an int, the program's set point."""
     sim_cloud.clock.set(WEDNESDAY_MORNING)
-    status = await _status(client, sim_cloud)
+    status = await thermostat_status(client, sim_cloud)
     assert status["function"] == "HEATING"
     assert status["mode"] == "AUTOMATIC"
     assert status["setPoint"] == {"value": "18.00000", "unit": "C"}
@@ -118,7 +109,7 @@ async def test_status_uses_the_real_casing(
         "plant": {"id": SM_PLANT, "module": {"id": SOGGIORNO}},
     }
     assert "activationTime" not in status
-    camera = await _status(client, sim_cloud, CAMERA)
+    camera = await thermostat_status(client, sim_cloud, CAMERA)
     assert (camera["function"], camera["mode"], camera["setPoint"]["value"]) == (
         "COOLING",
         "MANUAL",
@@ -140,7 +131,7 @@ async def test_manual_forever_and_until(
         },
     )
     assert (status, body) == (200, None)
-    state = await _status(client, sim_cloud)
+    state = await thermostat_status(client, sim_cloud)
     assert (state["mode"], state["setPoint"]["value"], state["loadState"]) == (
         "MANUAL",
         "22.50000",
@@ -158,7 +149,7 @@ async def test_manual_forever_and_until(
         },
     )
     assert status == 200
-    state = await _status(client, sim_cloud)
+    state = await thermostat_status(client, sim_cloud)
     assert state["activationTime"] == end.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -175,7 +166,7 @@ async def test_boost_with_range_and_automatic(
             {"function": "heating", "mode": "boost", "activationTime": span},
         )
     )[0] == 200
-    boost = await _status(client, sim_cloud)
+    boost = await thermostat_status(client, sim_cloud)
     assert (boost["mode"], boost["loadState"]) == ("BOOST", "ACTIVE")
     assert (
         await _set(
@@ -184,7 +175,7 @@ async def test_boost_with_range_and_automatic(
             {"function": "heating", "mode": "automatic", "programs": [{"number": 3}]},
         )
     )[0] == 200
-    auto = await _status(client, sim_cloud)
+    auto = await thermostat_status(client, sim_cloud)
     assert (auto["mode"], auto["programs"]) == ("AUTOMATIC", [{"number": 3}])
     assert "activationTime" not in auto
 
@@ -196,12 +187,12 @@ async def test_off_and_protection(
     assert (await _set(client, sim_cloud, {"function": "heating", "mode": "off"}))[
         0
     ] == 200
-    off = await _status(client, sim_cloud)
+    off = await thermostat_status(client, sim_cloud)
     assert (off["mode"], off["loadState"]) == ("OFF", "INACTIVE")
     assert (
         await _set(client, sim_cloud, {"function": "heating", "mode": "protection"})
     )[0] == 200
-    protection = await _status(client, sim_cloud)
+    protection = await thermostat_status(client, sim_cloud)
     assert (protection["mode"], protection["setPoint"]["value"]) == (
         "PROTECTION",
         "7.00000",
@@ -327,12 +318,12 @@ async def test_set_status_rules_answer_430(
     reason: str,
 ) -> None:
     """Each documented rule broken: 430 with the reason, state unchanged."""
-    before = await _status(client, sim_cloud)
+    before = await thermostat_status(client, sim_cloud)
     status, answer = await _set(client, sim_cloud, body)
     assert status == 430
     assert answer["statusCode"] == 430
     assert reason in answer["message"]
-    after = await _status(client, sim_cloud)
+    after = await thermostat_status(client, sim_cloud)
     assert (after["mode"], after["setPoint"]) == (before["mode"], before["setPoint"])
 
 
@@ -357,7 +348,7 @@ async def test_busy_display_is_486(
     await client.post(f"/_sim/modules/{SOGGIORNO}/busy", json={"count": 2})
     body = {"function": "heating", "mode": "off"}
     assert (await _set(client, sim_cloud, body))[0] == 486
-    await _status(client, sim_cloud)
+    await thermostat_status(client, sim_cloud)
     status, answer = await _set(client, sim_cloud, body)
     assert (status, answer["message"]) == (486, "Busy visual user interface")
     assert (await _set(client, sim_cloud, body))[0] == 200
@@ -564,7 +555,7 @@ async def test_activation_time_styles(
         "activationTime": "2026-11-25T10:30:00/2026-11-25T11:00:00",
     }
     assert (await _set(client, cloud, body))[0] == 200
-    assert (await _status(client, cloud))["activationTime"] == expected
+    assert (await thermostat_status(client, cloud))["activationTime"] == expected
 
 
 async def test_apim_shape_can_be_switched(make_client: MakeClient) -> None:

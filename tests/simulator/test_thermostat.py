@@ -16,7 +16,7 @@ from simulator.schedule import parse_program
 from simulator.thermostat import Command, Physics, Thermostat
 
 from .conftest import MakeClient
-from .helpers import CAMERA, SOGGIORNO, headers, thermostat_path
+from .helpers import CAMERA, SOGGIORNO, headers, thermostat_path, thermostat_status
 
 ROME = ZoneInfo("Europe/Rome")
 # A Wednesday at 10:00 in Rome.
@@ -27,15 +27,6 @@ START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 def start_time() -> datetime:
     """Start the simulator on that Wednesday morning."""
     return START
-
-
-async def _status(
-    client: TestClient[Any, Any], cloud: SimulatedCloud, module_id: str = SOGGIORNO
-) -> dict[str, Any]:
-    """Return a thermostat's chronothermostat object."""
-    response = await client.get(thermostat_path(module_id), headers=headers(cloud))
-    body: dict[str, Any] = (await response.json())["chronothermostats"][0]
-    return body
 
 
 async def _set(
@@ -70,13 +61,13 @@ async def test_room_warms_toward_a_manual_set_point(
             "setPoint": {"value": "21.0", "unit": "C"},
         },
     )
-    start = await _status(client, sim_cloud)
+    start = await thermostat_status(client, sim_cloud)
     assert start["loadState"] == "ACTIVE"
     sim_cloud.clock.advance(20 * 60)
-    warmer = await _status(client, sim_cloud)
+    warmer = await thermostat_status(client, sim_cloud)
     assert _temperature(warmer) > _temperature(start) + 0.5
     sim_cloud.clock.advance(3 * 3600)
-    settled = await _status(client, sim_cloud)
+    settled = await thermostat_status(client, sim_cloud)
     assert 20.6 <= _temperature(settled) <= 21.2
 
 
@@ -85,11 +76,11 @@ async def test_room_cools_when_cooling(
 ) -> None:
     """A cooling thermostat above its set point runs the load and the room cools."""
     sim_cloud.clock.set(START)
-    before = await _status(client, sim_cloud, CAMERA)
+    before = await thermostat_status(client, sim_cloud, CAMERA)
     assert before["loadState"] == "ACTIVE"
     sim_cloud.clock.advance(20 * 60)
     assert (
-        _temperature(await _status(client, sim_cloud, CAMERA))
+        _temperature(await thermostat_status(client, sim_cloud, CAMERA))
         < _temperature(before) - 0.5
     )
 
@@ -101,7 +92,7 @@ async def test_room_drifts_to_outside_when_off(
     sim_cloud.clock.set(START)
     await _set(client, sim_cloud, {"function": "heating", "mode": "off"})
     sim_cloud.clock.advance(6 * 3600)
-    status = await _status(client, sim_cloud)
+    status = await thermostat_status(client, sim_cloud)
     assert status["loadState"] == "INACTIVE"
     assert 16.0 < _temperature(status) < 18.0
 
@@ -122,9 +113,9 @@ async def test_boost_expires_back_to_the_program(
         },
     )
     sim_cloud.clock.advance(29 * 60)
-    assert (await _status(client, sim_cloud))["mode"] == "BOOST"
+    assert (await thermostat_status(client, sim_cloud))["mode"] == "BOOST"
     sim_cloud.clock.advance(2 * 60)
-    after = await _status(client, sim_cloud)
+    after = await thermostat_status(client, sim_cloud)
     assert (after["mode"], after["programs"], after["setPoint"]["value"]) == (
         "AUTOMATIC",
         [{"number": 1}],
@@ -150,7 +141,7 @@ async def test_timed_manual_and_off_expire(
         },
     )
     sim_cloud.clock.advance(3601)
-    assert (await _status(client, sim_cloud))["mode"] == "AUTOMATIC"
+    assert (await thermostat_status(client, sim_cloud))["mode"] == "AUTOMATIC"
     until = f"{sim_cloud.clock.now() + timedelta(minutes=10):%Y-%m-%dT%H:%M:%S}Z"
     await _set(
         client,
@@ -158,7 +149,7 @@ async def test_timed_manual_and_off_expire(
         {"function": "heating", "mode": "off", "activationTime": until},
     )
     sim_cloud.clock.advance(11 * 60)
-    assert (await _status(client, sim_cloud))["mode"] == "AUTOMATIC"
+    assert (await thermostat_status(client, sim_cloud))["mode"] == "AUTOMATIC"
 
 
 async def test_program_follows_the_weekly_schedule(
@@ -174,7 +165,9 @@ async def test_program_follows_the_weekly_schedule(
     }
     for moment, setpoint in expected.items():
         sim_cloud.clock.set(moment)
-        assert (await _status(client, sim_cloud))["setPoint"]["value"] == setpoint
+        assert (await thermostat_status(client, sim_cloud))["setPoint"][
+            "value"
+        ] == setpoint
 
 
 async def test_frozen_time_moves_the_simulator(
@@ -184,9 +177,13 @@ async def test_frozen_time_moves_the_simulator(
     freezer.move_to(START)
     client = await make_client()
     cloud: SimulatedCloud = client.app[CLOUD]
-    assert (await _status(client, cloud))["time"] == "2026-11-25T10:00:00+01:00"
+    assert (await thermostat_status(client, cloud))[
+        "time"
+    ] == "2026-11-25T10:00:00+01:00"
     freezer.tick(timedelta(minutes=5))
-    assert (await _status(client, cloud))["time"] == "2026-11-25T10:05:00+01:00"
+    assert (await thermostat_status(client, cloud))[
+        "time"
+    ] == "2026-11-25T10:05:00+01:00"
 
 
 async def test_clock_control_api(
