@@ -505,3 +505,64 @@ def test_thermostats_no_longer_held_are_forgotten() -> None:
         PUSH_VOUCHES_FOR
     )
     assert not evidence.shown("other", START + timedelta(hours=1))
+
+
+async def test_silence_outlives_a_restart_until_a_delivery_arrives(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A restart while push is silent does not trust push again: a delivery must come first."""
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    silent_since = polling_coordinator(push_entry).push.silent[PLANT]
+    subscribed = calls_to(cloud, SUBSCRIBE)
+
+    assert await hass.config_entries.async_reload(push_entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = polling_coordinator(push_entry)
+    health = coordinator.push
+    await next_refresh(hass, freezer, coordinator)
+    await hass.async_block_till_done()
+
+    assert health.silent == {PLANT: silent_since}
+    assert health.state is PushState.SILENT
+    assert not health.covers(PLANT)
+    assert _issue(hass, push_entry) is not None
+    assert coordinator.calls_per_refresh(coordinator.data) == 3
+    # The restart's own subscription is the renewal: no second one follows it at once.
+    assert calls_to(cloud, SUBSCRIBE) == subscribed + 1
+    assert health.resubscribed_at[PLANT] == health.heard_at[PLANT]
+
+    await sim.post("/_sim/push", json={"silent": False})
+    await set_by_hand(hass, cloud, sim, LIVING, 19.5)
+    assert _issue(hass, push_entry) is None
+    assert health.state is PushState.ACTIVE
+    assert health.covers(PLANT)
+    # Over: the next restart has nothing silent to keep.
+    assert await hass.config_entries.async_reload(push_entry.entry_id)
+    await hass.async_block_till_done()
+    assert polling_coordinator(push_entry).push.silent == {}
+
+
+def test_a_kept_silence_is_read_back_and_bad_values_are_counted() -> None:
+    """What a restart keeps is read back; a value it cannot use is left out and counted."""
+    health = PushHealth(silent={PLANT: T0})
+    kept = health.kept()
+    restored = PushHealth()
+    assert restored.restore_kept(kept, T0 + timedelta(hours=1)) == 0
+    assert restored.silent == {PLANT: T0}
+    assert restored.restore_kept(None, T0) == 0
+    assert PushHealth().restore_kept(["not", "a", "mapping"], T0) == 1
+    damaged = PushHealth()
+    bad = {
+        "future": (T0 + timedelta(days=1)).isoformat(),
+        "no zone": "2026-01-14T09:00:00",
+        "not a time": "soon",
+        "a number": 5,
+        PLANT: T0.isoformat(),
+    }
+    assert damaged.restore_kept(bad, T0) == 4
+    assert damaged.silent == {PLANT: T0}

@@ -30,6 +30,7 @@ from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .eliot import EliotClient, EliotConflictError, EliotError, Subscription
 from .eliot.ids import hashed_id
 from .issues import ISSUE_NO_PUSH_URL, ISSUE_PUSH_SILENT, clear_issue, raise_issue
+from .push_health import PushState
 from .push_receiver import PushReceiver
 
 if TYPE_CHECKING:
@@ -374,8 +375,10 @@ class PushSubscriptions:
         health = self.health
         plants = self.coordinator.data.smarther
         # Homes that left, or push that stopped for want of an address: nothing is silent.
+        # (Before the first subscriptions after a start, a silence kept from before stays.)
+        no_address = health.state in (PushState.NO_URL, PushState.OFF)
         health.forget_silence(
-            [p for p in health.silent if p not in plants or not self._url]
+            [p for p in health.silent if p not in plants or no_address]
         )
         if not health.silent:
             self.silence_ended(None)
@@ -393,7 +396,8 @@ class PushSubscriptions:
             {"homes": ", ".join(names)},
             severity=ir.IssueSeverity.WARNING,
         )
-        due = health.renewals_due(dt_util.utcnow())
+        # Before the first subscriptions after a start, they are the renewal.
+        due = health.renewals_due(dt_util.utcnow()) if self._url else []
         if due and not self._stopped:
             self.entry.async_create_task(
                 self.hass, self._async_resubscribe(due), "legrand_eliot push renewal"
