@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
@@ -38,6 +40,7 @@ from custom_components.legrand_eliot.push_health import (
     PushState,
     missed_by_push,
 )
+from custom_components.legrand_eliot.stores import LEARNED, SILENT_PUSH, store_key
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
@@ -566,3 +569,49 @@ def test_a_kept_silence_is_read_back_and_bad_values_are_counted() -> None:
     }
     assert damaged.restore_kept(bad, T0) == 4
     assert damaged.silent == {PLANT: T0}
+
+
+@pytest.mark.parametrize(
+    "scenario", [generate_scenario(4, 2, thermostat_plants=1, thermostats=4)]
+)
+async def test_a_silent_thermostat_is_read_at_least_as_often_as_push_reconciled_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    credentials: None,
+    hass_client_no_auth: ClientSessionGenerator,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """A thermostat push covered learned a low rate: silent, it still gets the 30-minute reads."""
+    plant_id = next(iter(cloud.world.smarther_plants))
+    modules = list(cloud.world.smarther_plants[plant_id].thermostats)
+    key = store_key(config_entry.entry_id, LEARNED)
+    learned = {
+        "version": 1,
+        # Push brought every change: the polls found none in weeks.
+        "rates": {module_id: [0.0, 500.0] for module_id in modules},
+        "hours": [1.0] * 24,
+        "hours_at": None,
+        SILENT_PUSH: {plant_id: (dt_util.utcnow() - timedelta(hours=1)).isoformat()},
+    }
+    hass_storage[key] = {"key": key, "version": 1, "minor_version": 2, "data": learned}
+    await serve_home_assistant(hass, hass_client_no_auth)
+    await setup_entry(hass, config_entry)
+    coordinator = polling_coordinator(config_entry)
+    assert coordinator.push.state is PushState.SILENT
+    for module_id in modules:
+        assert coordinator.schedule.intervals[module_id] <= RECONCILE_INTERVAL
+    read_at: dict[str, list[datetime]] = {module_id: [] for module_id in modules}
+    start = dt_util.utcnow()
+    while dt_util.utcnow() - start < timedelta(hours=3):
+        before = dict(coordinator.schedule.last_read)
+        await next_scheduled_refresh(hass, freezer, coordinator)
+        for module_id in modules:
+            if coordinator.schedule.last_read.get(module_id) != before.get(module_id):
+                read_at[module_id].append(coordinator.schedule.last_read[module_id])
+    for module_id, times in read_at.items():
+        gaps = [later - earlier for earlier, later in pairwise(times)]
+        assert gaps
+        assert max(gaps) <= RECONCILE_INTERVAL + timedelta(minutes=1), module_id
