@@ -49,6 +49,7 @@ from .moments import START
 from .polling import next_refresh, next_scheduled_refresh, polling_coordinator
 from .push import (
     BEDROOM,
+    LISTING,
     LIVING,
     PLANT,
     SUBSCRIBE,
@@ -615,3 +616,72 @@ async def test_a_silent_thermostat_is_read_at_least_as_often_as_push_reconciled_
         gaps = [later - earlier for earlier, later in pairwise(times)]
         assert gaps
         assert max(gaps) <= RECONCILE_INTERVAL + timedelta(minutes=1), module_id
+
+
+async def test_a_subscription_found_gone_is_made_again_without_a_notice(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Legrand dropped the subscription: one list tells it, it is made again, no repair."""
+    coordinator = polling_coordinator(push_entry)
+    listed = calls_to(cloud, LISTING)
+    subscribed = calls_to(cloud, SUBSCRIBE)
+    cloud.world.subscriptions.clear()
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    await sim.post("/_sim/push", json={"silent": False})
+
+    # The list that tells it, then the one the subscribing makes to adopt what is there.
+    assert calls_to(cloud, LISTING) == listed + 2
+    assert calls_to(cloud, UNSUBSCRIBE) == 0
+    assert calls_to(cloud, SUBSCRIBE) == subscribed + 1
+    assert len(cloud.world.subscriptions) == 1
+    assert coordinator.push.state is PushState.SILENT
+    assert coordinator.push.unlisted == {PLANT}
+    assert _issue(hass, push_entry) is None
+    assert "The push subscription of Casa was gone" in caplog.text
+    # The new subscription delivers: push covers the home again.
+    await set_by_hand(hass, cloud, sim, LIVING, 19.5)
+    assert coordinator.push.state is PushState.ACTIVE
+    assert coordinator.push.unlisted == set()
+    assert coordinator.push.covers(PLANT)
+
+
+async def test_a_listed_but_silent_subscription_is_renewed_with_a_notice(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """The subscription is still listed: Legrand is silent, the repair says so."""
+    coordinator = polling_coordinator(push_entry)
+    listed = calls_to(cloud, LISTING)
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    assert calls_to(cloud, LISTING) == listed + 2
+    assert calls_to(cloud, UNSUBSCRIBE) == 1
+    assert coordinator.push.unlisted == set()
+    assert _issue(hass, push_entry) is not None
+
+
+async def test_no_list_is_read_when_the_budget_cannot_spare_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """The commands' reserve comes first: the renewal goes on as before, the repair too."""
+    listed = calls_to(cloud, LISTING)
+    with patch(
+        "custom_components.legrand_eliot.eliot.QuotaBudget.can_spare_call",
+        return_value=False,
+    ):
+        await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    # Only the list the subscribing makes to adopt what is there.
+    assert calls_to(cloud, LISTING) == listed + 1
+    assert calls_to(cloud, UNSUBSCRIBE) == 1
+    assert _issue(hass, push_entry) is not None

@@ -110,6 +110,9 @@ class PushHealth:
     missed: dict[str, int] = field(default_factory=dict)
     silent: dict[str, datetime] = field(default_factory=dict)
     resubscribed_at: dict[str, datetime] = field(default_factory=dict)
+    # Silent plants whose subscription the cloud no longer listed when push fell silent: they
+    # were subscribed again, and are named in the notice only if still silent at the renewal.
+    unlisted: set[str] = field(default_factory=set)
 
     def note_address(self, kind: str) -> None:
         """Note the kind of address the plants are subscribed to."""
@@ -219,6 +222,7 @@ class PushHealth:
         self.heard_at[plant_id] = now
         self.missed.pop(plant_id, None)
         self.resubscribed_at.pop(plant_id, None)
+        self.unlisted.discard(plant_id)
         return self.silent.pop(plant_id, None) is not None
 
     def missed_change(self, plant_id: str, now: datetime) -> bool:
@@ -257,6 +261,7 @@ class PushHealth:
         """Forget the silence of plants that left, or whose push stopped for good."""
         for plant_id in plant_ids:
             self.silent.pop(plant_id)
+            self.unlisted.discard(plant_id)
 
     def kept(self) -> dict[str, str]:
         """Return what a restart must not forget: since when each silent plant is silent."""
@@ -292,6 +297,9 @@ class PushHealth:
         """Return the silent plants whose subscription is renewed now, and note the renewal."""
         due = [p for p in self.silent if self.resubscribe_due(p, now)]
         for plant_id in due:
+            if plant_id in self.resubscribed_at:
+                # Still silent a renewal after the subscription was found gone: now told.
+                self.unlisted.discard(plant_id)
             self.resubscribed_at[plant_id] = now
         return due
 

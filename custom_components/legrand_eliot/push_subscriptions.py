@@ -383,12 +383,46 @@ class PushSubscriptions:
         if not health.silent:
             self.silence_ended(None)
             return
-        names = sorted(plants[p].plant.name or "?" for p in health.silent)
         if health.note_silent():
+            names = sorted(plants[p].plant.name or "?" for p in health.silent)
             LOGGER.warning(
                 "Legrand stopped pushing thermostat changes of %s; polling them instead",
                 ", ".join(names),
             )
+        # Before the first subscriptions after a start, they are the renewal.
+        now = dt_util.utcnow()
+        declared = [p for p in health.silent if p not in health.resubscribed_at]
+        due = health.renewals_due(now) if self._url else []
+        # Just declared silent: the subscriptions list tells a subscription that is gone
+        # (subscribed again at once) from one listed but silent, when a call can be spared.
+        checked = [p for p in due if p in declared] if self._can_list() else []
+        self._tell_silence(checked)
+        if due and not self._stopped:
+            self.entry.async_create_task(
+                self.hass,
+                self._async_resubscribe(due, checked),
+                "legrand_eliot push renewal",
+            )
+
+    def _can_list(self) -> bool:
+        """Return whether the budget spares the call of a subscriptions list now."""
+        return self.coordinator.budget.can_spare_call()
+
+    @callback
+    def _tell_silence(self, pending: list[str]) -> None:
+        """Raise the notice for the silent plants whose subscription is listed (or unchecked)."""
+        health = self.health
+        plants = self.coordinator.data.smarther
+        told = [
+            plant_id
+            for plant_id in health.silent
+            if plant_id not in health.unlisted and plant_id not in pending
+        ]
+        if not told:
+            if not pending:
+                clear_issue(self.hass, self.entry, ISSUE_PUSH_SILENT)
+            return
+        names = sorted(plants[p].plant.name or "?" for p in told)
         raise_issue(
             self.hass,
             self.entry,
@@ -396,21 +430,50 @@ class PushSubscriptions:
             {"homes": ", ".join(names)},
             severity=ir.IssueSeverity.WARNING,
         )
-        # Before the first subscriptions after a start, they are the renewal.
-        due = health.renewals_due(dt_util.utcnow()) if self._url else []
-        if due and not self._stopped:
-            self.entry.async_create_task(
-                self.hass, self._async_resubscribe(due), "legrand_eliot push renewal"
-            )
 
-    async def _async_resubscribe(self, plant_ids: list[str]) -> None:
-        """Replace the subscriptions of silent plants: a fresh one may be delivered again."""
+    async def _async_resubscribe(
+        self, plant_ids: list[str], checked: list[str]
+    ) -> None:
+        """Replace the subscriptions of silent plants: a fresh one may be delivered again.
+
+        The plants in `checked` were just declared silent: the subscriptions list says
+        whether their subscription is still there to delete, or gone.
+        """
         async with self._lock:
+            gone = await self._async_unlisted(checked) if checked else set()
             # After a stop nothing is left subscribed: nothing to delete.
             for plant_id in set(plant_ids) & set(self._subscribed):
-                await self._async_unsubscribe(plant_id)
+                if plant_id in gone:
+                    self.health.note_unsubscribed(plant_id)
+                else:
+                    await self._async_unsubscribe(plant_id)
+        if checked:
+            self._tell_silence([])
         # A stop in between is seen here: nothing is subscribed again.
         await self.async_sync()
+
+    async def _async_unlisted(self, plant_ids: list[str]) -> set[str]:
+        """Return the plants whose subscription the cloud no longer lists, and note them."""
+        listing = await self._async_listing()
+        if listing is None:
+            return set()
+        listed = {s.subscription_id for s in listing}
+        gone = {
+            plant_id
+            for plant_id in plant_ids
+            if self._subscribed.get(plant_id) not in listed
+        }
+        plants = self.coordinator.data.smarther
+        for plant_id in sorted(gone):
+            self.health.unlisted.add(plant_id)
+            plant = plants.get(plant_id)
+            LOGGER.info(
+                "The push subscription of %s was gone from Legrand's list; subscribing "
+                "again",
+                (plant.plant.name if plant is not None else None)
+                or hashed_id(plant_id),
+            )
+        return gone
 
     @callback
     def silence_ended(self, name: str | None) -> None:
