@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
@@ -38,6 +40,7 @@ from custom_components.legrand_eliot.push_health import (
     PushState,
     missed_by_push,
 )
+from custom_components.legrand_eliot.stores import LEARNED, SILENT_PUSH, store_key
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
@@ -46,6 +49,7 @@ from .moments import START
 from .polling import Polled, next_scheduled_refresh, polling_coordinator
 from .push import (
     BEDROOM,
+    LISTING,
     LIVING,
     PLANT,
     SUBSCRIBE,
@@ -501,3 +505,179 @@ def test_thermostats_no_longer_held_are_forgotten() -> None:
         PUSH_VOUCHES_FOR
     )
     assert not evidence.shown("other", START + timedelta(hours=1))
+
+
+async def test_silence_outlives_a_restart_until_a_delivery_arrives(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A restart while push is silent does not trust push again: a delivery must come first."""
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    silent_since = polling_coordinator(push_entry).push.silent[PLANT]
+    subscribed = calls_to(cloud, SUBSCRIBE)
+
+    assert await hass.config_entries.async_reload(push_entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = polling_coordinator(push_entry)
+    health = coordinator.push
+    await next_refresh(hass, freezer, coordinator)
+    await hass.async_block_till_done()
+
+    assert health.silent == {PLANT: silent_since}
+    assert health.state is PushState.SILENT
+    assert not health.covers(PLANT)
+    assert _issue(hass, push_entry) is not None
+    assert coordinator.calls_per_refresh(coordinator.data) == 3
+    # The restart's own subscription is the renewal: no second one follows it at once.
+    assert calls_to(cloud, SUBSCRIBE) == subscribed + 1
+    assert health.resubscribed_at[PLANT] == health.heard_at[PLANT]
+
+    await sim.post("/_sim/push", json={"silent": False})
+    await set_by_hand(hass, cloud, sim, LIVING, 19.5)
+    assert _issue(hass, push_entry) is None
+    assert health.state is PushState.ACTIVE
+    assert health.covers(PLANT)
+    # Over: the next restart has nothing silent to keep.
+    assert await hass.config_entries.async_reload(push_entry.entry_id)
+    await hass.async_block_till_done()
+    assert polling_coordinator(push_entry).push.silent == {}
+
+
+def test_a_kept_silence_is_read_back_and_bad_values_are_counted() -> None:
+    """What a restart keeps is read back; a value it cannot use is left out and counted."""
+    health = PushHealth(silent={PLANT: T0})
+    kept = health.kept()
+    restored = PushHealth()
+    assert restored.restore_kept(kept, T0 + timedelta(hours=1)) == 0
+    assert restored.silent == {PLANT: T0}
+    assert restored.restore_kept(None, T0) == 0
+    assert PushHealth().restore_kept(["not", "a", "mapping"], T0) == 1
+    damaged = PushHealth()
+    bad = {
+        "future": (T0 + timedelta(days=1)).isoformat(),
+        "no zone": "2026-01-14T09:00:00",
+        "not a time": "soon",
+        "a number": 5,
+        PLANT: T0.isoformat(),
+    }
+    assert damaged.restore_kept(bad, T0) == 4
+    assert damaged.silent == {PLANT: T0}
+
+
+@pytest.mark.parametrize(
+    "scenario", [generate_scenario(4, 2, thermostat_plants=1, thermostats=4)]
+)
+async def test_a_silent_thermostat_is_read_at_least_as_often_as_push_reconciled_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    credentials: None,
+    hass_client_no_auth: ClientSessionGenerator,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """A thermostat push covered learned a low rate: silent, it still gets the 30-minute reads."""
+    plant_id = next(iter(cloud.world.smarther_plants))
+    modules = list(cloud.world.smarther_plants[plant_id].thermostats)
+    key = store_key(config_entry.entry_id, LEARNED)
+    learned = {
+        "version": 1,
+        # Push brought every change: the polls found none in weeks.
+        "rates": {module_id: [0.0, 500.0] for module_id in modules},
+        "hours": [1.0] * 24,
+        "hours_at": None,
+        SILENT_PUSH: {plant_id: (dt_util.utcnow() - timedelta(hours=1)).isoformat()},
+    }
+    hass_storage[key] = {"key": key, "version": 1, "minor_version": 2, "data": learned}
+    await serve_home_assistant(hass, hass_client_no_auth)
+    await setup_entry(hass, config_entry)
+    coordinator = polling_coordinator(config_entry)
+    assert coordinator.push.state is PushState.SILENT
+    for module_id in modules:
+        assert coordinator.schedule.intervals[module_id] <= RECONCILE_INTERVAL
+    read_at: dict[str, list[datetime]] = {module_id: [] for module_id in modules}
+    start = dt_util.utcnow()
+    while dt_util.utcnow() - start < timedelta(hours=3):
+        before = dict(coordinator.schedule.last_read)
+        await next_scheduled_refresh(hass, freezer, coordinator)
+        for module_id in modules:
+            if coordinator.schedule.last_read.get(module_id) != before.get(module_id):
+                read_at[module_id].append(coordinator.schedule.last_read[module_id])
+    for module_id, times in read_at.items():
+        gaps = [later - earlier for earlier, later in pairwise(times)]
+        assert gaps
+        assert max(gaps) <= RECONCILE_INTERVAL + timedelta(minutes=1), module_id
+
+
+async def test_a_subscription_found_gone_is_made_again_without_a_notice(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Legrand dropped the subscription: one list tells it, it is made again, no repair."""
+    coordinator = polling_coordinator(push_entry)
+    listed = calls_to(cloud, LISTING)
+    subscribed = calls_to(cloud, SUBSCRIBE)
+    cloud.world.subscriptions.clear()
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    await sim.post("/_sim/push", json={"silent": False})
+
+    # The list that tells it, then the one the subscribing makes to adopt what is there.
+    assert calls_to(cloud, LISTING) == listed + 2
+    assert calls_to(cloud, UNSUBSCRIBE) == 0
+    assert calls_to(cloud, SUBSCRIBE) == subscribed + 1
+    assert len(cloud.world.subscriptions) == 1
+    assert coordinator.push.state is PushState.SILENT
+    assert coordinator.push.unlisted == {PLANT}
+    assert _issue(hass, push_entry) is None
+    assert "The push subscription of Casa was gone" in caplog.text
+    # The new subscription delivers: push covers the home again.
+    await set_by_hand(hass, cloud, sim, LIVING, 19.5)
+    assert coordinator.push.state is PushState.ACTIVE
+    assert coordinator.push.unlisted == set()
+    assert coordinator.push.covers(PLANT)
+
+
+async def test_a_listed_but_silent_subscription_is_renewed_with_a_notice(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """The subscription is still listed: Legrand is silent, the repair says so."""
+    coordinator = polling_coordinator(push_entry)
+    listed = calls_to(cloud, LISTING)
+    await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    assert calls_to(cloud, LISTING) == listed + 2
+    assert calls_to(cloud, UNSUBSCRIBE) == 1
+    assert coordinator.push.unlisted == set()
+    assert _issue(hass, push_entry) is not None
+
+
+async def test_no_list_is_read_when_the_budget_cannot_spare_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    sim: TestClient,
+) -> None:
+    """The commands' reserve comes first: the renewal goes on as before, the repair too."""
+    listed = calls_to(cloud, LISTING)
+    with patch(
+        "custom_components.legrand_eliot.eliot.QuotaBudget.can_spare_call",
+        return_value=False,
+    ):
+        await _fall_silent(hass, freezer, push_entry, cloud, sim)
+    # Only the list the subscribing makes to adopt what is there.
+    assert calls_to(cloud, LISTING) == listed + 1
+    assert calls_to(cloud, UNSUBSCRIBE) == 1
+    assert _issue(hass, push_entry) is not None

@@ -48,7 +48,10 @@ from custom_components.legrand_eliot.entity import (
     PlantEntity,
     ThermostatEntity,
 )
-from custom_components.legrand_eliot.poll_schedule import TIMER_SLACK
+from custom_components.legrand_eliot.poll_schedule import (
+    RECONCILE_INTERVAL,
+    TIMER_SLACK,
+)
 from custom_components.legrand_eliot.topology import DENIED_RETRY
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
@@ -91,6 +94,14 @@ REAUTH_RECORD = "Authentication failed"
 HARNESS_LOGGERS = ("aiohttp.access", "homeassistant.components.camera.img_util")
 # Every so often all faults clear, and every device must come back (and once at the end).
 CALM_EVERY = timedelta(hours=4)
+# Push falls silent this long after the start: every delivery is lost while people change
+# thermostats. Deliveries come back this long after push was declared silent (or at the
+# latest after `SILENT_LONGEST`), and a person's change then ends the silence.
+SILENT_FROM = timedelta(hours=1)
+SILENT_HELD = timedelta(minutes=15)
+SILENT_LONGEST = timedelta(hours=2)
+# The longest step of the soak: how late a read due meanwhile may run.
+LONGEST_STEP = timedelta(seconds=600)
 
 
 @dataclass
@@ -114,6 +125,12 @@ class Figures:
     # Times every fault cleared, and the entities then checked back by their next read.
     calms: int = 0
     recovered: int = 0
+    # Push fell silent: when it was declared so, when it recovered, and the longest time a
+    # thermostat went unread meanwhile.
+    silent_at: datetime | None = None
+    recovered_at: datetime | None = None
+    longest_unread: timedelta = timedelta()
+    reconcile_interval: timedelta = timedelta()
 
     def line(self, name: str, cloud: SimulatedCloud, states: int) -> str:
         """Return the figures as one line."""
@@ -213,6 +230,10 @@ class Soak:
         self.checked_records = 0
         self.states = 0
         self.disconnects = 0
+        # The silent push stretch draws from its own source: the other faults stay as drawn.
+        self.silence_rng = random.Random(SEED + 1)
+        self.silent_since: datetime | None = None
+        self.silenced = False
         cloud.faults.on_hold = self._hang
 
     def _hang(self, delay: float) -> None:
@@ -372,7 +393,6 @@ class Soak:
         module_id = self.rng.choice(thermostats)
         now = self.cloud.clock.now()
         kind = self.rng.choice(("out of order", "replay", "garbage", "ageless"))
-        self.figures.faults[f"push {kind}"] += 1
         body: Any
         if kind == "out of order":
             body = [
@@ -397,6 +417,7 @@ class Soak:
                 ([{"eventType": 5}], {"chronothermostats": "x"}, [[1, 2]], "oops")
             )
         self.bodies.append(body)
+        self.figures.faults[f"push {kind}"] += 1
         self.figures.pushes += 1
         response = await self.client.post(webhook_path(self.entry), json=body)
         assert response.status in (200, 400)
@@ -416,6 +437,103 @@ class Soak:
         )
         await delivered(self.hass, self.cloud)
         await written(self.hass)
+
+    async def push_silent(self, start: datetime) -> None:
+        """Lose every delivery for a stretch while people change thermostats, then restore.
+
+        Push must be declared silent from the changes the reconciliation reads find, its
+        thermostats read at least as often as those reads meanwhile, and the first delivery
+        after the stretch must end the silence.
+        """
+        now = dt_util.utcnow()
+        figures = self.figures
+        if self.silent_since is None:
+            if not self.silenced and now - start >= SILENT_FROM and self._loaded:
+                # A change that arrives first: push is known to reach Home Assistant.
+                await self._by_hand(self.silence_rng)
+                await delivered(self.hass, self.cloud)
+                await written(self.hass)
+                self.silenced = True
+                self.silent_since = now
+                # The reconciliation interval of the thermostats push covers, as planned now.
+                schedule = self.coordinator.schedule
+                figures.reconcile_interval = max(
+                    (
+                        schedule.intervals.get(module.id, RECONCILE_INTERVAL)
+                        for plant in self.coordinator.data.smarther.values()
+                        for module in plant.topology.modules
+                    ),
+                    default=RECONCILE_INTERVAL,
+                )
+                # The other faults wait: the silence is found by the reconciliation reads.
+                assert (await self.sim.delete("/_sim/faults")).status == 200
+                await self._back_online()
+                await self._renew_app()
+                await self._plants_back()
+                figures.faults["push silent"] += 1
+                await self.sim.post("/_sim/push", json={"silent": True})
+            elif figures.silent_at is not None and figures.recovered_at is None:
+                await self._end_silence(now)
+            return
+        health = self.coordinator.push if self._loaded else None
+        if figures.silent_at is None and health is not None and health.silent:
+            figures.silent_at = now
+        self._watch_unread(now)
+        over = (
+            figures.silent_at is not None and now - figures.silent_at >= SILENT_HELD
+        ) or now - self.silent_since >= SILENT_LONGEST
+        if over:
+            self.silent_since = None
+            await self.sim.post("/_sim/push", json={"silent": False})
+            await self._end_silence(now)
+            return
+        await self._by_hand(self.silence_rng)
+
+    async def _end_silence(self, now: datetime) -> None:
+        """Change a thermostat of each silent home by hand once deliveries are back."""
+        if not self._loaded or self.figures.silent_at is None:
+            return
+        world = self.cloud.world
+        for plant_id in sorted(self.coordinator.push.silent):
+            if (plant := world.smarther_plants.get(plant_id)) is not None:
+                await self._by_hand(self.silence_rng, list(plant.thermostats))
+        await delivered(self.hass, self.cloud)
+        await written(self.hass)
+        if not self.coordinator.push.silent:
+            self.figures.recovered_at = now
+
+    @property
+    def _loaded(self) -> bool:
+        """Return whether the entry is loaded."""
+        return self.entry.state is ConfigEntryState.LOADED
+
+    def _watch_unread(self, now: datetime) -> None:
+        """Note the longest a thermostat's state went unconfirmed while push was silent."""
+        if not self._loaded or self.figures.silent_at is None:
+            return
+        for plant in self.coordinator.data.smarther.values():
+            for module in plant.topology.modules:
+                confirmed = plant.updated.get(module.id)
+                if confirmed is not None and module.id not in plant.unavailable:
+                    unread = now - confirmed
+                    if unread > self.figures.longest_unread:
+                        self.figures.longest_unread = unread
+
+    async def _by_hand(
+        self, rng: random.Random, thermostats: list[str] | None = None
+    ) -> None:
+        """Change a thermostat by hand, as a person does: the cloud pushes it, if it can."""
+        if thermostats is None:
+            thermostats = [
+                module_id
+                for plant in self.cloud.world.smarther_plants.values()
+                for module_id in plant.thermostats
+            ]
+        module_id = rng.choice(thermostats)
+        await self.sim.post(
+            f"/_sim/modules/{module_id}/physical",
+            json={"mode": "manual", "setPoint": rng.choice((18.0, 19.5, 21.0))},
+        )
 
     async def command(self) -> None:
         """Run one user command: it is applied, or refused with an error.
@@ -701,15 +819,32 @@ class Soak:
             (0.1, self.physical),
             (0.4, self.command),
         ]
-        end = dt_util.utcnow() + timedelta(hours=SOAK_HOURS)
+        # While push is silent the faults wait, pushed bodies too (Legrand delivers none), and
+        # only people change thermostats: the reconciliation reads are to find their changes.
+        held = (
+            self.fault,
+            self.outage,
+            self.app_flag,
+            self.tokens,
+            self.module_leaves,
+            self.plant_leaves,
+            self.push,
+            self.command,
+        )
+        start = dt_util.utcnow()
+        end = start + timedelta(hours=SOAK_HOURS)
         calm_at = dt_util.utcnow() + CALM_EVERY
         self.check()
-        while dt_util.utcnow() < end:
+        # The silent stretch ends before the soak does.
+        while dt_util.utcnow() < end or self.silent_since is not None:
+            await self.push_silent(start)
             if dt_util.utcnow() >= calm_at:
                 await self.calm()
                 calm_at = dt_util.utcnow() + CALM_EVERY
             for weight, step in steps:
                 if self.rng.random() < weight:
+                    if self.silent_since is not None and step in held:
+                        continue
                     await step()
                     # What the step made the simulated cloud push arrives before time moves:
                     # a delivery still on its way when the clock jumps would time out, or not,
@@ -771,6 +906,14 @@ async def test_soak(
     assert figures.calms > 0
     assert figures.recovered > 0
     assert sum(figures.faults.values()) > 10
+    # Push fell silent, was found so from the polls, and spoke again; meanwhile no
+    # thermostat's state went unconfirmed past the reconciliation interval push had given
+    # it (and one step of the soak).
+    assert figures.silent_at is not None
+    assert figures.recovered_at is not None
+    assert figures.longest_unread <= (
+        figures.reconcile_interval + LONGEST_STEP + TIMER_SLACK
+    )
     print(figures.line(name, cloud, writes))  # noqa: T201
     if REPORT:
         _add_to_report(figures.row(ACCOUNTS[name], cloud, writes))

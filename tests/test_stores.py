@@ -17,6 +17,7 @@ from custom_components.legrand_eliot.stores import (
     ACCOUNT,
     BUDGET,
     LEARNED,
+    SILENT_PUSH,
     STORE_KINDS,
     EntryStores,
     StoreKind,
@@ -205,3 +206,52 @@ async def test_values_polling_cannot_use_are_set_aside_alone(
     caplog.clear()
     await stores.async_restore_learned(restore)
     assert "set aside" not in caplog.text
+
+
+async def test_a_learned_store_of_the_first_minor_version_is_read(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    credentials: None,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A file from before silent push was kept still loads; the next write adds it."""
+    stored = {"version": LEARNED.version, "minor_version": 1, "data": GOOD[LEARNED]}
+    with caplog.at_level(logging.WARNING):
+        coordinator = await set_up_with(
+            hass, hass_storage, config_entry, LEARNED, stored
+        )
+
+    assert coordinator.schedule.rate_of(HC_PLANT, 1.0).changes > TAKEN_RATE / 2
+    assert max(coordinator.schedule.day.counts) > TAKEN_HOURS / 2
+    assert coordinator.push.silent == {}
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    written = hass_storage[store_key(config_entry.entry_id, LEARNED)]
+    assert written["minor_version"] == LEARNED.minor_version == 2
+    assert written["data"][SILENT_PUSH] == {}
+
+
+async def test_a_kept_silence_that_cannot_be_used_is_set_aside_alone(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A silent plant kept with a time that is no time is counted with polling's values."""
+    key = store_key("entry", LEARNED)
+    data = {"rates": {}, SILENT_PUSH: {"plant": "soon"}}
+    hass_storage[key] = {"key": key, "version": LEARNED.version, "data": data}
+    stores = EntryStores(hass, "entry")
+    given: list[Any] = []
+
+    def restore_silent(raw: Any) -> int:
+        given.append(raw)
+        return 1
+
+    await stores.async_restore_learned(lambda _stored: 0, restore_silent)
+    assert given == [{"plant": "soon"}]
+    assert (
+        "Part of the stored polling schedule was set aside (1 unusable value)"
+        in caplog.text
+    )

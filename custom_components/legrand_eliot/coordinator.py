@@ -156,16 +156,21 @@ class LegrandEliotCoordinator(DataUpdateCoordinator[EliotData]):
 
     async def async_restore_learned(self) -> None:
         """Take back how often each plant and thermostat changed, and when people are awake."""
-        await self._stores.async_restore_learned(self.schedule.restore_learned)
+        await self._stores.async_restore_learned(
+            self.schedule.restore_learned,
+            lambda raw: self.push.restore_kept(raw, dt_util.utcnow()),
+        )
 
     def save_stores_soon(self) -> None:
         """Persist the budget and what polling learned soon (batched with the same moment's)."""
-        self._stores.save_polling_soon(self.budget.snapshot, self.schedule.learned)
+        self._stores.save_polling_soon(
+            self.budget.snapshot, self.schedule.learned, self.push.kept
+        )
 
     async def async_save_stores_now(self) -> None:
         """Persist the budget, and what polling learned, at once (on unload)."""
         await self._stores.async_save_polling_now(
-            self.budget.snapshot, self.schedule.learned
+            self.budget.snapshot, self.schedule.learned, self.push.kept
         )
 
     async def _async_update_data(self) -> EliotData:

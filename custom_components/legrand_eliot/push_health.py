@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from .eliot.const import ThermostatMode
+from .eliot.parsing import ParseError, timestamp
 from .eliot.smarther_models import ThermostatStatus
 from .poll_schedule import RECONCILE_INTERVAL
 
@@ -108,6 +110,9 @@ class PushHealth:
     missed: dict[str, int] = field(default_factory=dict)
     silent: dict[str, datetime] = field(default_factory=dict)
     resubscribed_at: dict[str, datetime] = field(default_factory=dict)
+    # Silent plants whose subscription the cloud no longer listed when push fell silent: they
+    # were subscribed again, and are named in the notice only if still silent at the renewal.
+    unlisted: set[str] = field(default_factory=set)
 
     def note_address(self, kind: str) -> None:
         """Note the kind of address the plants are subscribed to."""
@@ -121,10 +126,15 @@ class PushHealth:
     def note_subscribed(
         self, plant_id: str, subscription_id: str, now: datetime
     ) -> None:
-        """Note a plant just subscribed: none of its events has arrived yet."""
+        """Note a plant just subscribed: none of its events has arrived yet.
+
+        The new subscription of a silent plant counts as its renewal: the next one waits.
+        """
         self.subscriptions[plant_id] = subscription_id
         self.receiving.discard(plant_id)
         self.watching(plant_id, now)
+        if plant_id in self.silent:
+            self.resubscribed_at[plant_id] = now
 
     def note_adopted(self, plant_id: str, subscription_id: str) -> None:
         """Note a subscription a restart left, posting here already."""
@@ -212,6 +222,7 @@ class PushHealth:
         self.heard_at[plant_id] = now
         self.missed.pop(plant_id, None)
         self.resubscribed_at.pop(plant_id, None)
+        self.unlisted.discard(plant_id)
         return self.silent.pop(plant_id, None) is not None
 
     def missed_change(self, plant_id: str, now: datetime) -> bool:
@@ -250,11 +261,45 @@ class PushHealth:
         """Forget the silence of plants that left, or whose push stopped for good."""
         for plant_id in plant_ids:
             self.silent.pop(plant_id)
+            self.unlisted.discard(plant_id)
+
+    def kept(self) -> dict[str, str]:
+        """Return what a restart must not forget: since when each silent plant is silent."""
+        return {plant_id: since.isoformat() for plant_id, since in self.silent.items()}
+
+    def restore_kept(self, raw: Any, now: datetime) -> int:
+        """Take back the silent plants a restart left; return how many values were unusable.
+
+        A plant silent before the restart stays silent, polled, until a delivery arrives.
+        """
+        if raw is None:
+            return 0
+        if not isinstance(raw, Mapping):
+            return 1
+        bad = 0
+        for plant_id, value in raw.items():
+            try:
+                since = timestamp(value, "silent since")
+            except ParseError:
+                since = None
+            if (
+                not isinstance(plant_id, str)
+                or since is None
+                or since.tzinfo is None
+                or since > now
+            ):
+                bad += 1
+                continue
+            self.silent.setdefault(plant_id, since)
+        return bad
 
     def renewals_due(self, now: datetime) -> list[str]:
         """Return the silent plants whose subscription is renewed now, and note the renewal."""
         due = [p for p in self.silent if self.resubscribe_due(p, now)]
         for plant_id in due:
+            if plant_id in self.resubscribed_at:
+                # Still silent a renewal after the subscription was found gone: now told.
+                self.unlisted.discard(plant_id)
             self.resubscribed_at[plant_id] = now
         return due
 

@@ -29,8 +29,9 @@ from .const import CONF_CLOUD_URL, LOGGER
 from .coordinator import LegrandEliotConfigEntry, LegrandEliotCoordinator
 from .eliot import EliotClient, EliotConflictError, EliotError, Subscription
 from .eliot.ids import hashed_id
-from .issues import ISSUE_NO_PUSH_URL, ISSUE_PUSH_SILENT, clear_issue, raise_issue
+from .issues import ISSUE_NO_PUSH_URL, clear_issue, raise_issue
 from .push_receiver import PushReceiver
+from .push_silence import SilenceWatch
 
 if TYPE_CHECKING:
     from homeassistant.components.cloud import CloudConnectionState
@@ -122,10 +123,21 @@ class PushSubscriptions:
         self.webhook_id: str = entry.data[CONF_WEBHOOK_ID]
         self._url: str | None = None
         self._cancel_retry: CALLBACK_TYPE | None = None
-        self._lock = asyncio.Lock()
+        self.lock = asyncio.Lock()
         self._stopped = False
         self._plants_seen: frozenset[str] = frozenset()
         self._no_url_logged = False
+        self.silence = SilenceWatch(hass, entry, coordinator, self)
+
+    @property
+    def url(self) -> str | None:
+        """Return the address the plants are subscribed to; None before the first sync."""
+        return self._url
+
+    @property
+    def stopped(self) -> bool:
+        """Return whether push stopped (the entry unloads)."""
+        return self._stopped
 
     @property
     def _subscribed(self) -> dict[str, str]:
@@ -170,7 +182,7 @@ class PushSubscriptions:
         if frozenset(self.coordinator.data.smarther) != self._plants_seen:
             self._schedule_sync()
         if self.health.silent:
-            self._watch_silence()
+            self.silence.watch()
 
     @callback
     def _core_config_updated(self, _event: Event[Any]) -> None:
@@ -196,7 +208,7 @@ class PushSubscriptions:
 
     async def async_sync(self) -> None:
         """Subscribe every Smarther plant to the current address, and only those."""
-        async with self._lock:
+        async with self.lock:
             if self._stopped:
                 return
             if self._cancel_retry is not None:
@@ -235,7 +247,7 @@ class PushSubscriptions:
             self._url = url
         self.health.note_address(kind)
         for plant_id in [p for p in self._subscribed if p not in plants]:
-            await self._async_unsubscribe(plant_id)
+            await self.async_unsubscribe(plant_id)
         missing = [plant_id for plant_id in plants if plant_id not in self._subscribed]
         if missing:
             await self._async_clean_and_adopt(url, missing)
@@ -274,7 +286,7 @@ class PushSubscriptions:
         if self.health.settle(plants):
             self._cancel_retry = async_call_later(self.hass, RETRY_DELAY, self._retry)
 
-    async def _async_listing(self) -> list[Subscription] | None:
+    async def async_listing(self) -> list[Subscription] | None:
         """Return the account's subscriptions; None when they cannot be read now."""
         try:
             return await self.coordinator.client.subscriptions()
@@ -284,7 +296,7 @@ class PushSubscriptions:
 
     async def _async_clean_and_adopt(self, url: str, missing: list[str]) -> None:
         """Keep our live subscriptions to this address; delete our stale ones, not others'."""
-        listing = await self._async_listing()
+        listing = await self.async_listing()
         ours = {url}
         if isinstance(recorded := self.entry.data.get(CONF_PUSH_URL), str):
             ours.add(recorded)
@@ -313,7 +325,7 @@ class PushSubscriptions:
                 LOGGER.debug(
                     "%s is already subscribed: replacing the subscription", name
                 )
-                for subscription in await self._async_listing() or []:
+                for subscription in await self.async_listing() or []:
                     if subscription.plant_id == plant_id and _is_ours(
                         subscription, {url}, self.webhook_id
                     ):
@@ -336,7 +348,7 @@ class PushSubscriptions:
         except (EliotError, HomeAssistantError, ClientError) as err:
             LOGGER.debug("A stale push subscription could not be deleted: %s", err)
 
-    async def _async_unsubscribe(self, plant_id: str) -> bool:
+    async def async_unsubscribe(self, plant_id: str) -> bool:
         """Delete a plant's subscription; return whether the cloud no longer has it."""
         subscription_id = self.health.note_unsubscribed(plant_id)
         try:
@@ -348,7 +360,7 @@ class PushSubscriptions:
 
     async def _async_unsubscribe_all(self) -> bool:
         """Delete every subscription of ours; return whether all of them are gone."""
-        results = [await self._async_unsubscribe(p) for p in list(self._subscribed)]
+        results = [await self.async_unsubscribe(p) for p in list(self._subscribed)]
         return all(results)
 
     async def async_stop(self) -> None:
@@ -357,7 +369,7 @@ class PushSubscriptions:
         if self._cancel_retry is not None:
             self._cancel_retry()
             self._cancel_retry = None
-        async with self._lock:
+        async with self.lock:
             all_gone = await self._async_unsubscribe_all()
         self.health.note_stopped()
         if all_gone and CONF_PUSH_URL in self.entry.data:
@@ -367,55 +379,6 @@ class PushSubscriptions:
                 data={k: v for k, v in self.entry.data.items() if k != CONF_PUSH_URL},
             )
         await self.coordinator.async_save_stores_now()
-
-    @callback
-    def _watch_silence(self) -> None:
-        """Tell of plants whose push fell silent, and renew their subscriptions now and then."""
-        health = self.health
-        plants = self.coordinator.data.smarther
-        # Homes that left, or push that stopped for want of an address: nothing is silent.
-        health.forget_silence(
-            [p for p in health.silent if p not in plants or not self._url]
-        )
-        if not health.silent:
-            self.silence_ended(None)
-            return
-        names = sorted(plants[p].plant.name or "?" for p in health.silent)
-        if health.note_silent():
-            LOGGER.warning(
-                "Legrand stopped pushing thermostat changes of %s; polling them instead",
-                ", ".join(names),
-            )
-        raise_issue(
-            self.hass,
-            self.entry,
-            ISSUE_PUSH_SILENT,
-            {"homes": ", ".join(names)},
-            severity=ir.IssueSeverity.WARNING,
-        )
-        due = health.renewals_due(dt_util.utcnow())
-        if due and not self._stopped:
-            self.entry.async_create_task(
-                self.hass, self._async_resubscribe(due), "legrand_eliot push renewal"
-            )
-
-    async def _async_resubscribe(self, plant_ids: list[str]) -> None:
-        """Replace the subscriptions of silent plants: a fresh one may be delivered again."""
-        async with self._lock:
-            # After a stop nothing is left subscribed: nothing to delete.
-            for plant_id in set(plant_ids) & set(self._subscribed):
-                await self._async_unsubscribe(plant_id)
-        # A stop in between is seen here: nothing is subscribed again.
-        await self.async_sync()
-
-    @callback
-    def silence_ended(self, name: str | None) -> None:
-        """Push delivers again (or the silent plants left): clear the notice."""
-        if self.health.silent:
-            return
-        clear_issue(self.hass, self.entry, ISSUE_PUSH_SILENT)
-        if self.health.note_silence_over() and name is not None:
-            LOGGER.info("Legrand pushes thermostat changes of %s again", name)
 
 
 @callback
@@ -431,7 +394,7 @@ def async_setup_push(
         )
     subscriptions = PushSubscriptions(hass, entry, coordinator)
     receiver = PushReceiver(
-        hass, coordinator, subscriptions.webhook_id, subscriptions.silence_ended
+        hass, coordinator, subscriptions.webhook_id, subscriptions.silence.ended
     )
     receiver.async_start()
     subscriptions.async_start()

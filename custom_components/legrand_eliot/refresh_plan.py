@@ -23,6 +23,7 @@ from .eliot.exceptions import EliotError, EliotQuotaExceededError
 from .poll_schedule import (
     PRIOR_MODULE_CHANGES_A_DAY,
     PRIOR_THERMOSTAT_CHANGES_A_DAY,
+    RECONCILE_INTERVAL,
     TIMER_SLACK,
     PollSchedule,
     Source,
@@ -70,8 +71,13 @@ class RefreshPlan:
         self._retry = RetryBackoff()
         self._cloud_failed = False
 
-    def _sources(self, data: EliotData) -> list[Source]:
-        """Return what the poller reads: each plant's status, each thermostat's status."""
+    def _sources(
+        self, data: EliotData, held: frozenset[str] = frozenset()
+    ) -> list[Source]:
+        """Return what the poller reads: each plant's status, each thermostat's status.
+
+        Thermostats `held` are given the reconciliation pace, as if push covered them.
+        """
         sources = [
             Source(
                 plant.plant.id,
@@ -86,7 +92,8 @@ class RefreshPlan:
                     module.id,
                     1,
                     self.schedule.rate_of(module.id, THERMOSTAT_PRIOR).rate,
-                    covered=self.kept_fresh_by_push(plant, module.id),
+                    covered=self.kept_fresh_by_push(plant, module.id)
+                    or module.id in held,
                 )
                 for module in plant.topology.modules
             )
@@ -112,6 +119,9 @@ class RefreshPlan:
             set_aside=self.topology_set_aside(data, self.budget.reset_at)
         )
         self.schedule.plan(sources, allowance, now, self.budget.reset_at)
+        if held := self._held_to_reconcile(data):
+            sources = self._sources(data, held)
+            self.schedule.plan(sources, allowance, now, self.budget.reset_at)
         self._retry.forget(source.key for source in sources)
         interval = self._set_next_refresh(data, sources, now)
         if self._retry.failing:
@@ -121,6 +131,25 @@ class RefreshPlan:
                 interval,
             )
         return interval
+
+    def _held_to_reconcile(self, data: EliotData) -> frozenset[str]:
+        """Return the thermostats of silent plants the plan would read less often than push on.
+
+        Push covered them, so the polls found few changes and their learned rate is low: the
+        share of a thermostat with push off could leave one that push no longer brings
+        unread longer than the reconciliation reads did. Those are held to that pace instead
+        (the allocation gives them what it gives the thermostats push covers); the others
+        keep the faster pace their changes earn.
+        """
+        intervals = self.schedule.intervals
+        return frozenset(
+            module.id
+            for plant_id in self._push.silent
+            if (plant := data.smarther.get(plant_id)) is not None
+            for module in plant.topology.modules
+            if module.id not in plant.unavailable
+            and intervals.get(module.id, RECONCILE_INTERVAL) > RECONCILE_INTERVAL
+        )
 
     def _set_next_refresh(
         self, data: EliotData, sources: list[Source], now: datetime

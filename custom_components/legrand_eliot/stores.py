@@ -21,6 +21,8 @@ from .const import DOMAIN, LOGGER
 from .eliot.parsing import ParseError
 
 type Snapshot = Callable[[], dict[str, Any]]
+# The plants whose push is silent, and since when (ISO times), as a restart must find them.
+type SilentSnapshot = Callable[[], dict[str, str]]
 
 # What reading a stored value may raise besides the parsers' own error: anything else is a bug.
 _UNREADABLE = (
@@ -40,6 +42,8 @@ class StoreKind:
 
     suffix: str
     version: int
+    # Raised when a value is added that older files lack: they are read as they are.
+    minor_version: int = 1
     # Seconds a write waits, so that the changes of one moment are written once.
     delay: float
     # What the store is called in the warning, and what the entry does without it.
@@ -55,9 +59,11 @@ BUDGET = StoreKind(
     without="today's calls are counted from zero",
 )
 # What polling learns moves slowly: written at most every few minutes (and on unload and stop).
+# Minor version 2 adds the plants whose push is silent (`SILENT_PUSH`).
 LEARNED = StoreKind(
     suffix="learned",
     version=1,
+    minor_version=2,
     delay=300,
     name="polling schedule",
     without="polling starts from its defaults",
@@ -70,6 +76,8 @@ ACCOUNT = StoreKind(
     without="the account is read from the cloud",
 )
 STORE_KINDS = (BUDGET, LEARNED, ACCOUNT)
+# Where the learned store keeps the plants whose push is silent: a restart keeps polling them.
+SILENT_PUSH = "silent_push"
 
 
 def store_key(entry_id: str, kind: StoreKind) -> str:
@@ -89,14 +97,33 @@ def _reason(err: BaseException, otherwise: str) -> str:
     return f"{otherwise}: {type(err).__name__}"
 
 
+class _KindStore(Store[dict[str, Any]]):
+    """A store that reads the older minor versions of its kind as they are.
+
+    A minor version only adds values a reader may do without; another major version has no
+    migration, and is set aside.
+    """
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Return a file of an older minor version unchanged; refuse another major version."""
+        if old_major_version != self.version:
+            raise NotImplementedError
+        return old_data
+
+
 class EntryStore:
     """One store of an entry, read through the guarded path."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str, kind: StoreKind) -> None:
         """Open the store; nothing is read yet."""
         self.kind = kind
-        self._store: Store[dict[str, Any]] = Store(
-            hass, kind.version, store_key(entry_id, kind)
+        self._store = _KindStore(
+            hass,
+            kind.version,
+            store_key(entry_id, kind),
+            minor_version=kind.minor_version,
         )
 
     async def async_read[T](self, read: Callable[[Mapping[str, Any]], T]) -> T | None:
@@ -162,29 +189,47 @@ class EntryStores:
         self.account = EntryStore(hass, entry_id, ACCOUNT)
 
     async def async_restore_learned(
-        self, restore: Callable[[Mapping[str, Any]], int]
+        self,
+        restore: Callable[[Mapping[str, Any]], int],
+        restore_silent: Callable[[Any], int] | None = None,
     ) -> None:
         """Give what polling learned to `restore`; the values it could not use are set aside.
 
-        `restore` returns how many values it could not use: they start from the defaults.
+        The plants whose push was silent go to `restore_silent`. Each returns how many values it could not use: they start from the defaults.
         """
-        bad = await self.learned.async_read(restore)
+
+        def read(stored: Mapping[str, Any]) -> int:
+            bad = restore(stored)
+            if restore_silent is not None:
+                bad += restore_silent(stored.get(SILENT_PUSH))
+            return bad
+
+        bad = await self.learned.async_read(read)
         if bad:
             self.learned.set_aside(
                 f"{bad} unusable value{'s' if bad > 1 else ''}", partly=True
             )
 
-    def save_polling_soon(self, budget: Snapshot, learned: Snapshot) -> None:
+    def save_polling_soon(
+        self, budget: Snapshot, learned: Snapshot, silent: SilentSnapshot
+    ) -> None:
         """Write the budget and what polling learned soon (batched with the same moment's)."""
         self.budget.save_soon(budget)
-        self.learned.save_soon(learned)
+        self.learned.save_soon(_with_silent(learned, silent))
 
-    async def async_save_polling_now(self, budget: Snapshot, learned: Snapshot) -> None:
+    async def async_save_polling_now(
+        self, budget: Snapshot, learned: Snapshot, silent: SilentSnapshot
+    ) -> None:
         """Write the budget and what polling learned at once (on unload)."""
         await self.budget.async_save_now(budget)
-        await self.learned.async_save_now(learned)
+        await self.learned.async_save_now(_with_silent(learned, silent))
 
     async def async_remove(self) -> None:
         """Forget everything kept of the entry (it was removed)."""
         for store in (self.budget, self.learned, self.account):
             await store.async_remove()
+
+
+def _with_silent(learned: Snapshot, silent: SilentSnapshot) -> Snapshot:
+    """Return what writes what polling learned, with the plants whose push is silent."""
+    return lambda: {**learned(), SILENT_PUSH: silent()}
