@@ -46,7 +46,7 @@ from simulator.generate import generate_scenario
 
 from .cloud import calls_to
 from .moments import START
-from .polling import Polled, next_scheduled_refresh, polling_coordinator
+from .polling import Polled, next_refresh, next_scheduled_refresh, polling_coordinator
 from .push import (
     BEDROOM,
     LISTING,
