@@ -1,13 +1,15 @@
-"""Tests for the one mapping of the sign-in's and the client's errors to what the user reads."""
+"""Tests for the one mapping of errors to what the user reads: sign-in, client, actions."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+import logging
 from typing import Any
 
 from aiohttp import ClientConnectionError, RequestInfo
+from aiohttp.test_utils import TestClient
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
@@ -19,6 +21,7 @@ from homeassistant.exceptions import (
     OAuth2TokenRequestTransientError,
     ServiceValidationError,
 )
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -26,6 +29,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
+from custom_components.legrand_eliot.const import DOMAIN
 from custom_components.legrand_eliot.eliot.exceptions import (
     EliotAppPasswordExpiredError,
     EliotAuthError,
@@ -55,7 +59,9 @@ from custom_components.legrand_eliot.error_mapping import (
     setup_error,
     translated_error,
 )
-from tests.cloud import CloudControl
+from simulator import SimulatedCloud
+from tests.actions import Action
+from tests.cloud import CloudControl, fault
 from tests.demo import (
     BEDROOM_SHUTTER,
     CEILING,
@@ -67,6 +73,7 @@ from tests.demo import (
     SM_PLANT,
     TV_PLUG,
 )
+from tests.polling import thermostat_ids
 
 ENDPOINT = "GET /hc/api/v1.0/plants/{plantId}"
 TOKEN_REQUEST = RequestInfo(
@@ -262,6 +269,8 @@ class Refusal:
     shown: tuple[str, str, Any] | None = None
     # What the cloud still holds: (plant, module, field, value), if the test looks.
     held: tuple[str, str, str, Any] | None = None
+    # The repair issue the refusal raises at once, with the message's placeholders, if any.
+    repair: str | None = None
 
 
 REFUSALS = {
@@ -306,6 +315,7 @@ REFUSALS = {
         placeholders={"resume_time": "11:00"},
         shown=(CEILING_LIGHT, "state", "off"),
         held=(HC_PLANT, CEILING, "status", "off"),
+        repair="quota_exhausted",
     ),
     "quota-thermostat": Refusal(
         platform=Platform.CLIMATE,
@@ -318,6 +328,7 @@ REFUSALS = {
         key="quota_exhausted",
         placeholders={"resume_time": "12:00"},
         shown=(LIVING_CLIMATE, "preset_mode", "At Home"),
+        repair="quota_exhausted",
     ),
     "bad-request-plug": Refusal(
         platform=Platform.SWITCH,
@@ -332,6 +343,21 @@ REFUSALS = {
             "endpoint": "POST /hc/api/v1.0/plug/energy/addressLocation/plants/{plantId}"
             "/modules/parameter/id/value/{moduleId}"
         },
+        shown=("switch.cuisine_prise_bouilloire", "state", "off"),
+        held=(HC_PLANT, KETTLE_PLUG, "status", "off"),
+    ),
+    "forbidden-plug": Refusal(
+        platform=Platform.SWITCH,
+        refuse=lambda cloud: cloud.refuse(
+            403, KETTLE_PLUG, count=1, message="Forbidden"
+        ),
+        action=(
+            "switch",
+            "turn_on",
+            {ATTR_ENTITY_ID: "switch.cuisine_prise_bouilloire"},
+        ),
+        key="forbidden",
+        placeholders={"scope": "plug.write"},
         shown=("switch.cuisine_prise_bouilloire", "state", "off"),
         held=(HC_PLANT, KETTLE_PLUG, "status", "off"),
     ),
@@ -393,3 +419,86 @@ async def test_a_refused_command_says_why_and_changes_nothing(
     if refusal.held is not None:
         plant_id, module_id, field, held = refusal.held
         assert (await cloud_control.module(plant_id, module_id))[field] == held
+    if refusal.repair is not None:
+        issue = ir.async_get(hass).async_get_issue(
+            DOMAIN, f"{refusal.repair}_{init_integration.entry_id}"
+        )
+        assert issue is not None
+        assert issue.translation_placeholders == refusal.placeholders
+
+
+async def test_transient_failure_on_a_command_is_retried(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+) -> None:
+    """A 500 on a command is retried a bounded number of times before it fails."""
+    await fault(sim, status=500, match="/plug/energy/", count=1)
+    await Action(init_integration).switch_plug()
+    await fault(sim, status=502, match="/plug/energy/", count=10)
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(init_integration).switch_plug()
+    assert err.value.translation_key == "communication_error"
+
+
+async def test_busy_display_is_retried_then_explained(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """486: retried a few times; still busy gives a translated error."""
+    module_id = thermostat_ids(init_integration.runtime_data.coordinator)[0]
+    await sim.post(f"/_sim/modules/{module_id}/busy", json={"count": 1})
+    await Action(init_integration).set_temperature(21.5)
+    await sim.post(f"/_sim/modules/{module_id}/busy", json={"count": 10})
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(init_integration).set_temperature(22)
+    assert err.value.translation_key == "display_busy"
+
+
+async def test_short_rate_limit_is_told_as_such(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: TestClient
+) -> None:
+    """429 with Retry-After 120 on a command: a slow-down message with the wait, no repair."""
+    await fault(
+        sim,
+        status=429,
+        match="/plug/energy/",
+        count=1,
+        retry_after=120,
+        message="Rate limit is exceeded. Try again in 120 seconds.",
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(init_integration).switch_plug()
+    assert err.value.translation_key == "rate_limited"
+    assert err.value.translation_placeholders["seconds"] == "120"
+    assert "120 s" in str(err.value)
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"quota_exhausted_{init_integration.entry_id}"
+    )
+
+
+@pytest.mark.parametrize("status", [408, 430, 500])
+async def test_cloud_text_reaches_the_user_filtered(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+) -> None:
+    """The cloud's words come with route placeholders, never raw ids or e-mail addresses."""
+    caplog.set_level(logging.INFO)
+    await fault(
+        sim,
+        status=status,
+        match="/plug/energy/",
+        count=10,
+        message=f"Failed for {cloud.user().email}",
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await Action(init_integration).switch_plug()
+    shown = f"{err.value} {err.value.translation_placeholders} {caplog.text}"
+    assert cloud.user().email not in shown
+    assert HC_PLANT not in shown
+    assert "**EMAIL**" in str(err.value.__cause__)
+    assert "{plantId}" in str(err.value.__cause__)
