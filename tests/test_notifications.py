@@ -66,6 +66,14 @@ def told() -> Generator[Told]:
         yield counter
 
 
+@pytest.fixture
+async def refreshed(told: Told, polled: Polled) -> Told:
+    """Return the count of entities told, cleared after a first refresh of the polled entry."""
+    await polled.refresh()
+    told.clear()
+    return told
+
+
 def generated_plants(cloud: SimulatedCloud) -> list[Any]:
     """Return the simulated Home + Control plants, in their order."""
     return list(cloud.world.hc_plants.values())
@@ -188,33 +196,29 @@ async def test_a_plant_going_offline_tells_all_its_entities(
 
 async def test_a_topology_read_tells_everyone(
     hass: HomeAssistant,
-    told: Told,
+    refreshed: Told,
     polled: Polled,
 ) -> None:
-    """The plants and their topologies read again: every entity is told."""
-    await polled.refresh()
-    told.clear()
+    """The plants and their topologies read again: every entity is refreshed."""
     polled.freezer.tick(TOPOLOGY_INTERVAL)
     await polled.coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert told.entities == entry_entities(hass, polled.entry)
+    assert refreshed.entities == entry_entities(hass, polled.entry)
 
 
 async def test_a_failed_refresh_tells_everyone(
     hass: HomeAssistant,
-    told: Told,
+    refreshed: Told,
     polled: Polled,
 ) -> None:
     """Every plant unreachable at once, then back: every entity is told both times."""
-    await polled.refresh()
-    told.clear()
     polled.coordinator.async_set_update_error(RuntimeError("down"))
     await hass.async_block_till_done()
     everything = entry_entities(hass, polled.entry)
-    assert told.entities == everything
-    told.clear()
+    assert refreshed.entities == everything
+    refreshed.clear()
     await polled.refresh()
-    assert told.entities == everything
+    assert refreshed.entities == everything
     assert polled.coordinator.last_update_success
 
 
