@@ -24,6 +24,22 @@ from simulator import SimulatedCloud
 from .pauses import Pause, cancel_at
 
 
+async def set_up_with_an_expired_token(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """Add the entry with its access token expired, and try to set it up."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        data={
+            **config_entry.data,
+            "token": {**config_entry.data["token"], "expires_at": 0},
+        },
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+
 async def test_setup_reads_the_account(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: SimulatedCloud
 ) -> None:
@@ -83,16 +99,7 @@ async def test_setup_with_dead_refresh_token_starts_reauth(
 ) -> None:
     """An expired access token whose refresh token was revoked: reauth, not a retry loop."""
     await sim.post("/_sim/tokens/revoke", json={})
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        config_entry,
-        data={
-            **config_entry.data,
-            "token": {**config_entry.data["token"], "expires_at": 0},
-        },
-    )
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_with_an_expired_token(hass, config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
@@ -106,16 +113,7 @@ async def test_setup_with_login_server_down_is_not_ready(
 ) -> None:
     """A token refresh that fails for a passing reason retries later."""
     await sim.post("/_sim/faults", json={"target": "token", "status": 503, "count": 5})
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        config_entry,
-        data={
-            **config_entry.data,
-            "token": {**config_entry.data["token"], "expires_at": 0},
-        },
-    )
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_with_an_expired_token(hass, config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
 
 

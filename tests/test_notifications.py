@@ -9,7 +9,6 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.cover import DOMAIN as COVER_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_OPEN_COVER, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -30,7 +29,7 @@ from .entities import (
     entry_entities,
     module_entities,
 )
-from .polling import Polled, next_refresh, polling_coordinator
+from .polling import Polled
 from .push import LIVING, set_by_hand
 from .writes import Writes
 
@@ -65,6 +64,14 @@ def told() -> Generator[Told]:
 
     with patch.object(EliotEntity, "_handle_coordinator_update", counting):
         yield counter
+
+
+@pytest.fixture
+async def refreshed(told: Told, polled: Polled) -> Told:
+    """Return the count of entities told, cleared after a first refresh of the polled entry."""
+    await polled.refresh()
+    told.clear()
+    return told
 
 
 def generated_plants(cloud: SimulatedCloud) -> list[Any]:
@@ -117,121 +124,102 @@ def scenario() -> dict[str, Any]:
 
 async def test_a_refresh_tells_the_changed_module_only(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     told: Told,
-    init_integration: MockConfigEntry,
-    cloud: SimulatedCloud,
+    polled: Polled,
 ) -> None:
     """A light switched by hand: the refresh tells that light's entities, not its neighbours'.
 
     The account's call counters are told of every update, and the energy totals of loads
     drawing power of every reading; the plant's meter reads what the light drew.
     """
-    coordinator = polling_coordinator(init_integration)
-    await next_refresh(hass, freezer, coordinator)
-    plant = generated_plants(cloud)[1]
+    await polled.refresh()
+    plant = generated_plants(polled.cloud)[1]
     light = module_of(plant, "light", "NLL")
     meter = module_of(plant, "energymeter")
-    toggle(cloud, light)
-    growing = drawing(hass, init_integration)
+    toggle(polled.cloud, light)
+    growing = drawing(hass, polled.entry)
     told.clear()
-    await next_refresh(hass, freezer, coordinator)
-    light_entities = module_entities(hass, init_integration, light)
+    await polled.refresh()
+    light_entities = module_entities(hass, polled.entry, light)
     assert light_entities <= told.entities
     assert told.entities - growing <= light_entities | module_entities(
-        hass, init_integration, meter
-    ) | account_entities(hass, init_integration)
+        hass, polled.entry, meter
+    ) | account_entities(hass, polled.entry)
     assert max(told.count.values()) == 1
 
 
 async def test_a_refresh_where_nothing_changed_tells_only_the_account(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     told: Told,
-    init_integration: MockConfigEntry,
+    polled: Polled,
 ) -> None:
     """Nobody touched anything: of hundreds of entities, few are told.
 
     The call counters are told, and the energy totals of the loads drawing power, which grow.
     """
-    coordinator = polling_coordinator(init_integration)
-    await next_refresh(hass, freezer, coordinator)
-    growing = drawing(hass, init_integration)
+    await polled.refresh()
+    growing = drawing(hass, polled.entry)
     told.clear()
-    await next_refresh(hass, freezer, coordinator)
-    everything = entry_entities(hass, init_integration)
+    await polled.refresh()
+    everything = entry_entities(hass, polled.entry)
     assert len(everything) > 250
     assert growing
-    assert told.entities == account_entities(hass, init_integration) | growing
+    assert told.entities == account_entities(hass, polled.entry) | growing
     assert len(told.entities) < len(everything) / 5
 
 
 async def test_a_plant_going_offline_tells_all_its_entities(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     told: Told,
-    init_integration: MockConfigEntry,
-    cloud: SimulatedCloud,
+    polled: Polled,
 ) -> None:
     """A gateway that stops answering: every entity of its plant is told and unavailable."""
-    coordinator = polling_coordinator(init_integration)
-    await next_refresh(hass, freezer, coordinator)
-    plant = generated_plants(cloud)[2]
+    await polled.refresh()
+    plant = generated_plants(polled.cloud)[2]
     plant.online = False
-    growing = drawing(hass, init_integration)
+    growing = drawing(hass, polled.entry)
     told.clear()
-    await next_refresh(hass, freezer, coordinator)
-    entities = plant_entities(hass, init_integration, cloud, plant)
+    await polled.refresh()
+    entities = plant_entities(hass, polled.entry, polled.cloud, plant)
     assert entities <= told.entities
-    assert (
-        told.entities <= entities | account_entities(hass, init_integration) | growing
-    )
+    assert told.entities <= entities | account_entities(hass, polled.entry) | growing
     light = module_of(plant, "light")
-    for entity_id in module_entities(hass, init_integration, light):
+    for entity_id in module_entities(hass, polled.entry, light):
         assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
     plant.online = True
     told.clear()
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
     assert entities <= told.entities
-    for entity_id in module_entities(hass, init_integration, light):
+    for entity_id in module_entities(hass, polled.entry, light):
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
 
 
 async def test_a_topology_read_tells_everyone(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    told: Told,
-    init_integration: MockConfigEntry,
+    refreshed: Told,
+    polled: Polled,
 ) -> None:
-    """The plants and their topologies read again: every entity is told."""
-    coordinator = polling_coordinator(init_integration)
-    await next_refresh(hass, freezer, coordinator)
-    told.clear()
-    freezer.tick(TOPOLOGY_INTERVAL)
-    await coordinator.async_refresh()
+    """The plants and their topologies read again: every entity is refreshed."""
+    polled.freezer.tick(TOPOLOGY_INTERVAL)
+    await polled.coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert told.entities == entry_entities(hass, init_integration)
+    assert refreshed.entities == entry_entities(hass, polled.entry)
 
 
 async def test_a_failed_refresh_tells_everyone(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    told: Told,
-    init_integration: MockConfigEntry,
-    cloud: SimulatedCloud,
+    refreshed: Told,
+    polled: Polled,
 ) -> None:
     """Every plant unreachable at once, then back: every entity is told both times."""
-    coordinator = polling_coordinator(init_integration)
-    await next_refresh(hass, freezer, coordinator)
-    told.clear()
-    coordinator.async_set_update_error(RuntimeError("down"))
+    polled.coordinator.async_set_update_error(RuntimeError("down"))
     await hass.async_block_till_done()
-    everything = entry_entities(hass, init_integration)
-    assert told.entities == everything
-    told.clear()
-    await next_refresh(hass, freezer, coordinator)
-    assert told.entities == everything
-    assert coordinator.last_update_success
+    everything = entry_entities(hass, polled.entry)
+    assert refreshed.entities == everything
+    refreshed.clear()
+    await polled.refresh()
+    assert refreshed.entities == everything
+    assert polled.coordinator.last_update_success
 
 
 async def test_a_failing_listener_leaves_the_others_told(

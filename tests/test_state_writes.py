@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -25,7 +24,7 @@ from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
 from .entities import account_entities, energy_sensors, entry_entities, module_entities
-from .polling import next_refresh, polling_coordinator
+from .polling import Polled
 from .push import LIVING, set_by_hand
 from .writes import Writes
 
@@ -60,19 +59,16 @@ def changing_by_themselves(
 
 async def test_refresh_without_change_writes_only_what_changed(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    cloud: SimulatedCloud,
+    polled: Polled,
     writes: Writes,
 ) -> None:
     """Nobody touched the demo home: a refresh writes no entity whose state stays the same."""
-    coordinator = polling_coordinator(init_integration)
-    everything = entry_entities(hass, init_integration)
-    await next_refresh(hass, freezer, coordinator)
+    everything = entry_entities(hass, polled.entry)
+    await polled.refresh()
     writes.clear()
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
     assert writes.unchanged == Counter()
-    assert writes.written <= changing_by_themselves(hass, init_integration, cloud)
+    assert writes.written <= changing_by_themselves(hass, polled.entry, polled.cloud)
     assert len(writes.written) < len(everything) / 3
 
 
@@ -87,46 +83,42 @@ class TestLargeAccount:
     async def test_refresh_without_change_writes_nothing_that_stays(
         self,
         hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
-        cloud: SimulatedCloud,
+        polled: Polled,
         writes: Writes,
     ) -> None:
         """Hundreds of entities, nobody touched anything: only what really changed is written."""
-        coordinator = polling_coordinator(init_integration)
-        everything = entry_entities(hass, init_integration)
+        everything = entry_entities(hass, polled.entry)
         assert len(everything) > 300
-        await next_refresh(hass, freezer, coordinator)
+        await polled.refresh()
         writes.clear()
-        await next_refresh(hass, freezer, coordinator)
+        await polled.refresh()
         assert writes.unchanged == Counter()
-        assert writes.written <= changing_by_themselves(hass, init_integration, cloud)
+        assert writes.written <= changing_by_themselves(
+            hass, polled.entry, polled.cloud
+        )
         assert len(writes.written) < len(everything) / 5
 
     async def test_a_changed_module_writes_its_own_entities(
         self,
         hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        init_integration: MockConfigEntry,
-        cloud: SimulatedCloud,
+        polled: Polled,
         writes: Writes,
     ) -> None:
         """A light switched by hand: the next refresh writes that light, not its neighbours.
 
         The plant's energy meter, which reads what every load draws, changes with it.
         """
-        coordinator = polling_coordinator(init_integration)
-        await next_refresh(hass, freezer, coordinator)
-        plant = next(iter(cloud.world.hc_plants.values()))
+        await polled.refresh()
+        plant = next(iter(polled.cloud.world.hc_plants.values()))
         light = next(
             module_id
             for module_id, module in plant.modules.items()
             if module.device == "light" and module.hw_type == "NLL"
         )
-        cloud.physical(light, {"status": "off"})
+        polled.cloud.physical(light, {"status": "off"})
         writes.clear()
-        await next_refresh(hass, freezer, coordinator)
-        light_entities = module_entities(hass, init_integration, light)
+        await polled.refresh()
+        light_entities = module_entities(hass, polled.entry, light)
         meter = next(
             module_id
             for module_id, module in plant.modules.items()
@@ -135,8 +127,8 @@ class TestLargeAccount:
         assert writes.unchanged == Counter()
         assert writes.written & light_entities
         assert writes.written <= light_entities | module_entities(
-            hass, init_integration, meter
-        ) | changing_by_themselves(hass, init_integration, cloud)
+            hass, polled.entry, meter
+        ) | changing_by_themselves(hass, polled.entry, polled.cloud)
 
 
 async def test_a_command_writes_the_commanded_device(
