@@ -349,9 +349,14 @@ def _way(way: str) -> contextlib.AbstractContextManager[object]:
     return stack
 
 
-def read_whole_status(data: Any, plant_id: str, memo: object = None) -> PlantStatus:
-    """Read every element of a status answer, as before the last answer was remembered."""
-    return _READ_STATUS(data, plant_id)
+def read_whole_status(
+    data: Any, plant_id: str, memo: object = None, read: int = 0
+) -> PlantStatus:
+    """Read every element of a status answer, as before the last answer was remembered.
+
+    The answer keeps its number: what entities are told of depends on it.
+    """
+    return _READ_STATUS(data, plant_id, read=read)
 
 
 def scan_for_module(topology: Topology, module_id: str) -> Module | None:
