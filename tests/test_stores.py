@@ -198,15 +198,26 @@ async def test_removing_the_entry_forgets_every_store(
     assert not any(key in hass_storage for key in keys)
 
 
+@pytest.fixture
+def stores_learned(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> Callable[[dict[str, Any]], EntryStores]:
+    """Return how to keep what polling learned for an entry, and get the entry's stores."""
+
+    def keep(data: dict[str, Any]) -> EntryStores:
+        key = store_key("entry", LEARNED)
+        hass_storage[key] = {"key": key, "version": LEARNED.version, "data": data}
+        return EntryStores(hass, "entry")
+
+    return keep
+
+
 async def test_values_polling_cannot_use_are_set_aside_alone(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
+    stores_learned: Callable[[dict[str, Any]], EntryStores],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """What polling learned is kept but for the values it cannot use: one warning names them."""
-    key = store_key("entry", LEARNED)
-    hass_storage[key] = {"key": key, "version": LEARNED.version, "data": {"rates": {}}}
-    stores = EntryStores(hass, "entry")
+    stores = stores_learned({"rates": {}})
     given: list[Any] = []
 
     def restore(stored: Any) -> int:
@@ -240,15 +251,12 @@ async def test_a_learned_store_of_the_first_minor_version_is_read(
 
 
 async def test_a_kept_silence_that_cannot_be_used_is_set_aside_alone(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
+    stores_learned: Callable[[dict[str, Any]], EntryStores],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A silent plant kept with a time that is no time is counted with polling's values."""
-    key = store_key("entry", LEARNED)
     data = {"rates": {}, SILENT_PUSH: {"plant": "soon"}}
-    hass_storage[key] = {"key": key, "version": LEARNED.version, "data": data}
-    stores = EntryStores(hass, "entry")
+    stores = stores_learned(data)
     given: list[Any] = []
 
     def restore_silent(raw: Any) -> int:
