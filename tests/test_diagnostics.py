@@ -26,6 +26,7 @@ from custom_components.legrand_eliot.eliot.ledger import CallFamily, family_of
 from custom_components.legrand_eliot.push_subscriptions import CONF_PUSH_URL
 from simulator import SimulatedCloud
 
+from .cloud import CloudControl
 from .entities import plug_entity
 from .moments import START
 from .polling import Polled
@@ -164,6 +165,7 @@ async def test_entry_diagnostics_with_push(
 async def test_call_ledger_tells_how_the_day_was_spent(
     hass: HomeAssistant,
     polled: Polled,
+    cloud_control: CloudControl,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """
@@ -176,14 +178,7 @@ async def test_call_ledger_tells_how_the_day_was_spent(
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": plug}, blocking=True
     )
-    await polled.sim.post(
-        "/_sim/faults",
-        json={
-            "status": 403,
-            "count": 1,
-            "message": "Out of call volume quota. Quota will be replenished in 02:00:00.",
-        },
-    )
+    await cloud_control.refuse_for_quota(hours=2, count=1)
     await polled.refresh()
     refused_at = dt_util.utcnow()
     with pytest.raises(HomeAssistantError):
