@@ -33,11 +33,21 @@ def start_time() -> datetime:
     return WEDNESDAY_MORNING
 
 
+async def _answer(
+    client: TestClient[Any, Any], cloud: SimulatedCloud, path: str
+) -> Any:
+    """GET a path as the demo user and return the JSON answer."""
+    return await (await client.get(path, headers=headers(cloud))).json()
+
+
+def _manual(set_point: Any) -> dict[str, Any]:
+    """Return a body that sets heating to manual at this set point."""
+    return {"function": "heating", "mode": "manual", "setPoint": set_point}
+
+
 async def test_plants(client: TestClient[Any, Any], sim_cloud: SimulatedCloud) -> None:
     """The user's Smarther plant by id and name."""
-    body = await (
-        await client.get(f"{SM_BASE}/plants", headers=headers(sim_cloud))
-    ).json()
+    body = await _answer(client, sim_cloud, f"{SM_BASE}/plants")
     assert body == {"plants": [{"id": SM_PLANT, "name": "Casa"}]}
 
 
@@ -194,42 +204,11 @@ async def test_off_and_protection(
         ({"function": "heating", "mode": "manual"}, "setPoint is required"),
         ({"function": "heating", "mode": "boost"}, "activationTime is required"),
         ({"function": "heating", "mode": "automatic"}, "programs is required"),
-        (
-            {
-                "function": "heating",
-                "mode": "manual",
-                "setPoint": {"value": "2.5", "unit": "C"},
-            },
-            "between 3 and 40",
-        ),
-        (
-            {
-                "function": "heating",
-                "mode": "manual",
-                "setPoint": {"value": 40.5, "unit": "C"},
-            },
-            "between 3 and 40",
-        ),
-        (
-            {
-                "function": "heating",
-                "mode": "manual",
-                "setPoint": {"value": "warm", "unit": "C"},
-            },
-            "must be a number",
-        ),
-        (
-            {
-                "function": "heating",
-                "mode": "manual",
-                "setPoint": {"value": 20, "unit": "F"},
-            },
-            "unit must be C",
-        ),
-        (
-            {"function": "heating", "mode": "manual", "setPoint": 20},
-            "setPoint must be an object",
-        ),
+        (_manual({"value": "2.5", "unit": "C"}), "between 3 and 40"),
+        (_manual({"value": 40.5, "unit": "C"}), "between 3 and 40"),
+        (_manual({"value": "warm", "unit": "C"}), "must be a number"),
+        (_manual({"value": 20, "unit": "F"}), "unit must be C"),
+        (_manual(20), "setPoint must be an object"),
         (
             {
                 "function": "heating",
@@ -425,9 +404,7 @@ async def test_measures(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
     """Temperature and humidity as strings with units, and the sender."""
-    body = await (
-        await client.get(f"{thermostat_path()}/measures", headers=headers(sim_cloud))
-    ).json()
+    body = await _answer(client, sim_cloud, f"{thermostat_path()}/measures")
     assert body["thermometer"]["measures"][0]["value"] == "19.5"
     assert body["hygrometer"]["measures"][0]["unit"] == "%"
     assert body["sender"]["plant"]["module"]["id"] == SOGGIORNO
@@ -437,9 +414,7 @@ async def test_program_list(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
     """Programs 0 to 3 with their names."""
-    body = await (
-        await client.get(f"{thermostat_path()}/programlist", headers=headers(sim_cloud))
-    ).json()
+    body = await _answer(client, sim_cloud, f"{thermostat_path()}/programlist")
     programs = body["chronothermostats"][0]["programs"]
     assert programs == [
         {"number": 0, "name": "Default"},
