@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
+from custom_components.legrand_eliot.poll_schedule import PollSchedule
 from simulator import SimulatedCloud
 
 
@@ -70,6 +71,19 @@ async def run_until(
     freezer.move_to(moment)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def busy_and_quiet(start: datetime, reads: int) -> PollSchedule:
+    """Return a schedule that read a busy and a quiet plant every ten minutes from `start`.
+
+    Each read of "busy" found 3 changes, each read of "quiet" none.
+    """
+    schedule = PollSchedule(zone=UTC)
+    for step in range(1, reads + 1):
+        moment = start + step * timedelta(minutes=10)
+        schedule.read("busy", moment, 3, prior=0.5)
+        schedule.read("quiet", moment, 0, prior=0.5)
+    return schedule
 
 
 def thermostat_ids(coordinator: LegrandEliotCoordinator) -> list[str]:

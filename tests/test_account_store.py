@@ -109,7 +109,6 @@ async def test_entities_exist_before_the_first_refresh_and_wait_for_it(
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     sim: TestClient,
-    cloud: SimulatedCloud,
 ) -> None:
     """A restart while the cloud is down: every entity is there, unavailable until a poll."""
     await saved(hass, freezer)

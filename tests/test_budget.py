@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -21,7 +20,7 @@ from simulator import SimulatedCloud
 from tests.demo import HC_PLANT
 
 from .entities import plug_entity
-from .polling import next_refresh, polling_coordinator
+from .polling import Polled, next_refresh, polling_coordinator
 
 LIMIT = 100
 
@@ -151,22 +150,19 @@ async def test_implausible_stored_budget_does_not_block_setup(
 
 @pytest.mark.parametrize("cloud_options", [{"quota_timezone": "UTC"}])
 async def test_gateway_day_is_learned_from_its_first_quota_answer(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
+    polled: Polled,
 ) -> None:
     """A gateway counting days in UTC, Home Assistant in US/Pacific: learned once, kept."""
-    coordinator = polling_coordinator(init_integration)
-    budget = coordinator.budget
+    cloud = polled.cloud
+    budget = polled.coordinator.budget
     used = cloud.counters["quota"][cloud.user().email]["used"]
     # The gateway's quota is now spent: its next answer names its own reset.
-    assert (await sim.post("/_sim/options", json={"quota_limit": used})).status == 200
+    quota_spent = {"quota_limit": used}
+    assert (await polled.sim.post("/_sim/options", json=quota_spent)).status == 200
     utc_midnight = cloud.metering.resets_at()
     assert utc_midnight != budget.reset_at
 
-    await next_refresh(hass, freezer, coordinator)
+    await polled.refresh()
 
     # The gateway counts down in whole seconds: the moment is known to the second.
     second = timedelta(seconds=1)
@@ -174,8 +170,8 @@ async def test_gateway_day_is_learned_from_its_first_quota_answer(
     assert budget.paused_until is not None
     assert abs(budget.paused_until - utc_midnight) <= second
     # From then on the gateway's day is the budget's: no second refusal is needed to know it.
-    freezer.move_to(utc_midnight + 2 * second)
-    await next_refresh(hass, freezer, coordinator)
-    assert coordinator.last_update_success
+    polled.freezer.move_to(utc_midnight + 2 * second)
+    await polled.refresh()
+    assert polled.coordinator.last_update_success
     assert not budget.is_paused
     assert abs(budget.reset_at - cloud.metering.resets_at()) <= second

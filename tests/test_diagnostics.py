@@ -26,19 +26,11 @@ from custom_components.legrand_eliot.eliot.ledger import CallFamily, family_of
 from custom_components.legrand_eliot.push_subscriptions import CONF_PUSH_URL
 from simulator import SimulatedCloud
 
+from .cloud import CloudControl
 from .entities import plug_entity
 from .moments import START
 from .polling import Polled
-from .push import (
-    LIVING,
-    PLANT,
-    delivered,
-    real_event,
-    serve_home_assistant,
-    setup_entry,
-    webhook_path,
-    written,
-)
+from .push import LIVING, PLANT, delivered, real_event, webhook_path, written
 
 
 def _assert_nothing_secret(
@@ -117,25 +109,23 @@ async def test_entry_diagnostics_with_push(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     hass_client_no_auth: ClientSessionGenerator,
-    credentials: None,
-    config_entry: MockConfigEntry,
+    push_integration: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
 ) -> None:
     """Push health is in the dump: subscriptions, events, writes; never the webhook address."""
-    await serve_home_assistant(hass, hass_client_no_auth)
-    await setup_entry(hass, config_entry)
+    entry = push_integration
     await sim.post(
         f"/_sim/modules/{LIVING}/physical", json={"mode": "manual", "setPoint": 22.0}
     )
     await delivered(hass, cloud)
     await written(hass)
-    result = await get_diagnostics_for_config_entry(hass, hass_client, config_entry)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(result)
-    _assert_nothing_secret(text, config_entry, cloud)
-    webhook_id = config_entry.data[CONF_WEBHOOK_ID]
+    _assert_nothing_secret(text, entry, cloud)
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
     assert webhook_id not in text
-    assert config_entry.data[CONF_PUSH_URL] not in text
+    assert entry.data[CONF_PUSH_URL] not in text
     assert PLANT not in text
     assert result["entry"]["data"][CONF_WEBHOOK_ID] == "**REDACTED**"
     assert result["entry"]["data"][CONF_PUSH_URL] == "**REDACTED**"
@@ -163,9 +153,9 @@ async def test_entry_diagnostics_with_push(
         cloud, LIVING, set_point=12.0, at=dt_util.utcnow() - timedelta(hours=1)
     )
     client = await hass_client_no_auth()
-    assert (await client.post(webhook_path(config_entry), json=[late])).status == 200
+    assert (await client.post(webhook_path(entry), json=[late])).status == 200
     await written(hass)
-    result = await get_diagnostics_for_config_entry(hass, hass_client, config_entry)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     deliveries = result["call_ledger"]["push_deliveries"]
     assert deliveries["received"] == 2
     assert deliveries["dropped_as_stale"] == 1
@@ -175,6 +165,7 @@ async def test_entry_diagnostics_with_push(
 async def test_call_ledger_tells_how_the_day_was_spent(
     hass: HomeAssistant,
     polled: Polled,
+    cloud_control: CloudControl,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """
@@ -187,14 +178,7 @@ async def test_call_ledger_tells_how_the_day_was_spent(
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": plug}, blocking=True
     )
-    await polled.sim.post(
-        "/_sim/faults",
-        json={
-            "status": 403,
-            "count": 1,
-            "message": "Out of call volume quota. Quota will be replenished in 02:00:00.",
-        },
-    )
+    await cloud_control.refuse_for_quota(hours=2, count=1)
     await polled.refresh()
     refused_at = dt_util.utcnow()
     with pytest.raises(HomeAssistantError):

@@ -26,6 +26,26 @@ NEW_PLUG = "000070ee503ed5d4627562000000000c"
 NEW_THERMOSTAT = "5a0c2e4f-6b8d-4f13-a5c7-9e1b3d5f7a90"
 # Topology is read again every 12 hours.
 TOPOLOGY_INTERVAL = timedelta(hours=12, minutes=1)
+# A plug plugged in at the office, and a thermostat set up in a new room.
+OFFICE_PLUG = {
+    "id": NEW_PLUG,
+    "name": "Prise Bureau",
+    "hw_type": "NLP",
+    "device": "plug",
+    "status": "on",
+    "load_watts": 60,
+    "ambient": "a1b2c3d4e5f60718293a4b5c6d7e8f04",
+}
+STUDIO = {
+    "id": NEW_THERMOSTAT,
+    "name": "Studio",
+    "setpoint": 20.0,
+    "temperature": 20.0,
+    "humidity": 45.0,
+    "receiver": "7d3b5f9a-1c2e-4a46-b8d0-2f4a6c8e0b13",
+    "function": "heating",
+    "mode": "manual",
+}
 
 
 async def _refresh(
@@ -41,94 +61,72 @@ async def _refresh(
 
 
 async def test_modules_come_and_go_without_reload(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
+    polled: Polled,
     cloud_control: CloudControl,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """A module added to a plant gets its entities; a module removed loses its device."""
-    await cloud_control.add_module(
-        HC_PLANT,
-        id=NEW_PLUG,
-        name="Prise Bureau",
-        hw_type="NLP",
-        device="plug",
-        status="on",
-        load_watts=60,
-        ambient="a1b2c3d4e5f60718293a4b5c6d7e8f04",
-    )
+    await cloud_control.add_module(HC_PLANT, **OFFICE_PLUG)
     # The next poll sees a module the topology lacks; the one after reads the topology.
-    await _refresh(hass, init_integration, freezer)
-    await _refresh(hass, init_integration, freezer)
-    state = hass.states.get("switch.bureau_prise_bureau")
+    await polled.refresh()
+    await polled.refresh()
+    state = polled.hass.states.get("switch.bureau_prise_bureau")
     assert state is not None
     assert state.state == STATE_ON
-    assert hass.states.get("sensor.bureau_prise_bureau_power").state == "60.0"
-    new_device = device_of(device_registry, init_integration, NEW_PLUG)
+    assert polled.hass.states.get("sensor.bureau_prise_bureau_power").state == "60.0"
+    new_device = device_of(device_registry, polled.entry, NEW_PLUG)
     assert (
         new_device.via_device_id
-        == device_of(device_registry, init_integration, HC_PLANT).id
+        == device_of(device_registry, polled.entry, HC_PLANT).id
     )
 
     await cloud_control.remove_module(HC_PLANT, TV_PLUG)
-    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
+    await polled.refresh(TOPOLOGY_INTERVAL)
     # Topology reads are spread, one plant per refresh: the next refresh reads this one.
-    await _refresh(hass, init_integration, freezer)
+    await polled.refresh()
     # Gone from one read, it stays until a second read an hour later agrees.
-    assert find_device(device_registry, init_integration, TV_PLUG) is not None
-    await _refresh(hass, init_integration, freezer, ABSENT_FOR)
-    assert find_device(device_registry, init_integration, TV_PLUG) is None
-    assert hass.states.get("switch.salon_prise_tv") is None
-    assert hass.states.get("sensor.salon_prise_tv_power") is None
-    assert hass.states.get("switch.bureau_prise_bureau").state == STATE_ON
+    assert find_device(device_registry, polled.entry, TV_PLUG) is not None
+    await polled.refresh(ABSENT_FOR)
+    assert find_device(device_registry, polled.entry, TV_PLUG) is None
+    assert polled.hass.states.get("switch.salon_prise_tv") is None
+    assert polled.hass.states.get("sensor.salon_prise_tv_power") is None
+    assert polled.hass.states.get("switch.bureau_prise_bureau").state == STATE_ON
 
     # The same plug plugged in again comes back with its entities.
     await cloud_control.add_module(
         HC_PLANT, id=TV_PLUG, name="Prise TV", hw_type="NLP", device="plug"
     )
-    await _refresh(hass, init_integration, freezer)
-    await _refresh(hass, init_integration, freezer)
-    assert hass.states.get("switch.salon_prise_tv").state == STATE_OFF
-    assert init_integration.state is ConfigEntryState.LOADED
+    await polled.refresh()
+    await polled.refresh()
+    assert polled.hass.states.get("switch.salon_prise_tv").state == STATE_OFF
+    assert polled.entry.state is ConfigEntryState.LOADED
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_thermostats_come_and_go_without_reload(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
+    polled: Polled,
     cloud_control: CloudControl,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """A thermostat added to a plant appears with the next topology, one removed goes."""
-    await cloud_control.add_module(
-        SM_PLANT,
-        id=NEW_THERMOSTAT,
-        name="Studio",
-        receiver="7d3b5f9a-1c2e-4a46-b8d0-2f4a6c8e0b13",
-        function="heating",
-        mode="manual",
-        setpoint=20.0,
-        temperature=20.0,
-        humidity=45.0,
-    )
+    await cloud_control.add_module(SM_PLANT, **STUDIO)
     await cloud_control.remove_module(SM_PLANT, LIVING)
-    await _refresh(hass, init_integration, freezer, TOPOLOGY_INTERVAL)
+    await polled.refresh(TOPOLOGY_INTERVAL)
     # Topology reads are spread, one plant per refresh: the next refresh reads this one.
-    await _refresh(hass, init_integration, freezer)
-    assert find_device(device_registry, init_integration, LIVING) is not None
-    await _refresh(hass, init_integration, freezer, ABSENT_FOR)
-    state = hass.states.get("climate.studio_studio")
+    await polled.refresh()
+    assert find_device(device_registry, polled.entry, LIVING) is not None
+    await polled.refresh(ABSENT_FOR)
+    state = polled.hass.states.get("climate.studio_studio")
     assert state is not None
     assert state.state == "heat"
     assert (
-        hass.states.get("sensor.studio_studio_temperature").state != STATE_UNAVAILABLE
+        polled.hass.states.get("sensor.studio_studio_temperature").state
+        != STATE_UNAVAILABLE
     )
-    assert device_of(device_registry, init_integration, NEW_THERMOSTAT).name == "Studio"
-    assert find_device(device_registry, init_integration, LIVING) is None
-    assert hass.states.get("climate.soggiorno_soggiorno") is None
-    assert hass.states.get("climate.camera_camera") is not None
+    assert device_of(device_registry, polled.entry, NEW_THERMOSTAT).name == "Studio"
+    assert find_device(device_registry, polled.entry, LIVING) is None
+    assert polled.hass.states.get("climate.soggiorno_soggiorno") is None
+    assert polled.hass.states.get("climate.camera_camera") is not None
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

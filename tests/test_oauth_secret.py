@@ -34,19 +34,24 @@ from .secrets_expiry import (
 )
 
 
-async def forced_refresh_meeting_the_expired_secret(
+@pytest.fixture
+async def forced_refresh_met_the_expired_secret(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     sim: TestClient,
     cloud: SimulatedCloud,
     freezer: FrozenDateTimeFactory,
     secrets: set[str],
-) -> None:
-    """Let the secret expire, then the gateway refuse the token: the forced refresh fails."""
-    coordinator = polling_coordinator(entry)
+) -> MockConfigEntry:
+    """Let the secret expire, then the gateway refuse the token: the forced refresh fails.
+
+    Return the entry it happened to.
+    """
+    coordinator = polling_coordinator(init_integration)
     await expire_the_secret(sim, cloud, secrets)
     assert (await sim.post("/_sim/tokens/expire", json={})).status == 200
     await next_refresh(hass, freezer, coordinator)
+    return init_integration
 
 
 async def test_the_first_token_records_when_the_secret_was_first_used(
@@ -79,19 +84,12 @@ async def test_a_refresh_refused_for_the_secret_raises_its_repair(
 
 
 async def test_a_forced_refresh_refused_for_the_secret_raises_its_repair(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
-    cloud: SimulatedCloud,
-    freezer: FrozenDateTimeFactory,
-    secrets: set[str],
+    hass: HomeAssistant, forced_refresh_met_the_expired_secret: MockConfigEntry
 ) -> None:
     """The gateway refuses the token (401), and the refresh it forces is refused too."""
-    await forced_refresh_meeting_the_expired_secret(
-        hass, init_integration, sim, cloud, freezer, secrets
-    )
+    entry = forced_refresh_met_the_expired_secret
 
-    assert secret_issue(hass, init_integration, EXPIRED) is not None
+    assert secret_issue(hass, entry, EXPIRED) is not None
     assert [flow["source"] for flow in flows_in_progress(hass)] == [SOURCE_REAUTH]
 
 
@@ -111,17 +109,11 @@ async def test_a_dead_sign_in_is_not_an_expired_secret(
 
 async def test_a_new_token_clears_the_expired_secrets_repair(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    sim: TestClient,
+    forced_refresh_met_the_expired_secret: MockConfigEntry,
     cloud: SimulatedCloud,
-    freezer: FrozenDateTimeFactory,
-    secrets: set[str],
 ) -> None:
     """Legrand accepts the secret again: the next token obtained (here at a reload) clears it."""
-    entry = init_integration
-    await forced_refresh_meeting_the_expired_secret(
-        hass, entry, sim, cloud, freezer, secrets
-    )
+    entry = forced_refresh_met_the_expired_secret
     assert secret_issue(hass, entry, EXPIRED) is not None
 
     cloud.app_registration.expired_secrets.clear()

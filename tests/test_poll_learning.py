@@ -19,6 +19,8 @@ from custom_components.legrand_eliot.poll_learning import (
 )
 from custom_components.legrand_eliot.poll_schedule import PollSchedule
 
+from .polling import busy_and_quiet
+
 ROME = ZoneInfo("Europe/Rome")
 HOUR = timedelta(hours=1)
 
@@ -89,13 +91,7 @@ def test_a_dst_day_is_cut_in_local_hours() -> None:
 
 def _learned_schedule() -> PollSchedule:
     """Return a schedule that learned a busy plant, a quiet one and an afternoon household."""
-    schedule = PollSchedule(zone=UTC)
-    start = datetime(2026, 11, 25, 14, tzinfo=UTC)
-    for step in range(1, 30):
-        moment = start + step * timedelta(minutes=10)
-        schedule.read("busy", moment, 3, prior=0.5)
-        schedule.read("quiet", moment, 0, prior=0.5)
-    return schedule
+    return busy_and_quiet(datetime(2026, 11, 25, 14, tzinfo=UTC), reads=29)
 
 
 def test_what_was_learned_comes_back_after_a_restart() -> None:

@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from custom_components.legrand_eliot.eliot import PollingAllowance, QuotaBudget
 from custom_components.legrand_eliot.poll_schedule import PollSchedule, Source
 
+from .polling import busy_and_quiet
+
 ROME = ZoneInfo("Europe/Rome")
 HOUR = timedelta(hours=1)
 
@@ -38,12 +40,8 @@ def test_night_reads_are_fewer_than_day_reads() -> None:
 
 def test_learned_changes_make_a_plant_read_more_often() -> None:
     """A plant whose reads reveal many changes is read more often than one that reveals none."""
-    schedule = PollSchedule(zone=UTC)
     start = datetime(2026, 11, 25, 8, tzinfo=UTC)
-    for step in range(1, 20):
-        moment = start + step * timedelta(minutes=10)
-        schedule.read("busy", moment, 3, prior=0.5)
-        schedule.read("quiet", moment, 0, prior=0.5)
+    schedule = busy_and_quiet(start, reads=19)
     busy = schedule.rates["busy"].rate
     quiet = schedule.rates["quiet"].rate
     assert busy > 5 * quiet

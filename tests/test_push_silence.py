@@ -49,18 +49,14 @@ pytestmark = pytest.mark.usefixtures("only_climate")
 @pytest.fixture
 async def push_entry(
     hass: HomeAssistant,
-    credentials: None,
-    hass_client_no_auth: ClientSessionGenerator,
-    config_entry: MockConfigEntry,
+    push_integration: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,
 ) -> MockConfigEntry:
     """Set up the integration with push, and let a first pushed change arrive."""
-    await serve_home_assistant(hass, hass_client_no_auth)
-    await setup_entry(hass, config_entry)
     await set_by_hand(hass, cloud, sim, LIVING, 21.0)
-    assert config_entry.runtime_data.coordinator.push.covers(PLANT)
-    return config_entry
+    assert push_integration.runtime_data.coordinator.push.covers(PLANT)
+    return push_integration
 
 
 async def _until_polled(

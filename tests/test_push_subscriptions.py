@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -25,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.legrand_eliot.const import DOMAIN
+from custom_components.legrand_eliot.coordinator import LegrandEliotCoordinator
 from custom_components.legrand_eliot.eliot import Subscription as EliotSubscription
 from custom_components.legrand_eliot.push_health import PushState
 from custom_components.legrand_eliot.push_subscriptions import (
@@ -55,6 +57,33 @@ from .push import (
 )
 
 pytestmark = pytest.mark.usefixtures("only_climate", "webhook_id_stays_secret")
+
+
+@dataclass(frozen=True, slots=True)
+class PushAccount:
+    """Home Assistant served at its address, an entry not set up yet, the simulated cloud."""
+
+    hass: HomeAssistant
+    url: str
+    entry: MockConfigEntry
+    cloud: SimulatedCloud
+    control: CloudControl
+
+    async def set_up(self) -> LegrandEliotCoordinator:
+        """Set the entry up and return its coordinator."""
+        return await setup_entry(self.hass, self.entry)
+
+
+@pytest.fixture
+def account(
+    hass: HomeAssistant,
+    ha_url: str,
+    config_entry: MockConfigEntry,
+    cloud: SimulatedCloud,
+    cloud_control: CloudControl,
+) -> PushAccount:
+    """Return Home Assistant served at its address, the entry and the simulated cloud."""
+    return PushAccount(hass, ha_url, config_entry, cloud, cloud_control)
 
 
 def added_with_webhook(
@@ -99,55 +128,45 @@ async def test_each_smarther_plant_is_subscribed_once(
 
 
 async def test_conflict_on_subscribe_recovers(
-    hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    cloud_control: CloudControl,
+    account: PushAccount,
 ) -> None:
     """A 409 on subscribe: the subscriptions are listed again and ours is replaced."""
-    await cloud_control.refuse(409, f"plants/{PLANT}/subscription", count=1)
-    await setup_entry(hass, config_entry)
-    url = ha_url + webhook_path(config_entry)
-    assert subscriptions_in(cloud) == [(PLANT, url)]
-    assert calls_to(cloud, SUBSCRIBE) == 2
-    assert calls_to(cloud, LISTING) == 2
-    assert coordinator_of(config_entry).push.state is PushState.ACTIVE
+    await account.control.refuse(409, f"plants/{PLANT}/subscription", count=1)
+    await account.set_up()
+    url = account.url + webhook_path(account.entry)
+    assert subscriptions_in(account.cloud) == [(PLANT, url)]
+    assert calls_to(account.cloud, SUBSCRIBE) == 2
+    assert calls_to(account.cloud, LISTING) == 2
+    assert coordinator_of(account.entry).push.state is PushState.ACTIVE
 
 
 async def test_real_conflict_replaces_our_subscription(
-    hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    cloud_control: CloudControl,
+    account: PushAccount,
 ) -> None:
     """Listing failed, our address was subscribed already: 409, then it is replaced."""
-    url = ha_url + added_with_webhook(hass, config_entry, "a" * 64)
+    url = account.url + added_with_webhook(account.hass, account.entry, "a" * 64)
     for name, address in (
         ("left-over", url),
         ("someone-else", "https://other.example/hook"),
     ):
-        cloud.subscribe(
-            Subscription(id=name, plant_id=PLANT, owner=cloud.user().email, url=address)
+        account.cloud.subscribe(
+            Subscription(
+                id=name, plant_id=PLANT, owner=account.cloud.user().email, url=address
+            )
         )
-    await cloud_control.refuse(500, "/smarther/v2.0/subscription", count=1)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert subscriptions_in(cloud) == sorted(
+    await account.control.refuse(500, "/smarther/v2.0/subscription", count=1)
+    assert await account.hass.config_entries.async_setup(account.entry.entry_id)
+    await account.hass.async_block_till_done()
+    assert subscriptions_in(account.cloud) == sorted(
         [(PLANT, "https://other.example/hook"), (PLANT, url)]
     )
-    assert "left-over" not in cloud.world.subscriptions
-    assert calls_to(cloud, SUBSCRIBE) == 2
-    assert calls_to(cloud, UNSUBSCRIBE) == 1
+    assert "left-over" not in account.cloud.world.subscriptions
+    assert calls_to(account.cloud, SUBSCRIBE) == 2
+    assert calls_to(account.cloud, UNSUBSCRIBE) == 1
 
 
 async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
-    hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    cloud_control: CloudControl,
+    account: PushAccount,
 ) -> None:
     """Ours at this address is kept; ours at former addresses go; others' stay.
 
@@ -155,24 +174,30 @@ async def test_restart_adopts_ours_and_deletes_only_our_stale_ones(
     """
     webhook_id = "b" * 64
     former = {CONF_PUSH_URL: "https://hooks.example.org/former-cloudhook"}
-    url = ha_url + added_with_webhook(hass, config_entry, webhook_id, **former)
-    owner = cloud.user().email
+    url = account.url + added_with_webhook(
+        account.hass, account.entry, webhook_id, **former
+    )
+    owner = account.cloud.user().email
     for name, address in (
         ("current", url),
         ("old-host", f"https://old.example/api/webhook/{webhook_id}"),
         ("old-cloudhook", "https://hooks.example.org/former-cloudhook"),
         ("someone-else", "https://other.example/api/webhook/x"),
     ):
-        cloud.world.subscriptions[name] = Subscription(
+        account.cloud.world.subscriptions[name] = Subscription(
             id=name, plant_id=PLANT, owner=owner, url=address
         )
-    await cloud_control.refuse(500, "subscription/old-host", count=3)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert sorted(cloud.world.subscriptions) == ["current", "old-host", "someone-else"]
-    assert calls_to(cloud, SUBSCRIBE) == 0
-    assert coordinator_of(config_entry).push.subscriptions == {PLANT: "current"}
-    assert config_entry.data[CONF_PUSH_URL] == url
+    await account.control.refuse(500, "subscription/old-host", count=3)
+    assert await account.hass.config_entries.async_setup(account.entry.entry_id)
+    await account.hass.async_block_till_done()
+    assert sorted(account.cloud.world.subscriptions) == [
+        "current",
+        "old-host",
+        "someone-else",
+    ]
+    assert calls_to(account.cloud, SUBSCRIBE) == 0
+    assert coordinator_of(account.entry).push.subscriptions == {PLANT: "current"}
+    assert account.entry.data[CONF_PUSH_URL] == url
 
 
 async def test_unload_and_removal_clean_up(
@@ -354,23 +379,19 @@ async def test_cloudhook_when_home_assistant_cloud_is_active(
 
 
 async def test_failed_subscription_polls_then_retries(
-    hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    cloud_control: CloudControl,
+    account: PushAccount,
 ) -> None:
     """The cloud refuses the subscription: thermostats stay polled, and it is tried again."""
-    await cloud_control.refuse(500, f"plants/{PLANT}/subscription", count=3)
-    coordinator = await setup_entry(hass, config_entry)
+    await account.control.refuse(500, f"plants/{PLANT}/subscription", count=3)
+    coordinator = await account.set_up()
     assert coordinator.push.state is PushState.FAILED
     assert coordinator.push.failed_plants == {PLANT}
     assert coordinator.calls_per_refresh(coordinator.data) == 3
-    async_fire_time_changed(hass, dt_util.utcnow() + RETRY_DELAY)
-    await hass.async_block_till_done()
+    async_fire_time_changed(account.hass, dt_util.utcnow() + RETRY_DELAY)
+    await account.hass.async_block_till_done()
     assert coordinator.push.state is PushState.ACTIVE
     assert coordinator.push.failed_plants == set()
-    assert len(subscriptions_in(cloud)) == 1
+    assert len(subscriptions_in(account.cloud)) == 1
 
 
 async def test_plants_that_leave_are_unsubscribed(
@@ -389,56 +410,48 @@ async def test_plants_that_leave_are_unsubscribed(
     "scenario", [generate_scenario(1, 2, thermostat_plants=2, thermostats=1)]
 )
 async def test_each_plant_on_its_own(
-    hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    cloud_control: CloudControl,
+    account: PushAccount,
 ) -> None:
     """One plant's subscription fails: its thermostat stays polled; the other plant's is pushed."""
-    first, second = sorted(cloud.world.smarther_plants)
-    await cloud_control.refuse(500, f"plants/{second}/subscription", count=3)
-    coordinator = await setup_entry(hass, config_entry)
+    first, second = sorted(account.cloud.world.smarther_plants)
+    await account.control.refuse(500, f"plants/{second}/subscription", count=3)
+    coordinator = await account.set_up()
     assert coordinator.push.state is PushState.PARTIAL
     assert set(coordinator.push.subscriptions) == {first}
     assert coordinator.push.failed_plants == {second}
     # Nothing has arrived yet: the Home + Control plant and both thermostats are polled.
     assert coordinator.calls_per_refresh(coordinator.data) == 3
     thermostat = {
-        plant: next(iter(cloud.world.smarther_plants[plant].thermostats))
+        plant: next(iter(account.cloud.world.smarther_plants[plant].thermostats))
         for plant in (first, second)
     }
-    await cloud_control.press(thermostat[first], mode="off")
-    await delivered(hass, cloud)
+    await account.control.press(thermostat[first], mode="off")
+    await delivered(account.hass, account.cloud)
     assert coordinator.push.receiving == {first}
     assert coordinator.calls_per_refresh(coordinator.data) == 2
     # A new address setting makes it try again at once, not at the retry time.
-    await hass.config.async_update(location_name="Casa")
-    await hass.async_block_till_done()
+    await account.hass.config.async_update(location_name="Casa")
+    await account.hass.async_block_till_done()
     assert coordinator.push.state is PushState.ACTIVE
-    assert calls_to(cloud, SUBSCRIBE) == 3 + 1 + 1
-    await cloud_control.press(thermostat[second], mode="off")
-    await delivered(hass, cloud)
+    assert calls_to(account.cloud, SUBSCRIBE) == 3 + 1 + 1
+    await account.control.press(thermostat[second], mode="off")
+    await delivered(account.hass, account.cloud)
     assert coordinator.push.receiving == {first, second}
     assert coordinator.calls_per_refresh(coordinator.data) == 1
     # The first plant leaves the account: its subscription goes, the second's stays.
     del coordinator.data.smarther[first]
     coordinator.async_update_listeners()
-    await hass.async_block_till_done()
-    assert [plant for plant, _url in subscriptions_in(cloud)] == [second]
+    await account.hass.async_block_till_done()
+    assert [plant for plant, _url in subscriptions_in(account.cloud)] == [second]
     assert coordinator.push.state is PushState.ACTIVE
 
 
 async def test_stop_drops_queued_states_and_retries(
-    hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    cloud_control: CloudControl,
+    account: PushAccount,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """Unloading with a state queued and a retry planned: neither happens afterwards."""
-    await cloud_control.refuse(500, f"plants/{PLANT}/subscription", count=3)
+    await account.control.refuse(500, f"plants/{PLANT}/subscription", count=3)
     started: list[PushSubscriptions] = []
 
     def setup_push(*args: Any) -> PushSubscriptions:
@@ -446,24 +459,24 @@ async def test_stop_drops_queued_states_and_retries(
         return push
 
     with patch("custom_components.legrand_eliot.async_setup_push", setup_push):
-        coordinator = await setup_entry(hass, config_entry)
+        coordinator = await account.set_up()
     [push] = started
     assert coordinator.push.state is PushState.FAILED
     client = await hass_client_no_auth()
-    event = real_event(cloud, LIVING, set_point=27.0)
-    assert (await client.post(webhook_path(config_entry), json=[event])).status == 200
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
-    calls = cloud.counters["total"]
-    async_fire_time_changed(hass, dt_util.utcnow() + RETRY_DELAY)
-    await hass.async_block_till_done()
+    event = real_event(account.cloud, LIVING, set_point=27.0)
+    assert (await client.post(webhook_path(account.entry), json=[event])).status == 200
+    assert await account.hass.config_entries.async_unload(account.entry.entry_id)
+    await account.hass.async_block_till_done()
+    calls = account.cloud.counters["total"]
+    async_fire_time_changed(account.hass, dt_util.utcnow() + RETRY_DELAY)
+    await account.hass.async_block_till_done()
     assert coordinator.push.writes == 0
     assert coordinator.data.smarther[PLANT].thermostats[LIVING].set_point != 27.0
     # Nothing brings a stopped push back.
     push._schedule_sync()
     await push.async_sync()
-    await hass.async_block_till_done()
-    assert cloud.counters["total"] == calls
+    await account.hass.async_block_till_done()
+    assert account.cloud.counters["total"] == calls
     assert coordinator.push.state is PushState.STOPPED
 
 
@@ -474,11 +487,7 @@ def test_a_subscription_without_address_is_not_ours() -> None:
 
 
 async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(
-    hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    cloud_control: CloudControl,
+    account: PushAccount,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A subscription refused with 401, even with a fresh token, while the account answers.
@@ -486,12 +495,12 @@ async def test_a_plant_refused_while_subscribing_keeps_polling_without_sign_in(
     The plant is out of reach for push only: its thermostats stay polled and shown, nobody is
     asked to sign in again, and nothing is logged as a traceback.
     """
-    await cloud_control.refuse(401, f"plants/{PLANT}/subscription", count=2)
-    coordinator = await setup_entry(hass, config_entry)
+    await account.control.refuse(401, f"plants/{PLANT}/subscription", count=2)
+    coordinator = await account.set_up()
 
     assert coordinator.push.state is PushState.FAILED
-    assert subscriptions_in(cloud) == []
-    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
-    assert config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get(LIVING_ENTITY).state != STATE_UNAVAILABLE
+    assert subscriptions_in(account.cloud) == []
+    assert account.hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert account.entry.state is ConfigEntryState.LOADED
+    assert account.hass.states.get(LIVING_ENTITY).state != STATE_UNAVAILABLE
     assert "Traceback" not in caplog.text

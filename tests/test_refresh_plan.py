@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 from simulator import SimulatedCloud
 from simulator.generate import generate_scenario
 
-from .cloud import HC_PLANT
+from .cloud import HC_PLANT, CloudControl
 from .polling import Polled, next_scheduled_refresh, polling_coordinator
 from .push import set_by_hand
 from .registry import CLIMATE, LIGHT
@@ -240,8 +240,7 @@ class TestLongOutage:
 
 
 async def test_no_retry_while_the_quota_is_paused(
-    hass: HomeAssistant,
-    polled: Polled,
+    hass: HomeAssistant, polled: Polled, cloud_control: CloudControl
 ) -> None:
     """A read that failed is not retried early while a quota pause lasts."""
     await polled.sim.post(
@@ -251,14 +250,7 @@ async def test_no_retry_while_the_quota_is_paused(
     await polled.refresh()
     assert hass.states.get(LIGHT).state == STATE_UNAVAILABLE
     assert polled.coordinator.update_interval == timedelta(seconds=60)
-    await polled.sim.post(
-        "/_sim/faults",
-        json={
-            "status": 403,
-            "count": 1,
-            "message": "Out of call volume quota. Quota will be replenished in 01:00:00.",
-        },
-    )
+    await cloud_control.refuse_for_quota(hours=1, count=1)
     await _until_next_refresh(hass, polled.freezer, polled.coordinator)
     resume = polled.coordinator.budget.paused_until
     assert resume is not None

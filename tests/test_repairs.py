@@ -77,6 +77,18 @@ async def refused_secret(
     return await new_secret(sim)
 
 
+@pytest.fixture
+async def renewed_secret(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: TestClient,
+    cloud: SimulatedCloud,
+    secrets: set[str],
+) -> str:
+    """Return a new secret, the entry's next refresh having met the expired one."""
+    return await refused_secret(hass, init_integration, sim, cloud, secrets)
+
+
 async def test_an_expired_secret_is_renewed_in_place(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -128,12 +140,11 @@ async def test_a_secret_is_not_renewed_while_the_login_is_out_of_reach(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     sim: TestClient,
-    cloud: SimulatedCloud,
-    secrets: set[str],
+    renewed_secret: str,
 ) -> None:
     """Legrand must accept the new secret first: out of reach, it is asked for again."""
     entry = init_integration
-    renewed = await refused_secret(hass, entry, sim, cloud, secrets)
+    renewed = renewed_secret
     fix = await Fix.start(hass, f"{EXPIRED}_{entry.entry_id}")
     fault = {"target": "token", "status": 503, "count": 1}
     assert (await sim.post("/_sim/faults", json=fault)).status == 201
@@ -151,11 +162,11 @@ async def test_a_dead_sign_in_too_asks_to_sign_in_with_the_new_secret(
     init_integration: MockConfigEntry,
     sim: TestClient,
     cloud: SimulatedCloud,
-    secrets: set[str],
+    renewed_secret: str,
 ) -> None:
     """The secret is renewed; the sign-in refused too starts a reauth that needs no secret."""
     entry = init_integration
-    renewed = await refused_secret(hass, entry, sim, cloud, secrets)
+    renewed = renewed_secret
     assert (await sim.post("/_sim/tokens/revoke", json={})).status == 200
     fix = await Fix.start(hass, f"{EXPIRED}_{entry.entry_id}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 import logging
 from typing import Any
@@ -93,41 +94,66 @@ def defaults_in_use(
         assert coordinator.data.smarther
 
 
-async def set_up_with(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    entry: MockConfigEntry,
-    kind: StoreKind,
-    stored: dict[str, Any],
-) -> LegrandEliotCoordinator:
-    """Put a file in the store of an entry, set it up and return its coordinator."""
-    key = store_key(entry.entry_id, kind)
-    hass_storage[key] = {"key": key, **stored}
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    coordinator: LegrandEliotCoordinator = entry.runtime_data.coordinator
-    return coordinator
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Home Assistant's storage, an entry not set up yet and the simulated cloud."""
+
+    hass: HomeAssistant
+    storage: dict[str, Any]
+    entry: MockConfigEntry
+    cloud: SimulatedCloud
+
+    async def set_up_with(
+        self, kind: StoreKind, stored: dict[str, Any]
+    ) -> LegrandEliotCoordinator:
+        """Put a file in the store of the entry, set it up and return its coordinator."""
+        key = store_key(self.entry.entry_id, kind)
+        self.storage[key] = {"key": key, **stored}
+        self.entry.add_to_hass(self.hass)
+        assert await self.hass.config_entries.async_setup(self.entry.entry_id)
+        await self.hass.async_block_till_done()
+        assert self.entry.state is ConfigEntryState.LOADED
+        coordinator: LegrandEliotCoordinator = self.entry.runtime_data.coordinator
+        return coordinator
+
+    async def set_up_with_minor_version(
+        self, kind: StoreKind, minor_version: int, caplog: pytest.LogCaptureFixture
+    ) -> LegrandEliotCoordinator:
+        """Set the entry up with a good file of another minor version; assert no warning."""
+        stored = {"version": kind.version, "minor_version": minor_version}
+        with caplog.at_level(logging.WARNING):
+            coordinator = await self.set_up_with(kind, {**stored, "data": GOOD[kind]})
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+        return coordinator
+
+    def written(self, kind: StoreKind) -> Any:
+        """Return the file last written to the store of the entry."""
+        return self.storage[store_key(self.entry.entry_id, kind)]
 
 
-@pytest.mark.parametrize("damage", list(DAMAGE))
-@pytest.mark.parametrize("kind", STORE_KINDS, ids=lambda kind: kind.name)
-async def test_a_store_of_another_version_shape_or_type_is_set_aside(
+@pytest.fixture
+def kept(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
     credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
+) -> Kept:
+    """Return Home Assistant's storage, the entry not set up yet and the simulated cloud."""
+    return Kept(hass, hass_storage, config_entry, cloud)
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("kind", STORE_KINDS, ids=lambda kind: kind.name)
+async def test_a_store_of_another_version_shape_or_type_is_set_aside(
+    kept: Kept,
     caplog: pytest.LogCaptureFixture,
     kind: StoreKind,
     damage: str,
 ) -> None:
     """Setup goes on with the defaults and one warning naming the store; the file is replaced."""
     with caplog.at_level(logging.WARNING):
-        coordinator = await set_up_with(
-            hass, hass_storage, config_entry, kind, DAMAGE[damage](kind)
-        )
+        coordinator = await kept.set_up_with(kind, DAMAGE[damage](kind))
 
     warnings = [
         record.getMessage()
@@ -137,35 +163,25 @@ async def test_a_store_of_another_version_shape_or_type_is_set_aside(
     ]
     assert len(warnings) == 1, warnings
     assert f"stored {kind.name}" in warnings[0]
-    defaults_in_use(kind, coordinator, cloud)
+    defaults_in_use(kind, coordinator, kept.cloud)
     # The next write replaces the file with one this version reads back.
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    written = hass_storage[store_key(config_entry.entry_id, kind)]
+    assert await kept.hass.config_entries.async_unload(kept.entry.entry_id)
+    written = kept.written(kind)
     assert written["version"] == kind.version
     assert isinstance(written["data"], dict)
     caplog.clear()
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await kept.hass.config_entries.async_setup(kept.entry.entry_id)
+    await kept.hass.async_block_till_done()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_a_newer_minor_version_is_read(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    credentials: None,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    caplog: pytest.LogCaptureFixture,
+    kept: Kept, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A minor version bump keeps what older releases read: the budget spent is kept."""
-    stored = {"version": BUDGET.version, "minor_version": 2, "data": GOOD[BUDGET]}
-    with caplog.at_level(logging.WARNING):
-        coordinator = await set_up_with(
-            hass, hass_storage, config_entry, BUDGET, stored
-        )
+    coordinator = await kept.set_up_with_minor_version(BUDGET, 2, caplog)
 
-    assert coordinator.budget.calls_used == TAKEN_USED + _calls(cloud)
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert coordinator.budget.calls_used == TAKEN_USED + _calls(kept.cloud)
 
 
 async def test_removing_the_entry_forgets_every_store(
@@ -182,15 +198,26 @@ async def test_removing_the_entry_forgets_every_store(
     assert not any(key in hass_storage for key in keys)
 
 
+@pytest.fixture
+def stores_learned(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> Callable[[dict[str, Any]], EntryStores]:
+    """Return how to keep what polling learned for an entry, and get the entry's stores."""
+
+    def keep(data: dict[str, Any]) -> EntryStores:
+        key = store_key("entry", LEARNED)
+        hass_storage[key] = {"key": key, "version": LEARNED.version, "data": data}
+        return EntryStores(hass, "entry")
+
+    return keep
+
+
 async def test_values_polling_cannot_use_are_set_aside_alone(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
+    stores_learned: Callable[[dict[str, Any]], EntryStores],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """What polling learned is kept but for the values it cannot use: one warning names them."""
-    key = store_key("entry", LEARNED)
-    hass_storage[key] = {"key": key, "version": LEARNED.version, "data": {"rates": {}}}
-    stores = EntryStores(hass, "entry")
+    stores = stores_learned({"rates": {}})
     given: list[Any] = []
 
     def restore(stored: Any) -> int:
@@ -209,40 +236,27 @@ async def test_values_polling_cannot_use_are_set_aside_alone(
 
 
 async def test_a_learned_store_of_the_first_minor_version_is_read(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    credentials: None,
-    config_entry: MockConfigEntry,
-    cloud: SimulatedCloud,
-    caplog: pytest.LogCaptureFixture,
+    kept: Kept, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A file from before silent push was kept still loads; the next write adds it."""
-    stored = {"version": LEARNED.version, "minor_version": 1, "data": GOOD[LEARNED]}
-    with caplog.at_level(logging.WARNING):
-        coordinator = await set_up_with(
-            hass, hass_storage, config_entry, LEARNED, stored
-        )
+    coordinator = await kept.set_up_with_minor_version(LEARNED, 1, caplog)
 
     assert coordinator.schedule.rate_of(HC_PLANT, 1.0).changes > TAKEN_RATE / 2
     assert max(coordinator.schedule.day.counts) > TAKEN_HOURS / 2
     assert coordinator.push.silent == {}
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    written = hass_storage[store_key(config_entry.entry_id, LEARNED)]
+    assert await kept.hass.config_entries.async_unload(kept.entry.entry_id)
+    written = kept.written(LEARNED)
     assert written["minor_version"] == LEARNED.minor_version == 2
     assert written["data"][SILENT_PUSH] == {}
 
 
 async def test_a_kept_silence_that_cannot_be_used_is_set_aside_alone(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
+    stores_learned: Callable[[dict[str, Any]], EntryStores],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A silent plant kept with a time that is no time is counted with polling's values."""
-    key = store_key("entry", LEARNED)
     data = {"rates": {}, SILENT_PUSH: {"plant": "soon"}}
-    hass_storage[key] = {"key": key, "version": LEARNED.version, "data": data}
-    stores = EntryStores(hass, "entry")
+    stores = stores_learned(data)
     given: list[Any] = []
 
     def restore_silent(raw: Any) -> int:

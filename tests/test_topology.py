@@ -306,10 +306,10 @@ async def test_an_unknown_module_reads_the_topology_at_most_hourly(
     assert polled.coordinator.budget.calls_used == used_by_user(polled.cloud)
 
 
+@pytest.mark.usefixtures("credentials")
 async def test_home_control_retired_keeps_thermostats(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    credentials: None,
     config_entry: MockConfigEntry,
     cloud: SimulatedCloud,
     sim: TestClient,

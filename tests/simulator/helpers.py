@@ -72,3 +72,17 @@ async def thermostat_status(
     assert response.status == 200
     body: dict[str, Any] = (await response.json())["chronothermostats"][0]
     return body
+
+
+async def set_status(
+    client: TestClient[Any, Any],
+    cloud: SimulatedCloud,
+    body: Any,
+    module_id: str = SOGGIORNO,
+) -> tuple[int, Any]:
+    """POST a set-status body; return the status and the JSON answer (None when empty)."""
+    response = await client.post(
+        thermostat_path(module_id), json=body, headers=headers(cloud)
+    )
+    raw = await response.read()
+    return response.status, (await response.json() if raw else None)

@@ -18,6 +18,7 @@ from .helpers import (
     SM_PLANT,
     SOGGIORNO,
     headers,
+    set_status,
     thermostat_path,
     thermostat_status,
 )
@@ -32,25 +33,21 @@ def start_time() -> datetime:
     return WEDNESDAY_MORNING
 
 
-async def _set(
-    client: TestClient[Any, Any],
-    cloud: SimulatedCloud,
-    body: Any,
-    module_id: str = SOGGIORNO,
-) -> tuple[int, Any]:
-    """POST a set-status body; return the status and the JSON answer (None when empty)."""
-    response = await client.post(
-        thermostat_path(module_id), json=body, headers=headers(cloud)
-    )
-    raw = await response.read()
-    return response.status, (await response.json() if raw else None)
+async def _answer(
+    client: TestClient[Any, Any], cloud: SimulatedCloud, path: str
+) -> Any:
+    """GET a path as the demo user and return the JSON answer."""
+    return await (await client.get(path, headers=headers(cloud))).json()
+
+
+def _manual(set_point: Any) -> dict[str, Any]:
+    """Return a body that sets heating to manual at this set point."""
+    return {"function": "heating", "mode": "manual", "setPoint": set_point}
 
 
 async def test_plants(client: TestClient[Any, Any], sim_cloud: SimulatedCloud) -> None:
     """The user's Smarther plant by id and name."""
-    body = await (
-        await client.get(f"{SM_BASE}/plants", headers=headers(sim_cloud))
-    ).json()
+    body = await _answer(client, sim_cloud, f"{SM_BASE}/plants")
     assert body == {"plants": [{"id": SM_PLANT, "name": "Casa"}]}
 
 
@@ -121,7 +118,7 @@ async def test_manual_forever_and_until(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
     """Manual with a number or string set point; an end time shows as activationTime."""
-    status, body = await _set(
+    status, body = await set_status(
         client,
         sim_cloud,
         {
@@ -138,7 +135,7 @@ async def test_manual_forever_and_until(
         "ACTIVE",
     )
     end = (sim_cloud.clock.now() + timedelta(hours=2)).replace(microsecond=0)
-    status, _ = await _set(
+    status, _ = await set_status(
         client,
         sim_cloud,
         {
@@ -160,7 +157,7 @@ async def test_boost_with_range_and_automatic(
     now = sim_cloud.clock.now().replace(microsecond=0)
     span = f"{now:%Y-%m-%dT%H:%M:%S}Z/{now + timedelta(minutes=30):%Y-%m-%dT%H:%M:%S}Z"
     assert (
-        await _set(
+        await set_status(
             client,
             sim_cloud,
             {"function": "heating", "mode": "boost", "activationTime": span},
@@ -169,7 +166,7 @@ async def test_boost_with_range_and_automatic(
     boost = await thermostat_status(client, sim_cloud)
     assert (boost["mode"], boost["loadState"]) == ("BOOST", "ACTIVE")
     assert (
-        await _set(
+        await set_status(
             client,
             sim_cloud,
             {"function": "heating", "mode": "automatic", "programs": [{"number": 3}]},
@@ -184,13 +181,15 @@ async def test_off_and_protection(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
     """Off stops the load; protection holds the anti-freeze set point."""
-    assert (await _set(client, sim_cloud, {"function": "heating", "mode": "off"}))[
-        0
-    ] == 200
+    assert (
+        await set_status(client, sim_cloud, {"function": "heating", "mode": "off"})
+    )[0] == 200
     off = await thermostat_status(client, sim_cloud)
     assert (off["mode"], off["loadState"]) == ("OFF", "INACTIVE")
     assert (
-        await _set(client, sim_cloud, {"function": "heating", "mode": "protection"})
+        await set_status(
+            client, sim_cloud, {"function": "heating", "mode": "protection"}
+        )
     )[0] == 200
     protection = await thermostat_status(client, sim_cloud)
     assert (protection["mode"], protection["setPoint"]["value"]) == (
@@ -205,42 +204,11 @@ async def test_off_and_protection(
         ({"function": "heating", "mode": "manual"}, "setPoint is required"),
         ({"function": "heating", "mode": "boost"}, "activationTime is required"),
         ({"function": "heating", "mode": "automatic"}, "programs is required"),
-        (
-            {
-                "function": "heating",
-                "mode": "manual",
-                "setPoint": {"value": "2.5", "unit": "C"},
-            },
-            "between 3 and 40",
-        ),
-        (
-            {
-                "function": "heating",
-                "mode": "manual",
-                "setPoint": {"value": 40.5, "unit": "C"},
-            },
-            "between 3 and 40",
-        ),
-        (
-            {
-                "function": "heating",
-                "mode": "manual",
-                "setPoint": {"value": "warm", "unit": "C"},
-            },
-            "must be a number",
-        ),
-        (
-            {
-                "function": "heating",
-                "mode": "manual",
-                "setPoint": {"value": 20, "unit": "F"},
-            },
-            "unit must be C",
-        ),
-        (
-            {"function": "heating", "mode": "manual", "setPoint": 20},
-            "setPoint must be an object",
-        ),
+        (_manual({"value": "2.5", "unit": "C"}), "between 3 and 40"),
+        (_manual({"value": 40.5, "unit": "C"}), "between 3 and 40"),
+        (_manual({"value": "warm", "unit": "C"}), "must be a number"),
+        (_manual({"value": 20, "unit": "F"}), "unit must be C"),
+        (_manual(20), "setPoint must be an object"),
         (
             {
                 "function": "heating",
@@ -319,7 +287,7 @@ async def test_set_status_rules_answer_430(
 ) -> None:
     """Each documented rule broken: 430 with the reason, state unchanged."""
     before = await thermostat_status(client, sim_cloud)
-    status, answer = await _set(client, sim_cloud, body)
+    status, answer = await set_status(client, sim_cloud, body)
     assert status == 430
     assert answer["statusCode"] == 430
     assert reason in answer["message"]
@@ -347,11 +315,11 @@ async def test_busy_display_is_486(
     """The next N commands get 486; then commands work; reads are not affected."""
     await client.post(f"/_sim/modules/{SOGGIORNO}/busy", json={"count": 2})
     body = {"function": "heating", "mode": "off"}
-    assert (await _set(client, sim_cloud, body))[0] == 486
+    assert (await set_status(client, sim_cloud, body))[0] == 486
     await thermostat_status(client, sim_cloud)
-    status, answer = await _set(client, sim_cloud, body)
+    status, answer = await set_status(client, sim_cloud, body)
     assert (status, answer["message"]) == (486, "Busy visual user interface")
-    assert (await _set(client, sim_cloud, body))[0] == 200
+    assert (await set_status(client, sim_cloud, body))[0] == 200
 
 
 @pytest.mark.parametrize(
@@ -372,9 +340,9 @@ async def test_account_conditions(
         response = await client.get(path, headers=headers(sim_cloud))
         assert response.status == status
         assert (await response.json())["statusCode"] == status
-    assert (await _set(client, sim_cloud, {"function": "heating", "mode": "off"}))[
-        0
-    ] == status
+    assert (
+        await set_status(client, sim_cloud, {"function": "heating", "mode": "off"})
+    )[0] == status
     await client.post(f"/_sim/users/demo@example.com/{flag}", json={"expired": False})
     assert (
         await client.get(f"{SM_BASE}/plants", headers=headers(sim_cloud))
@@ -392,7 +360,7 @@ async def test_offline_thermostat(
     assert (
         await client.get(f"{thermostat_path()}/measures", headers=headers(sim_cloud))
     ).status == 404
-    status, answer = await _set(
+    status, answer = await set_status(
         client, sim_cloud, {"function": "heating", "mode": "off"}
     )
     assert (status, answer["message"]) == (404, "Gateway offline")
@@ -436,9 +404,7 @@ async def test_measures(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
     """Temperature and humidity as strings with units, and the sender."""
-    body = await (
-        await client.get(f"{thermostat_path()}/measures", headers=headers(sim_cloud))
-    ).json()
+    body = await _answer(client, sim_cloud, f"{thermostat_path()}/measures")
     assert body["thermometer"]["measures"][0]["value"] == "19.5"
     assert body["hygrometer"]["measures"][0]["unit"] == "%"
     assert body["sender"]["plant"]["module"]["id"] == SOGGIORNO
@@ -448,9 +414,7 @@ async def test_program_list(
     client: TestClient[Any, Any], sim_cloud: SimulatedCloud
 ) -> None:
     """Programs 0 to 3 with their names."""
-    body = await (
-        await client.get(f"{thermostat_path()}/programlist", headers=headers(sim_cloud))
-    ).json()
+    body = await _answer(client, sim_cloud, f"{thermostat_path()}/programlist")
     programs = body["chronothermostats"][0]["programs"]
     assert programs == [
         {"number": 0, "name": "Default"},
@@ -554,7 +518,7 @@ async def test_activation_time_styles(
         "mode": "boost",
         "activationTime": "2026-11-25T10:30:00/2026-11-25T11:00:00",
     }
-    assert (await _set(client, cloud, body))[0] == 200
+    assert (await set_status(client, cloud, body))[0] == 200
     assert (await thermostat_status(client, cloud))["activationTime"] == expected
 
 
@@ -562,7 +526,7 @@ async def test_apim_shape_can_be_switched(make_client: MakeClient) -> None:
     """With smarther_error_shape=hc the Smarther errors use the errors list."""
     client = await make_client(smarther_error_shape="hc")
     cloud = client.app[CLOUD]
-    status, answer = await _set(
+    status, answer = await set_status(
         client, cloud, {"function": "heating", "mode": "manual"}
     )
     assert status == 430
