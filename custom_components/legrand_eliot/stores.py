@@ -18,22 +18,11 @@ from homeassistant.exceptions import HomeAssistantError, UnsupportedStorageVersi
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER
-from .eliot.parsing import ParseError
+from .eliot.parsing import MALFORMED, ParseError
 
 type Snapshot = Callable[[], dict[str, Any]]
 # The plants whose push is silent, and since when (ISO times), as a restart must find them.
 type SilentSnapshot = Callable[[], dict[str, str]]
-
-# What reading a stored value may raise besides the parsers' own error: anything else is a bug.
-_UNREADABLE = (
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    AttributeError,
-    OverflowError,
-    RecursionError,
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,7 +124,7 @@ class EntryStore:
         try:
             # Whatever the file holds: the types of the data are checked below.
             stored: object = await self._store.async_load()
-        except (HomeAssistantError, NotImplementedError, *_UNREADABLE) as err:
+        except (HomeAssistantError, NotImplementedError, *MALFORMED) as err:
             self.set_aside(_reason(err, "not a file this version can read"))
             return None
         if stored is None:
@@ -145,7 +134,7 @@ class EntryStore:
             return None
         try:
             return read(stored)
-        except _UNREADABLE as err:
+        except MALFORMED as err:
             self.set_aside(_reason(err, "a value of the wrong type"))
             return None
 

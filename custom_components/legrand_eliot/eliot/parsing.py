@@ -229,6 +229,18 @@ def report_once(owner: str, what: str, message: str, *args: object) -> None:
         _LOGGER.info(message, *args)
 
 
+# What reading malformed data may raise besides `ParseError`: anything else is a bug.
+MALFORMED = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
+
+
 def guarded[**P, T](
     endpoint: str, parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs
 ) -> T:
@@ -241,15 +253,7 @@ def guarded[**P, T](
         raise EliotResponseError(
             f"Unexpected answer: {err}", endpoint=endpoint
         ) from err
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        OverflowError,
-        RecursionError,
-    ) as err:
+    except MALFORMED as err:
         # The text of a foreign exception may quote the payload: only its type is kept.
         raise EliotResponseError(
             f"Unexpected answer ({type(err).__name__})", endpoint=endpoint
