@@ -231,6 +231,14 @@ def _scenes(
     return changes
 
 
+def usual_rates(
+    household: Household, found: Sequence[Device]
+) -> dict[str, list[float]]:
+    """Return each source's changes a second on the household's usual day, hour by hour."""
+    usual = Household(name=household.name, description="", hours=household.hours)
+    return source_rates(usual, found, 0)
+
+
 def source_rates(
     household: Household, found: Sequence[Device], day: int
 ) -> dict[str, list[float]]:

@@ -32,6 +32,35 @@ def limit_staleness(
     return roots * roots / (2.0 * reads * changes)
 
 
+def foreseen_staleness(
+    usual: Mapping[str, Sequence[float]],
+    rates: Mapping[str, Sequence[float]],
+    reads: float,
+    piece: float = HOUR,
+) -> float | None:
+    """Return the mean staleness of reads shared by the square-root rule over `usual` rates.
+
+    What the best schedule that knew the household's usual day exactly (and nothing of this
+    day) would reach on a day of true `rates`: intervals as 1 / sqrt(usual rate), judged
+    under the true ones. Equal to the limit when the day is usual. None when nothing changes,
+    there is no read, or the usual day leaves a changing hour unread.
+    """
+    changes = sum(rate * piece for hours in rates.values() for rate in hours)
+    if changes <= 0 or reads <= 0:
+        return None
+    pairs = [
+        (u, r)
+        for key, hours in rates.items()
+        for u, r in zip(usual.get(key, [0.0] * len(hours)), hours, strict=True)
+    ]
+    if any(u <= 0 < r for u, r in pairs):
+        return None
+    # Intervals c / sqrt(u): the reads fix c.
+    scale = sum(piece * math.sqrt(u) for u, _ in pairs) / reads
+    waited = sum(r * piece * scale / math.sqrt(u) / 2 for u, r in pairs if r > 0)
+    return waited / changes
+
+
 def only(
     rates: Mapping[str, Sequence[float]], keys: Iterable[str]
 ) -> dict[str, Sequence[float]]:

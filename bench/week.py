@@ -96,6 +96,8 @@ class SideLog:
     """What one side did over the run: its calls (moment, what for) and what it showed when."""
 
     calls: list[tuple[float, str]] = field(default_factory=list)
+    # When each source was read (its status), in order.
+    reads: dict[str, list[float]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     refreshes: list[Refresh] = field(default_factory=list)
     plan_cpu: float = 0.0
@@ -235,6 +237,7 @@ class Ours:
             ok = self._call("reconcile" if self._covered(key) else "poll")
             if not ok:
                 break
+            self.log.reads.setdefault(key, []).append(at)
             changes: int | None = self.pending.reveal(key, at)
             if self.schedule.last_read.get(key) is None:
                 changes = None
@@ -336,6 +339,10 @@ class Baseline:
         self.used[day] = self.used.get(day, 0) + 1
         return self.used[day] <= LIMIT
 
+    def _read(self, source: str, at: float) -> None:
+        self.log.reads.setdefault(source, []).append(at)
+        self.pending.reveal(source, at)
+
     def run(self, at: float) -> None:
         """Run every task due at `at`."""
         for task in self.schedule.pop_due(at):
@@ -348,11 +355,11 @@ class Baseline:
             elif task == "status":
                 for plant in self.layout.plants:
                     if self._call(at, "poll"):
-                        self.pending.reveal(plant, at)
+                        self._read(plant, at)
             else:
                 for thermostat in self.layout.thermostats:
                     if self._call(at, "poll"):
-                        self.pending.reveal(thermostat, at)
+                        self._read(thermostat, at)
 
 
 @dataclass(slots=True)

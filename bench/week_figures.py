@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .households import DAY, Device, Household, source_rates
-from .limit import limit_staleness, only
+from .expected import Waits, day_waits, expected_mean, expected_quantile, pushed_waits
+from .households import DAY, Device, Household, source_rates, usual_rates
+from .limit import foreseen_staleness, limit_staleness, only
 from .stats import mean, percentile
-from .week import LIMIT, Layout, SideLog, WeekRun
+from .week import LIMIT, PUSH_DELAY, Layout, SideLog, WeekRun
 
 # A read within this long after the quota resets counts as the reset's read.
 RESET_READ = 5 * 60.0
@@ -22,6 +23,19 @@ class Family:
     count: int
     mean: float | None
     p95: float | None
+
+
+@dataclass(slots=True, kw_only=True)
+class Expected:
+    """The expected staleness of a side's reads under the day's true rates: mean and p95 s."""
+
+    mean: float | None
+    p95: float | None
+
+    @classmethod
+    def of(cls, waits: list[Waits]) -> Expected:
+        """Return the figures of some waits."""
+        return cls(mean=expected_mean(waits), p95=expected_quantile(waits, 0.95))
 
 
 @dataclass(slots=True, kw_only=True)
@@ -51,6 +65,14 @@ class Day:
     polled_mean: float | None
     polled_changes: int
     limit: float | None
+    # What the best schedule that knew the household's usual day (not this one) would reach:
+    # above the limit on a day unlike the usual (the day back from days away).
+    foreseen: float | None
+    # The same under the day's true rates, whatever the seed drew (`expected`): ours on the
+    # sources it polls (judged against the limit), and both sides on all changes.
+    expected_polled: float | None
+    expected_ours: Expected
+    expected_baseline: Expected
     refreshes: int
     zero_call_refreshes: int
     over_plan: int
@@ -112,11 +134,16 @@ def day_figures(
         reads = sum(
             1 for at, what in run.ours.calls if what == "poll" and low <= at < high
         )
-        rates = only(source_rates(household, found, day), polled)
+        every = source_rates(household, found, day)
+        usual = only(usual_rates(household, found), polled)
         if day == 0:
             # The first day starts at the setup: only its hours count.
             skip = int(start // HOUR)
-            rates = {k: [0.0] * skip + list(v[skip:]) for k, v in rates.items()}
+            every = {k: [0.0] * skip + list(v[skip:]) for k, v in every.items()}
+            usual = {k: [0.0] * skip + list(v[skip:]) for k, v in usual.items()}
+        rates = only(every, polled)
+        pushed = {k: v for k, v in every.items() if k not in rates}
+        ours_waits = day_waits(run.ours.reads, rates, low=low, end=run.end)
         waits = [
             (item.seen_at if item.seen_at is not None else run.end) - item.change.at
             for item in run.ours.seen
@@ -132,6 +159,14 @@ def day_figures(
                 polled_mean=mean(waits),
                 polled_changes=len(waits),
                 limit=limit_staleness(rates, reads + ours.unused),
+                foreseen=foreseen_staleness(usual, rates, reads + ours.unused),
+                expected_polled=expected_mean(ours_waits),
+                expected_ours=Expected.of(
+                    ours_waits + pushed_waits(pushed, PUSH_DELAY)
+                ),
+                expected_baseline=Expected.of(
+                    day_waits(run.baseline.reads, every, low=low, end=run.end)
+                ),
                 refreshes=len(refreshes),
                 zero_call_refreshes=sum(1 for r in refreshes if r.calls == 0),
                 over_plan=sum(1 for r in refreshes if r.calls > r.planned),
