@@ -280,7 +280,10 @@ class Ours:
             for p, t in self.plant_at.items()
         )
         allowance = self.budget.polling_allowance(set_aside=set_aside)
-        self.schedule.plan(sources, allowance, _moment(now), self.budget.reset_at)
+        confirmed = {key: _moment(at) for key, at in self.confirmed.items()}
+        self.schedule.plan(
+            sources, allowance, _moment(now), self.budget.reset_at, confirmed
+        )
         self._set_next(now)
 
     def _set_next(self, now: float) -> None:

@@ -222,3 +222,36 @@ def test_a_source_is_read_just_after_the_reset() -> None:
         after = [m for _, m in reads if m >= DAY_TWO]
         assert after, limit
         assert min(after) <= DAY_TWO + timedelta(minutes=2), limit
+
+
+def test_the_last_calls_go_to_plants_when_push_confirmed_the_thermostats() -> None:
+    """Twenty minutes before the reset, 10 calls left: a pushed thermostat is not due again.
+
+    Eight thermostats were read 25 minutes ago, so their half-hourly reconciliation would fall
+    before the reset, but push confirmed each a minute ago: they fall due after it. The calls
+    left go to the six plants instead of being left unused at the reset.
+    """
+    reset = DAY_TWO
+    now = reset - timedelta(minutes=20)
+    schedule = PollSchedule(zone=UTC)
+    plants = [Source(f"plant{n}", 1, 0.1) for n in range(6)]
+    thermostats = [Source(f"th{n}", 1, 0.05, covered=True) for n in range(8)]
+    for source in plants:
+        schedule.read(source.key, now - timedelta(minutes=10), None, prior=0.1)
+    for source in thermostats:
+        schedule.read(source.key, now - timedelta(minutes=25), None, prior=0.05)
+    confirmed = {source.key: now - timedelta(minutes=1) for source in thermostats}
+    allowance = PollingAllowance(seconds=1200, left=10, spendable=10)
+    schedule.plan([*plants, *thermostats], allowance, now, reset, confirmed)
+
+    def before_reset(sources: list[Source]) -> int:
+        return sum(
+            1
+            for source in sources
+            if (due := schedule.due_at(source.key, confirmed.get(source.key)))
+            is not None
+            and due < reset
+        )
+
+    assert before_reset(thermostats) == 0
+    assert before_reset(plants) == 6

@@ -11,7 +11,7 @@ No Home Assistant import: times are aware datetimes, the budget comes as a `Poll
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 import math
@@ -114,13 +114,16 @@ class PollSchedule:
         allowance: PollingAllowance,
         now: datetime,
         reset_at: datetime,
+        confirmed: Mapping[str, datetime] | None = None,
     ) -> Allocation:
         """Share the budget until the reset and keep each source's interval.
 
         Then bring some reads forward: sources read together on the same pace are spread over
         their interval; in the last round before the reset, the calls that would be left go to
         the sources read longest ago, spread until the reset; and the source read longest ago is
-        read within `RESET_READ` of the reset when nothing reads it sooner.
+        read within `RESET_READ` of the reset when nothing reads it sooner. `confirmed` are the
+        sources whose state was confirmed since their last read (a pushed thermostat): they
+        fall due from then, as the refresh reads them.
         """
         daily = 24 * sum(sane_rate(source.rate) for source in sources)
         prior = max(PROFILE_PRIOR_CHANGES, PROFILE_PRIOR_DAYS * daily)
@@ -137,8 +140,9 @@ class PollSchedule:
             if not source.covered and source.key in self.intervals
         ]
         self._spread(free, reset_at)
-        self._spend_rest(sources, free, allowance, now, reset_at)
-        self._read_at_reset(free, reset_at)
+        confirmed = confirmed or {}
+        self._spend_rest(sources, free, allowance, now, reset_at, confirmed=confirmed)
+        self._read_at_reset(free, reset_at, confirmed)
         return allocation
 
     def _spread(self, free: Sequence[Source], reset_at: datetime) -> None:
@@ -174,6 +178,8 @@ class PollSchedule:
         allowance: PollingAllowance,
         now: datetime,
         reset_at: datetime,
+        *,
+        confirmed: Mapping[str, datetime],
     ) -> None:
         """In the last round before the reset, fit the reads to the calls left, read by read.
 
@@ -193,7 +199,7 @@ class PollSchedule:
             if source.key not in self.intervals:
                 continue
             interval = self.intervals[source.key]
-            due = self.due_at(source.key) or now
+            due = self.due_at(source.key, confirmed.get(source.key)) or now
             if due < reset_at:
                 reads = 1 + int((reset_at - due) / interval)
                 planned += reads
@@ -222,13 +228,18 @@ class PollSchedule:
         for index, source in enumerate(waiting[:spare]):
             self.moved[source.key] = now + room * ((index + 1) / spare)
 
-    def _read_at_reset(self, free: Sequence[Source], reset_at: datetime) -> None:
+    def _read_at_reset(
+        self,
+        free: Sequence[Source],
+        reset_at: datetime,
+        confirmed: Mapping[str, datetime],
+    ) -> None:
         """Have the source read longest ago read just after the reset, if nothing reads it sooner."""
         read = [source for source in free if source.key in self.last_read]
         if not read:
             return
         stalest = min(read, key=lambda source: (self.last_read[source.key], source.key))
-        due = self.due_at(stalest.key)
+        due = self.due_at(stalest.key, confirmed.get(stalest.key))
         if due is not None and due >= reset_at + RESET_READ:
             self.moved[stalest.key] = reset_at + RESET_READ
 

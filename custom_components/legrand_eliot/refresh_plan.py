@@ -118,10 +118,11 @@ class RefreshPlan:
         allowance = self.budget.polling_allowance(
             set_aside=self.topology_set_aside(data, self.budget.reset_at)
         )
-        self.schedule.plan(sources, allowance, now, self.budget.reset_at)
+        confirmed = self._confirmations(data)
+        self.schedule.plan(sources, allowance, now, self.budget.reset_at, confirmed)
         if held := self._held_to_reconcile(data):
             sources = self._sources(data, held)
-            self.schedule.plan(sources, allowance, now, self.budget.reset_at)
+            self.schedule.plan(sources, allowance, now, self.budget.reset_at, confirmed)
         self._retry.forget(source.key for source in sources)
         interval = self._set_next_refresh(data, sources, now)
         if self._retry.failing:
@@ -275,6 +276,14 @@ class RefreshPlan:
         plant = found[0]
         confirmed = plant.updated.get(key)
         return confirmed is None and key not in plant.unavailable, confirmed
+
+    def _confirmations(self, data: EliotData) -> dict[str, datetime]:
+        """Return each thermostat's newest confirmed state, that its plan counts from."""
+        return {
+            key: moment
+            for plant in data.smarther.values()
+            for key, moment in plant.updated.items()
+        }
 
     def _planned_due_at(self, data: EliotData, key: str) -> datetime | None:
         """Return when a source is next due by the plan; None when it is due at once."""
