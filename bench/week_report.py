@@ -293,6 +293,10 @@ def render(
         (r for run in runs if (r := verdict(run).baseline_mean) is not None),
         default=None,
     )
+    worst_p95 = max(
+        (r for run in runs if (r := verdict(run).baseline_p95) is not None),
+        default=None,
+    )
     worst_limit = max(
         (r for run in runs if (r := verdict(run).limit_after) is not None),
         default=None,
@@ -337,7 +341,8 @@ def render(
         "",
         (
             f"- Worst day, all profiles and accounts: expected mean staleness {_r(worst_base)}x the "
-            f"baseline's; from day {LEARNING_DAYS} on, {_r(worst_limit)}x the limit "
+            f"baseline's, p95 {_r(worst_p95)}x; from day {LEARNING_DAYS} on, {_r(worst_limit)}x "
+            "the limit "
             f"(target {LIMIT_TARGET}x)."
         ),
         *(
