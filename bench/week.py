@@ -84,11 +84,15 @@ class Seen:
 
 @dataclass(slots=True)
 class Refresh:
-    """One refresh of ours: when, the calls it made and the calls its plan counted."""
+    """One refresh of ours: when, the calls it made and the calls its plan counted.
+
+    `planned` is None for a refresh no plan foresaw: the first, and the first after the quota
+    ran out.
+    """
 
     at: float
     calls: int
-    planned: int
+    planned: int | None
 
 
 @dataclass(slots=True)
@@ -154,7 +158,7 @@ class Ours:
         self.pending = _Pending()
         self.log = SideLog()
         self.next_at = 0.0
-        self.planned = 0
+        self.planned: int | None = None
 
     def _clock(self) -> datetime:
         return _moment(self.now)
@@ -180,7 +184,7 @@ class Ours:
 
     def _retime(self, at: float) -> None:
         """Move the next refresh when a push left it nothing to read, as the coordinator does."""
-        if self.planned == 0 or self._calls_at(self.next_at) > 0:
+        if not self.planned or self._calls_at(self.next_at) > 0:
             return
         self._set_next(at)
 
@@ -250,7 +254,7 @@ class Ours:
         if not ok:
             # The budget is spent: nothing more until it resets.
             self.next_at = (self.budget.reset_at - EPOCH).total_seconds()
-            self.planned = 0
+            self.planned = None
             return
         started = time.process_time()
         self._plan()

@@ -169,7 +169,11 @@ def day_figures(
                 ),
                 refreshes=len(refreshes),
                 zero_call_refreshes=sum(1 for r in refreshes if r.calls == 0),
-                over_plan=sum(1 for r in refreshes if r.calls > r.planned),
+                over_plan=sum(
+                    1
+                    for r in refreshes
+                    if r.planned is not None and r.calls > r.planned
+                ),
             )
         )
     return result

@@ -148,6 +148,8 @@ class Verdict:
             missed.append("no read within 5 minutes of a reset")
         if self.zero_call:
             missed.append(f"{self.zero_call} refreshes without a call")
+        if self.over_plan:
+            missed.append(f"{self.over_plan} refreshes over their plan")
         return missed
 
 
@@ -334,7 +336,8 @@ def render(
             "rates). Targets: never above the baseline (expected mean and p95 of all changes) "
             f"on any day; from day {LEARNING_DAYS} on, at most {LIMIT_TARGET}x the limit; at "
             f"most {UNUSED_TARGET:.0%} of a day's calls unused; no hour without a read; a read "
-            "within 5 minutes of each reset; no refresh that makes no call."
+            "within 5 minutes of each reset; no refresh that makes no call, none that makes "
+            "more than its plan counted."
         ),
         "",
         "### Targets",

@@ -10,7 +10,11 @@ from simulator.generate import generate_scenario
 
 
 def test_a_small_account_over_two_days() -> None:
-    """Ours stays within the quota, reads right after the reset and leaves little unused."""
+    """Ours stays within the quota, reads right after the reset and leaves little unused.
+
+    And each refresh makes the calls its plan counted: only the first, which no plan foresaw,
+    is left out.
+    """
     scenario = generate_scenario(1, 10, thermostat_plants=1, thermostats=1)
     found = devices(scenario)
     layout = Layout.of(scenario)
@@ -23,6 +27,9 @@ def test_a_small_account_over_two_days() -> None:
         assert day.ours.unused <= 0.02 * LIMIT
         assert day.ours.hours_without_read == 0
         assert day.limit is not None and day.polled_mean is not None
+        assert day.over_plan == 0
+    assert run.ours.refreshes[0].planned is None
+    assert all(r.planned is not None for r in run.ours.refreshes[1:])
     assert days[1].ours.reset_read is not None
     assert days[1].ours.reset_read <= 120
     # Every change is seen by both sides.
