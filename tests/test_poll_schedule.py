@@ -161,14 +161,27 @@ def test_the_schedule_never_spends_more_than_is_left_and_keeps_the_floor(
 
 
 def _run_days(
-    sources: list[Source], limit: int, start: datetime, end: datetime
+    sources: list[Source],
+    limit: int,
+    start: datetime,
+    end: datetime,
+    restart: datetime | None = None,
 ) -> tuple[QuotaBudget, list[tuple[str, datetime]]]:
-    """Run the schedule over days as the coordinator does (a refresh at the first one due)."""
+    """Run the schedule over days as the coordinator does (a refresh at the first one due).
+
+    At `restart`, Home Assistant restarts: what was learned comes back, when each source was
+    read does not, so the next refresh, at once, reads every source.
+    """
     moment = start
     budget = QuotaBudget(daily_limit=limit, time_zone=UTC, clock=lambda: moment)
     schedule = PollSchedule(zone=UTC)
     reads: list[tuple[str, datetime]] = []
     while moment < end:
+        if restart is not None and moment >= restart:
+            learned = schedule.learned()
+            schedule = PollSchedule(zone=UTC)
+            schedule.restore_learned(learned)
+            moment, restart = restart, None
         for source in sources:
             if budget.calls_left and schedule.is_due(source.key, moment):
                 budget.charge()
@@ -222,6 +235,21 @@ def test_a_source_is_read_just_after_the_reset() -> None:
         after = [m for _, m in reads if m >= DAY_TWO]
         assert after, limit
         assert min(after) <= DAY_TWO + timedelta(minutes=2), limit
+
+
+def test_no_hour_goes_without_a_read_after_a_late_restart() -> None:
+    """Restarted at 21:35 with few calls left, every source is read at once.
+
+    Then the reads that are left keep coming at least hourly (they used to wait for the
+    reset), and the day's calls are still spent.
+    """
+    restart = DAY_ONE.replace(hour=21, minute=35)
+    _, reads = _run_days(LARGE, 400, DAY_ONE, DAY_TWO - timedelta(seconds=1), restart)
+    after = [m for _, m in reads if m >= restart]
+    assert after.count(restart) == len(LARGE)
+    gaps = [b - a for a, b in itertools.pairwise([*after, DAY_TWO])]
+    assert max(gaps) <= HOUR + timedelta(minutes=1), gaps
+    assert len(reads) >= 400 * 0.98
 
 
 def test_the_last_calls_go_to_plants_when_push_confirmed_the_thermostats() -> None:

@@ -56,6 +56,9 @@ SPREAD_FROM = timedelta(minutes=30)
 SPREAD_GROUP = 4
 # The first refresh after the reset comes within this time of it, reading the stalest source.
 RESET_READ = timedelta(seconds=60)
+# While calls are left, a read comes within this time of the newest one: after sources read
+# together (a setup, a restart, the first refresh after an outage) on a long pace.
+READ_GAP = timedelta(hours=1)
 
 
 @dataclass(slots=True)
@@ -143,6 +146,7 @@ class PollSchedule:
         confirmed = confirmed or {}
         self._spend_rest(sources, free, allowance, now, reset_at, confirmed=confirmed)
         self._read_at_reset(free, reset_at, confirmed)
+        self._keep_reading(free, allowance, reset_at, confirmed)
         return allocation
 
     def _spread(self, free: Sequence[Source], reset_at: datetime) -> None:
@@ -242,6 +246,33 @@ class PollSchedule:
         due = self.due_at(stalest.key, confirmed.get(stalest.key))
         if due is not None and due >= reset_at + RESET_READ:
             self.moved[stalest.key] = reset_at + RESET_READ
+
+    def _keep_reading(
+        self,
+        free: Sequence[Source],
+        allowance: PollingAllowance,
+        reset_at: datetime,
+        confirmed: Mapping[str, datetime],
+    ) -> None:
+        """Bring the first read forward to `READ_GAP` after the newest, if it would wait longer.
+
+        Sources read together on a long pace would otherwise leave an hour or more without a
+        read; the floor lets every call left go to it.
+        """
+        read = [source for source in free if source.key in self.last_read]
+        if not read or allowance.left <= 0:
+            return
+        latest = max(self.last_read[source.key] for source in read) + READ_GAP
+        if latest >= reset_at:
+            return
+        dues = [
+            (due, source.key)
+            for source in free
+            if (due := self.due_at(source.key, confirmed.get(source.key))) is not None
+        ]
+        if len(dues) < len(free) or min(dues)[0] <= latest:
+            return
+        self.moved[min(dues)[1]] = latest
 
     def due_at(self, key: str, confirmed: datetime | None = None) -> datetime | None:
         """Return when a source is next due: its last read (or confirmation) plus its interval.
