@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import week_report
+from . import week_report, week_restarts
 from .households import HOUSEHOLDS
 from .report import plot, render
 from .reproducible import compare_runs
@@ -286,7 +286,16 @@ def _households(args: argparse.Namespace, report: Path) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         for name, path in week_report.plot(runs, folder).items():
             plots[name] = os.path.relpath(path, report.parent)
-    return week_report.render(runs, seed=args.seed, plots=plots, cpu=not args.no_cpu)
+    households = week_report.render(
+        runs, seed=args.seed, plots=plots, cpu=not args.no_cpu
+    )
+    sys.stderr.write("==> households restarted once a day\n")
+    sys.stderr.flush()
+    rows = week_restarts.restart_rows(
+        args.seed, runs, profiles=args.profiles.split(",")
+    )
+    restarts = week_restarts.render_restarts(rows, args.seed)
+    return households.rstrip("\n") + "\n\n" + "\n".join(restarts) + "\n"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+import json
 import math
 import time
 from typing import Any
@@ -86,8 +87,8 @@ class Seen:
 class Refresh:
     """One refresh of ours: when, the calls it made and the calls its plan counted.
 
-    `planned` is None for a refresh no plan foresaw: the first, and the first after the quota
-    ran out.
+    `planned` is None for a refresh no plan foresaw: the first, the first after a restart
+    (made even when the quota is spent), and the first after the quota ran out.
     """
 
     at: float
@@ -162,6 +163,22 @@ class Ours:
 
     def _clock(self) -> datetime:
         return _moment(self.now)
+
+    def restart(self, at: float, *, keep_learned: bool = True) -> None:
+        """Restart Home Assistant at `at`, as the entry comes back from its stores.
+
+        The budget and the topology are kept; what polling learned comes back through its
+        store's JSON (unless `keep_learned` is False: a restart that lost it); when each source
+        was last read and what push confirmed are gone, so the first refresh, at once, reads
+        every source.
+        """
+        learned = json.loads(json.dumps(self.schedule.learned()))
+        self.schedule = PollSchedule(zone=UTC)
+        if keep_learned:
+            self.schedule.restore_learned(learned)
+        self.confirmed.clear()
+        self.now = self.next_at = at
+        self.planned = None
 
     def _prior(self, key: str) -> float:
         if key in self.layout.plants:
@@ -386,20 +403,31 @@ def run_week(
     push: bool,
     start: float,
     end: float,
+    restarts: Sequence[float] = (),
+    keep_learned: bool = True,
 ) -> WeekRun:
-    """Run both sides from `start` (the setup) to `end`, seconds after the first midnight."""
+    """Run both sides from `start` (the setup) to `end`, seconds after the first midnight.
+
+    Ours restarts at each of `restarts` (the baseline, which keeps nothing, runs on).
+    """
     sources = {device.module_id: device.plant_id for device in found}
     ours = Ours(layout, sources, push=push)
     base = Baseline(layout, sources, start)
     ours.now = ours.next_at = start
     queue = list(changes)
     index = 0
+    pending_restarts = sorted(restarts)
     while True:
         change_at = queue[index].at if index < len(queue) else math.inf
         base_at = base.schedule.next_due()
-        step = min(change_at, ours.next_at, base_at)
+        restart_at = pending_restarts[0] if pending_restarts else math.inf
+        step = min(change_at, ours.next_at, base_at, restart_at)
         if step >= end:
             break
+        if restart_at == step:
+            pending_restarts.pop(0)
+            ours.restart(step, keep_learned=keep_learned)
+            continue
         if change_at == step:
             ours.change(queue[index])
             base.change(queue[index])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+import math
 
 from .expected import Waits, day_waits, expected_mean, expected_quantile, pushed_waits
 from .households import DAY, Device, Household, source_rates, usual_rates
@@ -101,7 +102,11 @@ def _side_day(
         blind = (min(high, end) - calls[LIMIT - 1]) / 60.0
     reads = [at for at, what in log.calls if what != "topology" and low <= at < high]
     first = max(low, start)
-    hours = range(int((first - low) // HOUR), int((min(high, end) - low) // HOUR))
+    # The hours judged are the whole ones that began while calls were left.
+    last = int((min(high, end) - low) // HOUR)
+    if len(calls) >= LIMIT:
+        last = min(last, math.ceil((calls[LIMIT - 1] - low) / HOUR))
+    hours = range(int((first - low) // HOUR), last)
     covered = {int((at - low) // HOUR) for at in reads}
     return SideDay(
         hc=_family(values["hc"]),
@@ -168,7 +173,9 @@ def day_figures(
                     day_waits(run.baseline.reads, every, low=low, end=run.end)
                 ),
                 refreshes=len(refreshes),
-                zero_call_refreshes=sum(1 for r in refreshes if r.calls == 0),
+                zero_call_refreshes=sum(
+                    1 for r in refreshes if r.planned is not None and r.calls == 0
+                ),
                 over_plan=sum(
                     1
                     for r in refreshes
