@@ -4,7 +4,8 @@ Each source (a Home + Control plant's status, a thermostat's status) is read on 
 interval. What each read reveals is learned (`poll_learning`), the calls until the reset are
 shared by the square-root rule (`poll_allocation`); the schedule keeps the intervals, then
 brings some reads forward: sources on a long pace are spread over it, the last calls before the
-reset are spent, and the source read longest ago is read just after the reset.
+reset are spent, the source read longest ago is read just after the reset, and while calls are
+left no hour goes without a read.
 
 No Home Assistant import: times are aware datetimes, the budget comes as a `PollingAllowance`.
 """
@@ -124,7 +125,8 @@ class PollSchedule:
         Then bring some reads forward: sources read together on the same pace are spread over
         their interval; in the last round before the reset, the calls that would be left go to
         the sources read longest ago, spread until the reset; and the source read longest ago is
-        read within `RESET_READ` of the reset when nothing reads it sooner. `confirmed` are the
+        read within `RESET_READ` of the reset when nothing reads it sooner; the first read
+        comes within `READ_GAP` of the newest while calls are left. `confirmed` are the
         sources whose state was confirmed since their last read (a pushed thermostat): they
         fall due from then, as the refresh reads them.
         """
