@@ -272,9 +272,11 @@ class PollSchedule:
             for source in free
             if (due := self.due_at(source.key, confirmed.get(source.key))) is not None
         ]
-        if len(dues) < len(free) or min(dues)[0] <= latest:
+        if len(dues) < len(free):
             return
-        self.moved[min(dues)[1]] = latest
+        first_due, first = min(dues)
+        if first_due > latest:
+            self.moved[first] = latest
 
     def due_at(self, key: str, confirmed: datetime | None = None) -> datetime | None:
         """Return when a source is next due: its last read (or confirmation) plus its interval.
