@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +94,13 @@ def _s(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
-def _r(value: float | None) -> str:
+def worst(values: Iterable[float | None]) -> float | None:
+    """Return the largest of some figures, those missing left out; None if all are."""
+    return max((value for value in values if value is not None), default=None)
+
+
+def ratio_text(value: float | None) -> str:
+    """Return a ratio as the report prints it, a dash when there is none."""
     return "-" if value is None else f"{value:.2f}"
 
 
@@ -218,7 +224,8 @@ def profile_table(runs: Sequence[ProfileRun]) -> list[str]:
             "| all, drawn: ours to baseline, mean / p95 (the week) "
             "| ours to the limit, expected: day 1 / 3 / 7 / worst from day 3 "
             "| ours to the limit, drawn: worst from day 3 | calls a day (fewest) "
-            "| unused at the reset (most) | blind minutes (most) | hours without a read (calls left) "
+            "| unused at the reset (most) | blind minutes (most) "
+            "| hours without a read (calls left) "
             "| first read after the reset (s, latest) | refreshes without a call "
             "| refreshes over plan |"
         ),
@@ -240,10 +247,10 @@ def profile_table(runs: Sequence[ProfileRun]) -> list[str]:
         check = verdict(run)
         lines.append(
             f"| {_name(run)} | {_fam(hc_o)} / {_fam(hc_b)} | {_fam(th_o)} / {_fam(th_b)} "
-            f"| {_r(check.baseline_mean)} / {_r(check.baseline_p95)} "
-            f"| {_r(_ratio(all_o.mean, all_b.mean))} / {_r(_ratio(all_o.p95, all_b.p95))} "
-            f"| {_r(ratios[0])} / {_r(ratios[min(2, len(ratios) - 1)])} / {_r(ratios[-1])}"
-            f" / {_r(check.limit_after)} | {_r(max(drawn, default=None))} "
+            f"| {ratio_text(check.baseline_mean)} / {ratio_text(check.baseline_p95)} "
+            f"| {ratio_text(_ratio(all_o.mean, all_b.mean))} / {ratio_text(_ratio(all_o.p95, all_b.p95))} "
+            f"| {ratio_text(ratios[0])} / {ratio_text(ratios[min(2, len(ratios) - 1)])} / {ratio_text(ratios[-1])}"
+            f" / {ratio_text(check.limit_after)} | {ratio_text(max(drawn, default=None))} "
             f"| {min(d.ours.calls for d in run.days)} "
             f"| {max(d.ours.unused for d in run.days)} "
             f"| {max(d.ours.blind_minutes for d in run.days):.0f} "
@@ -278,7 +285,7 @@ def day_table(runs: Sequence[ProfileRun]) -> list[str]:
         for day in run.days:
             base = _ratio(day.expected_ours.mean, day.expected_baseline.mean)
             cells.append(
-                f"{_r(base)} / {_r(limit_ratio(day))} ({_r(drawn_limit_ratio(day))})"
+                f"{ratio_text(base)} / {ratio_text(limit_ratio(day))} ({ratio_text(drawn_limit_ratio(day))})"
             )
         lines.append(f"| {_name(run)} | " + " | ".join(cells) + " |")
     return lines
@@ -305,18 +312,10 @@ def render(
     CPU time is a measurement of the machine, different at every run: every other figure is
     the same at every run of a seed.
     """
-    worst_base = max(
-        (r for run in runs if (r := verdict(run).baseline_mean) is not None),
-        default=None,
-    )
-    worst_p95 = max(
-        (r for run in runs if (r := verdict(run).baseline_p95) is not None),
-        default=None,
-    )
-    worst_limit = max(
-        (r for run in runs if (r := verdict(run).limit_after) is not None),
-        default=None,
-    )
+    verdicts = [verdict(run) for run in runs]
+    worst_base = worst(v.baseline_mean for v in verdicts)
+    worst_p95 = worst(v.baseline_p95 for v in verdicts)
+    worst_limit = worst(v.limit_after for v in verdicts)
     plan = max(run.plan_ms for run in runs)
     lines = [
         "## Households over a week",
@@ -350,15 +349,15 @@ def render(
             "rates). Targets: never above the baseline (expected mean and p95 of all changes) "
             f"on any day; from day {LEARNING_DAYS} on, at most {LIMIT_TARGET}x the limit; at "
             f"most {UNUSED_TARGET:.0%} of a day's calls unused; no hour without a read while "
-            "calls are left; a read within 5 minutes of each reset; no refresh that makes no call, none that makes "
-            "more than its plan counted."
+            "calls are left; a read within 5 minutes of each reset; no refresh that makes no "
+            "call, none that makes more than its plan counted."
         ),
         "",
         "### Targets",
         "",
         (
-            f"- Worst day, all profiles and accounts: expected mean staleness {_r(worst_base)}x the "
-            f"baseline's, p95 {_r(worst_p95)}x; from day {LEARNING_DAYS} on, {_r(worst_limit)}x "
+            f"- Worst day, all profiles and accounts: expected mean staleness {ratio_text(worst_base)}x the "
+            f"baseline's, p95 {ratio_text(worst_p95)}x; from day {LEARNING_DAYS} on, {ratio_text(worst_limit)}x "
             "the limit "
             f"(target {LIMIT_TARGET}x)."
         ),

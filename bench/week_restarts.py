@@ -14,7 +14,15 @@ import random
 
 from .accounts import ACCOUNTS
 from .households import DAY, HOUSEHOLDS
-from .week_report import DAYS, LEARNING_DAYS, ProfileRun, run_matrix, verdict
+from .week_report import (
+    DAYS,
+    LEARNING_DAYS,
+    ProfileRun,
+    ratio_text,
+    run_matrix,
+    verdict,
+    worst,
+)
 
 # No restart in the setup's first hour: the setup is its own first refresh.
 SETUP_HOUR = 3600.0
@@ -47,10 +55,6 @@ class RestartRow:
     runs: int
 
 
-def _worst(values: Sequence[float | None]) -> float | None:
-    return max((v for v in values if v is not None), default=None)
-
-
 def restart_rows(
     seed: int,
     uninterrupted: Sequence[ProfileRun],
@@ -76,21 +80,17 @@ def restart_rows(
         rows.append(
             RestartRow(
                 profile=name,
-                uninterrupted=_worst(
+                uninterrupted=worst(
                     [verdict(r).limit_after for r in mine(uninterrupted)]
                 ),
-                restarted=_worst([v.limit_after for v in judged]),
-                lost=_worst([verdict(r).limit_after for r in mine(lost)]),
-                baseline=_worst([v.baseline_mean for v in judged]),
+                restarted=worst([v.limit_after for v in judged]),
+                lost=worst([verdict(r).limit_after for r in mine(lost)]),
+                baseline=worst([v.baseline_mean for v in judged]),
                 met=sum(1 for v in judged if not v.misses(limit=False)),
                 runs=len(judged),
             )
         )
     return rows
-
-
-def _r(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
 
 
 def render_restarts(
@@ -120,8 +120,8 @@ def render_restarts(
         ),
         "| --- | ---: | ---: | ---: |",
         *(
-            f"| {row.profile} | {_r(row.uninterrupted)} / {_r(row.restarted)} / "
-            f"{_r(row.lost)} | {_r(row.baseline)} | {row.met} of {row.runs} |"
+            f"| {row.profile} | {ratio_text(row.uninterrupted)} / {ratio_text(row.restarted)} / "
+            f"{ratio_text(row.lost)} | {ratio_text(row.baseline)} | {row.met} of {row.runs} |"
             for row in rows
         ),
     ]
